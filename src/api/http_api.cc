@@ -1,0 +1,274 @@
+#include "api/http_api.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <simdjson.h>
+
+#include <cstdio>
+
+#include "auth/password.h"
+#include "hub/topic.h"
+#include "json/json_writer.h"
+
+namespace sb::api {
+
+namespace http = protocol::http;
+
+namespace {
+
+http::HttpResponse json_ok(int status, std::string body) {
+  http::HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+std::string_view bearer_token(const http::HttpRequest& request) {
+  std::string_view value = request.header("Authorization");
+  if (value.size() > 7 && http::iequals(value.substr(0, 7), "bearer ")) return value.substr(7);
+  return {};
+}
+
+std::string string_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    json::append_string(out, items[i]);
+  }
+  return out + "]";
+}
+
+// A fixed hash that unknown e-mails are checked against, so that a login for an unknown
+// account costs the same as one with a wrong password.
+constexpr std::string_view kDummyHash =
+    "$argon2id$v=19$m=65536,t=2,p=1$TBaWhRF9Qa77V0NPHjEu5Q$dmgaEsXBm1laxDIuCT8KEBklCXOGwPhJ1u+rXG/iEQg";
+
+}  // namespace
+
+std::string make_uuid() {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
+  char out[37];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return out;
+}
+
+HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, hub::Hub& hub, transport::WorkPool& pool,
+                 std::function<std::string()> render_metrics, std::function<std::string()> render_health)
+    : config_(config),
+      jwt_(jwt),
+      hub_(hub),
+      pool_(pool),
+      render_metrics_(std::move(render_metrics)),
+      render_health_(std::move(render_health)) {}
+
+void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
+                     Respond respond) {
+  std::string_view path = request.path();
+  auto only = [&](std::string_view method) {
+    if (request.method == method) return true;
+    http::HttpResponse r = http::json_error(405, "method not allowed");
+    r.headers.emplace_back("Allow", std::string(method));
+    respond(std::move(r));
+    return false;
+  };
+  if (path == "/health") {
+    if (only("GET")) respond(json_ok(200, render_health_()));
+  } else if (path == "/metrics") {
+    if (only("GET")) {
+      http::HttpResponse r = json_ok(200, render_metrics_());
+      r.content_type = "text/plain; version=0.0.4";
+      respond(std::move(r));
+    }
+  } else if (path == "/api/publish") {
+    if (only("POST")) respond(publish(request, loop, shard_index));
+  } else if (path == "/api/messages") {
+    if (only("POST")) respond(post_message(request, loop, shard_index));
+  } else if (path == "/api/auth/login") {
+    if (only("POST")) login(request, loop, std::move(respond));
+  } else if (path == "/api/auth/refresh") {
+    if (only("POST")) respond(refresh(request, loop));
+  } else {
+    respond(http::json_error(404, "not found"));
+  }
+}
+
+bool HttpApi::has_api_key(const http::HttpRequest& request) const {
+  std::string_view given = bearer_token(request);
+  if (given.empty()) given = request.header("X-API-Key");
+  const std::string& key = config_.api_key;
+  return !key.empty() && given.size() == key.size() && CRYPTO_memcmp(given.data(), key.data(), key.size()) == 0;
+}
+
+http::HttpResponse HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index) {
+  if (config_.api_key.empty()) return http::json_error(401, "the publish API is disabled: set SWITCHBOARD_API_KEY");
+  if (!has_api_key(request)) return http::json_error(401, "missing or wrong API key");
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS) {
+    return http::json_error(400, "body must be a JSON object");
+  }
+  std::string_view channel, user, type;
+  bool has_channel = body["channel"].get_string().get(channel) == simdjson::SUCCESS;
+  bool has_user = body["user"].get_string().get(user) == simdjson::SUCCESS;
+  if (has_channel == has_user) return http::json_error(400, "give exactly one of \"channel\" or \"user\"");
+  std::string target = has_user ? "user:" + std::string(user) : std::string(channel);
+  if (!hub::is_valid_channel(target)) return http::json_error(400, "invalid channel name");
+  auto publication = std::make_shared<hub::Publication>();
+  publication->id = hub_.next_publication_id();
+  publication->channel = std::move(target);
+  publication->event_type = body["type"].get_string().get(type) == simdjson::SUCCESS && !type.empty()
+                                ? std::string(type)
+                                : std::string("message");
+  simdjson::dom::element value;
+  publication->data = body["data"].get(value) == simdjson::SUCCESS ? simdjson::minify(value) : "null";
+  simdjson::dom::object metadata;
+  if (body["metadata"].get_object().get(metadata) == simdjson::SUCCESS) {
+    std::string m = simdjson::minify(metadata);
+    if (m.size() > 2) publication->metadata = std::move(m);
+  }
+  publication->time_ms = loop.wall_ms();
+  publication->published_mono_us = transport::EventLoop::monotonic_us();
+  std::string response;
+  json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
+      .string("channel", publication->channel).end();
+  hub_.publish(publication, shard_index);
+  return json_ok(200, std::move(response));
+}
+
+http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, transport::EventLoop& loop,
+                                         size_t shard_index) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS) {
+    return http::json_error(400, "body must be a JSON object");
+  }
+  std::string sender;
+  std::string_view text;
+  if (has_api_key(request)) {
+    if (body["senderId"].get_string().get(text) != simdjson::SUCCESS || text.empty()) {
+      return http::json_error(400, "senderId is required with an API key");
+    }
+    sender = text;
+  } else {
+    std::string_view token = bearer_token(request);
+    auth::Identity identity;
+    if (token.empty()) return http::json_error(401, "Authorization: Bearer <accessToken> required");
+    auth::JwtStatus status = jwt_.verify(token, static_cast<int64_t>(loop.wall_ms() / 1000), identity);
+    if (status != auth::JwtStatus::kOk) return http::json_error(401, auth::to_string(status));
+    sender = identity.user_id;
+  }
+  std::string_view content, recipient, channel_id;
+  if (body["content"].get_string().get(content) != simdjson::SUCCESS) {
+    return http::json_error(400, "content is required");
+  }
+  bool dm = body["recipientId"].get_string().get(recipient) == simdjson::SUCCESS && !recipient.empty();
+  bool in_channel = body["channelId"].get_string().get(channel_id) == simdjson::SUCCESS && !channel_id.empty();
+
+  std::vector<std::string> topics = {"messages", "messages.user." + sender};
+  if (dm) topics.push_back("messages.user." + std::string(recipient));
+  if (in_channel) topics.push_back("messages.channel." + std::string(channel_id));
+  for (const auto& t : topics) {
+    if (!hub::is_valid_channel(t)) return http::json_error(400, "ids must be valid topic segments");
+  }
+  std::string now = json::iso8601(loop.wall_ms());
+  std::string message;
+  json::ObjectWriter w(message);
+  w.string("id", make_uuid()).string("userId", sender);
+  if (dm) w.string("recipientId", recipient); else w.null("recipientId");
+  if (in_channel) w.string("channelId", channel_id); else w.null("channelId");
+  w.string("content", content).string("createdAt", now).string("updatedAt", now).end();
+
+  for (const auto& t : topics) {
+    auto publication = std::make_shared<hub::Publication>();
+    publication->id = hub_.next_publication_id();
+    publication->channel = t;
+    publication->event_type = "message.sent";
+    publication->data = message;
+    publication->sender_user_id = sender;
+    publication->time_ms = loop.wall_ms();
+    publication->published_mono_us = transport::EventLoop::monotonic_us();
+    hub_.publish(publication, shard_index);
+  }
+  std::string response;
+  json::ObjectWriter(response).boolean("success", true).raw("data", message).end();
+  return json_ok(201, std::move(response));
+}
+
+void HttpApi::login(const http::HttpRequest& request, transport::EventLoop& loop, Respond respond) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  std::string_view email, password;
+  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS ||
+      body["email"].get_string().get(email) != simdjson::SUCCESS ||
+      body["password"].get_string().get(password) != simdjson::SUCCESS) {
+    respond(http::json_error(400, "email and password are required"));
+    return;
+  }
+  const config::UserRecord* user = nullptr;
+  for (const auto& u : config_.users) {
+    if (http::iequals(u.email, email)) user = &u;
+  }
+  // Argon2 takes tens of milliseconds by design: it runs on the work pool, never the loop.
+  pool_.submit([this, &loop, user, hash = std::string(user ? user->password_hash : kDummyHash),
+                password = std::string(password), respond = std::move(respond)]() mutable {
+    bool ok = auth::verify_password(hash, password) && user != nullptr;
+    loop.post([this, &loop, ok, user, respond = std::move(respond)] {
+      if (!ok) {
+        respond(http::json_error(401, "Invalid email or password"));
+        return;
+      }
+      std::string error;
+      int64_t now = static_cast<int64_t>(loop.wall_ms() / 1000);
+      std::string access = jwt_.sign(auth::make_claims(jwt_.settings(), user->id, user->name, user->roles,
+                                                       user->permissions, now, config_.access_token_ttl),
+                                     error);
+      std::string refresh_token = jwt_.sign(auth::make_claims(jwt_.settings(), user->id, user->name, user->roles,
+                                                              user->permissions, now, config_.refresh_token_ttl,
+                                                              "refresh"),
+                                            error);
+      if (access.empty() || refresh_token.empty()) {
+        respond(http::json_error(500, error));
+        return;
+      }
+      std::string user_json;
+      json::ObjectWriter(user_json).string("id", user->id).string("email", user->email).string("name", user->name)
+          .raw("roles", string_array(user->roles)).end();
+      std::string data;
+      json::ObjectWriter(data).raw("user", user_json).string("accessToken", access)
+          .string("refreshToken", refresh_token).end();
+      std::string out;
+      json::ObjectWriter(out).boolean("success", true).raw("data", data).end();
+      respond(json_ok(200, std::move(out)));
+    });
+  });
+}
+
+http::HttpResponse HttpApi::refresh(const http::HttpRequest& request, transport::EventLoop& loop) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  std::string_view token;
+  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS ||
+      body["refreshToken"].get_string().get(token) != simdjson::SUCCESS) {
+    return http::json_error(400, "refreshToken is required");
+  }
+  auth::Identity identity;
+  int64_t now = static_cast<int64_t>(loop.wall_ms() / 1000);
+  auth::JwtStatus status = jwt_.verify(token, now, identity, auth::TokenUse::kRefresh);
+  if (status != auth::JwtStatus::kOk) return http::json_error(401, auth::to_string(status));
+  std::string error;
+  std::string access = jwt_.sign(auth::make_claims(jwt_.settings(), identity.user_id, identity.name, identity.roles,
+                                                   identity.permissions, now, config_.access_token_ttl),
+                                 error);
+  if (access.empty()) return http::json_error(500, error);
+  std::string data;
+  json::ObjectWriter(data).string("accessToken", access).end();
+  std::string out;
+  json::ObjectWriter(out).boolean("success", true).raw("data", data).end();
+  return json_ok(200, std::move(out));
+}
+
+}  // namespace sb::api

@@ -1,0 +1,52 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "auth/jwt.h"
+#include "config/config.h"
+#include "hub/hub.h"
+#include "protocol/http/http_request.h"
+#include "protocol/http/response.h"
+#include "transport/event_loop.h"
+#include "transport/work_pool.h"
+
+namespace sb::api {
+
+// Delivers the response to a request; may be called later (on the same loop) for routes
+// that do blocking work elsewhere.
+using Respond = std::function<void(protocol::http::HttpResponse)>;
+
+// The HTTP API next to the WebSocket endpoints: /health, /metrics, POST /api/publish
+// (backends, API key), POST /api/messages (seed's message broadcast), POST
+// /api/auth/login and /api/auth/refresh. Shared by all loops; handle() runs on the loop
+// that received the request and publishes from that loop's hub shard.
+class HttpApi {
+ public:
+  HttpApi(const config::Config& config, const auth::JwtCodec& jwt, hub::Hub& hub, transport::WorkPool& pool,
+          std::function<std::string()> render_metrics, std::function<std::string()> render_health);
+
+  void handle(const protocol::http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
+              Respond respond);
+
+ private:
+  protocol::http::HttpResponse publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
+                                       size_t shard_index);
+  protocol::http::HttpResponse post_message(const protocol::http::HttpRequest& request,
+                                            transport::EventLoop& loop, size_t shard_index);
+  void login(const protocol::http::HttpRequest& request, transport::EventLoop& loop, Respond respond);
+  protocol::http::HttpResponse refresh(const protocol::http::HttpRequest& request, transport::EventLoop& loop);
+  bool has_api_key(const protocol::http::HttpRequest& request) const;
+
+  const config::Config& config_;
+  const auth::JwtCodec& jwt_;
+  hub::Hub& hub_;
+  transport::WorkPool& pool_;
+  std::function<std::string()> render_metrics_;
+  std::function<std::string()> render_health_;
+};
+
+// Random RFC 4122 version-4 UUID text.
+std::string make_uuid();
+
+}  // namespace sb::api

@@ -1,0 +1,13 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sb::auth {
+
+// RFC 4648 section 5 alphabet without padding, as JWS uses.
+std::string base64url_encode(std::string_view bytes);
+// Decodes unpadded (or padded) base64url; nullopt on any invalid character or length.
+std::optional<std::string> base64url_decode(std::string_view text);
+
+}  // namespace sb::auth

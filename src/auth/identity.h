@@ -1,0 +1,28 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sb::auth {
+
+// Who is on a connection, dialect-neutral. Built from verified JWT claims (or anonymous).
+struct Identity {
+  bool anonymous = true;
+  std::string user_id;      // "sub"
+  std::string name;         // "name"
+  std::string avatar;       // "avatar" or "picture"
+  std::string tenant;       // "tenant" or "company"
+  std::vector<std::string> roles;        // "roles" (array) or "role" (string)
+  std::vector<std::string> permissions;  // "permissions" (array) or space-separated "scope"
+  std::string claims_json;  // all claims as sent, for dialects that echo them
+  long long expires_at = 0; // "exp" in seconds, 0 when absent
+
+  bool has_permission(const std::string& permission) const;
+};
+
+using IdentityPtr = std::shared_ptr<const Identity>;
+
+// The shared anonymous identity.
+IdentityPtr anonymous_identity();
+
+}  // namespace sb::auth

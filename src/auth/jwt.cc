@@ -1,0 +1,348 @@
+#include "auth/jwt.h"
+
+#include <openssl/bio.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/crypto.h>
+#include <simdjson.h>
+
+#include "auth/base64url.h"
+#include "json/json_writer.h"
+
+namespace sb::auth {
+
+struct JwtCodec::Keys {
+  EVP_PKEY* public_key = nullptr;
+  EVP_PKEY* private_key = nullptr;
+  ~Keys() {
+    EVP_PKEY_free(public_key);
+    EVP_PKEY_free(private_key);
+  }
+};
+
+namespace {
+
+EVP_PKEY* read_public_key(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  if (key == nullptr) {
+    // Also accept a certificate-less private key file: derive the public half.
+    BIO_free(bio);
+    bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  }
+  BIO_free(bio);
+  return key;
+}
+
+EVP_PKEY* read_private_key(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return key;
+}
+
+// JWS ES256 signatures are r||s (32 bytes each); OpenSSL speaks DER.
+std::string es256_raw_to_der(std::string_view raw) {
+  if (raw.size() != 64) return {};
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32, 32, nullptr);
+  ECDSA_SIG_set0(sig, r, s);
+  unsigned char* der = nullptr;
+  int len = i2d_ECDSA_SIG(sig, &der);
+  std::string out;
+  if (len > 0) out.assign(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  ECDSA_SIG_free(sig);
+  return out;
+}
+
+std::string es256_der_to_raw(const unsigned char* der, size_t length) {
+  const unsigned char* p = der;
+  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(length));
+  if (sig == nullptr) return {};
+  std::string out(64, '\0');
+  BN_bn2binpad(ECDSA_SIG_get0_r(sig), reinterpret_cast<unsigned char*>(out.data()), 32);
+  BN_bn2binpad(ECDSA_SIG_get0_s(sig), reinterpret_cast<unsigned char*>(out.data()) + 32, 32);
+  ECDSA_SIG_free(sig);
+  return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &mac_length);
+  return std::string(reinterpret_cast<char*>(mac), mac_length);
+}
+
+void read_string_list(simdjson::dom::element value, std::vector<std::string>& out) {
+  if (value.is_string()) {
+    out.emplace_back(std::string_view(value.get_string().value_unsafe()));
+    return;
+  }
+  simdjson::dom::array array;
+  if (value.get_array().get(array) != simdjson::SUCCESS) return;
+  for (auto item : array) {
+    std::string_view text;
+    if (item.get_string().get(text) == simdjson::SUCCESS) out.emplace_back(text);
+  }
+}
+
+bool read_time(simdjson::dom::object claims, const char* name, int64_t& out) {
+  simdjson::dom::element value;
+  if (claims[name].get(value) != simdjson::SUCCESS) return false;
+  double d;
+  if (value.get_double().get(d) == simdjson::SUCCESS) {
+    out = static_cast<int64_t>(d);
+    return true;
+  }
+  int64_t i;
+  if (value.get_int64().get(i) == simdjson::SUCCESS) {
+    out = i;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view to_string(JwtStatus status) {
+  switch (status) {
+    case JwtStatus::kOk: return "ok";
+    case JwtStatus::kMalformed: return "Malformed token";
+    case JwtStatus::kWrongAlgorithm: return "Token algorithm not accepted";
+    case JwtStatus::kBadSignature: return "Invalid token signature";
+    case JwtStatus::kExpired: return "Token expired";
+    case JwtStatus::kNotYetValid: return "Token not yet valid";
+    case JwtStatus::kWrongIssuer: return "Token issuer not accepted";
+    case JwtStatus::kWrongAudience: return "Token audience not accepted";
+    case JwtStatus::kWrongTokenType: return "Wrong kind of token";
+  }
+  return "Invalid token";
+}
+
+std::string_view to_string(JwtAlgorithm algorithm) {
+  switch (algorithm) {
+    case JwtAlgorithm::kHS256: return "HS256";
+    case JwtAlgorithm::kRS256: return "RS256";
+    case JwtAlgorithm::kES256: return "ES256";
+  }
+  return "HS256";
+}
+
+bool parse_algorithm(std::string_view text, JwtAlgorithm& out) {
+  if (text == "HS256") out = JwtAlgorithm::kHS256;
+  else if (text == "RS256") out = JwtAlgorithm::kRS256;
+  else if (text == "ES256") out = JwtAlgorithm::kES256;
+  else return false;
+  return true;
+}
+
+std::unique_ptr<JwtCodec> JwtCodec::create(const JwtSettings& settings, std::string& error) {
+  std::unique_ptr<JwtCodec> codec(new JwtCodec(settings));
+  codec->keys_ = std::make_unique<Keys>();
+  if (settings.algorithm == JwtAlgorithm::kHS256) {
+    if (settings.secret.empty()) {
+      error = "HS256 needs a secret (jwt.secret or JWT_SECRET)";
+      return nullptr;
+    }
+    return codec;
+  }
+  int wanted = settings.algorithm == JwtAlgorithm::kRS256 ? EVP_PKEY_RSA : EVP_PKEY_EC;
+  if (!settings.public_key_pem.empty()) codec->keys_->public_key = read_public_key(settings.public_key_pem);
+  if (!settings.private_key_pem.empty()) {
+    codec->keys_->private_key = read_private_key(settings.private_key_pem);
+    if (codec->keys_->private_key == nullptr) {
+      error = "cannot read the JWT private key PEM";
+      return nullptr;
+    }
+    if (codec->keys_->public_key == nullptr) {
+      EVP_PKEY_up_ref(codec->keys_->private_key);
+      codec->keys_->public_key = codec->keys_->private_key;
+    }
+  }
+  if (codec->keys_->public_key == nullptr) {
+    error = std::string(to_string(settings.algorithm)) + " needs a public key PEM (jwt.public_key_file)";
+    return nullptr;
+  }
+  if (EVP_PKEY_base_id(codec->keys_->public_key) != wanted) {
+    error = std::string("the JWT key does not fit ") + std::string(to_string(settings.algorithm));
+    return nullptr;
+  }
+  return codec;
+}
+
+JwtCodec::JwtCodec(JwtSettings settings) : settings_(std::move(settings)) {}
+JwtCodec::~JwtCodec() = default;
+
+bool JwtCodec::can_sign() const {
+  return settings_.algorithm == JwtAlgorithm::kHS256 || keys_->private_key != nullptr;
+}
+
+bool JwtCodec::check_signature(std::string_view signing_input, std::string_view signature) const {
+  if (settings_.algorithm == JwtAlgorithm::kHS256) {
+    std::string expected = hmac_sha256(settings_.secret, signing_input);
+    return expected.size() == signature.size() &&
+           CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;
+  }
+  std::string der;
+  std::string_view sig = signature;
+  if (settings_.algorithm == JwtAlgorithm::kES256) {
+    der = es256_raw_to_der(signature);
+    if (der.empty()) return false;
+    sig = der;
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, keys_->public_key) == 1 &&
+            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                             reinterpret_cast<const unsigned char*>(signing_input.data()),
+                             signing_input.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok;
+}
+
+JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity& identity, TokenUse use) const {
+  size_t dot1 = token.find('.');
+  if (dot1 == std::string_view::npos) return JwtStatus::kMalformed;
+  size_t dot2 = token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+    return JwtStatus::kMalformed;
+  }
+  auto header = base64url_decode(token.substr(0, dot1));
+  auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  auto signature = base64url_decode(token.substr(dot2 + 1));
+  if (!header || !payload || !signature) return JwtStatus::kMalformed;
+
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element header_doc;
+  if (parser.parse(*header).get(header_doc) != simdjson::SUCCESS) return JwtStatus::kMalformed;
+  std::string_view alg;
+  if (header_doc["alg"].get_string().get(alg) != simdjson::SUCCESS) return JwtStatus::kMalformed;
+  if (alg != to_string(settings_.algorithm)) return JwtStatus::kWrongAlgorithm;
+  if (!check_signature(token.substr(0, dot2), *signature)) return JwtStatus::kBadSignature;
+
+  simdjson::dom::object claims;
+  if (parser.parse(*payload).get_object().get(claims) != simdjson::SUCCESS) return JwtStatus::kMalformed;
+  int64_t exp = 0, nbf = 0;
+  if (read_time(claims, "exp", exp) && now_seconds > exp + settings_.leeway_seconds) return JwtStatus::kExpired;
+  if (read_time(claims, "nbf", nbf) && now_seconds + settings_.leeway_seconds < nbf) return JwtStatus::kNotYetValid;
+  if (!settings_.issuer.empty()) {
+    std::string_view iss;
+    if (claims["iss"].get_string().get(iss) != simdjson::SUCCESS || iss != settings_.issuer) {
+      return JwtStatus::kWrongIssuer;
+    }
+  }
+  if (!settings_.audience.empty()) {
+    std::vector<std::string> audiences;
+    simdjson::dom::element aud;
+    if (claims["aud"].get(aud) == simdjson::SUCCESS) read_string_list(aud, audiences);
+    bool found = false;
+    for (const auto& a : audiences) found = found || a == settings_.audience;
+    if (!found) return JwtStatus::kWrongAudience;
+  }
+
+  std::string_view token_type;
+  bool is_refresh = claims["typ"].get_string().get(token_type) == simdjson::SUCCESS && token_type == "refresh";
+  if (is_refresh != (use == TokenUse::kRefresh)) return JwtStatus::kWrongTokenType;
+
+  identity = Identity{};
+  identity.anonymous = false;
+  identity.expires_at = exp;
+  identity.claims_json = *payload;
+  std::string_view text;
+  simdjson::dom::element value;
+  if (claims["sub"].get_string().get(text) == simdjson::SUCCESS) {
+    identity.user_id = text;
+  } else if (claims["sub"].get(value) == simdjson::SUCCESS && value.is_number()) {
+    identity.user_id = simdjson::minify(value);
+  } else if (claims["userId"].get_string().get(text) == simdjson::SUCCESS) {
+    identity.user_id = text;
+  }
+  if (identity.user_id.empty()) return JwtStatus::kMalformed;  // a token must name its user
+  if (claims["name"].get_string().get(text) == simdjson::SUCCESS) identity.name = text;
+  if (claims["avatar"].get_string().get(text) == simdjson::SUCCESS) identity.avatar = text;
+  else if (claims["picture"].get_string().get(text) == simdjson::SUCCESS) identity.avatar = text;
+  if (claims["tenant"].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
+  else if (claims["company"].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
+  if (claims["roles"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
+  else if (claims["role"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
+  if (claims["permissions"].get(value) == simdjson::SUCCESS) {
+    read_string_list(value, identity.permissions);
+  } else if (claims["scope"].get_string().get(text) == simdjson::SUCCESS) {
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t space = text.find(' ', start);
+      if (space == std::string_view::npos) space = text.size();
+      if (space > start) identity.permissions.emplace_back(text.substr(start, space - start));
+      start = space + 1;
+    }
+  }
+  return JwtStatus::kOk;
+}
+
+std::string JwtCodec::sign(std::string_view claims_json, std::string& error) const {
+  std::string header = "{\"alg\":\"";
+  header += to_string(settings_.algorithm);
+  header += "\",\"typ\":\"JWT\"}";
+  std::string input = base64url_encode(header) + "." + base64url_encode(claims_json);
+  std::string signature;
+  if (settings_.algorithm == JwtAlgorithm::kHS256) {
+    signature = hmac_sha256(settings_.secret, input);
+  } else {
+    if (keys_->private_key == nullptr) {
+      error = "no private key configured (jwt.private_key_file) to sign tokens";
+      return {};
+    }
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    size_t length = 0;
+    bool ok = EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, keys_->private_key) == 1 &&
+              EVP_DigestSign(ctx, nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()),
+                             input.size()) == 1;
+    std::string der(length, '\0');
+    ok = ok && EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(der.data()), &length,
+                              reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
+      error = "signing failed";
+      return {};
+    }
+    der.resize(length);
+    signature = settings_.algorithm == JwtAlgorithm::kES256
+                    ? es256_der_to_raw(reinterpret_cast<const unsigned char*>(der.data()), der.size())
+                    : der;
+  }
+  return input + "." + base64url_encode(signature);
+}
+
+std::string make_claims(const JwtSettings& settings, std::string_view user_id, std::string_view name,
+                        const std::vector<std::string>& roles,
+                        const std::vector<std::string>& permissions, int64_t now_seconds,
+                        int64_t ttl_seconds, std::string_view extra_type) {
+  std::string out;
+  json::ObjectWriter w(out);
+  w.string("sub", user_id);
+  if (!name.empty()) w.string("name", name);
+  auto list = [](const std::vector<std::string>& items) {
+    std::string a = "[";
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) a += ',';
+      json::append_string(a, items[i]);
+    }
+    return a + "]";
+  };
+  w.raw("roles", list(roles));
+  w.raw("permissions", list(permissions));
+  if (!settings.issuer.empty()) w.string("iss", settings.issuer);
+  if (!settings.audience.empty()) w.string("aud", settings.audience);
+  if (!extra_type.empty()) w.string("typ", extra_type);
+  w.number("iat", now_seconds);
+  w.number("exp", now_seconds + ttl_seconds);
+  w.end();
+  return out;
+}
+
+}  // namespace sb::auth

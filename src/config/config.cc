@@ -1,0 +1,241 @@
+#include "config/config.h"
+
+// The packaged toml++ is built with exceptions; they stay inside parse_toml (start-up only).
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "config/embedded_default.h"
+
+namespace sb::config {
+
+namespace {
+
+std::vector<std::string> string_list(const toml::node_view<const toml::node>& node) {
+  std::vector<std::string> out;
+  if (const toml::array* array = node.as_array()) {
+    for (const auto& item : *array) {
+      if (auto s = item.value<std::string>()) out.push_back(*s);
+    }
+  }
+  return out;
+}
+
+auth::AccessRule access_rule(const toml::node_view<const toml::node>& node) {
+  auth::AccessRule rule;
+  if (!node) return rule;
+  rule.allow = node["allow"].value_or(true);
+  rule.anonymous = node["anonymous"].value_or(false);
+  rule.role = node["role"].value_or(std::string());
+  rule.permission = node["permission"].value_or(std::string());
+  return rule;
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  out = buffer.str();
+  return true;
+}
+
+template <typename T>
+bool env_number(const char* name, T& out, std::string& error) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return true;
+  std::string_view text(value);
+  T parsed{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    error = std::string(name) + " must be a number, got \"" + value + "\"";
+    return false;
+  }
+  out = parsed;
+  return true;
+}
+
+void env_string(const char* name, std::string& out) {
+  const char* value = std::getenv(name);
+  if (value != nullptr && *value != '\0') out = value;
+}
+
+}  // namespace
+
+std::string_view embedded_default_toml() { return kEmbeddedDefaultToml; }
+
+bool parse_toml(std::string_view text, std::string_view source_name, Config& config, std::string& error) {
+  toml::table parsed;
+  try {
+    parsed = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream message;
+    message << source_name << ":" << e.source().begin.line << ": " << e.description();
+    error = message.str();
+    return false;
+  }
+  const toml::table& root = parsed;
+  const auto server = root["server"];
+  config.host = server["host"].value_or(config.host);
+  config.port = static_cast<uint16_t>(server["port"].value_or(int64_t{config.port}));
+  config.threads = static_cast<unsigned>(server["threads"].value_or(int64_t{config.threads}));
+  config.websocket_enabled = server["websocket_enabled"].value_or(config.websocket_enabled);
+  config.max_connections_per_ip =
+      static_cast<uint32_t>(server["max_connections_per_ip"].value_or(int64_t{config.max_connections_per_ip}));
+  config.max_message_size = static_cast<size_t>(server["max_message_size"].value_or(int64_t(config.max_message_size)));
+  config.max_send_buffer = static_cast<size_t>(server["max_send_buffer"].value_or(int64_t(config.max_send_buffer)));
+  config.ping_interval_ms = static_cast<uint32_t>(server["ping_interval_ms"].value_or(int64_t{config.ping_interval_ms}));
+  config.ping_timeout_ms = static_cast<uint32_t>(server["ping_timeout_ms"].value_or(int64_t{config.ping_timeout_ms}));
+  config.max_header_bytes = static_cast<size_t>(server["max_header_bytes"].value_or(int64_t(config.max_header_bytes)));
+  config.max_body_bytes = static_cast<size_t>(server["max_body_bytes"].value_or(int64_t(config.max_body_bytes)));
+  if (server["allowed_origins"]) config.allowed_origins = string_list(server["allowed_origins"]);
+
+  config.pubsub_adapter = root["pubsub"]["adapter"].value_or(config.pubsub_adapter);
+  config.pubsub_redis_url = root["pubsub"]["redis_url"].value_or(config.pubsub_redis_url);
+
+  if (const toml::array* endpoints = root["endpoints"].as_array()) {
+    config.endpoints.clear();
+    for (const auto& item : *endpoints) {
+      const toml::table* t = item.as_table();
+      if (t == nullptr) continue;
+      EndpointConfig e;
+      e.path = (*t)["path"].value_or(std::string());
+      e.dialect = (*t)["dialect"].value_or(std::string());
+      if (e.path.empty() || e.path[0] != '/' || e.dialect.empty()) {
+        error = std::string(source_name) + ": each [[endpoints]] needs a path starting with / and a dialect";
+        return false;
+      }
+      config.endpoints.push_back(std::move(e));
+    }
+  }
+
+  const auto jwt = root["jwt"];
+  if (auto alg = jwt["algorithm"].value<std::string>()) {
+    if (!auth::parse_algorithm(*alg, config.jwt.algorithm)) {
+      error = std::string(source_name) + ": jwt.algorithm must be HS256, RS256 or ES256";
+      return false;
+    }
+  }
+  config.jwt.secret = jwt["secret"].value_or(config.jwt.secret);
+  std::string public_key_file = jwt["public_key_file"].value_or(std::string());
+  std::string private_key_file = jwt["private_key_file"].value_or(std::string());
+  if (!public_key_file.empty() && !read_file(public_key_file, config.jwt.public_key_pem)) {
+    error = "cannot read jwt.public_key_file " + public_key_file;
+    return false;
+  }
+  if (!private_key_file.empty() && !read_file(private_key_file, config.jwt.private_key_pem)) {
+    error = "cannot read jwt.private_key_file " + private_key_file;
+    return false;
+  }
+  config.jwt.issuer = jwt["issuer"].value_or(config.jwt.issuer);
+  config.jwt.audience = jwt["audience"].value_or(config.jwt.audience);
+  config.jwt.leeway_seconds = jwt["leeway_seconds"].value_or(config.jwt.leeway_seconds);
+  config.access_token_ttl = jwt["access_token_ttl"].value_or(config.access_token_ttl);
+  config.refresh_token_ttl = jwt["refresh_token_ttl"].value_or(config.refresh_token_ttl);
+
+  config.api_key = root["api"]["key"].value_or(config.api_key);
+  config.log_level = root["log"]["level"].value_or(config.log_level);
+  config.log_format = root["log"]["format"].value_or(config.log_format);
+  if (root["roles"]["hierarchy"]) config.role_hierarchy = string_list(root["roles"]["hierarchy"]);
+
+  const auto channels = root["channels"];
+  if (channels["default"]) {
+    config.default_subscribe = access_rule(channels["default"]["subscribe"]);
+    config.default_publish = access_rule(channels["default"]["publish"]);
+  }
+  if (const toml::array* rules = channels["rules"].as_array()) {
+    config.channel_rules.clear();
+    for (const auto& item : *rules) {
+      const toml::table* t = item.as_table();
+      if (t == nullptr) continue;
+      auth::ChannelRule rule;
+      rule.pattern = (*t)["pattern"].value_or(std::string());
+      if (rule.pattern.empty()) {
+        error = std::string(source_name) + ": each [[channels.rules]] needs a pattern";
+        return false;
+      }
+      rule.subscribe = access_rule(toml::node_view<const toml::node>((*t)["subscribe"]));
+      rule.publish = access_rule(toml::node_view<const toml::node>((*t)["publish"]));
+      config.channel_rules.push_back(std::move(rule));
+    }
+  }
+  if (const toml::array* users = root["users"].as_array()) {
+    config.users.clear();
+    for (const auto& item : *users) {
+      const toml::table* t = item.as_table();
+      if (t == nullptr) continue;
+      UserRecord u;
+      u.id = (*t)["id"].value_or(std::string());
+      u.email = (*t)["email"].value_or(std::string());
+      u.name = (*t)["name"].value_or(std::string());
+      u.password_hash = (*t)["password_hash"].value_or(std::string());
+      u.roles = string_list(toml::node_view<const toml::node>((*t)["roles"]));
+      u.permissions = string_list(toml::node_view<const toml::node>((*t)["permissions"]));
+      config.users.push_back(std::move(u));
+    }
+  }
+  return true;
+}
+
+bool apply_environment(Config& config, std::string& error) {
+  if (const char* enabled = std::getenv("WEBSOCKET_ENABLED")) {
+    std::string_view v(enabled);
+    if (v == "false" || v == "0") config.websocket_enabled = false;
+    else if (v == "true" || v == "1") config.websocket_enabled = true;
+  }
+  env_string("WEBSOCKET_HOST", config.host);
+  if (!env_number("WEBSOCKET_PORT", config.port, error)) return false;
+  if (!env_number("WEBSOCKET_PING_INTERVAL", config.ping_interval_ms, error)) return false;
+  if (!env_number("WEBSOCKET_PING_TIMEOUT", config.ping_timeout_ms, error)) return false;
+  if (!env_number("WEBSOCKET_MAX_CONNECTIONS_PER_IP", config.max_connections_per_ip, error)) return false;
+  if (!env_number("WEBSOCKET_MAX_MESSAGE_SIZE", config.max_message_size, error)) return false;
+  env_string("PUBSUB_ADAPTER", config.pubsub_adapter);
+  env_string("PUBSUB_REDIS_URL", config.pubsub_redis_url);
+  env_string("JWT_SECRET", config.jwt.secret);
+  env_string("JWT_ISSUER", config.jwt.issuer);
+  env_string("JWT_AUDIENCE", config.jwt.audience);
+  if (const char* alg = std::getenv("JWT_ALGORITHM"); alg != nullptr && *alg != '\0') {
+    if (!auth::parse_algorithm(alg, config.jwt.algorithm)) {
+      error = "JWT_ALGORITHM must be HS256, RS256 or ES256";
+      return false;
+    }
+  }
+  std::string public_key_file, private_key_file;
+  env_string("JWT_PUBLIC_KEY_FILE", public_key_file);
+  env_string("JWT_PRIVATE_KEY_FILE", private_key_file);
+  if (!public_key_file.empty() && !read_file(public_key_file, config.jwt.public_key_pem)) {
+    error = "cannot read JWT_PUBLIC_KEY_FILE " + public_key_file;
+    return false;
+  }
+  if (!private_key_file.empty() && !read_file(private_key_file, config.jwt.private_key_pem)) {
+    error = "cannot read JWT_PRIVATE_KEY_FILE " + private_key_file;
+    return false;
+  }
+  env_string("SWITCHBOARD_API_KEY", config.api_key);
+  env_string("LOG_LEVEL", config.log_level);
+  return true;
+}
+
+bool load(const std::string& path, Config& config, std::string& error) {
+  if (path.empty()) {
+    if (!parse_toml(embedded_default_toml(), "embedded default", config, error)) return false;
+  } else {
+    std::string text;
+    if (!read_file(path, text)) {
+      error = "cannot read config file " + path;
+      return false;
+    }
+    if (!parse_toml(text, path, config, error)) return false;
+  }
+  if (!apply_environment(config, error)) return false;
+  if (config.max_message_size == 0) {
+    error = "max_message_size must be positive";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace sb::config

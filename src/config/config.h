@@ -1,0 +1,78 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "auth/channel_policy.h"
+#include "auth/jwt.h"
+
+namespace sb::config {
+
+// A WebSocket endpoint: requests to `path` speak `dialect`.
+struct EndpointConfig {
+  std::string path;
+  std::string dialect;
+};
+
+// An account for the login endpoint.
+struct UserRecord {
+  std::string id;
+  std::string email;
+  std::string name;
+  std::string password_hash;
+  std::vector<std::string> roles;
+  std::vector<std::string> permissions;
+};
+
+struct Config {
+  // [server]
+  std::string host = "0.0.0.0";
+  uint16_t port = 3000;
+  unsigned threads = 0;
+  bool websocket_enabled = true;
+  uint32_t max_connections_per_ip = 100;
+  size_t max_message_size = 1024 * 1024;
+  size_t max_send_buffer = 8 * 1024 * 1024;
+  uint32_t ping_interval_ms = 30000;
+  uint32_t ping_timeout_ms = 60000;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1024 * 1024;
+  std::vector<std::string> allowed_origins;
+  // [pubsub]
+  std::string pubsub_adapter = "memory";
+  std::string pubsub_redis_url = "redis://localhost:6379";
+  std::vector<EndpointConfig> endpoints;
+  // [jwt]
+  auth::JwtSettings jwt;
+  int64_t access_token_ttl = 3600;
+  int64_t refresh_token_ttl = 604800;
+  // [api]
+  std::string api_key;
+  // [log]
+  std::string log_level = "info";
+  std::string log_format = "json";
+  // [roles], [channels]
+  std::vector<std::string> role_hierarchy;
+  auth::AccessRule default_subscribe;
+  auth::AccessRule default_publish;
+  std::vector<auth::ChannelRule> channel_rules;
+  std::vector<UserRecord> users;
+};
+
+// The configuration compiled into the binary (config/switchboard.toml).
+std::string_view embedded_default_toml();
+
+// Parses TOML text into config (fields absent from the text keep their defaults).
+// Returns false with a message naming the file and line on error.
+bool parse_toml(std::string_view text, std::string_view source_name, Config& config, std::string& error);
+
+// Loads the configuration: the file at path (or the embedded default when path is empty),
+// then the environment overrides (WEBSOCKET_*, PUBSUB_*, JWT_*, SWITCHBOARD_API_KEY) and
+// key files. Returns false with a readable error.
+bool load(const std::string& path, Config& config, std::string& error);
+
+// Applies environment overrides from getenv; exposed for tests.
+bool apply_environment(Config& config, std::string& error);
+
+}  // namespace sb::config

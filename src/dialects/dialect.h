@@ -1,0 +1,48 @@
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "auth/channel_policy.h"
+#include "auth/jwt.h"
+#include "hub/hub.h"
+#include "observability/metrics.h"
+#include "protocol/http/http_request.h"
+#include "protocol/websocket/websocket_connection.h"
+#include "transport/event_loop.h"
+
+namespace sb::dialects {
+
+// Per-connection limits a dialect enforces.
+struct SessionLimits {
+  size_t max_subscriptions = 1000;
+};
+
+// What a dialect session may use: everything belongs to the loop the connection lives on
+// (hub shard, metrics) or is shared read-only (codec, policy).
+struct SessionContext {
+  transport::EventLoop& loop;
+  hub::Hub& hub;
+  size_t shard_index;
+  const auth::JwtCodec& jwt;
+  const auth::ChannelPolicy& policy;
+  observability::LoopMetrics& metrics;
+  SessionLimits limits;
+
+  hub::HubShard& shard() const { return hub.shard(shard_index); }
+};
+
+// A wire protocol spoken on an endpoint. One instance per dialect, shared by all loops.
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+  virtual std::string_view name() const = 0;
+  // Creates the session for a connection whose handshake on this dialect's endpoint
+  // succeeded. connection_id is unique on this node.
+  virtual std::unique_ptr<protocol::websocket::WebSocketHandler> create_session(
+      SessionContext& context, const protocol::http::HttpRequest& upgrade_request,
+      std::string connection_id) = 0;
+};
+
+}  // namespace sb::dialects

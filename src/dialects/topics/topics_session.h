@@ -1,0 +1,43 @@
+#pragma once
+#include <string>
+
+#include "auth/identity.h"
+#include "dialects/dialect.h"
+#include "dialects/topics/topics_protocol.h"
+#include "hub/subscriber.h"
+#include "protocol/websocket/websocket_connection.h"
+
+namespace sb::dialects::topics {
+
+// One client of the `topics` dialect: authentication by an `auth` message, subscriptions
+// with wildcard patterns, fire-and-forget publishing, application-level ping.
+class TopicsSession final : public protocol::websocket::WebSocketHandler, public hub::Subscriber {
+ public:
+  TopicsSession(SessionContext& context, size_t encoding_slot, std::string connection_id);
+
+  // WebSocketHandler
+  void on_open(protocol::websocket::WebSocketConnection& ws) override { ws_ = &ws; }
+  void on_message(protocol::websocket::WebSocketConnection& ws, protocol::websocket::Opcode opcode,
+                  std::string_view data) override;
+  void on_disconnected(protocol::websocket::WebSocketConnection& ws, uint16_t code) override;
+  void on_tick(protocol::websocket::WebSocketConnection& ws, uint64_t now_ms) override;
+  // hub::Subscriber
+  void deliver(const hub::Publication& publication) override;
+
+ private:
+  void handle_auth(const std::string& token);
+  void handle_subscribe(const std::string& topic, bool subscribe);
+  void handle_publish(ClientMessage& message);
+  void send(const std::string& text);
+  void send_error(int code, std::string_view message, std::string_view field = {}, std::string_view issue = {});
+  uint64_t now_ms() const { return context_.loop.wall_ms(); }
+
+  SessionContext& context_;
+  protocol::websocket::WebSocketConnection* ws_ = nullptr;
+  auth::IdentityPtr identity_;
+  std::string connection_id_;
+  std::string personal_channel_;
+  uint8_t encoding_slot_;
+};
+
+}  // namespace sb::dialects::topics

@@ -1,0 +1,107 @@
+#include "hub/hub.h"
+
+#include <cstdio>
+#include <random>
+
+namespace sb::hub {
+
+bool HubShard::subscribe(Subscriber& subscriber, std::string_view pattern) {
+  bool added = trie_.add(subscriber, pattern);
+  if (added) counters_.subscriptions.fetch_add(1, std::memory_order_relaxed);
+  return added;
+}
+
+bool HubShard::unsubscribe(Subscriber& subscriber, std::string_view pattern) {
+  bool removed = trie_.remove(subscriber, pattern);
+  if (removed) counters_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
+  return removed;
+}
+
+void HubShard::unsubscribe_all(Subscriber& subscriber) {
+  counters_.subscriptions.fetch_sub(subscriber.subscription_count(), std::memory_order_relaxed);
+  trie_.remove_all(subscriber);
+}
+
+void HubShard::deliver(const PublicationPtr& publication) {
+  uint64_t delivered = 0;
+  trie_.match(publication->channel, [&](Subscriber& s) {
+    s.deliver(*publication);
+    ++delivered;
+  });
+  if (delivered != 0) {
+    counters_.deliveries.fetch_add(delivered, std::memory_order_relaxed);
+    delivered_this_turn_.push_back(publication);
+  }
+}
+
+void HubShard::enqueue(PublicationPtr publication) {
+  bool was_empty;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    was_empty = inbox_.empty();
+    inbox_.push_back(std::move(publication));
+  }
+  // Only the push that makes the inbox non-empty needs to wake the loop.
+  if (was_empty) wake_();
+}
+
+void HubShard::drain_inbox() {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (inbox_.empty()) return;
+    draining_.swap(inbox_);
+  }
+  for (const auto& publication : draining_) deliver(publication);
+  draining_.clear();
+}
+
+HubShard& Hub::add_shard(std::function<void()> wake) {
+  shards_.push_back(std::make_unique<HubShard>(std::move(wake)));
+  return *shards_.back();
+}
+
+void Hub::publish(const PublicationPtr& publication, size_t origin) {
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    if (i != origin) shards_[i]->enqueue(publication);
+  }
+  if (origin < shards_.size()) {
+    shards_[origin]->counters().publications.fetch_add(1, std::memory_order_relaxed);
+    shards_[origin]->deliver(publication);
+  }
+}
+
+std::string Hub::make_node_prefix() {
+  std::random_device rd;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(rd()));
+  return buf;
+}
+
+std::string Hub::next_publication_id() {
+  uint64_t n = id_counter_.fetch_add(1, std::memory_order_relaxed) + 1;
+  return node_prefix_ + "-" + std::to_string(n);
+}
+
+uint64_t Hub::total_publications() const {
+  uint64_t total = 0;
+  for (const auto& s : shards_) total += s->counters().publications.load(std::memory_order_relaxed);
+  return total;
+}
+
+uint64_t Hub::total_deliveries() const {
+  uint64_t total = 0;
+  for (const auto& s : shards_) total += s->counters().deliveries.load(std::memory_order_relaxed);
+  return total;
+}
+
+}  // namespace sb::hub
+
+namespace sb::hub {
+
+uint64_t Hub::total_subscriptions() const {
+  uint64_t total = 0;
+  for (const auto& s : shards_) total += s->counters().subscriptions.load(std::memory_order_relaxed);
+  return total;
+}
+
+}  // namespace sb::hub

@@ -1,0 +1,110 @@
+#include "hub/pattern_trie.h"
+
+namespace sb::hub {
+
+PatternTrie::PatternTrie() : root_(std::make_unique<TrieNode>()) {}
+PatternTrie::~PatternTrie() = default;
+
+TrieNode* PatternTrie::find(std::string_view pattern) const {
+  std::vector<Segment> segments;
+  split_segments(pattern, segments);
+  TrieNode* node = root_.get();
+  std::string key;
+  for (const auto& s : segments) {
+    key.assign(1, s.separator);
+    key.append(s.text);
+    auto it = node->children.find(std::string_view(key));
+    if (it == node->children.end()) return nullptr;
+    node = it->second.get();
+  }
+  return node;
+}
+
+bool PatternTrie::add(Subscriber& subscriber, std::string_view pattern) {
+  std::vector<Segment> segments;
+  split_segments(pattern, segments);
+  TrieNode* node = root_.get();
+  for (const auto& s : segments) {
+    std::string key(1, s.separator);
+    key.append(s.text);
+    auto it = node->children.find(std::string_view(key));
+    if (it == node->children.end()) {
+      auto child = std::make_unique<TrieNode>();
+      child->parent = node;
+      child->key = key;
+      it = node->children.emplace(std::move(key), std::move(child)).first;
+      ++node_count_;
+    }
+    node = it->second.get();
+  }
+  for (const auto& sub : subscriber.subscriptions_) {
+    if (sub.node == node) return false;
+  }
+  if (node->pattern.empty()) node->pattern = pattern;
+  node->entries.push_back({&subscriber, static_cast<uint32_t>(subscriber.subscriptions_.size())});
+  subscriber.subscriptions_.push_back({node, static_cast<uint32_t>(node->entries.size() - 1)});
+  return true;
+}
+
+void PatternTrie::detach(Subscriber& subscriber, uint32_t subscription_index) {
+  auto& subs = subscriber.subscriptions_;
+  Subscriber::Subscription sub = subs[subscription_index];
+  TrieNode* node = sub.node;
+  // Swap-remove on the node side, fixing the back-reference of the entry that moved.
+  auto& entries = node->entries;
+  entries[sub.index_in_node] = entries.back();
+  entries.pop_back();
+  if (sub.index_in_node < entries.size()) {
+    const auto& moved = entries[sub.index_in_node];
+    moved.subscriber->subscriptions_[moved.index_in_subscriber].index_in_node = sub.index_in_node;
+  }
+  // Swap-remove on the subscriber side, likewise.
+  subs[subscription_index] = subs.back();
+  subs.pop_back();
+  if (subscription_index < subs.size()) {
+    const auto& moved = subs[subscription_index];
+    moved.node->entries[moved.index_in_node].index_in_subscriber = subscription_index;
+  }
+  prune(node);
+}
+
+void PatternTrie::prune(TrieNode* node) {
+  while (node != root_.get() && node->entries.empty() && node->children.empty()) {
+    TrieNode* parent = node->parent;
+    parent->children.erase(node->key);  // frees node
+    --node_count_;
+    node = parent;
+  }
+}
+
+bool PatternTrie::remove(Subscriber& subscriber, std::string_view pattern) {
+  TrieNode* node = find(pattern);
+  if (node == nullptr) return false;
+  for (uint32_t i = 0; i < subscriber.subscriptions_.size(); ++i) {
+    if (subscriber.subscriptions_[i].node == node) {
+      detach(subscriber, i);
+      return true;
+    }
+  }
+  return false;
+}
+
+void PatternTrie::remove_all(Subscriber& subscriber) {
+  while (!subscriber.subscriptions_.empty()) {
+    detach(subscriber, static_cast<uint32_t>(subscriber.subscriptions_.size() - 1));
+  }
+  std::vector<Subscriber::Subscription>().swap(subscriber.subscriptions_);
+}
+
+std::vector<std::string> PatternTrie::patterns_of(const Subscriber& subscriber) const {
+  std::vector<std::string> out;
+  for (const auto& sub : subscriber.subscriptions_) out.push_back(sub.node->pattern);
+  return out;
+}
+
+size_t PatternTrie::subscriber_count(std::string_view pattern) const {
+  TrieNode* node = find(pattern);
+  return node == nullptr ? 0 : node->entries.size();
+}
+
+}  // namespace sb::hub

@@ -1,0 +1,104 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "hub/subscriber.h"
+#include "hub/topic.h"
+
+namespace sb::hub {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// One trie level. Keys are the separator byte followed by the segment text ("*" and "**"
+// included), so "a.b" and "a:b" are different channels.
+struct TrieNode {
+  struct Entry {
+    Subscriber* subscriber;
+    uint32_t index_in_subscriber;
+  };
+  TrieNode* parent = nullptr;
+  std::string key;
+  std::string pattern;  // full pattern of subscriptions stored here
+  std::unordered_map<std::string, std::unique_ptr<TrieNode>, StringHash, std::equal_to<>> children;
+  std::vector<Entry> entries;
+};
+
+// Subscriptions of one loop, organised by pattern segments. A publication is matched by
+// walking the trie along its channel's segments, so the cost depends on the channel's
+// depth and the wildcards present, never on the number of patterns. Add and remove are
+// O(segments) with swap-removal on both sides.
+class PatternTrie {
+ public:
+  PatternTrie();
+  ~PatternTrie();
+
+  // Adds subscriber under pattern (valid per is_valid_pattern). False if already there.
+  bool add(Subscriber& subscriber, std::string_view pattern);
+  // Removes one subscription. False if subscriber had no such pattern.
+  bool remove(Subscriber& subscriber, std::string_view pattern);
+  // Removes every subscription of subscriber.
+  void remove_all(Subscriber& subscriber);
+  // Calls visit(Subscriber&) once per subscriber with a pattern matching channel.
+  template <typename Visit>
+  void match(std::string_view channel, Visit&& visit);
+  // Patterns the subscriber holds.
+  std::vector<std::string> patterns_of(const Subscriber& subscriber) const;
+  // Number of subscribers with exactly this pattern.
+  size_t subscriber_count(std::string_view pattern) const;
+  size_t node_count() const { return node_count_; }
+
+ private:
+  TrieNode* find(std::string_view pattern) const;
+  void detach(Subscriber& subscriber, uint32_t subscription_index);
+  void prune(TrieNode* node);
+  template <typename Visit>
+  void walk(TrieNode* node, size_t i, Visit& visit);
+
+  std::unique_ptr<TrieNode> root_;
+  std::vector<Segment> segments_;  // scratch for match(), reused to avoid allocation
+  std::string key_;                // scratch key
+  uint64_t delivery_seq_ = 0;
+  size_t node_count_ = 1;
+};
+
+template <typename Visit>
+void PatternTrie::match(std::string_view channel, Visit&& visit) {
+  split_segments(channel, segments_);
+  ++delivery_seq_;
+  walk(root_.get(), 0, visit);
+}
+
+template <typename Visit>
+void PatternTrie::walk(TrieNode* node, size_t i, Visit& visit) {
+  if (i == segments_.size()) {
+    for (const auto& entry : node->entries) {
+      Subscriber& s = *entry.subscriber;
+      if (s.last_delivery_seq_ == delivery_seq_) continue;
+      s.last_delivery_seq_ = delivery_seq_;
+      visit(s);
+    }
+    return;
+  }
+  if (node->children.empty()) return;
+  const Segment& segment = segments_[i];
+  auto lookup = [&](std::string_view text) -> TrieNode* {
+    key_.assign(1, segment.separator);
+    key_.append(text);
+    auto it = node->children.find(std::string_view(key_));
+    return it == node->children.end() ? nullptr : it->second.get();
+  };
+  if (TrieNode* exact = lookup(segment.text)) walk(exact, i + 1, visit);
+  if (TrieNode* one = lookup("*")) walk(one, i + 1, visit);
+  if (TrieNode* rest = lookup("**")) {
+    for (size_t j = i + 1; j <= segments_.size(); ++j) walk(rest, j, visit);
+  }
+}
+
+}  // namespace sb::hub

@@ -1,0 +1,45 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace sb::hub {
+
+// Slots of the per-publication encoding cache: one per wire encoding (a dialect's frame).
+inline constexpr size_t kMaxEncodings = 8;
+
+// One event on one channel, immutable once published and shared by every loop that
+// delivers it. The hub treats data and metadata as opaque bytes (JSON text in practice).
+struct Publication {
+  std::string id;
+  std::string channel;
+  std::string event_type;
+  std::string data;       // JSON value text ("null" when absent)
+  std::string metadata;   // JSON object text without server-owned keys, or empty
+  std::string sender_user_id;        // empty for backend publications
+  std::string sender_connection_id;  // empty for backend publications
+  uint64_t time_ms = 0;         // wall clock at publish
+  uint64_t published_mono_us = 0;  // monotonic clock at publish, for latency metrics
+
+  // Returns the bytes for encoding slot `slot`, building them with `encode` exactly once
+  // across all threads. This is what keeps fan-out at one encode per dialect.
+  template <typename Encode>
+  const std::string& encoded(size_t slot, Encode&& encode) const {
+    std::call_once(cache_[slot].once, [&] { encode(*this, cache_[slot].bytes); });
+    return cache_[slot].bytes;
+  }
+
+ private:
+  struct CachedEncoding {
+    std::once_flag once;
+    std::string bytes;
+  };
+  mutable std::array<CachedEncoding, kMaxEncodings> cache_;
+};
+
+using PublicationPtr = std::shared_ptr<const Publication>;
+
+}  // namespace sb::hub

@@ -1,0 +1,34 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sb::json {
+
+// Appends text as a JSON string literal (quotes included), escaping as RFC 8259 requires.
+void append_string(std::string& out, std::string_view text);
+
+// Small builder for JSON objects written straight into a string, used for every message
+// the server renders. Keys are trusted literals; values are escaped.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ObjectWriter& string(std::string_view key, std::string_view value);
+  ObjectWriter& number(std::string_view key, int64_t value);
+  ObjectWriter& boolean(std::string_view key, bool value);
+  // value must already be valid JSON text (an object, array, number...).
+  ObjectWriter& raw(std::string_view key, std::string_view json_value);
+  ObjectWriter& null(std::string_view key);
+  // Closes the object; the writer must not be used afterwards.
+  void end() { out_ += '}'; }
+
+ private:
+  void key(std::string_view k);
+  std::string& out_;
+  bool first_ = true;
+};
+
+// ISO 8601 UTC with milliseconds, "2025-11-11T12:00:00.000Z".
+std::string iso8601(uint64_t epoch_ms);
+
+}  // namespace sb::json

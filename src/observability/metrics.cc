@@ -1,0 +1,100 @@
+#include "observability/metrics.h"
+
+#include <map>
+
+namespace sb::observability {
+
+void LatencyHistogram::observe(uint64_t microseconds) {
+  size_t i = 0;
+  while (i < kBucketUpperUs.size() && microseconds > kBucketUpperUs[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_us_.fetch_add(microseconds, std::memory_order_relaxed);
+}
+
+void LatencyHistogram::render(const std::vector<const LatencyHistogram*>& histograms, const std::string& name,
+                              const std::string& help, std::string& out) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= kBucketUpperUs.size(); ++i) {
+    for (const auto* h : histograms) cumulative += h->buckets_[i].load(std::memory_order_relaxed);
+    std::string le = i < kBucketUpperUs.size() ? std::to_string(static_cast<double>(kBucketUpperUs[i]) / 1e6) : "+Inf";
+    out += name + "_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  uint64_t count = 0, sum = 0;
+  for (const auto* h : histograms) {
+    count += h->count_.load(std::memory_order_relaxed);
+    sum += h->sum_us_.load(std::memory_order_relaxed);
+  }
+  out += name + "_sum " + std::to_string(static_cast<double>(sum) / 1e6) + "\n";
+  out += name + "_count " + std::to_string(count) + "\n";
+}
+
+void LoopMetrics::count_error(int code) {
+  // Few distinct codes exist; a linear probe over a small fixed table needs no lock
+  // (each loop's table is written by its own thread only).
+  for (auto& slot : errors) {
+    int current = slot.code.load(std::memory_order_relaxed);
+    if (current == code) {
+      slot.count.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (current == 0) {
+      slot.code.store(code, std::memory_order_relaxed);
+      slot.count.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+}
+
+std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint64_t bytes_in,
+                              uint64_t bytes_out, const MetricsSnapshot& extras) {
+  std::string out;
+  auto sum = [&](auto member) {
+    uint64_t total = 0;
+    for (const auto* m : loops) total += (m->*member).load(std::memory_order_relaxed);
+    return total;
+  };
+  auto line = [&](const char* name, const char* type, const char* help, uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    out += std::string(name) + " " + std::to_string(value) + "\n";
+  };
+  line("switchboard_connections", "gauge", "Open TCP connections.", sum(&LoopMetrics::connections_open));
+  line("switchboard_websocket_connections", "gauge", "Open WebSocket connections.", sum(&LoopMetrics::websockets_open));
+  line("switchboard_connections_accepted_total", "counter", "TCP connections accepted.",
+       sum(&LoopMetrics::connections_accepted));
+  line("switchboard_connections_refused_total", "counter", "Connections refused by limits.",
+       sum(&LoopMetrics::connections_refused));
+  line("switchboard_websocket_upgrades_total", "counter", "Successful WebSocket handshakes.",
+       sum(&LoopMetrics::websocket_upgrades));
+  line("switchboard_messages_in_total", "counter", "WebSocket messages received.", sum(&LoopMetrics::messages_in));
+  line("switchboard_messages_out_total", "counter", "WebSocket messages sent.", sum(&LoopMetrics::messages_out));
+  line("switchboard_http_requests_total", "counter", "HTTP requests served.", sum(&LoopMetrics::http_requests));
+  line("switchboard_bytes_in_total", "counter", "Bytes read from sockets.", bytes_in);
+  line("switchboard_bytes_out_total", "counter", "Bytes written to sockets.", bytes_out);
+  for (const auto& [name, value] : extras.extra_counters) {
+    out += "# TYPE " + name + " counter\n" + name + " " + std::to_string(value) + "\n";
+  }
+  for (const auto& [name, value] : extras.extra_gauges) {
+    out += "# TYPE " + name + " gauge\n" + name + " " + std::to_string(value) + "\n";
+  }
+  std::map<int, uint64_t> errors;
+  for (const auto* m : loops) {
+    for (const auto& slot : m->errors) {
+      int code = slot.code.load(std::memory_order_relaxed);
+      if (code != 0) errors[code] += slot.count.load(std::memory_order_relaxed);
+    }
+  }
+  out += "# HELP switchboard_errors_total Errors by code (HTTP status, dialect error code or close code).\n";
+  out += "# TYPE switchboard_errors_total counter\n";
+  for (const auto& [code, count] : errors) {
+    out += "switchboard_errors_total{code=\"" + std::to_string(code) + "\"} " + std::to_string(count) + "\n";
+  }
+  std::vector<const LatencyHistogram*> histograms;
+  for (const auto* m : loops) histograms.push_back(&m->publish_to_write);
+  LatencyHistogram::render(histograms, "switchboard_publish_to_write_seconds",
+                           "Time from publish to the write of the delivering loop.", out);
+  return out;
+}
+
+}  // namespace sb::observability

@@ -1,0 +1,68 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "protocol/websocket/close_code.h"
+#include "protocol/websocket/frame.h"
+#include "protocol/websocket/utf8_validator.h"
+
+namespace sb::protocol::websocket {
+
+// What the reader hands up. Payloads are unmasked and only valid during the call.
+class FrameSink {
+ public:
+  // A complete data message (all fragments joined). Text is valid UTF-8.
+  virtual void on_message(Opcode opcode, uint8_t* data, size_t length) = 0;
+  virtual void on_ping(const uint8_t* data, size_t length) = 0;
+  virtual void on_pong(const uint8_t* data, size_t length) = 0;
+  // A valid Close frame; code is 1005 when the frame had no status.
+  virtual void on_close_frame(uint16_t code, std::string_view reason) = 0;
+
+ protected:
+  virtual ~FrameSink() = default;
+};
+
+// Result of feeding bytes: kOk, or the close code the server must fail the connection with.
+struct ReadResult {
+  bool ok = true;
+  CloseCode code = CloseCode::kNormal;
+  std::string_view reason;
+
+  static ReadResult fail(CloseCode c, std::string_view r) { return {false, c, r}; }
+};
+
+// Server-side RFC 6455 frame reader: client frames must be masked, no extensions are
+// negotiated (RSV bits must be 0), control frames are short and unfragmented, fragments
+// are joined with control frames allowed in between, text is UTF-8 checked per fragment
+// (fail fast), and a message over max_message_size is refused as soon as its header says so.
+// It never allocates for a message that arrives whole in one read.
+class FrameReader {
+ public:
+  explicit FrameReader(size_t max_message_size) : max_message_size_(max_message_size) {}
+
+  // Consumes data (unmasking it in place) and calls the sink once per complete message or
+  // control frame. After a Close frame or an error, further input is ignored.
+  ReadResult feed(uint8_t* data, size_t length, FrameSink& sink);
+  // Stops dispatching (e.g. the session closed the connection from a callback).
+  void stop() { stopped_ = true; }
+  bool stopped() const { return stopped_; }
+  // Bytes held between reads (an incomplete frame) plus fragments of an unfinished message.
+  size_t buffered_bytes() const { return pending_.size() + message_.size(); }
+
+ private:
+  // Parses frames in data[0..length); returns the number of bytes consumed (whole frames).
+  size_t parse(uint8_t* data, size_t length, FrameSink& sink, ReadResult& result);
+  ReadResult handle_frame(uint8_t opcode, bool fin, uint8_t* payload, size_t length, FrameSink& sink);
+
+  size_t max_message_size_;
+  std::string pending_;
+  std::string message_;
+  Utf8Validator utf8_;
+  uint8_t message_opcode_ = 0;
+  bool in_message_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace sb::protocol::websocket

@@ -1,0 +1,31 @@
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/http/http_request.h"
+
+namespace sb::protocol::websocket {
+
+struct HandshakeOptions {
+  std::vector<std::string> allowed_origins;  // empty: any Origin
+  std::vector<std::string> subprotocols;     // offered by the server, in preference order
+};
+
+struct HandshakeResult {
+  int status = 101;           // 101 on success, otherwise the HTTP error status to answer
+  std::string error;          // why it failed
+  std::string accept_key;     // Sec-WebSocket-Accept
+  std::string subprotocol;    // chosen subprotocol, or empty
+};
+
+// Checks an upgrade request against RFC 6455 section 4.2.1: GET, HTTP/1.1, Upgrade:
+// websocket, Connection: Upgrade, a 16-byte base64 Sec-WebSocket-Key, version 13 (426 with
+// the supported version otherwise), Origin in the allow-list when one is configured.
+HandshakeResult check_upgrade(const http::HttpRequest& request, const HandshakeOptions& options);
+// base64(SHA-1(key + GUID)).
+std::string compute_accept_key(std::string_view client_key);
+// Appends the 101 Switching Protocols response for a successful check.
+void append_upgrade_response(const HandshakeResult& result, std::string& out);
+
+}  // namespace sb::protocol::websocket

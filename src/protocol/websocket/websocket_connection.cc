@@ -1,0 +1,101 @@
+#include "protocol/websocket/websocket_connection.h"
+
+#include <string>
+
+#include "protocol/websocket/frame.h"
+
+namespace sb::protocol::websocket {
+
+WebSocketConnection::WebSocketConnection(transport::TcpConnection& tcp,
+                                         std::unique_ptr<WebSocketHandler> handler,
+                                         const ConnectionOptions& options)
+    : tcp_(&tcp),
+      handler_(std::move(handler)),
+      reader_(options.max_message_size),
+      keep_alive_(options.keep_alive),
+      open_gauge_(options.open_gauge),
+      last_heard_ms_(tcp.loop().now_ms()),
+      last_ping_ms_(tcp.loop().now_ms()) {
+  if (open_gauge_ != nullptr) open_gauge_->fetch_add(1, std::memory_order_relaxed);
+  handler_->on_open(*this);
+}
+
+transport::SendStatus WebSocketConnection::send_text(std::string_view text) {
+  if (!open()) return transport::SendStatus::kDropped;
+  uint8_t header[kMaxServerHeader];
+  size_t n = write_frame_header(header, Opcode::kText, text.size());
+  if (tcp_->send(header, n) == transport::SendStatus::kDropped) return transport::SendStatus::kDropped;
+  return tcp_->send(text.data(), text.size());
+}
+
+void WebSocketConnection::close(CloseCode code, std::string_view reason) {
+  if (!open()) return;
+  std::string frame;
+  append_close_frame(frame, static_cast<uint16_t>(code), reason);
+  tcp_->send(frame.data(), frame.size());
+  close_sent_ = true;
+  close_code_ = static_cast<uint16_t>(code);
+  reader_.stop();
+  tcp_->close_after_flush();
+}
+
+void WebSocketConnection::on_data(uint8_t* data, size_t length) {
+  last_heard_ms_ = tcp_->loop().now_ms();
+  ReadResult result = reader_.feed(data, length, *this);
+  if (!result.ok) close(result.code, result.reason);
+}
+
+void WebSocketConnection::on_message(Opcode opcode, uint8_t* data, size_t length) {
+  if (close_sent_) return;
+  handler_->on_message(*this, opcode, std::string_view(reinterpret_cast<char*>(data), length));
+}
+
+void WebSocketConnection::on_ping(const uint8_t* data, size_t length) {
+  if (!open()) return;
+  uint8_t header[kMaxServerHeader];
+  size_t n = write_frame_header(header, Opcode::kPong, length);
+  tcp_->send(header, n);
+  tcp_->send(data, length);
+}
+
+void WebSocketConnection::on_pong(const uint8_t*, size_t) {}
+
+void WebSocketConnection::on_close_frame(uint16_t code, std::string_view) {
+  if (close_sent_) {
+    // The peer answered our Close: the handshake is complete.
+    tcp_->close_after_flush();
+    return;
+  }
+  // Echo the peer's status (1000 when it sent none), then release the socket.
+  close(code == static_cast<uint16_t>(CloseCode::kNoStatus) ? CloseCode::kNormal : static_cast<CloseCode>(code), {});
+  close_code_ = code;
+}
+
+void WebSocketConnection::on_sweep(uint64_t now_ms) {
+  if (tcp_ == nullptr) return;
+  tcp_->sweep(now_ms);
+  if (tcp_ == nullptr || close_sent_) return;
+  if (keep_alive_.timeout_ms != 0 && now_ms - last_heard_ms_ > keep_alive_.timeout_ms) {
+    close(CloseCode::kGoingAway, close_reason::kPingTimeout);
+    return;
+  }
+  if (keep_alive_.ping_interval_ms != 0 && now_ms - last_ping_ms_ >= keep_alive_.ping_interval_ms) {
+    last_ping_ms_ = now_ms;
+    uint8_t frame[2] = {0x80 | static_cast<uint8_t>(Opcode::kPing), 0};
+    tcp_->send(frame, sizeof frame);
+  }
+  handler_->on_tick(*this, now_ms);
+}
+
+void WebSocketConnection::on_shutdown() { close(CloseCode::kGoingAway, close_reason::kShutdown); }
+
+void WebSocketConnection::on_closed() {
+  transport::EventLoop& loop = tcp_->loop();
+  tcp_ = nullptr;
+  if (open_gauge_ != nullptr) open_gauge_->fetch_sub(1, std::memory_order_relaxed);
+  handler_->on_disconnected(*this, close_code_);
+  // Callers up the stack (frame reader, dialect) may still touch this object in this turn.
+  loop.defer([this] { delete this; });
+}
+
+}  // namespace sb::protocol::websocket

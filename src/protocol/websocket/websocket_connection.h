@@ -1,0 +1,87 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "protocol/websocket/close_code.h"
+#include "protocol/websocket/frame_reader.h"
+#include "transport/tcp_connection.h"
+
+namespace sb::protocol::websocket {
+
+class WebSocketConnection;
+
+// The application side of one WebSocket connection (a dialect session).
+class WebSocketHandler {
+ public:
+  virtual ~WebSocketHandler() = default;
+  // The connection is open; ws stays valid until on_disconnected returns.
+  virtual void on_open(WebSocketConnection& ws) = 0;
+  // A complete text or binary message; data is valid only during the call.
+  virtual void on_message(WebSocketConnection& ws, Opcode opcode, std::string_view data) = 0;
+  // The connection is gone (close handshake, error, timeout or shutdown). Called once; the
+  // handler must drop references held elsewhere (e.g. hub subscriptions) right here.
+  virtual void on_disconnected(WebSocketConnection& ws, uint16_t code) = 0;
+  // Called on every sweep tick while open.
+  virtual void on_tick(WebSocketConnection& /*ws*/, uint64_t /*now_ms*/) {}
+};
+
+struct KeepAlive {
+  uint32_t ping_interval_ms = 30000;  // 0 disables server pings
+  uint32_t timeout_ms = 60000;        // silence longer than this closes the connection
+};
+
+// Per-connection settings shared by all connections of an endpoint.
+struct ConnectionOptions {
+  size_t max_message_size = 1024 * 1024;
+  KeepAlive keep_alive;
+  std::atomic<uint64_t>* open_gauge = nullptr;  // incremented while the connection is open
+};
+
+// One server-side WebSocket connection after the upgrade: feeds bytes through the frame
+// reader, answers pings, runs the close handshake and keep-alive, and hands messages to
+// its handler. Owns the handler; frees itself after the transport closes.
+class WebSocketConnection final : public transport::ConnectionHandler, private FrameSink {
+ public:
+  WebSocketConnection(transport::TcpConnection& tcp, std::unique_ptr<WebSocketHandler> handler,
+                      const ConnectionOptions& options);
+
+  // Sends one text message (one frame).
+  transport::SendStatus send_text(std::string_view text);
+  // Sends bytes that already form complete frames (a publication encoded once for all).
+  transport::SendStatus send_frames(std::string_view frames) {
+    return open() ? tcp_->send(frames.data(), frames.size()) : transport::SendStatus::kDropped;
+  }
+  // Starts the close handshake with code and reason; the socket is released after the
+  // frame is written and the peer closes (or a short linger).
+  void close(CloseCode code, std::string_view reason);
+  bool open() const { return tcp_ != nullptr && !close_sent_; }
+  transport::TcpConnection* tcp() { return tcp_; }
+  WebSocketHandler& handler() { return *handler_; }
+
+  // transport::ConnectionHandler
+  void on_data(uint8_t* data, size_t length) override;
+  void on_closed() override;
+  void on_sweep(uint64_t now_ms) override;
+  void on_shutdown() override;
+
+ private:
+  // FrameSink
+  void on_message(Opcode opcode, uint8_t* data, size_t length) override;
+  void on_ping(const uint8_t* data, size_t length) override;
+  void on_pong(const uint8_t* data, size_t length) override;
+  void on_close_frame(uint16_t code, std::string_view reason) override;
+
+  transport::TcpConnection* tcp_;
+  std::unique_ptr<WebSocketHandler> handler_;
+  FrameReader reader_;
+  KeepAlive keep_alive_;
+  std::atomic<uint64_t>* open_gauge_;
+  uint64_t last_heard_ms_;
+  uint64_t last_ping_ms_;
+  uint16_t close_code_ = static_cast<uint16_t>(CloseCode::kAbnormal);
+  bool close_sent_ = false;
+};
+
+}  // namespace sb::protocol::websocket

@@ -1,0 +1,171 @@
+#include "server/http_session.h"
+
+#include "api/http_api.h"
+#include "dialects/dialect.h"
+#include "protocol/websocket/handshake.h"
+#include "protocol/websocket/websocket_connection.h"
+#include "server/server.h"
+#include "server/worker.h"
+
+namespace sb::server {
+
+namespace http = protocol::http;
+namespace ws = protocol::websocket;
+
+namespace {
+constexpr uint64_t kIdleTimeoutMs = 60000;
+}
+
+HttpSession::HttpSession(Worker& worker, transport::TcpConnection& tcp)
+    : worker_(worker),
+      tcp_(&tcp),
+      parser_(http::ParserLimits{worker.server().config().max_header_bytes, worker.server().config().max_body_bytes}),
+      alive_(std::make_shared<HttpSession*>(this)),
+      last_activity_ms_(tcp.loop().now_ms()) {}
+
+HttpSession::~HttpSession() { *alive_ = nullptr; }
+
+void HttpSession::on_data(uint8_t* data, size_t length) {
+  last_activity_ms_ = tcp_->loop().now_ms();
+  if (waiting_) {
+    // A response is still being computed: keep the bytes until it is written.
+    held_.append(reinterpret_cast<char*>(data), length);
+    return;
+  }
+  process(data, length);
+}
+
+void HttpSession::process(uint8_t* data, size_t length) {
+  while (tcp_ != nullptr && !waiting_ && length > 0) {
+    size_t consumed = 0;
+    auto status = parser_.feed(reinterpret_cast<const char*>(data), length, consumed);
+    if (status == http::RequestParser::Status::kNeedMore) return;
+    if (status == http::RequestParser::Status::kError) {
+      worker_.metrics().count_error(parser_.error_status());
+      http::HttpResponse r = http::json_error(parser_.error_status(), "malformed request");
+      r.close = true;
+      respond(std::move(r));
+      return;
+    }
+    data += consumed;
+    length -= consumed;
+    handle(data, length);
+    if (tcp_ == nullptr || tcp_->handler() != this) return;  // upgraded or closed
+    if (waiting_) {
+      held_.assign(reinterpret_cast<char*>(data), length);
+      return;
+    }
+  }
+}
+
+void HttpSession::handle(uint8_t* rest, size_t rest_length) {
+  const http::HttpRequest& request = parser_.request();
+  worker_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
+  keep_alive_ = request.keep_alive;
+  Server& server = worker_.server();
+  if (dialects::Dialect* dialect = server.dialect_for_path(request.path())) {
+    if (!server.config().websocket_enabled) {
+      http::HttpResponse r = http::json_error(503, "WebSocket is disabled (WEBSOCKET_ENABLED=false)");
+      respond(std::move(r));
+      return;
+    }
+    if (request.upgrade || http::header_has_token(request.header("Upgrade"), "websocket")) {
+      upgrade(request, *dialect, rest, rest_length);
+      return;
+    }
+    http::HttpResponse r = http::json_error(426, "this endpoint speaks WebSocket: send Upgrade: websocket");
+    r.headers.emplace_back("Upgrade", "websocket");
+    r.headers.emplace_back("Sec-WebSocket-Version", "13");
+    respond(std::move(r));
+    return;
+  }
+  if (request.upgrade) {
+    // Upgrade requests leave the connection's byte stream in the new protocol; a path we
+    // do not serve cannot continue as HTTP.
+    http::HttpResponse r = http::json_error(404, "no WebSocket endpoint at this path");
+    r.close = true;
+    respond(std::move(r));
+    return;
+  }
+  waiting_ = true;
+  std::weak_ptr<HttpSession*> weak = alive_;
+  server.api().handle(request, tcp_->loop(), worker_.index(), [weak](http::HttpResponse response) {
+    auto alive = weak.lock();
+    if (!alive || *alive == nullptr) return;
+    HttpSession* self = *alive;
+    self->waiting_ = false;
+    self->respond(std::move(response));
+    if (self->tcp_ != nullptr && !self->held_.empty()) {
+      std::string pending;
+      pending.swap(self->held_);
+      self->process(reinterpret_cast<uint8_t*>(pending.data()), pending.size());
+    }
+  });
+}
+
+void HttpSession::respond(http::HttpResponse response) {
+  if (tcp_ == nullptr) return;
+  if (response.status >= 400) worker_.metrics().count_error(response.status);
+  if (!keep_alive_) response.close = true;
+  std::string out;
+  http::serialize(response, out);
+  tcp_->send(out.data(), out.size());
+  parser_.reset();
+  if (response.close) tcp_->close_after_flush();
+}
+
+void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& dialect, uint8_t* rest,
+                          size_t rest_length) {
+  Server& server = worker_.server();
+  ws::HandshakeOptions options;
+  options.allowed_origins = server.config().allowed_origins;
+  ws::HandshakeResult result = ws::check_upgrade(request, options);
+  if (result.status != 101) {
+    http::HttpResponse r = http::json_error(result.status, result.error);
+    if (result.status == 426) r.headers.emplace_back("Sec-WebSocket-Version", "13");
+    r.close = true;
+    respond(std::move(r));
+    return;
+  }
+  std::string response;
+  ws::append_upgrade_response(result, response);
+  tcp_->send(response.data(), response.size());
+  worker_.metrics().websocket_upgrades.fetch_add(1, std::memory_order_relaxed);
+
+  auto session = dialect.create_session(worker_.session_context(), request, worker_.next_connection_id());
+  const auto& config = server.config();
+  ws::ConnectionOptions options_for_connection;
+  options_for_connection.max_message_size = config.max_message_size;
+  options_for_connection.keep_alive = ws::KeepAlive{config.ping_interval_ms, config.ping_timeout_ms};
+  options_for_connection.open_gauge = &worker_.metrics().websockets_open;
+  auto* connection = new ws::WebSocketConnection(*tcp_, std::move(session), options_for_connection);
+  transport::TcpConnection* tcp = tcp_;
+  tcp->set_handler(connection);
+  tcp_ = nullptr;
+  finish();
+  // Bytes that followed the request in the same read are the client's first frames.
+  if (rest_length > 0 && !tcp->closed() && tcp->handler() == connection) connection->on_data(rest, rest_length);
+}
+
+void HttpSession::finish() {
+  *alive_ = nullptr;
+  transport::EventLoop& loop = worker_.loop();
+  loop.defer([this] { delete this; });
+}
+
+void HttpSession::on_closed() {
+  tcp_ = nullptr;
+  finish();
+}
+
+void HttpSession::on_sweep(uint64_t now_ms) {
+  if (tcp_ == nullptr) return;
+  tcp_->sweep(now_ms);
+  if (tcp_ != nullptr && !waiting_ && now_ms - last_activity_ms_ > kIdleTimeoutMs) tcp_->close();
+}
+
+void HttpSession::on_shutdown() {
+  if (tcp_ != nullptr) tcp_->close_after_flush();
+}
+
+}  // namespace sb::server

@@ -1,0 +1,49 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "protocol/http/request_parser.h"
+#include "protocol/http/response.h"
+#include "transport/tcp_connection.h"
+
+namespace sb::dialects {
+class Dialect;
+}
+
+namespace sb::server {
+
+class Worker;
+
+// A connection in its HTTP phase: parses requests (keep-alive, pipelined one at a time),
+// answers the API, and on a WebSocket endpoint performs the upgrade and hands the socket
+// to a WebSocketConnection with the endpoint's dialect.
+class HttpSession final : public transport::ConnectionHandler {
+ public:
+  HttpSession(Worker& worker, transport::TcpConnection& tcp);
+  ~HttpSession();
+
+  void on_data(uint8_t* data, size_t length) override;
+  void on_closed() override;
+  void on_sweep(uint64_t now_ms) override;
+  void on_shutdown() override;
+
+ private:
+  // Parses and answers what is in data; returns after an upgrade or when waiting.
+  void process(uint8_t* data, size_t length);
+  void handle(uint8_t* rest, size_t rest_length);
+  void respond(protocol::http::HttpResponse response);
+  void upgrade(const protocol::http::HttpRequest& request, dialects::Dialect& dialect, uint8_t* rest,
+               size_t rest_length);
+  void finish();
+
+  Worker& worker_;
+  transport::TcpConnection* tcp_;
+  protocol::http::RequestParser parser_;
+  std::string held_;            // input that arrived while a response was pending
+  std::shared_ptr<HttpSession*> alive_;  // nulled when the session ends; async replies check it
+  uint64_t last_activity_ms_;
+  bool waiting_ = false;
+  bool keep_alive_ = true;
+};
+
+}  // namespace sb::server

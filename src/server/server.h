@@ -1,0 +1,66 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "api/http_api.h"
+#include "auth/channel_policy.h"
+#include "auth/jwt.h"
+#include "config/config.h"
+#include "dialects/dialect.h"
+#include "hub/hub.h"
+#include "server/connection_limiter.h"
+#include "transport/work_pool.h"
+
+namespace sb::server {
+
+class Worker;
+
+// The assembled gateway: configuration, keys, policy, hub, dialects by endpoint, the HTTP
+// API and one Worker per thread. main() builds one and calls run().
+class Server {
+ public:
+  // Validates configuration and keys; returns nullptr with error set when it cannot start.
+  static std::unique_ptr<Server> create(config::Config config, std::string& error);
+  ~Server();
+
+  // Binds every worker's listener. Returns false with error set (port in use...).
+  bool listen(std::string& error);
+  // Runs until SIGINT or SIGTERM, then shuts down gracefully. Returns the exit code.
+  int run();
+  // Starts the workers without waiting for signals (tests); stop() ends them.
+  void start();
+  void stop();
+
+  const config::Config& config() const { return config_; }
+  const auth::JwtCodec& jwt() const { return *jwt_; }
+  const auth::ChannelPolicy& policy() const { return policy_; }
+  hub::Hub& hub() { return hub_; }
+  api::HttpApi& api() { return *api_; }
+  ConnectionLimiter& limiter() { return limiter_; }
+  // The dialect serving path, or nullptr.
+  dialects::Dialect* dialect_for_path(std::string_view path) const;
+  uint16_t port() const;
+
+  std::string render_metrics() const;
+  std::string render_health() const;
+
+ private:
+  explicit Server(config::Config config);
+
+  config::Config config_;
+  std::unique_ptr<auth::JwtCodec> jwt_;
+  auth::ChannelPolicy policy_;
+  hub::Hub hub_;
+  ConnectionLimiter limiter_;
+  transport::WorkPool work_pool_{1};
+  std::unique_ptr<api::HttpApi> api_;
+  std::vector<std::unique_ptr<dialects::Dialect>> dialects_;
+  std::unordered_map<std::string, dialects::Dialect*> endpoints_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  uint64_t started_ms_ = 0;
+};
+
+}  // namespace sb::server

@@ -1,0 +1,161 @@
+#include "server/worker.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string_view>
+
+#include "observability/log.h"
+#include "protocol/http/response.h"
+#include "server/http_session.h"
+#include "server/server.h"
+#include "transport/tcp_connection.h"
+
+namespace sb::server {
+
+namespace http = protocol::http;
+
+namespace {
+constexpr uint64_t kShutdownGraceMs = 3000;
+constexpr uint8_t kHoldsLimiterSlot = 1;
+
+// A connection over the per-address limit: answers its first request with 429 and closes.
+class RefusedSession final : public transport::ConnectionHandler {
+ public:
+  explicit RefusedSession(transport::TcpConnection& tcp) : tcp_(&tcp), deadline_ms_(tcp.loop().now_ms() + 5000) {}
+  void on_data(uint8_t*, size_t) override {
+    if (tcp_ == nullptr) return;
+    http::HttpResponse r = http::json_error(429, "too many connections from this address");
+    r.close = true;
+    std::string out;
+    http::serialize(r, out);
+    tcp_->send(out.data(), out.size());
+    tcp_->close_after_flush();
+  }
+  void on_closed() override {
+    transport::EventLoop& loop = tcp_->loop();
+    tcp_ = nullptr;
+    loop.defer([this] { delete this; });
+  }
+  void on_sweep(uint64_t now_ms) override {
+    if (tcp_ == nullptr) return;
+    tcp_->sweep(now_ms);
+    if (tcp_ != nullptr && now_ms > deadline_ms_) tcp_->close();
+  }
+  void on_shutdown() override { tcp_->close(); }
+
+ private:
+  transport::TcpConnection* tcp_;
+  uint64_t deadline_ms_;
+};
+
+}  // namespace
+
+Worker::Worker(Server& server, size_t index) : server_(server), index_(index), loop_(1000) {
+  hub::HubShard& shard = server_.hub().add_shard([this] { loop_.wake(); });
+  context_ = std::make_unique<dialects::SessionContext>(dialects::SessionContext{
+      loop_, server_.hub(), index_, server_.jwt(), server_.policy(), metrics_, dialects::SessionLimits{}});
+  loop_.on_wake([&shard] { shard.drain_inbox(); });
+  loop_.on_before_sleep([&shard] { shard.drain_inbox(); });
+  loop_.on_after_flush([this, &shard] {
+    auto& delivered = shard.delivered_this_turn();
+    if (delivered.empty()) return;
+    uint64_t now = transport::EventLoop::monotonic_us();
+    for (const auto& p : delivered) {
+      metrics_.publish_to_write.observe(now > p->published_mono_us ? now - p->published_mono_us : 0);
+    }
+    delivered.clear();
+  });
+  loop_.on_sweep([this] { sweep(); });
+  loop_.on_after_flush([this] { check_shutdown_done(); });
+  loop_.set_release_hook([this](transport::TcpConnection& c) {
+    metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    if (c.tag() == kHoldsLimiterSlot) server_.limiter().release(c.peer_key());
+  });
+}
+
+Worker::~Worker() = default;
+
+bool Worker::listen(const std::string& host, uint16_t port, std::string& error) {
+  listener_ = transport::TcpListener::open(
+      loop_, host, port, [this](int fd, const sockaddr_storage& peer) { accept(fd, peer); }, error);
+  return listener_ != nullptr;
+}
+
+std::string Worker::next_connection_id() {
+  return "conn-" + std::to_string(index_) + "-" + std::to_string(++connection_counter_);
+}
+
+void Worker::accept(int fd, const sockaddr_storage& peer) {
+  if (shutting_down_) {
+    ::close(fd);
+    return;
+  }
+  auto* tcp = new transport::TcpConnection(loop_, fd, peer, server_.config().max_send_buffer);
+  if (!tcp->start()) {
+    delete tcp;
+    return;
+  }
+  metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
+  if (!server_.limiter().try_acquire(tcp->peer_key())) {
+    // Answer the request with 429 rather than resetting, so the client learns why.
+    metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
+    metrics_.count_error(429);
+    tcp->set_handler(new RefusedSession(*tcp));
+    return;
+  }
+  tcp->set_tag(kHoldsLimiterSlot);
+  metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  tcp->set_handler(new HttpSession(*this, *tcp));
+}
+
+void Worker::sweep() {
+  uint64_t now = loop_.now_ms();
+  if (listener_) listener_->resume_if_paused();
+  // Handlers may close connections, which reorders the registry: walk a copy.
+  std::vector<transport::TcpConnection*> snapshot = loop_.connections();
+  for (transport::TcpConnection* c : snapshot) {
+    if (c->closed()) continue;
+    if (transport::ConnectionHandler* h = c->handler()) {
+      h->on_sweep(now);
+    } else {
+      c->sweep(now);
+    }
+  }
+  if (shutting_down_ && now >= shutdown_deadline_ms_) {
+    for (transport::TcpConnection* c : std::vector<transport::TcpConnection*>(loop_.connections())) c->close();
+    loop_.stop();
+  }
+}
+
+void Worker::check_shutdown_done() {
+  if (shutting_down_ && loop_.connections().empty()) loop_.stop();
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { loop_.run(); });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::begin_shutdown() {
+  loop_.post([this] {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    shutdown_deadline_ms_ = loop_.now_ms() + kShutdownGraceMs;
+    if (listener_) listener_->close();
+    std::vector<transport::TcpConnection*> snapshot = loop_.connections();
+    for (transport::TcpConnection* c : snapshot) {
+      if (c->closed()) continue;
+      if (transport::ConnectionHandler* h = c->handler()) {
+        h->on_shutdown();
+      } else {
+        c->close();
+      }
+    }
+  });
+}
+
+}  // namespace sb::server

@@ -1,0 +1,58 @@
+#pragma once
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "dialects/dialect.h"
+#include "observability/metrics.h"
+#include "transport/event_loop.h"
+#include "transport/tcp_listener.h"
+
+struct sockaddr_storage;
+
+namespace sb::server {
+
+class Server;
+
+// One event loop on its own thread with its own listener (SO_REUSEPORT), hub shard and
+// metrics. Connections never move between workers.
+class Worker {
+ public:
+  Worker(Server& server, size_t index);
+  ~Worker();
+
+  // Binds the listener (call before start()); port 0 picks one, see port().
+  bool listen(const std::string& host, uint16_t port, std::string& error);
+  void start();
+  void join();
+  // Thread-safe: stops accepting, closes every connection politely (1001), and stops the
+  // loop once all are gone or after a deadline.
+  void begin_shutdown();
+
+  transport::EventLoop& loop() { return loop_; }
+  dialects::SessionContext& session_context() { return *context_; }
+  observability::LoopMetrics& metrics() { return metrics_; }
+  size_t index() const { return index_; }
+  Server& server() { return server_; }
+  uint16_t port() const { return listener_ ? listener_->port() : 0; }
+  std::string next_connection_id();
+
+ private:
+  void accept(int fd, const sockaddr_storage& peer);
+  void sweep();
+  void check_shutdown_done();
+
+  Server& server_;
+  size_t index_;
+  transport::EventLoop loop_;
+  std::unique_ptr<transport::TcpListener> listener_;
+  observability::LoopMetrics metrics_;
+  std::unique_ptr<dialects::SessionContext> context_;
+  std::thread thread_;
+  uint64_t connection_counter_ = 0;
+  bool shutting_down_ = false;
+  uint64_t shutdown_deadline_ms_ = 0;
+};
+
+}  // namespace sb::server

@@ -1,0 +1,180 @@
+#include "transport/tcp_connection.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sb::transport {
+
+namespace {
+constexpr uint64_t kLingerMs = 2000;
+// A buffer this large after a burst is released once drained, so idle sockets stay small.
+constexpr size_t kKeepCapacity = 16 * 1024;
+}  // namespace
+
+TcpConnection::TcpConnection(EventLoop& loop, int fd, const sockaddr_storage& peer,
+                             size_t max_buffered_bytes)
+    : loop_(loop), fd_(fd), max_buffered_(max_buffered_bytes) {
+  if (peer.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&peer);
+    std::memcpy(peer_addr_.data(), &in->sin_addr, 4);
+    peer_family_ = 4;
+  } else if (peer.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&peer);
+    std::memcpy(peer_addr_.data(), &in6->sin6_addr, 16);
+    peer_family_ = 6;
+  }
+}
+
+TcpConnection::~TcpConnection() {
+  if (fd_ >= 0) ::close(fd_);
+  loop_.connection_released(*this);
+}
+
+bool TcpConnection::start() {
+  if (!loop_.add(fd_, EPOLLIN | EPOLLRDHUP, this)) {
+    ::close(fd_);
+    fd_ = -1;
+    return false;
+  }
+  auto& registry = loop_.connections();
+  registry_index_ = static_cast<uint32_t>(registry.size());
+  registry.push_back(this);
+  return true;
+}
+
+std::string TcpConnection::peer_ip() const {
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (peer_family_ == 4) {
+    ::inet_ntop(AF_INET, peer_addr_.data(), text, sizeof text);
+  } else if (peer_family_ == 6) {
+    ::inet_ntop(AF_INET6, peer_addr_.data(), text, sizeof text);
+  }
+  return text;
+}
+
+std::string TcpConnection::peer_key() const {
+  return std::string(reinterpret_cast<const char*>(peer_addr_.data()), peer_family_ == 4 ? 4 : 16);
+}
+
+SendStatus TcpConnection::send(const void* data, size_t length) {
+  if (fd_ < 0 || closing_ || overflowed_) return SendStatus::kDropped;
+  if (buffered_bytes() + length > max_buffered_) {
+    // Slow consumer: closing here would run callbacks under the caller (often a fan-out
+    // loop over subscribers), so the close happens at the end of the turn.
+    overflowed_ = true;
+    loop_.defer([this] { close(); });
+    return SendStatus::kDropped;
+  }
+  out_.append(static_cast<const char*>(data), length);
+  if (!in_dirty_list_) {
+    in_dirty_list_ = true;
+    loop_.mark_dirty(this);
+  }
+  return SendStatus::kBuffered;
+}
+
+void TcpConnection::flush() {
+  in_dirty_list_ = false;
+  if (fd_ < 0) return;
+  while (out_offset_ < out_.size()) {
+    ssize_t n = ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_, MSG_NOSIGNAL);
+    if (n > 0) {
+      out_offset_ += static_cast<size_t>(n);
+      loop_.count_bytes_out(static_cast<uint64_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    close();
+    return;
+  }
+  if (out_offset_ == out_.size()) {
+    out_.clear();
+    out_offset_ = 0;
+    if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
+    if (closing_) finish_close_after_flush();
+  } else if (out_offset_ > out_.size() / 2) {
+    out_.erase(0, out_offset_);
+    out_offset_ = 0;
+  }
+  update_interest();
+}
+
+void TcpConnection::update_interest() {
+  if (fd_ < 0) return;
+  bool want = out_offset_ < out_.size();
+  if (want == want_write_) return;
+  want_write_ = want;
+  loop_.modify(fd_, EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u), this);
+}
+
+void TcpConnection::close_after_flush() {
+  if (fd_ < 0 || closing_) return;
+  closing_ = true;
+  linger_deadline_ms_ = loop_.now_ms() + kLingerMs;
+  if (buffered_bytes() == 0) {
+    finish_close_after_flush();
+  } else if (!in_dirty_list_) {
+    in_dirty_list_ = true;
+    loop_.mark_dirty(this);
+  }
+}
+
+void TcpConnection::finish_close_after_flush() {
+  if (write_shut_ || fd_ < 0) return;
+  write_shut_ = true;
+  // Half-close and wait for the peer's EOF: closing with unread input would send a RST
+  // that can destroy the close frame we just wrote.
+  ::shutdown(fd_, SHUT_WR);
+}
+
+void TcpConnection::close() {
+  if (fd_ < 0) return;
+  loop_.remove(fd_);
+  ::close(fd_);
+  fd_ = -1;
+  out_.clear();
+  out_offset_ = 0;
+  auto& registry = loop_.connections();
+  registry[registry_index_] = registry.back();
+  registry[registry_index_]->registry_index_ = registry_index_;
+  registry.pop_back();
+  loop_.defer_delete(this);
+  if (handler_ != nullptr) {
+    ConnectionHandler* handler = handler_;
+    handler_ = nullptr;
+    handler->on_closed();
+  }
+}
+
+void TcpConnection::sweep(uint64_t now_ms) {
+  if (closing_ && now_ms >= linger_deadline_ms_) close();
+}
+
+void TcpConnection::on_io(uint32_t events) {
+  if (fd_ < 0) return;
+  if (events & EPOLLOUT) {
+    flush();
+    if (fd_ < 0) return;
+  }
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    uint8_t* buffer = loop_.receive_buffer();
+    ssize_t n = ::recv(fd_, buffer, EventLoop::kReceiveBufferSize, 0);
+    if (n > 0) {
+      loop_.count_bytes_in(static_cast<uint64_t>(n));
+      // Input after we decided to close is read only to reach the peer's EOF.
+      if (!closing_ && handler_ != nullptr) handler_->on_data(buffer, static_cast<size_t>(n));
+      return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    close();
+  }
+}
+
+}  // namespace sb::transport

@@ -1,0 +1,104 @@
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "transport/event_loop.h"
+#include "transport/io_handler.h"
+
+struct sockaddr_storage;
+
+namespace sb::transport {
+
+// Receives what happens on one TcpConnection. Implemented by the protocol layers above
+// (an HTTP session, then a WebSocket connection after the upgrade).
+class ConnectionHandler {
+ public:
+  // Bytes read from the socket. They live in the loop's receive buffer (mutable, so frames
+  // can be unmasked in place) and are only valid during the call.
+  virtual void on_data(uint8_t* data, size_t length) = 0;
+  // The connection is closed (by the peer, an error or close()); called exactly once. The
+  // handler must drop every reference to the connection and may delete itself.
+  virtual void on_closed() = 0;
+  // Called for each live connection on every sweep tick (idle timeouts, heartbeats).
+  virtual void on_sweep(uint64_t /*now_ms*/) {}
+  // The server is shutting down: finish politely (e.g. send a close frame).
+  virtual void on_shutdown() {}
+
+ protected:
+  virtual ~ConnectionHandler() = default;
+};
+
+enum class SendStatus : uint8_t {
+  kBuffered,  // queued; written before the loop sleeps
+  kDropped,   // connection closed, closing, or over its send-buffer limit
+};
+
+// A non-blocking TCP socket on one EventLoop with a corked send buffer: send() only
+// appends, and the loop writes each dirty connection once per turn. send() never runs
+// callbacks, so it is safe to call while iterating subscriber lists.
+class TcpConnection final : public IoHandler {
+ public:
+  TcpConnection(EventLoop& loop, int fd, const sockaddr_storage& peer, size_t max_buffered_bytes);
+  ~TcpConnection();
+  TcpConnection(const TcpConnection&) = delete;
+  TcpConnection& operator=(const TcpConnection&) = delete;
+
+  // Registers with the loop; false if the fd could not be added (the fd is then closed).
+  bool start();
+  void set_handler(ConnectionHandler* handler) { handler_ = handler; }
+
+  // Appends bytes to the send buffer. Over the limit the connection is closed as a slow
+  // consumer at the end of the turn and kDropped is returned.
+  SendStatus send(const void* data, size_t length);
+  // Writes what is buffered, then half-closes; the socket is released when the peer closes
+  // or after a short linger.
+  void close_after_flush();
+  // Closes now, dropping buffered output. Calls the handler's on_closed().
+  void close();
+
+  // Called by the loop: writes the buffer with one send().
+  void flush();
+  void on_io(uint32_t events) override;
+  // Called by the owner's sweep: closes connections that lingered too long after close.
+  void sweep(uint64_t now_ms);
+
+  // An opaque byte for the owner's bookkeeping (e.g. whether a limiter slot is held).
+  void set_tag(uint8_t tag) { tag_ = tag; }
+  uint8_t tag() const { return tag_; }
+
+  bool closed() const { return fd_ < 0; }
+  bool closing() const { return closing_; }
+  bool overflowed() const { return overflowed_; }
+  size_t buffered_bytes() const { return out_.size() - out_offset_; }
+  EventLoop& loop() { return loop_; }
+  ConnectionHandler* handler() const { return handler_; }
+  // Peer address as text ("127.0.0.1" or "::1").
+  std::string peer_ip() const;
+  // Stable key for per-IP accounting (address bytes).
+  std::string peer_key() const;
+
+ private:
+  void update_interest();
+  void finish_close_after_flush();
+
+  EventLoop& loop_;
+  int fd_;
+  ConnectionHandler* handler_ = nullptr;
+  std::string out_;
+  size_t out_offset_ = 0;
+  size_t max_buffered_;
+  uint64_t linger_deadline_ms_ = 0;
+  uint32_t registry_index_ = 0;
+  std::array<uint8_t, 16> peer_addr_{};
+  uint8_t peer_family_ = 0;
+  uint8_t tag_ = 0;
+  bool in_dirty_list_ = false;
+  bool want_write_ = false;
+  bool closing_ = false;
+  bool write_shut_ = false;
+  bool overflowed_ = false;
+};
+
+}  // namespace sb::transport
