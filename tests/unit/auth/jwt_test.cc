@@ -1,0 +1,138 @@
+#include "auth/jwt.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "auth/base64url.h"
+
+namespace sb::auth {
+
+namespace {
+constexpr int64_t kNow = 1'800'000'000;
+
+JwtSettings hs256() {
+  JwtSettings s;
+  s.secret = "test-secret";
+  return s;
+}
+
+std::unique_ptr<JwtCodec> codec(const JwtSettings& s) {
+  std::string error;
+  auto c = JwtCodec::create(s, error);
+  EXPECT_TRUE(c) << error;
+  return c;
+}
+
+std::string sign(const JwtCodec& c, std::string_view claims) {
+  std::string error;
+  std::string t = c.sign(claims, error);
+  EXPECT_FALSE(t.empty()) << error;
+  return t;
+}
+
+// A fresh key pair as PEM (private), generated with OpenSSL for the test.
+std::string generate_private_pem(bool ec) {
+  EVP_PKEY* key = ec ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
+                     : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  EVP_PKEY_free(key);
+  return pem;
+}
+}  // namespace
+
+TEST(Jwt, SignsAndVerifiesHs256WithIdentityClaims) {
+  auto c = codec(hs256());
+  std::string token = sign(*c, make_claims(hs256(), "alice", "Alice", {"editor"}, {"matter:read"}, kNow, 60));
+  Identity id;
+  ASSERT_EQ(c->verify(token, kNow, id), JwtStatus::kOk);
+  EXPECT_FALSE(id.anonymous);
+  EXPECT_EQ(id.user_id, "alice");
+  EXPECT_EQ(id.name, "Alice");
+  EXPECT_EQ(id.roles, std::vector<std::string>{"editor"});
+  EXPECT_TRUE(id.has_permission("matter:read"));
+  EXPECT_EQ(id.expires_at, kNow + 60);
+}
+
+TEST(Jwt, RejectsTamperingWrongKeysAndAlgorithms) {
+  auto c = codec(hs256());
+  std::string token = sign(*c, R"({"sub":"alice"})");
+  Identity id;
+  std::string tampered = token;
+  tampered[tampered.find('.') + 2] ^= 1;
+  EXPECT_NE(c->verify(tampered, kNow, id), JwtStatus::kOk);
+  JwtSettings other = hs256();
+  other.secret = "other";
+  EXPECT_EQ(codec(other)->verify(token, kNow, id), JwtStatus::kBadSignature);
+  std::string none = base64url_encode(R"({"alg":"none"})") + "." + base64url_encode(R"({"sub":"a"})") + ".";
+  EXPECT_EQ(c->verify(none, kNow, id), JwtStatus::kWrongAlgorithm);
+  EXPECT_EQ(c->verify("not-a-token", kNow, id), JwtStatus::kMalformed);
+  EXPECT_EQ(c->verify("a.b.c.d", kNow, id), JwtStatus::kMalformed);
+}
+
+TEST(Jwt, ChecksExpiryNotBeforeIssuerAudienceAndSubject) {
+  JwtSettings s = hs256();
+  s.issuer = "switchboard";
+  s.audience = "clients";
+  s.leeway_seconds = 0;
+  auto c = codec(s);
+  Identity id;
+  EXPECT_EQ(c->verify(sign(*c, R"({"sub":"a","iss":"switchboard","aud":"clients","exp":10})"), kNow, id),
+            JwtStatus::kExpired);
+  EXPECT_EQ(c->verify(sign(*c, R"({"sub":"a","iss":"switchboard","aud":"clients","nbf":1900000000})"), kNow, id),
+            JwtStatus::kNotYetValid);
+  EXPECT_EQ(c->verify(sign(*c, R"({"sub":"a","iss":"x","aud":"clients"})"), kNow, id), JwtStatus::kWrongIssuer);
+  EXPECT_EQ(c->verify(sign(*c, R"({"sub":"a","iss":"switchboard","aud":["x","y"]})"), kNow, id),
+            JwtStatus::kWrongAudience);
+  EXPECT_EQ(c->verify(sign(*c, R"({"sub":"a","iss":"switchboard","aud":["x","clients"]})"), kNow, id),
+            JwtStatus::kOk);
+  EXPECT_EQ(c->verify(sign(*c, R"({"iss":"switchboard","aud":"clients"})"), kNow, id), JwtStatus::kMalformed);
+}
+
+TEST(Jwt, RefreshTokensAreNotAccessTokens) {
+  auto c = codec(hs256());
+  std::string refresh = sign(*c, make_claims(hs256(), "a", "", {}, {}, kNow, 60, "refresh"));
+  Identity id;
+  EXPECT_EQ(c->verify(refresh, kNow, id), JwtStatus::kWrongTokenType);
+  EXPECT_EQ(c->verify(refresh, kNow, id, TokenUse::kRefresh), JwtStatus::kOk);
+  std::string access = sign(*c, make_claims(hs256(), "a", "", {}, {}, kNow, 60));
+  EXPECT_EQ(c->verify(access, kNow, id, TokenUse::kRefresh), JwtStatus::kWrongTokenType);
+}
+
+TEST(Jwt, SignsAndVerifiesRs256AndEs256) {
+  for (auto [alg, ec] : {std::pair{JwtAlgorithm::kRS256, false}, std::pair{JwtAlgorithm::kES256, true}}) {
+    JwtSettings s;
+    s.algorithm = alg;
+    s.private_key_pem = generate_private_pem(ec);
+    auto c = codec(s);
+    std::string token = sign(*c, R"({"sub":"bob","roles":"admin"})");
+    Identity id;
+    ASSERT_EQ(c->verify(token, kNow, id), JwtStatus::kOk) << to_string(alg);
+    EXPECT_EQ(id.roles, std::vector<std::string>{"admin"});
+    std::string tampered = token;
+    tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(c->verify(tampered, kNow, id), JwtStatus::kBadSignature) << to_string(alg);
+    // A different key of the same kind must not verify it.
+    JwtSettings other = s;
+    other.private_key_pem = generate_private_pem(ec);
+    EXPECT_EQ(codec(other)->verify(token, kNow, id), JwtStatus::kBadSignature);
+  }
+}
+
+TEST(Jwt, RefusesKeysThatDoNotFitTheAlgorithm) {
+  JwtSettings s;
+  s.algorithm = JwtAlgorithm::kES256;
+  s.private_key_pem = generate_private_pem(false);  // an RSA key
+  std::string error;
+  EXPECT_EQ(JwtCodec::create(s, error), nullptr);
+  EXPECT_FALSE(error.empty());
+  JwtSettings empty;
+  EXPECT_EQ(JwtCodec::create(empty, error), nullptr);
+}
+
+}  // namespace sb::auth

@@ -1,0 +1,57 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace sb::config {
+
+TEST(Config, EmbeddedDefaultParsesWithTheSeedsDefaults) {
+  Config c;
+  std::string error;
+  ASSERT_TRUE(parse_toml(embedded_default_toml(), "embedded", c, error)) << error;
+  EXPECT_EQ(c.port, 3000);
+  EXPECT_EQ(c.max_connections_per_ip, 100u);
+  EXPECT_EQ(c.max_message_size, 1048576u);
+  EXPECT_EQ(c.ping_interval_ms, 30000u);
+  ASSERT_EQ(c.endpoints.size(), 1u);
+  EXPECT_EQ(c.endpoints[0].path, "/ws");
+  EXPECT_EQ(c.endpoints[0].dialect, "topics");
+  EXPECT_EQ(c.role_hierarchy.front(), "viewer");
+  EXPECT_FALSE(c.channel_rules.empty());
+  ASSERT_FALSE(c.users.empty());
+  EXPECT_EQ(c.users[0].email, "user@example.com");
+}
+
+TEST(Config, EnvironmentOverridesTheFile) {
+  Config c;
+  std::string error;
+  ASSERT_TRUE(parse_toml(embedded_default_toml(), "embedded", c, error));
+  setenv("WEBSOCKET_PORT", "4321", 1);
+  setenv("WEBSOCKET_MAX_MESSAGE_SIZE", "2048", 1);
+  setenv("WEBSOCKET_ENABLED", "false", 1);
+  setenv("JWT_SECRET", "from-env", 1);
+  ASSERT_TRUE(apply_environment(c, error)) << error;
+  EXPECT_EQ(c.port, 4321);
+  EXPECT_EQ(c.max_message_size, 2048u);
+  EXPECT_FALSE(c.websocket_enabled);
+  EXPECT_EQ(c.jwt.secret, "from-env");
+  setenv("WEBSOCKET_PORT", "not-a-number", 1);
+  EXPECT_FALSE(apply_environment(c, error));
+  EXPECT_NE(error.find("WEBSOCKET_PORT"), std::string::npos);
+  unsetenv("WEBSOCKET_PORT");
+  unsetenv("WEBSOCKET_MAX_MESSAGE_SIZE");
+  unsetenv("WEBSOCKET_ENABLED");
+  unsetenv("JWT_SECRET");
+}
+
+TEST(Config, ReportsSyntaxErrorsWithTheLine) {
+  Config c;
+  std::string error;
+  EXPECT_FALSE(parse_toml("[server]\nport = = 1\n", "bad.toml", c, error));
+  EXPECT_NE(error.find("bad.toml:2"), std::string::npos) << error;
+  EXPECT_FALSE(parse_toml("[[endpoints]]\npath = \"ws\"\ndialect = \"topics\"\n", "e.toml", c, error));
+  EXPECT_FALSE(parse_toml("[jwt]\nalgorithm = \"none\"\n", "j.toml", c, error));
+}
+
+}  // namespace sb::config

@@ -1,0 +1,101 @@
+#include "hub/pattern_trie.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace sb::hub {
+
+namespace {
+struct Sink : Subscriber {
+  int received = 0;
+  void deliver(const Publication&) override { ++received; }
+};
+
+std::vector<Sink*> matches(PatternTrie& trie, std::string_view channel) {
+  std::vector<Sink*> out;
+  trie.match(channel, [&](Subscriber& s) { out.push_back(static_cast<Sink*>(&s)); });
+  return out;
+}
+}  // namespace
+
+TEST(PatternTrie, MatchesExactAndWildcardSubscriptions) {
+  PatternTrie trie;
+  Sink exact, one, many, other;
+  trie.add(exact, "messages.user.123");
+  trie.add(one, "messages.user.*");
+  trie.add(many, "messages.**");
+  trie.add(other, "notifications.**");
+  auto m = matches(trie, "messages.user.123");
+  EXPECT_EQ(m.size(), 3u);
+  EXPECT_EQ(matches(trie, "messages.channel.general").size(), 1u);
+  EXPECT_EQ(matches(trie, "notifications.user.1").size(), 1u);
+  EXPECT_TRUE(matches(trie, "other").empty());
+}
+
+TEST(PatternTrie, DeliversOnceWhenSeveralPatternsOfOneSubscriberMatch) {
+  PatternTrie trie;
+  Sink s;
+  trie.add(s, "a.b.c");
+  trie.add(s, "a.*.c");
+  trie.add(s, "a.**");
+  trie.add(s, "**");
+  EXPECT_EQ(matches(trie, "a.b.c").size(), 1u);
+  EXPECT_EQ(matches(trie, "a.b.c").size(), 1u);  // and again for the next publication
+}
+
+TEST(PatternTrie, AddIsIdempotentAndRemovePrunes) {
+  PatternTrie trie;
+  Sink s;
+  EXPECT_TRUE(trie.add(s, "x.y.z"));
+  EXPECT_FALSE(trie.add(s, "x.y.z"));
+  EXPECT_EQ(s.subscription_count(), 1u);
+  EXPECT_TRUE(trie.remove(s, "x.y.z"));
+  EXPECT_FALSE(trie.remove(s, "x.y.z"));
+  EXPECT_EQ(trie.node_count(), 1u);  // only the root is left
+}
+
+TEST(PatternTrie, SwapRemovalKeepsIndexesConsistentUnderChurn) {
+  PatternTrie trie;
+  std::vector<Sink> sinks(200);
+  const std::vector<std::string> patterns = {"c.1", "c.*", "c.**", "d.1", "**"};
+  std::mt19937 rng(7);
+  std::vector<std::vector<bool>> held(sinks.size(), std::vector<bool>(patterns.size(), false));
+  for (int step = 0; step < 20000; ++step) {
+    size_t i = rng() % sinks.size();
+    size_t p = rng() % patterns.size();
+    if (rng() % 5 == 0) {
+      trie.remove_all(sinks[i]);
+      std::fill(held[i].begin(), held[i].end(), false);
+    } else if (held[i][p]) {
+      ASSERT_TRUE(trie.remove(sinks[i], patterns[p]));
+      held[i][p] = false;
+    } else {
+      ASSERT_TRUE(trie.add(sinks[i], patterns[p]));
+      held[i][p] = true;
+    }
+  }
+  // Expected receivers of channel "c.1": anyone holding any of the first three patterns or "**".
+  size_t expected = 0;
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    if (held[i][0] || held[i][1] || held[i][2] || held[i][4]) ++expected;
+  }
+  EXPECT_EQ(matches(trie, "c.1").size(), expected);
+  for (auto& s : sinks) trie.remove_all(s);
+  EXPECT_EQ(trie.node_count(), 1u);
+}
+
+TEST(PatternTrie, ListsPatternsOfASubscriber) {
+  PatternTrie trie;
+  Sink s;
+  trie.add(s, "a.*");
+  trie.add(s, "b:**");
+  auto p = trie.patterns_of(s);
+  std::sort(p.begin(), p.end());
+  EXPECT_EQ(p, (std::vector<std::string>{"a.*", "b:**"}));
+}
+
+}  // namespace sb::hub

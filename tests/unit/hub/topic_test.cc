@@ -1,0 +1,58 @@
+#include "hub/topic.h"
+
+#include <gtest/gtest.h>
+
+namespace sb::hub {
+
+TEST(Topic, SplitsOnDotsAndColonsKeepingTheSeparator) {
+  std::vector<Segment> s;
+  split_segments("matter:123.notes", s);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].separator, 0);
+  EXPECT_EQ(s[0].text, "matter");
+  EXPECT_EQ(s[1].separator, ':');
+  EXPECT_EQ(s[2].separator, '.');
+  EXPECT_EQ(s[2].text, "notes");
+}
+
+TEST(Topic, ValidatesChannelsAndPatterns) {
+  EXPECT_TRUE(is_valid_channel("messages.user.123"));
+  EXPECT_FALSE(is_valid_channel("messages.*"));
+  EXPECT_FALSE(is_valid_channel("a..b"));
+  EXPECT_FALSE(is_valid_channel(""));
+  EXPECT_FALSE(is_valid_channel("has space"));
+  EXPECT_FALSE(is_valid_channel(std::string(300, 'a')));
+  EXPECT_TRUE(is_valid_pattern("messages.**"));
+  EXPECT_TRUE(is_valid_pattern("a.*.c"));
+  EXPECT_FALSE(is_valid_pattern("a.b*"));
+  EXPECT_FALSE(is_valid_pattern("a.***"));
+}
+
+TEST(Topic, MatchesTheSeedExamples) {
+  EXPECT_TRUE(pattern_matches("messages.user.*", "messages.user.123"));
+  EXPECT_TRUE(pattern_matches("messages.user.*", "messages.user.456"));
+  EXPECT_FALSE(pattern_matches("messages.user.*", "messages.channel.general"));
+  EXPECT_FALSE(pattern_matches("messages.user.*", "messages.user.123.replies"));
+  EXPECT_TRUE(pattern_matches("messages.**", "messages.user.123"));
+  EXPECT_TRUE(pattern_matches("messages.**", "messages.channel.general"));
+  EXPECT_TRUE(pattern_matches("messages.**", "messages.user.123.replies"));
+  EXPECT_FALSE(pattern_matches("messages.**", "messages"));
+  EXPECT_TRUE(pattern_matches("a.**.z", "a.b.c.z"));
+  EXPECT_FALSE(pattern_matches("a.**.z", "a.z"));
+  EXPECT_TRUE(pattern_matches("matter:*", "matter:123"));
+  EXPECT_FALSE(pattern_matches("matter.*", "matter:123"));  // separators are part of the name
+}
+
+TEST(Topic, OverlapAndCoverage) {
+  EXPECT_TRUE(patterns_overlap("messages.**", "messages.user.*"));
+  EXPECT_TRUE(patterns_overlap("*.user.*", "messages.**"));
+  EXPECT_FALSE(patterns_overlap("messages.user.*", "messages.channel.*"));
+  EXPECT_FALSE(patterns_overlap("a.b", "a.b.c"));
+  EXPECT_TRUE(patterns_overlap("**", "x:y"));
+  EXPECT_TRUE(pattern_covers("messages.**", "messages.user.*"));
+  EXPECT_FALSE(pattern_covers("messages.user.*", "messages.**"));
+  EXPECT_TRUE(pattern_covers("notifications.user.alice", "notifications.user.alice"));
+  EXPECT_FALSE(pattern_covers("notifications.user.alice", "notifications.user.*"));
+}
+
+}  // namespace sb::hub
