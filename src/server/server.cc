@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "dialects/echo/echo_dialect.h"
 #include "dialects/topics/topics_dialect.h"
 #include "json/json_writer.h"
 #include "observability/log.h"
@@ -36,13 +37,14 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   server->policy_ = auth::ChannelPolicy(c.channel_rules, c.default_subscribe, c.default_publish,
                                         auth::RoleHierarchy(c.role_hierarchy));
   server->dialects_.push_back(std::make_unique<dialects::topics::TopicsDialect>(kTopicsEncodingSlot));
+  server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
   for (const auto& endpoint : c.endpoints) {
     dialects::Dialect* found = nullptr;
     for (const auto& d : server->dialects_) {
       if (d->name() == endpoint.dialect) found = d.get();
     }
     if (found == nullptr) {
-      error = "endpoint " + endpoint.path + ": unknown dialect \"" + endpoint.dialect + "\" (known: topics)";
+      error = "endpoint " + endpoint.path + ": unknown dialect \"" + endpoint.dialect + "\" (known: topics, echo)";
       return nullptr;
     }
     server->endpoints_[endpoint.path] = found;

@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""The HTTP API as a backend and a browser app use it: login, refresh, POST /api/messages
+fan-out to the seed's four topics, health and metrics.
+Usage: /usr/bin/python3 http_api_cases.py [--threads N]"""
+import argparse
+import asyncio
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+
+import websockets
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from runner import case, run_all  # noqa: E402
+from server import Server  # noqa: E402
+
+
+def call(server, method, path, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (server.port, path), data=data, method=method,
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            raw = r.read()
+            return r.status, r.headers, raw
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+async def acall(*args, **kw):
+    return await asyncio.to_thread(call, *args, **kw)
+
+
+async def recv_json(ws):
+    return json.loads(await asyncio.wait_for(ws.recv(), 5))
+
+
+@case
+async def login_returns_tokens_that_authenticate(server):
+    status, _, raw = await acall(server, "POST", "/api/auth/login", {"email": "user@example.com", "password": "password123"})
+    assert status == 200, raw
+    body = json.loads(raw)
+    assert body["success"] is True
+    data = body["data"]
+    assert data["user"]["email"] == "user@example.com" and data["accessToken"] and data["refreshToken"], data
+    async with websockets.connect(server.url()) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": data["accessToken"]}))
+        ok = await recv_json(ws)
+        assert ok["type"] == "auth_success" and ok["userId"] == data["user"]["id"], ok
+        await ws.send(json.dumps({"type": "auth", "token": data["refreshToken"]}))
+        assert (await recv_json(ws))["type"] == "auth_error"  # refresh tokens do not open sessions
+    status, _, raw = await acall(server, "POST", "/api/auth/refresh", {"refreshToken": data["refreshToken"]})
+    assert status == 200 and json.loads(raw)["data"]["accessToken"], raw
+    status, _, _ = await acall(server, "POST", "/api/auth/refresh", {"refreshToken": data["accessToken"]})
+    assert status == 401
+
+
+@case
+async def login_refuses_wrong_passwords_and_unknown_users(server):
+    for body in ({"email": "user@example.com", "password": "nope"}, {"email": "who@example.com", "password": "x"}):
+        status, _, raw = await acall(server, "POST", "/api/auth/login", body)
+        assert status == 401 and json.loads(raw)["success"] is False, raw
+    status, _, _ = await acall(server, "POST", "/api/auth/login", {"email": "x"})
+    assert status == 400
+
+
+@case
+async def posted_message_reaches_the_four_topics(server):
+    sender_token = server.token("user-abc")
+    listener = await websockets.connect(server.url())
+    await listener.send(json.dumps({"type": "auth", "token": server.token("observer")}))
+    await recv_json(listener)
+    for t in ("messages", "messages.user.user-abc", "messages.user.user-123", "messages.channel.general"):
+        await listener.send(json.dumps({"type": "subscribe", "topic": t}))
+        await recv_json(listener)
+    status, _, raw = await acall(server, "POST", "/api/messages",
+                                 {"content": "Hello!", "recipientId": "user-123", "channelId": "general"},
+                                 {"Authorization": "Bearer " + sender_token})
+    assert status == 201, raw
+    created = json.loads(raw)["data"]
+    assert created["userId"] == "user-abc" and created["content"] == "Hello!", created
+    got = [await recv_json(listener) for _ in range(4)]
+    assert sorted(m["topic"] for m in got) == sorted(
+        ["messages", "messages.user.user-abc", "messages.user.user-123", "messages.channel.general"]), got
+    for m in got:
+        assert m["eventType"] == "message.sent" and m["data"]["id"] == created["id"], m
+        assert m["metadata"]["senderId"] == "user-abc"
+    status, _, _ = await acall(server, "POST", "/api/messages", {"content": "x"})
+    assert status == 401
+    await listener.close()
+
+
+@case
+async def health_and_metrics(server):
+    status, headers, raw = await acall(server, "GET", "/health")
+    assert status == 200 and json.loads(raw)["status"] == "ok", raw
+    async with websockets.connect(server.url()) as ws:
+        await ws.send("not json")
+        await ws.recv()
+        status, headers, raw = await acall(server, "GET", "/metrics")
+    text = raw.decode()
+    assert status == 200 and headers["Content-Type"].startswith("text/plain"), headers
+    for metric in ("switchboard_connections ", "switchboard_websocket_connections ", "switchboard_messages_in_total ",
+                   "switchboard_bytes_out_total ", 'switchboard_errors_total{code="400"}',
+                   "switchboard_publish_to_write_seconds_bucket", "switchboard_subscriptions "):
+        assert metric in text, metric
+
+
+async def main(threads):
+    with Server(threads=threads) as server:
+        failed = await run_all("http api cases (threads=%d)" % threads, server)
+    return failed
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    sys.exit(1 if asyncio.run(main(ap.parse_args().threads)) else 0)

@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Limits and lifecycle: connections per IP, keep-alive timeout, graceful shutdown.
+Each case starts its own server with the environment it needs.
+Usage: /usr/bin/python3 limits_cases.py [--threads N]"""
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sys
+import time
+
+import websockets
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from server import Server  # noqa: E402
+
+
+def read_close_frame(sock, timeout):
+    """Reads frames from a raw socket until a close frame; returns its code or None."""
+    sock.settimeout(timeout)
+    data = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            chunk = sock.recv(4096)
+        except socket.timeout:
+            return None
+        if not chunk:
+            break
+        data += chunk
+        while len(data) >= 2:
+            op, length = data[0] & 0x0F, data[1] & 0x7F
+            if len(data) < 2 + length:
+                break
+            payload, data = data[2:2 + length], data[2 + length:]
+            if op == 8:
+                return int.from_bytes(payload[:2], "big")
+    return None
+
+
+def raw_websocket(port, path="/ws"):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" % path).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return s
+
+
+async def connections_per_ip_are_limited(threads):
+    with Server(threads=threads, env={"WEBSOCKET_MAX_CONNECTIONS_PER_IP": "3"}) as server:
+        held = [await websockets.connect(server.url()) for _ in range(3)]
+        try:
+            await websockets.connect(server.url())
+            raise AssertionError("fourth connection accepted")
+        except websockets.InvalidStatusCode as e:
+            assert e.status_code == 429, e
+        await held[0].close()
+        await asyncio.sleep(0.2)
+        again = await websockets.connect(server.url())  # a slot is free again
+        await again.close()
+        for ws in held[1:]:
+            await ws.close()
+
+
+async def silent_clients_time_out(threads):
+    env = {"WEBSOCKET_PING_INTERVAL": "500", "WEBSOCKET_PING_TIMEOUT": "1500"}
+    with Server(threads=threads, env=env) as server:
+        s = raw_websocket(server.port)
+        start = time.time()
+        code = await asyncio.to_thread(read_close_frame, s, 8)
+        elapsed = time.time() - start
+        s.close()
+        assert code == 1001, code
+        assert 1.0 < elapsed < 5, elapsed
+        # A client that answers pings (websockets does) stays connected.
+        async with websockets.connect(server.url()) as ws:
+            await asyncio.sleep(3)
+            await ws.send(json.dumps({"type": "ping"}))
+            assert json.loads(await ws.recv())["type"] == "pong"
+
+
+async def sigterm_closes_every_socket_with_1001(threads):
+    server = Server(threads=threads)
+    server.__enter__()
+    clients = [await websockets.connect(server.url()) for _ in range(6)]
+    code = await asyncio.to_thread(server.stop)
+    assert code == 0, code
+    for ws in clients:
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+            raise AssertionError("no close")
+        except websockets.ConnectionClosed as e:
+            assert e.rcvd is not None and e.rcvd.code == 1001, e
+
+
+async def main(threads):
+    passed = failed = 0
+    for fn in (connections_per_ip_are_limited, silent_clients_time_out, sigterm_closes_every_socket_with_1001):
+        try:
+            await asyncio.wait_for(fn(threads), 60)
+            passed += 1
+        except Exception as e:
+            failed += 1
+            print("FAIL %s: %r" % (fn.__name__, e))
+    print("limits cases (threads=%d): %d passed, %d failed" % (threads, passed, failed))
+    return failed
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    sys.exit(1 if asyncio.run(main(ap.parse_args().threads)) else 0)

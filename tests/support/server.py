@@ -1,0 +1,62 @@
+"""Starts a real switchboard process for a test and tells its port."""
+import json
+import os
+import subprocess
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONFIG = os.path.join(ROOT, "tests", "support", "test.toml")
+
+
+class Server:
+    """A switchboard child process on a free port; use as a context manager."""
+
+    def __init__(self, binary=None, threads=1, env=None, config=CONFIG):
+        self.binary = binary or os.environ.get("SWITCHBOARD_BIN", os.path.join(ROOT, "build", "switchboard"))
+        self.threads = threads
+        self.config = config
+        self.env = dict(os.environ)
+        self.env.update({"LOG_LEVEL": "info"})
+        self.env.update(env or {})
+        self.proc = None
+        self.port = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(
+            [self.binary, "serve", "--config", self.config, "--port", "0", "--threads", str(self.threads)],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=self.env, text=True)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                raise RuntimeError("switchboard exited before listening (code %s)" % self.proc.poll())
+            if '"server.listening"' in line:
+                self.port = int(json.loads(line)["port"])
+                # Keep draining the log so the server never blocks on a full pipe.
+                self.log = []
+                threading.Thread(target=self._drain, daemon=True).start()
+                return self
+        raise RuntimeError("switchboard did not start listening")
+
+    def _drain(self):
+        for line in self.proc.stderr:
+            self.log.append(line)
+
+    def url(self, path="/ws"):
+        return "ws://127.0.0.1:%d%s" % (self.port, path)
+
+    def token(self, user, *extra):
+        out = subprocess.run([self.binary, "token", "--config", self.config, "--user", user, *extra],
+                             check=True, capture_output=True, text=True, env=self.env)
+        return out.stdout.strip()
+
+    def stop(self):
+        """SIGTERM, then wait: returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        return self.proc.wait(timeout=15)
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.stop()
