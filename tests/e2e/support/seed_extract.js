@@ -1,0 +1,47 @@
+// Pulls the client examples out of a seed document's fenced code blocks, so the tests run
+// the seed's code exactly as written. `node support/seed_extract.js` refreshes seed/ from
+// ../shared/seeds; the tests compare seed/ with the document whenever it is present.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const SEEDS = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'seeds');
+const VENDORED = path.resolve(__dirname, '..', 'seed');
+
+// Returns the body of the first fenced block with this language whose text includes marker.
+function codeBlock(markdown, language, marker) {
+  const fence = new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g');
+  for (const m of markdown.matchAll(fence)) {
+    if (m[1].includes(marker)) return m[1];
+  }
+  throw new Error(`no ${language} block containing ${marker}`);
+}
+
+// The seed 002 clients: { 'topics_client.js': ..., 'topics_typed_client.ts': ... }.
+function extractTopicsClients(markdown) {
+  return {
+    'topics_client.js': codeBlock(markdown, 'javascript', 'class WebSocketClient'),
+    'topics_typed_client.ts': codeBlock(markdown, 'typescript', 'class TypedWebSocketClient'),
+  };
+}
+
+function seedDocument(name) {
+  const file = path.join(SEEDS, name);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
+function vendored(name) {
+  return fs.readFileSync(path.join(VENDORED, name), 'utf8');
+}
+
+if (require.main === module) {
+  const doc = seedDocument('002_391bebe9faac90a4.txt');
+  if (!doc) throw new Error('seed documents not found at ' + SEEDS);
+  fs.mkdirSync(VENDORED, { recursive: true });
+  for (const [name, text] of Object.entries(extractTopicsClients(doc))) {
+    fs.writeFileSync(path.join(VENDORED, name), text);
+    console.log('wrote seed/' + name);
+  }
+}
+
+module.exports = { extractTopicsClients, seedDocument, vendored };

@@ -1,0 +1,44 @@
+// Starts a real switchboard process for a test file and mints tokens with its key.
+'use strict';
+const { spawn, execFileSync } = require('child_process');
+const path = require('path');
+const readline = require('readline');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BINARY = process.env.SWITCHBOARD_BIN || path.join(ROOT, 'build', 'switchboard');
+const CONFIG = path.join(ROOT, 'tests', 'support', 'test.toml');
+const THREADS = Number(process.env.SWITCHBOARD_THREADS || 1);
+
+// Resolves to { port, url(path), token(user, ...args), stop() } once the server listens.
+function startServer(env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BINARY, ['serve', '--config', CONFIG, '--port', '0', '--threads', String(THREADS)], {
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const lines = readline.createInterface({ input: child.stderr });
+    let started = false;
+    lines.on('line', (line) => {
+      if (started || !line.includes('"server.listening"')) return;
+      started = true;
+      const port = Number(JSON.parse(line).port);
+      resolve({
+        port,
+        url: (p = '/ws') => `ws://127.0.0.1:${port}${p}`,
+        token: (user, ...args) =>
+          execFileSync(BINARY, ['token', '--config', CONFIG, '--user', user, ...args], { encoding: 'utf8' }).trim(),
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done(child.exitCode);
+            child.once('exit', (code) => done(code));
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.once('exit', (code) => {
+      if (!started) reject(new Error(`switchboard exited with ${code} before listening`));
+    });
+  });
+}
+
+module.exports = { startServer, THREADS };
