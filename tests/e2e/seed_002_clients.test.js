@@ -56,7 +56,7 @@ async function rawClient(user) {
     return new Promise((resolve, reject) => {
       const entry = { pred, resolve };
       waiters.push(entry);
-      setTimeout(() => reject(new Error('timeout waiting for a message')), ms);
+      setTimeout(() => reject(new Error('timeout waiting for a message')), ms).unref();
     });
   };
   const send = (m) => ws.send(JSON.stringify(m));

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test: unit tests (Release and ASan+UBSan), the RFC 6455
+# conformance cases, the HTTP API and limits cases, the end-to-end seed clients, with one
+# and with two event loops, and each libFuzzer target briefly.
+# FUZZ_SECONDS (default 20) sets the time per fuzz target.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh || exit 1
+
+PY=/usr/bin/python3   # Debian's python3-autobahn and python3-websockets live here
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+failures=()
+steps=0
+step() {
+  local name=$1
+  shift
+  steps=$((steps + 1))
+  echo
+  echo "=== $name"
+  if "$@"; then echo "--- ok: $name"; else echo "--- FAILED: $name"; failures+=("$name"); fi
+}
+
+build() {
+  cmake --preset "$1" >/dev/null && cmake --build --preset "$1"
+}
+
+step "build release" build release
+step "build sanitize (ASan+UBSan)" build sanitize
+step "build fuzz targets (clang)" build fuzz
+
+step "unit tests (release)" ctest --test-dir build --output-on-failure
+step "unit tests (ASan+UBSan)" ctest --test-dir build-sanitize --output-on-failure
+
+for threads in 1 2; do
+  # The protocol suites run against the sanitizer build: a memory error fails them.
+  step "autobahn cases, $threads loop(s), sanitized" env SWITCHBOARD_BIN=build-sanitize/switchboard \
+    $PY tests/conformance/autobahn_cases.py --threads $threads
+  step "websockets cases, $threads loop(s), sanitized" env SWITCHBOARD_BIN=build-sanitize/switchboard \
+    $PY tests/conformance/websockets_cases.py --threads $threads
+  step "limits cases, $threads loop(s)" $PY tests/conformance/limits_cases.py --threads $threads
+  step "http api cases, $threads loop(s)" $PY tests/api/http_api_cases.py --threads $threads
+  step "e2e seed clients (node ws), $threads loop(s)" env SWITCHBOARD_THREADS=$threads \
+    bash -c 'cd tests/e2e && npm test --silent'
+done
+
+for target in frame_reader http_request topics_protocol topic_patterns; do
+  corpus=$(mktemp -d)
+  step "fuzz $target (${FUZZ_SECONDS}s)" ./build-fuzz/fuzz/fuzz_$target -max_total_time=$FUZZ_SECONDS \
+    -max_len=4096 -print_final_stats=0 "$corpus" fuzz/corpus/$target
+  rm -rf "$corpus"
+done
+
+echo
+if [ ${#failures[@]} -ne 0 ]; then
+  echo "failed steps:"
+  printf '  %s\n' "${failures[@]}"
+fi
+echo "steps: $((steps - ${#failures[@]})) passed, ${#failures[@]} failed"
+[ ${#failures[@]} -eq 0 ]
