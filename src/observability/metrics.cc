@@ -68,7 +68,8 @@ std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint
   line("switchboard_websocket_upgrades_total", "counter", "Successful WebSocket handshakes.",
        sum(&LoopMetrics::websocket_upgrades));
   line("switchboard_messages_in_total", "counter", "WebSocket messages received.", sum(&LoopMetrics::messages_in));
-  line("switchboard_messages_out_total", "counter", "WebSocket messages sent.", sum(&LoopMetrics::messages_out));
+  line("switchboard_messages_out_total", "counter", "WebSocket messages sent (replies and deliveries).",
+       sum(&LoopMetrics::messages_out) + extras.fanout_deliveries);
   line("switchboard_http_requests_total", "counter", "HTTP requests served.", sum(&LoopMetrics::http_requests));
   line("switchboard_bytes_in_total", "counter", "Bytes read from sockets.", bytes_in);
   line("switchboard_bytes_out_total", "counter", "Bytes written to sockets.", bytes_out);

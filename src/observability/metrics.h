@@ -48,6 +48,7 @@ struct LoopMetrics {
 
 // Gauges and counters rendered in Prometheus text format.
 struct MetricsSnapshot {
+  uint64_t fanout_deliveries = 0;  // publications written to subscribers, counted per publication by the hub
   std::vector<std::pair<std::string, uint64_t>> extra_counters;  // name -> value
   std::vector<std::pair<std::string, uint64_t>> extra_gauges;
 };

@@ -115,6 +115,7 @@ std::string Server::render_metrics() const {
     bytes_out += worker->loop().bytes_out();
   }
   observability::MetricsSnapshot extras;
+  extras.fanout_deliveries = hub_.total_deliveries();
   extras.extra_gauges.emplace_back("switchboard_subscriptions", hub_.total_subscriptions());
   extras.extra_counters.emplace_back("switchboard_publications_total", hub_.total_publications());
   extras.extra_counters.emplace_back("switchboard_deliveries_total", hub_.total_deliveries());

@@ -139,8 +139,8 @@ void TopicsSession::deliver(const hub::Publication& publication) {
     out.append(reinterpret_cast<char*>(header), n);
     out.append(body);
   });
+  // Counted per publication by the hub shard (deliveries), not here per subscriber.
   ws_->send_frames(frame);
-  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
 }
 
 void TopicsSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {

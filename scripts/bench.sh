@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs the BENCHMARKS.md workloads against Switchboard and the Node `ws` peer in one run:
+# each server pinned to CPU 0, the load generator to CPU 1.
+#   fanout   1,000 subscribers on one channel, 64-byte payloads, one publisher, offered
+#            rates stepped up; reports deliveries/s, loss and latency per step
+#   idle     15,000 authenticated connections, two channels each: RSS growth per connection
+#   connect  WebSocket handshakes with JWT auth per second (256 in flight)
+# Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STEP_SECONDS=${1:-5}
+RATES=${RATES:-"100 250 500 1000 1500 2000"}
+SECRET=bench-secret
+ulimit -n 20000
+
+./scripts/install-deps.sh >/dev/null
+cmake --preset release >/dev/null
+cmake --build --preset release --target switchboard switchboard-bench >/dev/null
+(cd tools/bench/peer && [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error)
+
+TOKEN=$(JWT_SECRET=$SECRET ./build/switchboard token --user bench --ttl 86400)
+BENCH="taskset -c 1 ./build/switchboard-bench --token $TOKEN"
+
+start_server() {  # $1 = switchboard | ws ; sets PID and PORT
+  case $1 in
+    switchboard)
+      PORT=3000
+      JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 LOG_LEVEL=warn \
+        taskset -c 0 ./build/switchboard serve --threads 1 --port $PORT 2>/dev/null &
+      ;;
+    ws)
+      PORT=3100
+      PORT=$PORT JWT_SECRET=$SECRET taskset -c 0 node tools/bench/peer/ws_server.js 2>/dev/null &
+      ;;
+  esac
+  PID=$!
+  for _ in $(seq 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "server $1 did not start" >&2
+  return 1
+}
+
+stop_server() {
+  kill "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+for server in switchboard ws; do
+  echo
+  echo "## $server"
+  for rate in $RATES; do
+    start_server $server
+    echo "fanout rate=$rate/s: $($BENCH --port $PORT -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')"
+    stop_server
+  done
+  start_server $server
+  echo "idle: $($BENCH --port $PORT --mode idle -n 15000 --server-pid $PID --concurrency 256)"
+  stop_server
+  start_server $server
+  echo "connect: $($BENCH --port $PORT --mode connect -d 5 --concurrency 256)"
+  stop_server
+done

@@ -1,0 +1,411 @@
+#include "bench_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "protocol/websocket/frame.h"
+
+namespace sb::bench {
+
+namespace {
+
+constexpr uint8_t kMask[4] = {0x37, 0xfa, 0x21, 0x3d};
+
+void append_client_frame(std::string& out, uint8_t opcode, std::string_view payload) {
+  out.push_back(static_cast<char>(0x80 | opcode));
+  if (payload.size() < 126) {
+    out.push_back(static_cast<char>(0x80 | payload.size()));
+  } else if (payload.size() <= 0xFFFF) {
+    out.push_back(static_cast<char>(0x80 | 126));
+    out.push_back(static_cast<char>(payload.size() >> 8));
+    out.push_back(static_cast<char>(payload.size() & 0xFF));
+  } else {
+    out.push_back(static_cast<char>(0x80 | 127));
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((uint64_t{payload.size()} >> (8 * i)) & 0xFF));
+  }
+  out.append(reinterpret_cast<const char*>(kMask), 4);
+  size_t start = out.size();
+  out.append(payload);
+  for (size_t i = 0; i < payload.size(); ++i) out[start + i] = static_cast<char>(out[start + i] ^ kMask[i & 3]);
+}
+
+class Driver {
+ public:
+  explicit Driver(const BenchOptions& o) : o_(o) {
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    addr_.sin_family = AF_INET;
+    addr_.sin_port = htons(o.port);
+    inet_pton(AF_INET, o.host.c_str(), &addr_.sin_addr);
+    upgrade_ = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host +
+               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n";
+    std::string auth = "{\"type\":\"auth\",\"token\":\"" + o.token + "\"}";
+    append_client_frame(auth_frame_, 1, auth);
+  }
+  ~Driver() {
+    for (auto& c : conns_) {
+      if (c->fd >= 0) ::close(c->fd);
+    }
+    ::close(epoll_);
+  }
+
+  Conn* open(bool publisher, int index, std::vector<std::string> channels) {
+    auto c = std::make_unique<Conn>();
+    c->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->publisher = publisher;
+    c->index = index;
+    c->channels = std::move(channels);
+    c->started_ns = now_ns();
+    c->last_seq.assign(static_cast<size_t>(o_.publishers), -1);
+    int rc = ::connect(c->fd, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_);
+    if (rc < 0 && errno != EINPROGRESS) {
+      ::close(c->fd);
+      ++result_.errors;
+      return nullptr;
+    }
+    c->state = Conn::State::kUpgrading;
+    c->out = upgrade_;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT;
+    ev.data.ptr = c.get();
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, c->fd, &ev);
+    conns_.push_back(std::move(c));
+    return conns_.back().get();
+  }
+
+  void close_conn(Conn& c) {
+    if (c.fd < 0) return;
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+    ::close(c.fd);
+    c.fd = -1;
+    c.state = Conn::State::kClosed;
+  }
+
+  // One epoll pass; returns after timeout_ms or events.
+  void poll(int timeout_ms) {
+    epoll_event events[512];
+    int n = epoll_wait(epoll_, events, 512, timeout_ms);
+    for (int i = 0; i < n; ++i) {
+      Conn& c = *static_cast<Conn*>(events[i].data.ptr);
+      if (c.fd < 0) continue;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+        ++result_.errors;
+        close_conn(c);
+        continue;
+      }
+      if (events[i].events & EPOLLOUT) flush(c);
+      if (events[i].events & EPOLLIN) read(c);
+    }
+  }
+
+  void flush(Conn& c) {
+    while (!c.out.empty()) {
+      ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        c.out.erase(0, static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EINPROGRESS)) break;
+      ++result_.errors;
+      close_conn(c);
+      return;
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN | (c.out.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT));
+    ev.data.ptr = &c;
+    epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
+  }
+
+  void send(Conn& c, std::string_view bytes) {
+    bool was_empty = c.out.empty();
+    c.out.append(bytes);
+    if (was_empty) flush(c);
+  }
+
+  void read(Conn& c) {
+    char buf[256 * 1024];
+    ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      if (n < 0 && errno == EAGAIN) return;
+      if (c.state != Conn::State::kClosed) ++result_.errors;
+      close_conn(c);
+      return;
+    }
+    if (c.state != Conn::State::kUpgrading && c.in.empty()) {
+      // Common case: whole frames in this read, parse straight from the buffer.
+      size_t used = parse_frames(c, std::string_view(buf, static_cast<size_t>(n)));
+      if (c.fd >= 0 && used < static_cast<size_t>(n)) c.in.assign(buf + used, static_cast<size_t>(n) - used);
+      return;
+    }
+    c.in.append(buf, static_cast<size_t>(n));
+    if (c.state == Conn::State::kUpgrading) {
+      size_t end = c.in.find("\r\n\r\n");
+      if (end == std::string::npos) return;
+      if (c.in.compare(0, 12, "HTTP/1.1 101") != 0) {
+        ++result_.errors;
+        close_conn(c);
+        return;
+      }
+      c.in.erase(0, end + 4);
+      c.state = Conn::State::kAuthing;
+      send(c, auth_frame_);
+    }
+    std::string pending;
+    pending.swap(c.in);
+    size_t used = parse_frames(c, pending);
+    if (c.fd >= 0 && used < pending.size()) c.in.assign(pending, used, std::string::npos);
+  }
+
+  // Handles every complete frame in bytes; returns how many bytes they used.
+  size_t parse_frames(Conn& c, std::string_view bytes) {
+    size_t offset = 0;
+    while (bytes.size() - offset >= 2) {
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data()) + offset;
+      uint8_t opcode = p[0] & 0x0F;
+      uint64_t len = p[1] & 0x7F;
+      size_t header = 2;
+      if (len == 126) {
+        if (bytes.size() - offset < 4) break;
+        len = (uint64_t{p[2]} << 8) | p[3];
+        header = 4;
+      } else if (len == 127) {
+        if (bytes.size() - offset < 10) break;
+        len = 0;
+        for (int i = 0; i < 8; ++i) len = (len << 8) | p[2 + i];
+        header = 10;
+      }
+      if (bytes.size() - offset < header + len) break;
+      std::string_view payload(bytes.data() + offset + header, len);
+      offset += header + len;
+      on_frame(c, opcode, payload);
+      if (c.fd < 0) return offset;
+    }
+    return offset;
+  }
+
+  void on_frame(Conn& c, uint8_t opcode, std::string_view payload) {
+    if (opcode == 9) {
+      std::string pong;
+      append_client_frame(pong, 10, payload);
+      send(c, pong);
+      return;
+    }
+    if (opcode == 8) {
+      close_conn(c);
+      return;
+    }
+    if (c.state == Conn::State::kReady) {
+      // Publications carry "data":{"t":<ns>,"s":<seq>,"w":<writer>,...} in this order, so
+      // one search finds all three numbers (the client must keep up with the server).
+      size_t at = payload.find("\"data\":{\"t\":");
+      if (at == std::string_view::npos) return;
+      const char* p = payload.data() + at + 12;
+      const char* end = payload.data() + payload.size();
+      auto number = [&](uint64_t& v) {
+        v = 0;
+        while (p < end && *p >= '0' && *p <= '9') v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+      };
+      uint64_t sent = 0, seq = 0, writer = 0;
+      number(sent);
+      ++result_.delivered;
+      uint64_t now = now_ns();
+      latency_.add(now > sent ? (now - sent) / 1000 : 0);
+      if (end - p > 5 && std::memcmp(p, ",\"s\":", 5) == 0) {
+        p += 5;
+        number(seq);
+        if (end - p > 5 && std::memcmp(p, ",\"w\":", 5) == 0) {
+          p += 5;
+          number(writer);
+          if (writer < c.last_seq.size()) {
+            if (static_cast<int64_t>(seq) <= c.last_seq[writer]) ++result_.out_of_order;
+            c.last_seq[writer] = static_cast<int64_t>(seq);
+          }
+        }
+      }
+      return;
+    }
+    if (c.state == Conn::State::kAuthing) {
+      if (payload.find("auth_success") == std::string_view::npos) {
+        ++result_.errors;
+        close_conn(c);
+        return;
+      }
+      if (c.channels.empty()) {
+        c.state = Conn::State::kReady;
+        ++ready_;
+        return;
+      }
+      c.state = Conn::State::kSubscribing;
+      c.subscriptions_pending = static_cast<int>(c.channels.size());
+      std::string frames;
+      for (const auto& ch : c.channels) append_client_frame(frames, 1, "{\"type\":\"subscribe\",\"topic\":\"" + ch + "\"}");
+      send(c, frames);
+      return;
+    }
+    if (c.state == Conn::State::kSubscribing && payload.find("\"subscribed\"") != std::string_view::npos) {
+      if (--c.subscriptions_pending == 0) {
+        c.state = Conn::State::kReady;
+        ++ready_;
+      }
+    }
+  }
+
+  // Opens count connections (bounded in flight) and waits until all are ready.
+  bool connect_many(int count, bool publisher, const std::function<std::vector<std::string>(int)>& channels_of) {
+    int target = ready_ + count;
+    int opened = 0;
+    uint64_t deadline = now_ns() + 120ULL * 1000000000ULL;
+    while (ready_ < target && now_ns() < deadline) {
+      while (opened < count && opened - (ready_ - (target - count)) < o_.concurrency) {
+        open(publisher, opened, channels_of(opened));
+        ++opened;
+      }
+      poll(5);
+      if (result_.errors > 0 && ready_ + result_.errors >= target) break;
+    }
+    return ready_ >= target;
+  }
+
+  RunResult fanout() {
+    uint64_t t0 = now_ns();
+    if (!connect_many(o_.subscribers, false, [&](int) { return std::vector<std::string>{o_.channel}; })) {
+      std::fprintf(stderr, "bench: only %d of %d subscribers ready (%d errors)\n", ready_, o_.subscribers, result_.errors);
+    }
+    result_.connect_ms = (now_ns() - t0) / 1000000;
+    std::vector<Conn*> publishers;
+    size_t before = conns_.size();
+    connect_many(o_.publishers, true, [](int) { return std::vector<std::string>{}; });
+    for (size_t i = before; i < conns_.size(); ++i) publishers.push_back(conns_[i].get());
+    result_.connections = ready_;
+
+    std::string padding(static_cast<size_t>(std::max(1, o_.payload - 45)), 'x');
+    uint64_t start = now_ns();
+    uint64_t end = start + static_cast<uint64_t>(o_.duration * 1e9);
+    uint64_t sent = 0;
+    std::vector<uint64_t> seq(publishers.size(), 0);
+    std::string frame;
+    while (now_ns() < end) {
+      uint64_t due = static_cast<uint64_t>(static_cast<double>(now_ns() - start) / 1e9 * o_.rate);
+      // Bounded bursts keep the client responsive to its own receive side.
+      uint64_t burst = std::min<uint64_t>(due - std::min(due, sent), 2000);
+      for (uint64_t k = 0; k < burst; ++k) {
+        size_t w = static_cast<size_t>(sent % publishers.size());
+        frame.clear();
+        std::string body = "{\"type\":\"message\",\"topic\":\"" + o_.channel + "\",\"data\":{\"t\":" +
+                           std::to_string(now_ns()) + ",\"s\":" + std::to_string(seq[w]++) + ",\"w\":" +
+                           std::to_string(w) + ",\"p\":\"" + padding + "\"}}";
+        append_client_frame(frame, 1, body);
+        publishers[w]->out.append(frame);
+        ++sent;
+      }
+      for (Conn* p : publishers) {
+        if (!p->out.empty() && p->fd >= 0) flush(*p);
+      }
+      poll(burst > 0 ? 0 : 1);
+    }
+    result_.publish_seconds = static_cast<double>(now_ns() - start) / 1e9;
+    result_.published = sent;
+    uint64_t expected = sent * static_cast<uint64_t>(o_.subscribers);
+    uint64_t drain_deadline = now_ns() + 5ULL * 1000000000ULL;
+    while (result_.delivered < expected && now_ns() < drain_deadline) poll(10);
+    double elapsed = static_cast<double>(now_ns() - start) / 1e9;
+    result_.deliveries_per_second = static_cast<double>(result_.delivered) / elapsed;
+    result_.p50_us = latency_.quantile(0.5);
+    result_.p99_us = latency_.quantile(0.99);
+    result_.p999_us = latency_.quantile(0.999);
+    result_.max_us = latency_.quantile(1.0);
+    return result_;
+  }
+
+  RunResult idle() {
+    if (o_.server_pid) result_.rss_before_kb = rss_kb(o_.server_pid);
+    uint64_t t0 = now_ns();
+    connect_many(o_.subscribers, false, [&](int i) {
+      return std::vector<std::string>{"idle.room." + std::to_string(i % 100), "idle.user." + std::to_string(i)};
+    });
+    result_.connect_ms = (now_ns() - t0) / 1000000;
+    result_.connections = ready_;
+    uint64_t settle = now_ns() + 2000000000ULL;
+    while (now_ns() < settle) poll(50);
+    if (o_.server_pid) result_.rss_after_kb = rss_kb(o_.server_pid);
+    uint64_t hold = now_ns() + static_cast<uint64_t>(o_.hold * 1e9);
+    while (now_ns() < hold) poll(50);
+    return result_;
+  }
+
+  RunResult connect_rate() {
+    uint64_t start = now_ns();
+    uint64_t end = start + static_cast<uint64_t>(o_.duration * 1e9);
+    int in_flight = 0;
+    uint64_t completed = 0;
+    std::vector<Conn*> open_conns;
+    while (now_ns() < end) {
+      while (in_flight < o_.concurrency) {
+        if (Conn* c = open(false, 0, {})) {
+          open_conns.push_back(c);
+          ++in_flight;
+        } else {
+          break;
+        }
+      }
+      poll(1);
+      for (auto& c : open_conns) {
+        if (c == nullptr) continue;
+        if (c->state == Conn::State::kReady) {
+          ++completed;
+          // Reset instead of FIN: a run of tens of thousands of short connections would
+          // otherwise exhaust the ephemeral ports with TIME_WAIT sockets.
+          linger no_linger{1, 0};
+          setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
+          close_conn(*c);
+          c = nullptr;
+          --in_flight;
+        } else if (c->state == Conn::State::kClosed) {
+          c = nullptr;
+          --in_flight;
+        }
+      }
+      std::erase(open_conns, nullptr);
+      // Free finished connection records so a long run does not grow without bound.
+      std::erase_if(conns_, [](const std::unique_ptr<Conn>& c) { return c->state == Conn::State::kClosed; });
+    }
+    result_.connections = static_cast<int>(completed);
+    result_.connects_per_second = static_cast<double>(completed) / (static_cast<double>(now_ns() - start) / 1e9);
+    return result_;
+  }
+
+ private:
+  const BenchOptions& o_;
+  int epoll_;
+  sockaddr_in addr_{};
+  std::string upgrade_;
+  std::string auth_frame_;
+  std::vector<std::unique_ptr<Conn>> conns_;
+  int ready_ = 0;
+  LatencySamples latency_;
+  RunResult result_;
+};
+
+}  // namespace
+
+RunResult run_benchmark(const BenchOptions& options) {
+  Driver driver(options);
+  if (options.mode == "idle") return driver.idle();
+  if (options.mode == "connect") return driver.connect_rate();
+  return driver.fanout();
+}
+
+}  // namespace sb::bench

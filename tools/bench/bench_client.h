@@ -1,0 +1,60 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench_stats.h"
+
+namespace sb::bench {
+
+struct BenchOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 3000;
+  std::string path = "/ws";
+  std::string token;
+  std::string channel = "bench";
+  std::string mode = "fanout";  // fanout, idle, connect
+  int subscribers = 1000;
+  int publishers = 1;
+  double rate = 1000;        // publications per second, all publishers together
+  int payload = 64;          // bytes of the `data` object
+  double duration = 10;      // seconds of publishing (or connecting)
+  int concurrency = 256;     // connect mode: handshakes in flight
+  int server_pid = 0;        // idle mode: whose RSS to measure
+  double hold = 0;           // idle mode: seconds to hold connections after measuring
+};
+
+// One client connection speaking the topics dialect: upgrade, auth, subscribe, then either
+// publishing or receiving. Plain non-blocking sockets on one epoll.
+struct Conn {
+  enum class State { kConnecting, kUpgrading, kAuthing, kSubscribing, kReady, kClosed };
+  int fd = -1;
+  State state = State::kConnecting;
+  bool publisher = false;
+  int index = 0;
+  int subscriptions_pending = 0;
+  std::vector<std::string> channels;
+  std::string in;
+  std::string out;
+  uint64_t started_ns = 0;
+  std::vector<int64_t> last_seq;  // per publisher, for order and loss checks
+};
+
+struct RunResult {
+  uint64_t published = 0;
+  uint64_t delivered = 0;
+  uint64_t out_of_order = 0;
+  uint64_t connect_ms = 0;
+  double connects_per_second = 0;
+  double publish_seconds = 0;
+  double deliveries_per_second = 0;
+  uint64_t p50_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
+  uint64_t rss_before_kb = 0, rss_after_kb = 0;
+  int connections = 0;
+  int errors = 0;
+};
+
+// Runs one benchmark as the options say and returns its figures.
+RunResult run_benchmark(const BenchOptions& options);
+
+}  // namespace sb::bench

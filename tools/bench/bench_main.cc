@@ -1,0 +1,53 @@
+// switchboard-bench: a load generator for the topics dialect. See BENCHMARKS.md.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "bench_client.h"
+
+int main(int argc, char** argv) {
+  sb::bench::BenchOptions o;
+  CLI::App app{"Load generator for the topics dialect (Switchboard or a peer server)"};
+  app.add_option("--host", o.host, "Server address");
+  app.add_option("--port", o.port, "Server port");
+  app.add_option("--path", o.path, "WebSocket path");
+  app.add_option("--token", o.token, "JWT sent in the auth message");
+  app.add_option("--mode", o.mode, "fanout | idle | connect")->check(CLI::IsMember({"fanout", "idle", "connect"}));
+  app.add_option("--subscribers,-n", o.subscribers, "Subscriber connections (fanout, idle)");
+  app.add_option("--publishers,-p", o.publishers, "Publisher connections (fanout)");
+  app.add_option("--rate,-r", o.rate, "Publications per second, all publishers together");
+  app.add_option("--payload", o.payload, "Bytes of each publication's data object");
+  app.add_option("--duration,-d", o.duration, "Seconds of publishing or connecting");
+  app.add_option("--channel", o.channel, "Channel for fanout");
+  app.add_option("--concurrency", o.concurrency, "Handshakes in flight");
+  app.add_option("--server-pid", o.server_pid, "idle: process whose RSS growth is measured");
+  app.add_option("--hold", o.hold, "idle: seconds to keep connections open after measuring");
+  CLI11_PARSE(app, argc, argv);
+
+  sb::bench::RunResult r = sb::bench::run_benchmark(o);
+  if (o.mode == "fanout") {
+    uint64_t expected = r.published * static_cast<uint64_t>(o.subscribers);
+    std::printf("mode=fanout subscribers=%d publishers=%d rate=%.0f payload=%d\n", o.subscribers, o.publishers, o.rate,
+                o.payload);
+    std::printf("connect_ms=%llu published=%llu delivered=%llu expected=%llu lost=%lld out_of_order=%llu errors=%d\n",
+                static_cast<unsigned long long>(r.connect_ms), static_cast<unsigned long long>(r.published),
+                static_cast<unsigned long long>(r.delivered), static_cast<unsigned long long>(expected),
+                static_cast<long long>(expected) - static_cast<long long>(r.delivered),
+                static_cast<unsigned long long>(r.out_of_order), r.errors);
+    std::printf("deliveries_per_s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n", r.deliveries_per_second,
+                static_cast<double>(r.p50_us) / 1000, static_cast<double>(r.p99_us) / 1000,
+                static_cast<double>(r.p999_us) / 1000, static_cast<double>(r.max_us) / 1000);
+  } else if (o.mode == "idle") {
+    double per_conn = r.connections > 0
+                          ? static_cast<double>(r.rss_after_kb - r.rss_before_kb) * 1024.0 / r.connections
+                          : 0;
+    std::printf("mode=idle connections=%d connect_ms=%llu rss_before_kb=%llu rss_after_kb=%llu bytes_per_connection=%.0f errors=%d\n",
+                r.connections, static_cast<unsigned long long>(r.connect_ms),
+                static_cast<unsigned long long>(r.rss_before_kb), static_cast<unsigned long long>(r.rss_after_kb),
+                per_conn, r.errors);
+  } else {
+    std::printf("mode=connect completed=%d handshakes_per_s=%.0f errors=%d\n", r.connections, r.connects_per_second,
+                r.errors);
+  }
+  return r.errors > 0 && r.connections == 0 ? 1 : 0;
+}

@@ -1,0 +1,67 @@
+// The benchmark peer: a Node `ws` server speaking the subset of the topics dialect that
+// tools/bench uses (auth with an HS256 JWT, subscribe to exact topics, publish, ping),
+// written the way a Node application would. Each publication is serialised once and sent
+// to every subscriber. Usage: PORT=3100 JWT_SECRET=... node ws_server.js
+'use strict';
+const crypto = require('crypto');
+const { WebSocketServer } = require('ws');
+
+const port = Number(process.env.PORT || 3100);
+const secret = process.env.JWT_SECRET || 'switchboard-development-secret-change-me';
+const topics = new Map();
+let connections = 0;
+let publications = 0;
+
+function verify(token) {
+  const parts = String(token).split('.');
+  if (parts.length !== 3) return null;
+  const mac = crypto.createHmac('sha256', secret).update(parts[0] + '.' + parts[1]).digest('base64url');
+  if (mac.length !== parts[2].length || !crypto.timingSafeEqual(Buffer.from(mac), Buffer.from(parts[2]))) return null;
+  const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString());
+  if (claims.exp && claims.exp < Date.now() / 1000) return null;
+  return claims;
+}
+
+const now = () => new Date().toISOString();
+const wss = new WebSocketServer({ port, path: '/ws', perMessageDeflate: false, maxPayload: 1 << 20 });
+wss.on('connection', (ws) => {
+  ws.id = 'conn-' + ++connections;
+  ws.user = null;
+  ws.subs = new Set();
+  ws.on('message', (raw) => {
+    let m;
+    try {
+      m = JSON.parse(raw);
+    } catch {
+      ws.send(JSON.stringify({ type: 'error', code: 400, message: 'Invalid message format', timestamp: now() }));
+      return;
+    }
+    if (m.type === 'ping') return ws.send(JSON.stringify({ type: 'pong', timestamp: now() }));
+    if (m.type === 'auth') {
+      const claims = verify(m.token);
+      if (!claims) return ws.send(JSON.stringify({ type: 'auth_error', message: 'Invalid token', code: 401, timestamp: now() }));
+      ws.user = claims.sub;
+      return ws.send(JSON.stringify({ type: 'auth_success', userId: ws.user, timestamp: now() }));
+    }
+    if (!ws.user) return ws.send(JSON.stringify({ type: 'error', code: 401, message: 'Authentication required', timestamp: now() }));
+    if (m.type === 'subscribe') {
+      if (!topics.has(m.topic)) topics.set(m.topic, new Set());
+      topics.get(m.topic).add(ws);
+      ws.subs.add(m.topic);
+      return ws.send(JSON.stringify({ type: 'subscribed', topic: m.topic, timestamp: now() }));
+    }
+    if (m.type === 'message') {
+      const subscribers = topics.get(m.topic);
+      const out = JSON.stringify({
+        type: 'message', topic: m.topic, eventType: m.eventType || 'message', data: m.data,
+        metadata: { ...(m.metadata || {}), senderId: ws.user, senderConnectionId: ws.id },
+        id: 'p-' + ++publications, timestamp: now(),
+      });
+      if (subscribers) for (const s of subscribers) s.send(out);
+    }
+  });
+  ws.on('close', () => {
+    for (const t of ws.subs) topics.get(t)?.delete(ws);
+  });
+});
+wss.on('listening', () => console.error(JSON.stringify({ event: 'server.listening', port })));
