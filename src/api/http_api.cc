@@ -57,11 +57,13 @@ std::string make_uuid() {
 }
 
 HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, hub::Hub& hub, transport::WorkPool& pool,
-                 std::function<std::string()> render_metrics, std::function<std::string()> render_health)
+                 HubApi& hub_api, std::function<std::string()> render_metrics,
+                 std::function<std::string()> render_health)
     : config_(config),
       jwt_(jwt),
       hub_(hub),
       pool_(pool),
+      hub_api_(hub_api),
       render_metrics_(std::move(render_metrics)),
       render_health_(std::move(render_health)) {}
 
@@ -91,6 +93,14 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
     if (only("POST")) login(request, loop, std::move(respond));
   } else if (path == "/api/auth/refresh") {
     if (only("POST")) respond(refresh(request, loop));
+  } else if (path.substr(0, 9) == "/api/hub/") {
+    if (config_.api_key.empty()) {
+      respond(http::json_error(401, "the hub API is disabled: set SWITCHBOARD_API_KEY"));
+    } else if (!has_api_key(request)) {
+      respond(http::json_error(401, "missing or wrong API key"));
+    } else {
+      respond(hub_api_.handle(request, loop, shard_index));
+    }
   } else {
     respond(http::json_error(404, "not found"));
   }

@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "api/hub_api.h"
 #include "auth/jwt.h"
 #include "config/config.h"
 #include "hub/hub.h"
@@ -19,12 +20,12 @@ using Respond = std::function<void(protocol::http::HttpResponse)>;
 
 // The HTTP API next to the WebSocket endpoints: /health, /metrics, POST /api/publish
 // (backends, API key), POST /api/messages (seed's message broadcast), POST
-// /api/auth/login and /api/auth/refresh. Shared by all loops; handle() runs on the loop
+// /api/auth/login and /api/auth/refresh, and the hub API under /api/hub/ (HubApi). Shared by all loops; handle() runs on the loop
 // that received the request and publishes from that loop's hub shard.
 class HttpApi {
  public:
   HttpApi(const config::Config& config, const auth::JwtCodec& jwt, hub::Hub& hub, transport::WorkPool& pool,
-          std::function<std::string()> render_metrics, std::function<std::string()> render_health);
+          HubApi& hub_api, std::function<std::string()> render_metrics, std::function<std::string()> render_health);
 
   void handle(const protocol::http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
               Respond respond);
@@ -42,6 +43,7 @@ class HttpApi {
   const auth::JwtCodec& jwt_;
   hub::Hub& hub_;
   transport::WorkPool& pool_;
+  HubApi& hub_api_;
   std::function<std::string()> render_metrics_;
   std::function<std::string()> render_health_;
 };

@@ -17,6 +17,7 @@ class RoleHierarchy {
   bool satisfies(const Identity& identity, const std::string& required) const;
   // Rank of role in the hierarchy, or -1.
   int rank(std::string_view role) const;
+  const std::vector<std::string>& ordered() const { return ordered_; }
 
  private:
   std::vector<std::string> ordered_;

@@ -177,6 +177,40 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       config.users.push_back(std::move(u));
     }
   }
+  const auto rooms = root["rooms"];
+  if (rooms) {
+    RoomsConfig& r = config.rooms;
+    auto u32 = [&](const char* key, uint32_t& field) {
+      field = static_cast<uint32_t>(rooms[key].value_or(int64_t{field}));
+    };
+    r.cookie_name = rooms["cookie_name"].value_or(r.cookie_name);
+    r.session_url = rooms["session_url"].value_or(r.session_url);
+    u32("session_timeout_ms", r.session_timeout_ms);
+    u32("session_cache_ms", r.session_cache_ms);
+    u32("max_messages", r.max_messages);
+    u32("window_ms", r.window_ms);
+    u32("max_connections_per_user", r.max_connections_per_user);
+    u32("max_rooms_per_connection", r.max_rooms_per_connection);
+    u32("heartbeat_interval_ms", r.heartbeat_interval_ms);
+    u32("heartbeat_timeout_ms", r.heartbeat_timeout_ms);
+    if (const toml::array* list = rooms["room"].as_array()) {
+      r.rooms.clear();
+      for (const auto& item : *list) {
+        const toml::table* t = item.as_table();
+        if (t == nullptr) continue;
+        RoomConfig room;
+        room.name = (*t)["name"].value_or(std::string());
+        room.min_role = (*t)["min_role"].value_or(std::string());
+        room.max_connections = static_cast<uint32_t>((*t)["max_connections"].value_or(int64_t{0}));
+        room.is_public = (*t)["public"].value_or(false);
+        if (room.name.empty()) {
+          error = std::string(source_name) + ": each [[rooms.room]] needs a name";
+          return false;
+        }
+        r.rooms.push_back(std::move(room));
+      }
+    }
+  }
   return true;
 }
 

@@ -25,6 +25,29 @@ struct UserRecord {
   std::vector<std::string> permissions;
 };
 
+// A room of the `rooms` dialect: a channel with a minimum role and an optional capacity.
+struct RoomConfig {
+  std::string name;
+  std::string min_role;          // empty: any authenticated user
+  uint32_t max_connections = 0;  // 0: unlimited
+  bool is_public = false;        // anonymous connections may join
+};
+
+// Settings of the `rooms` dialect (seed 004).
+struct RoomsConfig {
+  std::string cookie_name = "pm-session";
+  std::string session_url;            // backend resolving opaque session ids; empty: JWT cookies only
+  uint32_t session_timeout_ms = 2000;
+  uint32_t session_cache_ms = 30000;
+  uint32_t max_messages = 60;         // per window per connection
+  uint32_t window_ms = 60000;
+  uint32_t max_connections_per_user = 5;
+  uint32_t max_rooms_per_connection = 10;
+  uint32_t heartbeat_interval_ms = 30000;
+  uint32_t heartbeat_timeout_ms = 10000;
+  std::vector<RoomConfig> rooms;
+};
+
 struct Config {
   // [server]
   std::string host = "0.0.0.0";
@@ -58,6 +81,8 @@ struct Config {
   auth::AccessRule default_publish;
   std::vector<auth::ChannelRule> channel_rules;
   std::vector<UserRecord> users;
+  // [rooms]
+  RoomsConfig rooms;
 };
 
 // The configuration compiled into the binary (config/switchboard.toml).

@@ -1,11 +1,15 @@
 #pragma once
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "auth/channel_policy.h"
 #include "auth/jwt.h"
+#include "hub/channel_occupancy.h"
+#include "hub/connection_registry.h"
 #include "hub/hub.h"
 #include "observability/metrics.h"
 #include "protocol/http/http_request.h"
@@ -28,20 +32,37 @@ struct SessionContext {
   const auth::JwtCodec& jwt;
   const auth::ChannelPolicy& policy;
   observability::LoopMetrics& metrics;
+  hub::ChannelOccupancy& occupancy;
+  hub::ConnectionRegistry& registry;
   SessionLimits limits;
 
   hub::HubShard& shard() const { return hub.shard(shard_index); }
 };
+
+// The outcome of authenticating an upgrade request.
+struct UpgradeAuth {
+  int refuse_status = 0;       // non-zero: answer this HTTP status instead of upgrading
+  std::string refuse_reason;
+  auth::IdentityPtr identity;  // who connects (anonymous when unknown)
+};
+using UpgradeAuthDone = std::function<void(UpgradeAuth)>;
 
 // A wire protocol spoken on an endpoint. One instance per dialect, shared by all loops.
 class Dialect {
  public:
   virtual ~Dialect() = default;
   virtual std::string_view name() const = 0;
+  // Decides who is connecting from the upgrade request (a cookie, a token in the URL)
+  // before the handshake completes. Calls done on the loop thread, possibly later (a
+  // session backend lookup). The default lets everyone in anonymously.
+  virtual void authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                                    UpgradeAuthDone done);
+  // The dialect's own heartbeat, or nullopt for the server's configured one.
+  virtual std::optional<protocol::websocket::KeepAlive> keep_alive() const { return std::nullopt; }
   // Creates the session for a connection whose handshake on this dialect's endpoint
   // succeeded. connection_id is unique on this node.
   virtual std::unique_ptr<protocol::websocket::WebSocketHandler> create_session(
-      SessionContext& context, const protocol::http::HttpRequest& upgrade_request,
+      SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,
       std::string connection_id) = 0;
 };
 

@@ -20,6 +20,7 @@ struct Publication {
   std::string data;       // JSON value text ("null" when absent)
   std::string metadata;   // JSON object text without server-owned keys, or empty
   std::string sender_user_id;        // empty for backend publications
+  std::string sender_name;           // display name of the sender, when known
   std::string sender_connection_id;  // empty for backend publications
   uint64_t time_ms = 0;         // wall clock at publish
   uint64_t published_mono_us = 0;  // monotonic clock at publish, for latency metrics

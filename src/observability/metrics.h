@@ -35,6 +35,7 @@ struct LoopMetrics {
   std::atomic<uint64_t> messages_in{0};
   std::atomic<uint64_t> messages_out{0};
   std::atomic<uint64_t> http_requests{0};
+  std::atomic<uint64_t> messages_per_second{0};  // messages in, over the last sweep interval
   LatencyHistogram publish_to_write;
 
   // Counts an error by its code: HTTP statuses, dialect error codes, WebSocket close codes.

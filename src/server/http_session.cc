@@ -51,6 +51,7 @@ void HttpSession::process(uint8_t* data, size_t length) {
     length -= consumed;
     handle(data, length);
     if (tcp_ == nullptr || tcp_->handler() != this) return;  // upgraded or closed
+    if (parser_.request().upgrade) return;                    // the rest belongs to the upgrade
     if (waiting_) {
       held_.assign(reinterpret_cast<char*>(data), length);
       return;
@@ -127,24 +128,51 @@ void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& d
     respond(std::move(r));
     return;
   }
-  std::string response;
-  ws::append_upgrade_response(result, response);
-  tcp_->send(response.data(), response.size());
-  worker_.metrics().websocket_upgrades.fetch_add(1, std::memory_order_relaxed);
+  std::string accept;
+  ws::append_upgrade_response(result, accept);
+  // Frames a client sent right behind its request wait until the upgrade completes.
+  held_.assign(reinterpret_cast<char*>(rest), rest_length);
+  waiting_ = true;
+  std::weak_ptr<HttpSession*> weak = alive_;
+  dialect.authenticate_upgrade(
+      worker_.session_context(), request, [weak, &dialect, accept = std::move(accept)](dialects::UpgradeAuth auth) {
+        auto alive = weak.lock();
+        if (!alive || *alive == nullptr) return;
+        HttpSession* self = *alive;
+        self->waiting_ = false;
+        if (auth.refuse_status != 0) {
+          http::HttpResponse r = http::json_error(auth.refuse_status, auth.refuse_reason);
+          r.close = true;
+          self->respond(std::move(r));
+          return;
+        }
+        self->complete_upgrade(dialect, accept, auth.identity ? auth.identity : auth::anonymous_identity());
+      });
+}
 
-  auto session = dialect.create_session(worker_.session_context(), request, worker_.next_connection_id());
-  const auto& config = server.config();
-  ws::ConnectionOptions options_for_connection;
-  options_for_connection.max_message_size = config.max_message_size;
-  options_for_connection.keep_alive = ws::KeepAlive{config.ping_interval_ms, config.ping_timeout_ms};
-  options_for_connection.open_gauge = &worker_.metrics().websockets_open;
-  auto* connection = new ws::WebSocketConnection(*tcp_, std::move(session), options_for_connection);
+void HttpSession::complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response,
+                                   auth::IdentityPtr identity) {
+  if (tcp_ == nullptr) return;
+  tcp_->send(accept_response.data(), accept_response.size());
+  worker_.metrics().websocket_upgrades.fetch_add(1, std::memory_order_relaxed);
+  const auto& config = worker_.server().config();
+  ws::ConnectionOptions options;
+  options.max_message_size = config.max_message_size;
+  options.keep_alive = dialect.keep_alive().value_or(ws::KeepAlive{config.ping_interval_ms, config.ping_timeout_ms});
+  options.open_gauge = &worker_.metrics().websockets_open;
+  auto session = dialect.create_session(worker_.session_context(), parser_.request(), std::move(identity),
+                                        worker_.next_connection_id());
+  auto* connection = new ws::WebSocketConnection(*tcp_, std::move(session), options);
   transport::TcpConnection* tcp = tcp_;
   tcp->set_handler(connection);
   tcp_ = nullptr;
+  std::string early;
+  early.swap(held_);
   finish();
-  // Bytes that followed the request in the same read are the client's first frames.
-  if (rest_length > 0 && !tcp->closed() && tcp->handler() == connection) connection->on_data(rest, rest_length);
+  // Bytes that followed the request are the client's first frames.
+  if (!early.empty() && !tcp->closed() && tcp->handler() == connection) {
+    connection->on_data(reinterpret_cast<uint8_t*>(early.data()), early.size());
+  }
 }
 
 void HttpSession::finish() {

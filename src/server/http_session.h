@@ -2,6 +2,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/identity.h"
 #include "protocol/http/request_parser.h"
 #include "protocol/http/response.h"
 #include "transport/tcp_connection.h"
@@ -32,8 +33,11 @@ class HttpSession final : public transport::ConnectionHandler {
   void process(uint8_t* data, size_t length);
   void handle(uint8_t* rest, size_t rest_length);
   void respond(protocol::http::HttpResponse response);
+  // Checks the handshake, lets the dialect authenticate (maybe asynchronously), then
+  // completes the upgrade with complete_upgrade().
   void upgrade(const protocol::http::HttpRequest& request, dialects::Dialect& dialect, uint8_t* rest,
                size_t rest_length);
+  void complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response, auth::IdentityPtr identity);
   void finish();
 
   Worker& worker_;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "dialects/echo/echo_dialect.h"
+#include "dialects/rooms/rooms_dialect.h"
 #include "dialects/topics/topics_dialect.h"
 #include "json/json_writer.h"
 #include "observability/log.h"
@@ -16,6 +17,21 @@ namespace sb::server {
 namespace {
 // Encoding slots of the per-publication cache, one per dialect.
 constexpr size_t kTopicsEncodingSlot = 0;
+constexpr size_t kRoomsEncodingSlot = 1;
+
+// Rooms are channels: each configured room becomes a channel rule (checked before the
+// general rules, for every dialect) and, with maxConnections, a capacity.
+std::vector<auth::ChannelRule> rules_with_rooms(const config::Config& c) {
+  std::vector<auth::ChannelRule> rules;
+  for (const auto& room : c.rooms.rooms) {
+    auth::AccessRule access;
+    access.role = room.min_role;
+    access.anonymous = room.is_public;
+    rules.push_back(auth::ChannelRule{room.name, access, access});
+  }
+  rules.insert(rules.end(), c.channel_rules.begin(), c.channel_rules.end());
+  return rules;
+}
 }  // namespace
 
 Server::Server(config::Config config) : config_(std::move(config)), limiter_(config_.max_connections_per_ip) {}
@@ -34,9 +50,14 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   const config::Config& c = server->config_;
   server->jwt_ = auth::JwtCodec::create(c.jwt, error);
   if (!server->jwt_) return nullptr;
-  server->policy_ = auth::ChannelPolicy(c.channel_rules, c.default_subscribe, c.default_publish,
+  server->policy_ = auth::ChannelPolicy(rules_with_rooms(c), c.default_subscribe, c.default_publish,
                                         auth::RoleHierarchy(c.role_hierarchy));
+  for (const auto& room : c.rooms.rooms) {
+    if (room.max_connections != 0) server->occupancy_.set_capacity(room.name, room.max_connections);
+  }
   server->dialects_.push_back(std::make_unique<dialects::topics::TopicsDialect>(kTopicsEncodingSlot));
+  server->dialects_.push_back(
+      std::make_unique<dialects::rooms::RoomsDialect>(c.rooms, kRoomsEncodingSlot, server->work_pool_));
   server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
   for (const auto& endpoint : c.endpoints) {
     dialects::Dialect* found = nullptr;
@@ -44,14 +65,16 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
       if (d->name() == endpoint.dialect) found = d.get();
     }
     if (found == nullptr) {
-      error = "endpoint " + endpoint.path + ": unknown dialect \"" + endpoint.dialect + "\" (known: topics, echo)";
+      error = "endpoint " + endpoint.path + ": unknown dialect \"" + endpoint.dialect + "\" (known: topics, rooms, echo)";
       return nullptr;
     }
     server->endpoints_[endpoint.path] = found;
   }
   Server* raw = server.get();
+  server->hub_api_ = std::make_unique<api::HubApi>(server->hub_, server->registry_, server->occupancy_,
+                                                   [raw] { return raw->messages_per_second(); });
   server->api_ = std::make_unique<api::HttpApi>(
-      c, *server->jwt_, server->hub_, server->work_pool_, [raw] { return raw->render_metrics(); },
+      c, *server->jwt_, server->hub_, server->work_pool_, *server->hub_api_, [raw] { return raw->render_metrics(); },
       [raw] { return raw->render_health(); });
   unsigned threads = c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) server->workers_.push_back(std::make_unique<Worker>(*server, i));
@@ -120,6 +143,12 @@ std::string Server::render_metrics() const {
   extras.extra_counters.emplace_back("switchboard_publications_total", hub_.total_publications());
   extras.extra_counters.emplace_back("switchboard_deliveries_total", hub_.total_deliveries());
   return observability::render_prometheus(loops, bytes_in, bytes_out, extras);
+}
+
+uint64_t Server::messages_per_second() const {
+  uint64_t total = 0;
+  for (const auto& worker : workers_) total += worker->metrics().messages_per_second.load(std::memory_order_relaxed);
+  return total;
 }
 
 std::string Server::render_health() const {

@@ -10,6 +10,8 @@
 #include "auth/jwt.h"
 #include "config/config.h"
 #include "dialects/dialect.h"
+#include "hub/channel_occupancy.h"
+#include "hub/connection_registry.h"
 #include "hub/hub.h"
 #include "server/connection_limiter.h"
 #include "transport/work_pool.h"
@@ -40,12 +42,16 @@ class Server {
   hub::Hub& hub() { return hub_; }
   api::HttpApi& api() { return *api_; }
   ConnectionLimiter& limiter() { return limiter_; }
+  hub::ChannelOccupancy& occupancy() { return occupancy_; }
+  hub::ConnectionRegistry& registry() { return registry_; }
+  transport::WorkPool& work_pool() { return work_pool_; }
   // The dialect serving path, or nullptr.
   dialects::Dialect* dialect_for_path(std::string_view path) const;
   uint16_t port() const;
 
   std::string render_metrics() const;
   std::string render_health() const;
+  uint64_t messages_per_second() const;
 
  private:
   explicit Server(config::Config config);
@@ -55,12 +61,17 @@ class Server {
   auth::ChannelPolicy policy_;
   hub::Hub hub_;
   ConnectionLimiter limiter_;
-  transport::WorkPool work_pool_{1};
+  hub::ChannelOccupancy occupancy_;
+  hub::ConnectionRegistry registry_;
+  std::unique_ptr<api::HubApi> hub_api_;
   std::unique_ptr<api::HttpApi> api_;
   std::vector<std::unique_ptr<dialects::Dialect>> dialects_;
   std::unordered_map<std::string, dialects::Dialect*> endpoints_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint64_t started_ms_ = 0;
+  // Blocking work (password hashing, session look-ups) runs here, never on a loop. Last
+  // member, so it is joined first: its tasks post results to loops that still exist.
+  transport::WorkPool work_pool_{4};
 };
 
 }  // namespace sb::server

@@ -54,7 +54,8 @@ class RefusedSession final : public transport::ConnectionHandler {
 Worker::Worker(Server& server, size_t index) : server_(server), index_(index), loop_(1000) {
   hub::HubShard& shard = server_.hub().add_shard([this] { loop_.wake(); });
   context_ = std::make_unique<dialects::SessionContext>(dialects::SessionContext{
-      loop_, server_.hub(), index_, server_.jwt(), server_.policy(), metrics_, dialects::SessionLimits{}});
+      loop_, server_.hub(), index_, server_.jwt(), server_.policy(), metrics_, server_.occupancy(),
+      server_.registry(), dialects::SessionLimits{}});
   loop_.on_wake([&shard] { shard.drain_inbox(); });
   loop_.on_before_sleep([&shard] { shard.drain_inbox(); });
   loop_.on_after_flush([this, &shard] {
@@ -111,6 +112,13 @@ void Worker::accept(int fd, const sockaddr_storage& peer) {
 
 void Worker::sweep() {
   uint64_t now = loop_.now_ms();
+  uint64_t messages = metrics_.messages_in.load(std::memory_order_relaxed);
+  if (rate_sample_ms_ != 0 && now > rate_sample_ms_) {
+    metrics_.messages_per_second.store((messages - rate_sample_messages_) * 1000 / (now - rate_sample_ms_),
+                                       std::memory_order_relaxed);
+  }
+  rate_sample_ms_ = now;
+  rate_sample_messages_ = messages;
   if (listener_) listener_->resume_if_paused();
   // Handlers may close connections, which reorders the registry: walk a copy.
   std::vector<transport::TcpConnection*> snapshot = loop_.connections();

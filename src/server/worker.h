@@ -51,6 +51,8 @@ class Worker {
   std::unique_ptr<dialects::SessionContext> context_;
   std::thread thread_;
   uint64_t connection_counter_ = 0;
+  uint64_t rate_sample_ms_ = 0;
+  uint64_t rate_sample_messages_ = 0;
   bool shutting_down_ = false;
   uint64_t shutdown_deadline_ms_ = 0;
 };

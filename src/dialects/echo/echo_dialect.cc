@@ -29,7 +29,7 @@ class EchoSession final : public ws::WebSocketHandler {
 }  // namespace
 
 std::unique_ptr<protocol::websocket::WebSocketHandler> EchoDialect::create_session(
-    SessionContext& context, const protocol::http::HttpRequest&, std::string) {
+    SessionContext& context, const protocol::http::HttpRequest&, auth::IdentityPtr, std::string) {
   return std::make_unique<EchoSession>(context.metrics);
 }
 

@@ -10,7 +10,7 @@ class EchoDialect final : public Dialect {
  public:
   std::string_view name() const override { return "echo"; }
   std::unique_ptr<protocol::websocket::WebSocketHandler> create_session(
-      SessionContext& context, const protocol::http::HttpRequest& upgrade_request,
+      SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,
       std::string connection_id) override;
 };
 

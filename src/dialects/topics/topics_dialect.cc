@@ -5,7 +5,7 @@
 namespace sb::dialects::topics {
 
 std::unique_ptr<protocol::websocket::WebSocketHandler> TopicsDialect::create_session(
-    SessionContext& context, const protocol::http::HttpRequest&, std::string connection_id) {
+    SessionContext& context, const protocol::http::HttpRequest&, auth::IdentityPtr, std::string connection_id) {
   return std::make_unique<TopicsSession>(context, encoding_slot_, std::move(connection_id));
 }
 

@@ -10,7 +10,7 @@ class TopicsDialect final : public Dialect {
   explicit TopicsDialect(size_t encoding_slot) : encoding_slot_(encoding_slot) {}
   std::string_view name() const override { return "topics"; }
   std::unique_ptr<protocol::websocket::WebSocketHandler> create_session(
-      SessionContext& context, const protocol::http::HttpRequest& upgrade_request,
+      SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,
       std::string connection_id) override;
 
  private:

@@ -1,6 +1,5 @@
 #include "dialects/topics/topics_session.h"
 
-#include "dialects/topics/topics_protocol.h"
 #include "protocol/websocket/frame.h"
 
 namespace sb::dialects::topics {
@@ -9,9 +8,13 @@ namespace ws = protocol::websocket;
 
 TopicsSession::TopicsSession(SessionContext& context, size_t encoding_slot, std::string connection_id)
     : context_(context),
-      identity_(auth::anonymous_identity()),
-      connection_id_(std::move(connection_id)),
+      core_(context, *this, std::move(connection_id), "topics"),
       encoding_slot_(static_cast<uint8_t>(encoding_slot)) {}
+
+void TopicsSession::on_open(ws::WebSocketConnection& ws) {
+  ws_ = &ws;
+  core_.open(auth::anonymous_identity(), 0);
+}
 
 void TopicsSession::send(const std::string& text) {
   if (ws_ == nullptr) return;
@@ -40,14 +43,14 @@ void TopicsSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string
       return;
     case ClientType::kSubscribe:
     case ClientType::kUnsubscribe:
-      if (identity_->anonymous) {
+      if (core_.identity().anonymous) {
         send_error(401, "Authentication required", "type", "authenticate first");
         return;
       }
       handle_subscribe(message.topic, message.type == ClientType::kSubscribe);
       return;
     case ClientType::kMessage:
-      if (identity_->anonymous) {
+      if (core_.identity().anonymous) {
         send_error(401, "Authentication required", "type", "authenticate first");
         return;
       }
@@ -64,48 +67,42 @@ void TopicsSession::handle_auth(const std::string& token) {
     send(render_auth_error(auth::to_string(status), now_ms()));
     return;
   }
-  if (!identity_->anonymous && identity_->user_id != identity->user_id) {
-    // Another user on the same socket: nothing of the previous user's may leak through.
-    context_.shard().unsubscribe_all(*this);
-  }
-  identity_ = std::move(identity);
-  // Every authenticated connection hears its user's personal channel, which is how the
-  // publish API's {"user": id} reaches all of a user's connections.
-  std::string personal = "user:" + identity_->user_id;
-  if (personal != personal_channel_ && hub::is_valid_channel(personal)) {
-    if (!personal_channel_.empty()) context_.shard().unsubscribe(*this, personal_channel_);
-    personal_channel_ = std::move(personal);
-    context_.shard().subscribe(*this, personal_channel_);
-  }
-  send(render_auth_success(identity_->user_id, now_ms()));
+  std::string user_id = identity->user_id;
+  core_.set_identity(std::move(identity), 0);
+  send(render_auth_success(user_id, now_ms()));
 }
 
 void TopicsSession::handle_subscribe(const std::string& topic, bool subscribe) {
   if (!subscribe) {
-    if (topic != personal_channel_) context_.shard().unsubscribe(*this, topic);
+    core_.leave(topic);
     send(render_subscription(false, topic, now_ms()));
     return;
   }
-  switch (context_.policy.can_subscribe(*identity_, topic)) {
-    case auth::Decision::kAllow:
-      break;
-    case auth::Decision::kUnauthenticated:
+  switch (core_.join(topic, context_.limits.max_subscriptions)) {
+    case SessionCore::JoinResult::kJoined:
+    case SessionCore::JoinResult::kAlreadyJoined:
+      send(render_subscription(true, topic, now_ms()));
+      return;
+    case SessionCore::JoinResult::kInvalid:
+      send_error(400, "Invalid topic", "topic", "invalid");
+      return;
+    case SessionCore::JoinResult::kUnauthenticated:
       send_error(401, "Authentication required for this topic", "topic", "unauthorized");
       return;
-    case auth::Decision::kForbidden:
+    case SessionCore::JoinResult::kForbidden:
       send_error(403, "Forbidden", "topic", "not allowed to subscribe");
       return;
+    case SessionCore::JoinResult::kFull:
+      send_error(403, "Channel is full", "topic", "capacity reached");
+      return;
+    case SessionCore::JoinResult::kTooMany:
+      send_error(429, "Too many subscriptions", "topic", "subscription limit reached");
+      return;
   }
-  if (subscription_count() >= context_.limits.max_subscriptions) {
-    send_error(429, "Too many subscriptions", "topic", "subscription limit reached");
-    return;
-  }
-  context_.shard().subscribe(*this, topic);
-  send(render_subscription(true, topic, now_ms()));
 }
 
 void TopicsSession::handle_publish(ClientMessage& message) {
-  switch (context_.policy.can_publish(*identity_, message.topic)) {
+  switch (core_.can_publish(message.topic)) {
     case auth::Decision::kAllow:
       break;
     case auth::Decision::kUnauthenticated:
@@ -115,17 +112,8 @@ void TopicsSession::handle_publish(ClientMessage& message) {
       send_error(403, "Forbidden", "topic", "not allowed to publish");
       return;
   }
-  auto publication = std::make_shared<hub::Publication>();
-  publication->id = context_.hub.next_publication_id();
-  publication->channel = std::move(message.topic);
-  publication->event_type = std::move(message.event_type);
-  publication->data = std::move(message.data);
-  publication->metadata = std::move(message.metadata);
-  publication->sender_user_id = identity_->user_id;
-  publication->sender_connection_id = connection_id_;
-  publication->time_ms = now_ms();
-  publication->published_mono_us = transport::EventLoop::monotonic_us();
-  context_.hub.publish(publication, context_.shard_index);
+  core_.publish(std::move(message.topic), std::move(message.event_type), std::move(message.data),
+                std::move(message.metadata));
 }
 
 void TopicsSession::deliver(const hub::Publication& publication) {
@@ -144,8 +132,8 @@ void TopicsSession::deliver(const hub::Publication& publication) {
 }
 
 void TopicsSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
-  long long exp = identity_->expires_at;
-  if (!identity_->anonymous && exp != 0 && static_cast<int64_t>(now_ms() / 1000) > exp) {
+  const auth::Identity& identity = core_.identity();
+  if (!identity.anonymous && identity.expires_at != 0 && static_cast<int64_t>(now_ms() / 1000) > identity.expires_at) {
     context_.metrics.count_error(401);
     send(render_auth_error("Token expired", now_ms()));
     ws.close(ws::CloseCode::kPolicyViolation, "token expired");
@@ -153,7 +141,7 @@ void TopicsSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
 }
 
 void TopicsSession::on_disconnected(ws::WebSocketConnection&, uint16_t) {
-  context_.shard().unsubscribe_all(*this);
+  core_.close();
   ws_ = nullptr;
 }
 

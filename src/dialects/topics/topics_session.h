@@ -1,8 +1,8 @@
 #pragma once
 #include <string>
 
-#include "auth/identity.h"
 #include "dialects/dialect.h"
+#include "dialects/session_core.h"
 #include "dialects/topics/topics_protocol.h"
 #include "hub/subscriber.h"
 #include "protocol/websocket/websocket_connection.h"
@@ -16,7 +16,7 @@ class TopicsSession final : public protocol::websocket::WebSocketHandler, public
   TopicsSession(SessionContext& context, size_t encoding_slot, std::string connection_id);
 
   // WebSocketHandler
-  void on_open(protocol::websocket::WebSocketConnection& ws) override { ws_ = &ws; }
+  void on_open(protocol::websocket::WebSocketConnection& ws) override;
   void on_message(protocol::websocket::WebSocketConnection& ws, protocol::websocket::Opcode opcode,
                   std::string_view data) override;
   void on_disconnected(protocol::websocket::WebSocketConnection& ws, uint16_t code) override;
@@ -33,10 +33,8 @@ class TopicsSession final : public protocol::websocket::WebSocketHandler, public
   uint64_t now_ms() const { return context_.loop.wall_ms(); }
 
   SessionContext& context_;
+  SessionCore core_;
   protocol::websocket::WebSocketConnection* ws_ = nullptr;
-  auth::IdentityPtr identity_;
-  std::string connection_id_;
-  std::string personal_channel_;
   uint8_t encoding_slot_;
 };
 

@@ -14,9 +14,26 @@ TEST(Config, EmbeddedDefaultParsesWithTheSeedsDefaults) {
   EXPECT_EQ(c.max_connections_per_ip, 100u);
   EXPECT_EQ(c.max_message_size, 1048576u);
   EXPECT_EQ(c.ping_interval_ms, 30000u);
-  ASSERT_EQ(c.endpoints.size(), 1u);
+  ASSERT_EQ(c.endpoints.size(), 2u);
   EXPECT_EQ(c.endpoints[0].path, "/ws");
   EXPECT_EQ(c.endpoints[0].dialect, "topics");
+  EXPECT_EQ(c.endpoints[1].path, "/api/ws");
+  EXPECT_EQ(c.endpoints[1].dialect, "rooms");
+  // Seed 004's defaults and predefined rooms.
+  EXPECT_EQ(c.rooms.cookie_name, "pm-session");
+  EXPECT_EQ(c.rooms.max_messages, 60u);
+  EXPECT_EQ(c.rooms.window_ms, 60000u);
+  EXPECT_EQ(c.rooms.max_connections_per_user, 5u);
+  EXPECT_EQ(c.rooms.max_rooms_per_connection, 10u);
+  EXPECT_EQ(c.rooms.heartbeat_interval_ms, 30000u);
+  EXPECT_EQ(c.rooms.heartbeat_timeout_ms, 10000u);
+  ASSERT_EQ(c.rooms.rooms.size(), 3u);
+  EXPECT_EQ(c.rooms.rooms[0].name, "support");
+  EXPECT_EQ(c.rooms.rooms[0].min_role, "editor");
+  EXPECT_EQ(c.rooms.rooms[1].name, "admin:notifications");
+  EXPECT_EQ(c.rooms.rooms[1].min_role, "admin");
+  EXPECT_EQ(c.rooms.rooms[2].name, "system:broadcast");
+  EXPECT_EQ(c.rooms.rooms[2].min_role, "master");
   EXPECT_EQ(c.role_hierarchy.front(), "viewer");
   EXPECT_FALSE(c.channel_rules.empty());
   ASSERT_FALSE(c.users.empty());

@@ -1,0 +1,119 @@
+#include "api/hub_api.h"
+
+#include <simdjson.h>
+
+#include "hub/topic.h"
+#include "json/json_writer.h"
+
+namespace sb::api {
+
+namespace http = protocol::http;
+
+namespace {
+http::HttpResponse ok(std::string body) {
+  http::HttpResponse r;
+  r.body = std::move(body);
+  return r;
+}
+}  // namespace
+
+HubApi::HubApi(hub::Hub& hub, hub::ConnectionRegistry& registry, hub::ChannelOccupancy& occupancy,
+               std::function<uint64_t()> messages_per_second)
+    : hub_(hub), registry_(registry), occupancy_(occupancy), messages_per_second_(std::move(messages_per_second)) {}
+
+http::HttpResponse HubApi::handle(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index) {
+  std::string_view path = request.path();
+  std::string_view rest = path.substr(std::string_view("/api/hub/").size());
+  auto method = [&](std::string_view wanted) { return request.method == wanted; };
+  if (rest == "send-to-user") {
+    return method("POST") ? publish(request, loop, shard_index, "userId") : http::json_error(405, "use POST");
+  }
+  if (rest == "broadcast-to-room") {
+    return method("POST") ? publish(request, loop, shard_index, "room") : http::json_error(405, "use POST");
+  }
+  if (rest == "broadcast-to-authenticated") {
+    return method("POST") ? publish(request, loop, shard_index, "minRole") : http::json_error(405, "use POST");
+  }
+  if (rest == "stats") return method("GET") ? stats() : http::json_error(405, "use GET");
+  constexpr std::string_view kUsers = "users/";
+  constexpr std::string_view kConnections = "/connections";
+  if (rest.substr(0, kUsers.size()) == kUsers && rest.size() > kUsers.size() + kConnections.size() &&
+      rest.substr(rest.size() - kConnections.size()) == kConnections) {
+    std::string user = http::percent_decode(rest.substr(kUsers.size(), rest.size() - kUsers.size() - kConnections.size()));
+    return method("GET") ? user_connections(user) : http::json_error(405, "use GET");
+  }
+  return http::json_error(404, "unknown hub API call");
+}
+
+http::HttpResponse HubApi::publish(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
+                                   std::string_view target_field) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS) {
+    return http::json_error(400, "body must be a JSON object");
+  }
+  std::string_view type, target;
+  if (body["type"].get_string().get(type) != simdjson::SUCCESS || type.empty()) {
+    return http::json_error(400, "type is required");
+  }
+  bool has_target = body[target_field].get_string().get(target) == simdjson::SUCCESS && !target.empty();
+  std::string channel;
+  if (target_field == "userId") {
+    if (!has_target) return http::json_error(400, "userId is required");
+    channel = "user:" + std::string(target);
+  } else if (target_field == "room") {
+    if (!has_target) return http::json_error(400, "room is required");
+    channel = target;
+  } else {
+    channel = has_target ? "$role:" + std::string(target) : std::string("$authenticated");
+  }
+  if (target_field != "minRole" && !hub::is_valid_channel(channel)) return http::json_error(400, "invalid target");
+  auto publication = std::make_shared<hub::Publication>();
+  publication->id = hub_.next_publication_id();
+  publication->channel = std::move(channel);
+  publication->event_type = type;
+  simdjson::dom::element payload;
+  publication->data = body["payload"].get(payload) == simdjson::SUCCESS ? simdjson::minify(payload) : "null";
+  publication->time_ms = loop.wall_ms();
+  publication->published_mono_us = transport::EventLoop::monotonic_us();
+  std::string response;
+  json::ObjectWriter(response).boolean("success", true).string("id", publication->id).end();
+  hub_.publish(publication, shard_index);
+  return ok(std::move(response));
+}
+
+http::HttpResponse HubApi::user_connections(std::string_view user_id) {
+  std::string list = "[";
+  bool first = true;
+  for (const auto& info : registry_.of_user(user_id)) {
+    if (!first) list += ',';
+    first = false;
+    json::ObjectWriter(list).string("connectionId", info.connection_id).string("dialect", info.dialect)
+        .number("connectedAt", static_cast<int64_t>(info.connected_at_ms)).end();
+  }
+  list += ']';
+  std::string out;
+  json::ObjectWriter(out).boolean("success", true).string("userId", user_id).raw("data", list).end();
+  return ok(std::move(out));
+}
+
+http::HttpResponse HubApi::stats() {
+  std::string rooms = "[";
+  bool first = true;
+  for (const auto& [name, members] : occupancy_.snapshot()) {
+    if (!first) rooms += ',';
+    first = false;
+    json::ObjectWriter(rooms).string("name", name).number("members", members).end();
+  }
+  rooms += ']';
+  std::string data;
+  json::ObjectWriter(data).number("connections", static_cast<int64_t>(registry_.connection_count()))
+      .number("authenticatedUsers", static_cast<int64_t>(registry_.user_count()))
+      .raw("rooms", rooms)
+      .number("messagesPerSecond", static_cast<int64_t>(messages_per_second_())).end();
+  std::string out;
+  json::ObjectWriter(out).boolean("success", true).raw("data", data).end();
+  return ok(std::move(out));
+}
+
+}  // namespace sb::api

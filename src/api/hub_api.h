@@ -1,0 +1,44 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "config/config.h"
+#include "hub/channel_occupancy.h"
+#include "hub/connection_registry.h"
+#include "hub/hub.h"
+#include "protocol/http/http_request.h"
+#include "protocol/http/response.h"
+#include "transport/event_loop.h"
+
+namespace sb::api {
+
+// The hub API for backends (the seed's wsHub calls over HTTP, API key required):
+//   POST /api/hub/send-to-user            {"userId","type","payload"}
+//   POST /api/hub/broadcast-to-room       {"room","type","payload"}
+//   POST /api/hub/broadcast-to-authenticated {"type","payload","minRole"?}
+//   GET  /api/hub/users/<id>/connections
+//   GET  /api/hub/stats
+// Messages go through the hub like any publication, so every dialect renders them.
+class HubApi {
+ public:
+  HubApi(hub::Hub& hub, hub::ConnectionRegistry& registry, hub::ChannelOccupancy& occupancy,
+         std::function<uint64_t()> messages_per_second);
+
+  // Handles a request whose path starts with /api/hub/ (the caller checked the API key).
+  protocol::http::HttpResponse handle(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
+                                      size_t shard_index);
+
+ private:
+  protocol::http::HttpResponse publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
+                                       size_t shard_index, std::string_view target_field);
+  protocol::http::HttpResponse user_connections(std::string_view user_id);
+  protocol::http::HttpResponse stats();
+
+  hub::Hub& hub_;
+  hub::ConnectionRegistry& registry_;
+  hub::ChannelOccupancy& occupancy_;
+  std::function<uint64_t()> messages_per_second_;
+};
+
+}  // namespace sb::api

@@ -1,0 +1,142 @@
+#include "auth/session_resolver.h"
+
+#include <curl/curl.h>
+#include <simdjson.h>
+
+#include <vector>
+
+namespace sb::auth {
+
+namespace {
+
+size_t append_body(char* data, size_t size, size_t count, void* out) {
+  auto* body = static_cast<std::string*>(out);
+  if (body->size() > 64 * 1024) return 0;  // a user record is small; refuse floods
+  body->append(data, size * count);
+  return size * count;
+}
+
+void read_list(simdjson::dom::element value, std::vector<std::string>& out) {
+  std::string_view text;
+  if (value.get_string().get(text) == simdjson::SUCCESS) {
+    out.emplace_back(text);
+    return;
+  }
+  simdjson::dom::array array;
+  if (value.get_array().get(array) != simdjson::SUCCESS) return;
+  for (auto item : array) {
+    if (item.get_string().get(text) == simdjson::SUCCESS) out.emplace_back(text);
+  }
+}
+
+}  // namespace
+
+std::string_view cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    size_t semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      std::string_view value = pair.substr(eq + 1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      return value;
+    }
+    if (semi == std::string_view::npos) break;
+    header.remove_prefix(semi + 1);
+  }
+  return {};
+}
+
+SessionResolver::SessionResolver(std::string url, std::string cookie_name, uint32_t timeout_ms, uint32_t cache_ms)
+    : url_(std::move(url)), cookie_name_(std::move(cookie_name)), timeout_ms_(timeout_ms), cache_ms_(cache_ms) {}
+
+bool SessionResolver::parse_user(std::string_view json, Identity& out) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object root;
+  if (parser.parse(json.data(), json.size()).get_object().get(root) != simdjson::SUCCESS) return false;
+  simdjson::dom::object user = root;
+  simdjson::dom::object nested;
+  if (root["user"].get_object().get(nested) == simdjson::SUCCESS) user = nested;
+  out = Identity{};
+  std::string_view text;
+  simdjson::dom::element value;
+  for (const char* key : {"id", "userId", "sub"}) {
+    if (user[key].get_string().get(text) == simdjson::SUCCESS) {
+      out.user_id = text;
+      break;
+    }
+    if (user[key].get(value) == simdjson::SUCCESS && value.is_number()) {
+      out.user_id = simdjson::minify(value);
+      break;
+    }
+  }
+  if (out.user_id.empty()) return false;
+  out.anonymous = false;
+  if (user["name"].get_string().get(text) == simdjson::SUCCESS) out.name = text;
+  if (user["avatar"].get_string().get(text) == simdjson::SUCCESS) out.avatar = text;
+  if (user["roles"].get(value) == simdjson::SUCCESS) read_list(value, out.roles);
+  else if (user["role"].get(value) == simdjson::SUCCESS) read_list(value, out.roles);
+  if (user["permissions"].get(value) == simdjson::SUCCESS) read_list(value, out.permissions);
+  out.claims_json = simdjson::minify(user);
+  return true;
+}
+
+SessionResolver::Result SessionResolver::resolve(const std::string& session_id, uint64_t now_ms) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = cache_.find(session_id);
+    if (it != cache_.end() && it->second.expires_ms > now_ms) return it->second.result;
+  }
+  Result result;
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) {
+    result.outcome = Outcome::kUnavailable;
+    result.error = "cannot start an HTTP client";
+    return result;
+  }
+  std::string body;
+  std::string cookie = cookie_name_ + "=" + session_id;
+  curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
+  curl_easy_setopt(curl, CURLOPT_COOKIE, cookie.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms_));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  struct curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+
+  if (code != CURLE_OK) {
+    result.outcome = Outcome::kUnavailable;
+    result.error = std::string("session service unavailable: ") + curl_easy_strerror(code);
+    return result;  // not cached: the next connection tries again
+  }
+  if (status == 200) {
+    auto identity = std::make_shared<Identity>();
+    if (parse_user(body, *identity)) {
+      result.outcome = Outcome::kUser;
+      result.identity = std::move(identity);
+    } else {
+      result.outcome = Outcome::kUnavailable;
+      result.error = "session service answered without a user id";
+      return result;
+    }
+  } else if (status == 401 || status == 403 || status == 404) {
+    result.outcome = Outcome::kNoSession;
+  } else {
+    result.outcome = Outcome::kUnavailable;
+    result.error = "session service answered HTTP " + std::to_string(status);
+    return result;
+  }
+  std::lock_guard lock(mutex_);
+  if (cache_.size() > 100000) cache_.clear();  // bounded: a flood of fake ids cannot grow it forever
+  cache_[session_id] = CacheEntry{result, now_ms + cache_ms_};
+  return result;
+}
+
+}  // namespace sb::auth

@@ -1,0 +1,63 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/identity.h"
+#include "dialects/dialect.h"
+#include "hub/subscriber.h"
+
+namespace sb::dialects {
+
+// What every dialect session does with the core, whatever its wire format: registering
+// the connection, holding the identity and its implicit channels (personal `user:<id>`,
+// `$authenticated`, `$role:<r>`), joining and leaving channels under the policy, room
+// capacity and a per-connection limit, and publishing. Sessions own one and forward to it.
+class SessionCore {
+ public:
+  enum class JoinResult { kJoined, kAlreadyJoined, kInvalid, kUnauthenticated, kForbidden, kFull, kTooMany };
+
+  SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
+              std::string_view dialect);
+
+  // Registers the connection with an identity (anonymous allowed). False when the user
+  // already has max_per_user connections (0 = no limit); nothing is registered then.
+  bool open(auth::IdentityPtr identity, uint32_t max_per_user);
+  // Replaces the identity (an `auth` message). False when the new user is at its
+  // connection limit; a different user drops every subscription of the previous one.
+  bool set_identity(auth::IdentityPtr identity, uint32_t max_per_user);
+  // Subscribes to a channel or pattern after the policy, capacity and max_joined checks.
+  JoinResult join(std::string_view pattern, size_t max_joined);
+  // Leaves a channel or pattern joined with join(); false if it was not joined.
+  bool leave(std::string_view pattern);
+  auth::Decision can_publish(std::string_view channel) const;
+  // Publishes as this connection's user (sender id, name and connection id filled in).
+  void publish(std::string channel, std::string event_type, std::string data, std::string metadata);
+  // Releases everything (subscriptions, room places, registration). Idempotent.
+  void close();
+
+  const auth::Identity& identity() const { return *identity_; }
+  const std::string& connection_id() const { return connection_id_; }
+  // Channels and patterns joined by the client (implicit channels excluded).
+  size_t joined_count() const { return joined_.size(); }
+  const std::vector<std::string>& joined() const { return joined_; }
+
+ private:
+  void subscribe_implicit_channels();
+  void drop_all_subscriptions();
+
+  SessionContext& context_;
+  hub::Subscriber& subscriber_;
+  std::string connection_id_;
+  std::string_view dialect_;
+  auth::IdentityPtr identity_;
+  std::vector<std::string> joined_;    // client-visible joins
+  std::vector<std::string> implicit_;  // personal and role channels
+  bool registered_ = false;
+};
+
+// Whether a name is reserved for channels the server manages itself ("$...").
+bool is_reserved_channel(std::string_view name);
+
+}  // namespace sb::dialects

@@ -1,0 +1,47 @@
+#pragma once
+#include <cstdint>
+
+namespace sb::hub {
+
+// Token bucket: `capacity` actions per `window_ms`, refilled continuously. 24 bytes, kept
+// per connection (or per connection and action).
+class RateLimiter {
+ public:
+  RateLimiter() = default;
+  RateLimiter(uint32_t capacity, uint32_t window_ms) : capacity_(capacity), window_ms_(window_ms), tokens_milli_(capacity * 1000ULL) {}
+
+  // Takes one token at now_ms. Returns false when none is left and sets retry_after_ms to
+  // the wait until one will be. A capacity of 0 means unlimited.
+  bool try_take(uint64_t now_ms, uint64_t& retry_after_ms) {
+    if (capacity_ == 0) return true;
+    refill(now_ms);
+    if (tokens_milli_ >= 1000) {
+      tokens_milli_ -= 1000;
+      return true;
+    }
+    // One token is 1000 milli-tokens; they come back at capacity*1000 per window.
+    uint64_t missing = 1000 - tokens_milli_;
+    uint64_t refill_per_window = capacity_ * 1000ULL;  // milli-tokens regained per window
+    retry_after_ms = (missing * window_ms_ + refill_per_window - 1) / refill_per_window;
+    if (retry_after_ms == 0) retry_after_ms = 1;
+    return false;
+  }
+
+ private:
+  void refill(uint64_t now_ms) {
+    if (last_ms_ == 0) last_ms_ = now_ms;
+    uint64_t elapsed = now_ms - last_ms_;
+    if (elapsed == 0) return;
+    last_ms_ = now_ms;
+    uint64_t gained = elapsed * capacity_ * 1000ULL / (window_ms_ == 0 ? 1 : window_ms_);
+    uint64_t full = capacity_ * 1000ULL;
+    tokens_milli_ = tokens_milli_ + gained > full ? full : tokens_milli_ + gained;
+  }
+
+  uint32_t capacity_ = 0;
+  uint32_t window_ms_ = 60000;
+  uint64_t tokens_milli_ = 0;
+  uint64_t last_ms_ = 0;
+};
+
+}  // namespace sb::hub

@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include "hub/channel_occupancy.h"
+#include "hub/connection_registry.h"
+#include "hub/rate_limiter.h"
+
+namespace sb::hub {
+
+TEST(ChannelOccupancy, EnforcesCapacityAndCountsMembers) {
+  ChannelOccupancy o;
+  o.set_capacity("support", 2);
+  EXPECT_TRUE(o.try_join("support"));
+  EXPECT_TRUE(o.try_join("support"));
+  EXPECT_FALSE(o.try_join("support"));
+  EXPECT_EQ(o.members("support"), 2u);
+  o.leave("support");
+  EXPECT_TRUE(o.try_join("support"));
+  EXPECT_TRUE(o.try_join("lobby"));  // no capacity: unlimited
+  o.leave("lobby");
+  EXPECT_EQ(o.members("lobby"), 0u);
+  EXPECT_EQ(o.snapshot().size(), 1u);
+}
+
+TEST(ConnectionRegistry, CountsPerUserAndEnforcesTheLimit) {
+  ConnectionRegistry r;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(r.try_add({"c" + std::to_string(i), "alice", "rooms", 0}, 5));
+  }
+  EXPECT_FALSE(r.try_add({"c5", "alice", "rooms", 0}, 5));
+  EXPECT_TRUE(r.try_add({"anon", "", "rooms", 0}, 5));
+  EXPECT_EQ(r.of_user("alice").size(), 5u);
+  EXPECT_EQ(r.connection_count(), 6u);
+  EXPECT_EQ(r.user_count(), 1u);
+  r.remove("c0");
+  EXPECT_TRUE(r.try_add({"c5", "alice", "rooms", 0}, 5));
+  EXPECT_FALSE(r.set_user("anon", "alice", 5));
+  EXPECT_TRUE(r.set_user("anon", "bob", 5));
+  EXPECT_EQ(r.of_user("bob").size(), 1u);
+  EXPECT_EQ(r.user_count(), 2u);
+}
+
+TEST(RateLimiter, AllowsTheBudgetThenSaysWhenToRetryAndRefills) {
+  RateLimiter limiter(3, 1000);
+  uint64_t retry = 0;
+  uint64_t t = 10'000;
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.try_take(t, retry));
+  EXPECT_FALSE(limiter.try_take(t, retry));
+  EXPECT_GT(retry, 0u);
+  EXPECT_LE(retry, 334u);  // one token comes back every 333 ms
+  EXPECT_FALSE(limiter.try_take(t + retry - 1, retry));
+  EXPECT_TRUE(limiter.try_take(t + 400, retry));
+  RateLimiter unlimited;
+  EXPECT_TRUE(unlimited.try_take(t, retry));
+}
+
+}  // namespace sb::hub
