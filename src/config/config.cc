@@ -249,6 +249,7 @@ bool apply_environment(Config& config, std::string& error) {
     return false;
   }
   env_string("SWITCHBOARD_API_KEY", config.api_key);
+  env_string("ROOMS_SESSION_URL", config.rooms.session_url);
   env_string("LOG_LEVEL", config.log_level);
   return true;
 }

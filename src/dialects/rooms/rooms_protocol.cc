@@ -99,6 +99,8 @@ std::string render_error(std::string_view code, std::string_view message, uint64
 }
 
 void render_publication(const hub::Publication& p, std::string& out) {
+  // Personal and role channels are how a message reached this user, not rooms they joined.
+  bool implicit = p.channel.starts_with("$") || p.channel.starts_with("user:");
   json::ObjectWriter w(out);
   if (iequals(p.event_type, "message")) {
     std::string payload;
@@ -117,9 +119,11 @@ void render_publication(const hub::Publication& p, std::string& out) {
     body.end();
     w.string("type", "message").raw("payload", payload);
   } else if (iequals(p.event_type, "notification")) {
-    w.string("type", "notification").raw("payload", p.data).string("room", p.channel);
+    w.string("type", "notification").raw("payload", p.data);
+    if (!implicit) w.string("room", p.channel);
   } else {
-    w.string("type", p.event_type).raw("payload", p.data).string("room", p.channel);
+    w.string("type", p.event_type).raw("payload", p.data);
+    if (!implicit) w.string("room", p.channel);
   }
   w.number("timestamp", static_cast<int64_t>(p.time_ms)).string("id", p.id).end();
 }
