@@ -3,7 +3,8 @@
 # each server pinned to CPU 0, the load generator to CPU 1.
 #   fanout   1,000 subscribers on one channel, 64-byte payloads, one publisher, offered
 #            rates stepped up; reports deliveries/s, loss and latency per step
-#   idle     15,000 authenticated connections, two channels each: RSS growth per connection
+#   idle     15,000 authenticated connections (15,000 users), two channels each: RSS
+#            growth per connection
 #   connect  WebSocket handshakes with JWT auth per second (256 in flight)
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
 set -euo pipefail
@@ -58,7 +59,8 @@ for server in switchboard ws; do
     stop_server
   done
   start_server $server
-  echo "idle: $($BENCH --port $PORT --mode idle -n 15000 --server-pid $PID --concurrency 256)"
+  # Every idle connection is a different user with its own token, as in production.
+  echo "idle: $($BENCH --port $PORT --mode idle -n 15000 --server-pid $PID --concurrency 256 --secret $SECRET)"
   stop_server
   start_server $server
   echo "connect: $($BENCH --port $PORT --mode connect -d 5 --concurrency 256)"

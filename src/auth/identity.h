@@ -6,6 +6,8 @@
 namespace sb::auth {
 
 // Who is on a connection, dialect-neutral. Built from verified JWT claims (or anonymous).
+// Only the claims the core uses are kept: an idle connection must stay small, and every
+// field here is paid for by each connection.
 struct Identity {
   bool anonymous = true;
   std::string user_id;      // "sub"
@@ -14,7 +16,6 @@ struct Identity {
   std::string tenant;       // "tenant" or "company"
   std::vector<std::string> roles;        // "roles" (array) or "role" (string)
   std::vector<std::string> permissions;  // "permissions" (array) or space-separated "scope"
-  std::string claims_json;  // all claims as sent, for dialects that echo them
   long long expires_at = 0; // "exp" in seconds, 0 when absent
 
   bool has_permission(const std::string& permission) const;

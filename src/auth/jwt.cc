@@ -252,7 +252,6 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
   identity = Identity{};
   identity.anonymous = false;
   identity.expires_at = exp;
-  identity.claims_json = *payload;
   std::string_view text;
   simdjson::dom::element value;
   if (claims["sub"].get_string().get(text) == simdjson::SUCCESS) {

@@ -78,7 +78,6 @@ bool SessionResolver::parse_user(std::string_view json, Identity& out) {
   if (user["roles"].get(value) == simdjson::SUCCESS) read_list(value, out.roles);
   else if (user["role"].get(value) == simdjson::SUCCESS) read_list(value, out.roles);
   if (user["permissions"].get(value) == simdjson::SUCCESS) read_list(value, out.permissions);
-  out.claims_json = simdjson::minify(user);
   return true;
 }
 

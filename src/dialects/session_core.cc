@@ -11,51 +11,50 @@ bool is_reserved_channel(std::string_view name) { return !name.empty() && name.f
 
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
                          std::string_view dialect)
-    : context_(context),
-      subscriber_(subscriber),
-      connection_id_(std::move(connection_id)),
-      dialect_(dialect),
-      identity_(auth::anonymous_identity()) {}
+    : context_(context), subscriber_(subscriber), identity_(auth::anonymous_identity()) {
+  info_.connection_id = std::move(connection_id);
+  info_.dialect = dialect;
+}
 
 bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user) {
-  hub::ConnectionInfo info{connection_id_, identity->anonymous ? std::string() : identity->user_id, dialect_,
-                           context_.loop.wall_ms()};
-  if (!context_.registry.try_add(std::move(info), max_per_user)) return false;
+  info_.user_id = identity->anonymous ? std::string() : identity->user_id;
+  info_.connected_at_ms = context_.loop.wall_ms();
+  if (!context_.registry.try_add(&info_, max_per_user)) return false;
   registered_ = true;
   identity_ = std::move(identity);
-  subscribe_implicit_channels();
+  for (const auto& channel : implicit_channels(*identity_)) context_.shard().subscribe(subscriber_, channel);
   return true;
 }
 
 bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user) {
-  if (!context_.registry.set_user(connection_id_, identity->user_id, max_per_user)) return false;
+  if (!context_.registry.set_user(&info_, identity->user_id, max_per_user)) return false;
   if (!identity_->anonymous && identity_->user_id != identity->user_id) {
     // Another user on the same socket: nothing of the previous user's may leak through.
     drop_all_subscriptions();
   } else {
-    for (const auto& channel : implicit_) context_.shard().unsubscribe(subscriber_, channel);
-    implicit_.clear();
+    for (const auto& channel : implicit_channels(*identity_)) context_.shard().unsubscribe(subscriber_, channel);
   }
   identity_ = std::move(identity);
-  subscribe_implicit_channels();
+  for (const auto& channel : implicit_channels(*identity_)) context_.shard().subscribe(subscriber_, channel);
   return true;
 }
 
-void SessionCore::subscribe_implicit_channels() {
-  if (identity_->anonymous) return;
-  std::string personal = "user:" + identity_->user_id;
-  if (hub::is_valid_channel(personal)) implicit_.push_back(std::move(personal));
-  implicit_.emplace_back("$authenticated");
+std::vector<std::string> SessionCore::implicit_channels(const auth::Identity& identity) const {
+  std::vector<std::string> channels;
+  if (identity.anonymous) return channels;
+  std::string personal = "user:" + identity.user_id;
+  if (hub::is_valid_channel(personal)) channels.push_back(std::move(personal));
+  channels.emplace_back("$authenticated");
   // broadcastToAuthenticated(minRole) publishes to $role:<minRole>: a connection hears
   // the channels of every role its own roles satisfy.
   const auto& hierarchy = context_.policy.roles();
   for (const auto& role : hierarchy.ordered()) {
-    if (hierarchy.satisfies(*identity_, role)) implicit_.push_back("$role:" + role);
+    if (hierarchy.satisfies(identity, role)) channels.push_back("$role:" + role);
   }
-  for (const auto& role : identity_->roles) {
-    if (hierarchy.rank(role) < 0) implicit_.push_back("$role:" + role);
+  for (const auto& role : identity.roles) {
+    if (hierarchy.rank(role) < 0) channels.push_back("$role:" + role);
   }
-  for (const auto& channel : implicit_) context_.shard().subscribe(subscriber_, channel);
+  return channels;
 }
 
 SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_joined) {
@@ -97,7 +96,7 @@ void SessionCore::publish(std::string channel, std::string event_type, std::stri
   publication->metadata = std::move(metadata);
   publication->sender_user_id = identity_->user_id;
   publication->sender_name = identity_->name;
-  publication->sender_connection_id = connection_id_;
+  publication->sender_connection_id = info_.connection_id;
   publication->time_ms = context_.loop.wall_ms();
   publication->published_mono_us = transport::EventLoop::monotonic_us();
   context_.hub.publish(publication, context_.shard_index);
@@ -109,13 +108,12 @@ void SessionCore::drop_all_subscriptions() {
     if (!hub::has_wildcard(channel)) context_.occupancy.leave(channel);
   }
   joined_.clear();
-  implicit_.clear();
 }
 
 void SessionCore::close() {
   drop_all_subscriptions();
   if (registered_) {
-    context_.registry.remove(connection_id_);
+    context_.registry.remove(&info_);
     registered_ = false;
   }
 }

@@ -38,22 +38,22 @@ class SessionCore {
   void close();
 
   const auth::Identity& identity() const { return *identity_; }
-  const std::string& connection_id() const { return connection_id_; }
+  const std::string& connection_id() const { return info_.connection_id; }
   // Channels and patterns joined by the client (implicit channels excluded).
   size_t joined_count() const { return joined_.size(); }
   const std::vector<std::string>& joined() const { return joined_; }
 
  private:
-  void subscribe_implicit_channels();
+  // The personal and role channels of an identity (recomputed rather than stored: every
+  // byte kept here is paid by each idle connection).
+  std::vector<std::string> implicit_channels(const auth::Identity& identity) const;
   void drop_all_subscriptions();
 
   SessionContext& context_;
   hub::Subscriber& subscriber_;
-  std::string connection_id_;
-  std::string_view dialect_;
+  hub::ConnectionInfo info_;  // registered with context_.registry while open
   auth::IdentityPtr identity_;
-  std::vector<std::string> joined_;    // client-visible joins
-  std::vector<std::string> implicit_;  // personal and role channels
+  std::vector<std::string> joined_;  // client-visible joins
   bool registered_ = false;
 };
 

@@ -2,6 +2,18 @@
 
 namespace sb::hub {
 
+std::string TrieNode::pattern() const {
+  std::vector<const TrieNode*> path;
+  for (const TrieNode* n = this; n->parent != nullptr; n = n->parent) path.push_back(n);
+  std::string out;
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    const std::string& k = (*it)->key;
+    if (k[0] != '\0') out += k[0];
+    out.append(k, 1, std::string::npos);
+  }
+  return out;
+}
+
 PatternTrie::PatternTrie() : root_(std::make_unique<TrieNode>()) {}
 PatternTrie::~PatternTrie() = default;
 
@@ -13,9 +25,8 @@ TrieNode* PatternTrie::find(std::string_view pattern) const {
   for (const auto& s : segments) {
     key.assign(1, s.separator);
     key.append(s.text);
-    auto it = node->children.find(std::string_view(key));
-    if (it == node->children.end()) return nullptr;
-    node = it->second.get();
+    node = node->child(key);
+    if (node == nullptr) return nullptr;
   }
   return node;
 }
@@ -27,20 +38,21 @@ bool PatternTrie::add(Subscriber& subscriber, std::string_view pattern) {
   for (const auto& s : segments) {
     std::string key(1, s.separator);
     key.append(s.text);
-    auto it = node->children.find(std::string_view(key));
-    if (it == node->children.end()) {
+    TrieNode* next = node->child(key);
+    if (next == nullptr) {
       auto child = std::make_unique<TrieNode>();
       child->parent = node;
-      child->key = key;
-      it = node->children.emplace(std::move(key), std::move(child)).first;
+      child->key = std::move(key);
+      next = child.get();
+      if (!node->children) node->children = std::make_unique<TrieNode::Children>();
+      node->children->emplace(std::string_view(next->key), std::move(child));
       ++node_count_;
     }
-    node = it->second.get();
+    node = next;
   }
   for (const auto& sub : subscriber.subscriptions_) {
     if (sub.node == node) return false;
   }
-  if (node->pattern.empty()) node->pattern = pattern;
   node->entries.push_back({&subscriber, static_cast<uint32_t>(subscriber.subscriptions_.size())});
   subscriber.subscriptions_.push_back({node, static_cast<uint32_t>(node->entries.size() - 1)});
   return true;
@@ -69,9 +81,11 @@ void PatternTrie::detach(Subscriber& subscriber, uint32_t subscription_index) {
 }
 
 void PatternTrie::prune(TrieNode* node) {
-  while (node != root_.get() && node->entries.empty() && node->children.empty()) {
+  while (node != root_.get() && node->entries.empty() && !node->children) {
     TrieNode* parent = node->parent;
-    parent->children.erase(node->key);  // frees node
+    // Find first, then erase: the map's key views the node's own key string.
+    parent->children->erase(parent->children->find(std::string_view(node->key)));  // frees node
+    if (parent->children->empty()) parent->children.reset();
     --node_count_;
     node = parent;
   }
@@ -98,7 +112,7 @@ void PatternTrie::remove_all(Subscriber& subscriber) {
 
 std::vector<std::string> PatternTrie::patterns_of(const Subscriber& subscriber) const {
   std::vector<std::string> out;
-  for (const auto& sub : subscriber.subscriptions_) out.push_back(sub.node->pattern);
+  for (const auto& sub : subscriber.subscriptions_) out.push_back(sub.node->pattern());
   return out;
 }
 

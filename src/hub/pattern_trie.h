@@ -17,17 +17,27 @@ struct StringHash {
 };
 
 // One trie level. Keys are the separator byte followed by the segment text ("*" and "**"
-// included), so "a.b" and "a:b" are different channels.
+// included), so "a.b" and "a:b" are different channels. Most nodes are leaves (a user's
+// personal channel, a document), so the child map is allocated only when needed and its
+// keys view the children's own key strings: each node costs about 150 bytes.
 struct TrieNode {
   struct Entry {
     Subscriber* subscriber;
     uint32_t index_in_subscriber;
   };
+  using Children = std::unordered_map<std::string_view, std::unique_ptr<TrieNode>, StringHash, std::equal_to<>>;
   TrieNode* parent = nullptr;
   std::string key;
-  std::string pattern;  // full pattern of subscriptions stored here
-  std::unordered_map<std::string, std::unique_ptr<TrieNode>, StringHash, std::equal_to<>> children;
+  std::unique_ptr<Children> children;
   std::vector<Entry> entries;
+
+  TrieNode* child(std::string_view k) const {
+    if (!children) return nullptr;
+    auto it = children->find(k);
+    return it == children->end() ? nullptr : it->second.get();
+  }
+  // The full pattern this node stands for, rebuilt from the keys up to the root.
+  std::string pattern() const;
 };
 
 // Subscriptions of one loop, organised by pattern segments. A publication is matched by
@@ -86,13 +96,12 @@ void PatternTrie::walk(TrieNode* node, size_t i, Visit& visit) {
     }
     return;
   }
-  if (node->children.empty()) return;
+  if (!node->children) return;
   const Segment& segment = segments_[i];
   auto lookup = [&](std::string_view text) -> TrieNode* {
     key_.assign(1, segment.separator);
     key_.append(text);
-    auto it = node->children.find(std::string_view(key_));
-    return it == node->children.end() ? nullptr : it->second.get();
+    return node->child(key_);
   };
   if (TrieNode* exact = lookup(segment.text)) walk(exact, i + 1, visit);
   if (TrieNode* one = lookup("*")) walk(one, i + 1, visit);

@@ -154,7 +154,16 @@ void TcpConnection::close() {
 }
 
 void TcpConnection::sweep(uint64_t now_ms) {
-  if (closing_ && now_ms >= linger_deadline_ms_) close();
+  if (closing_ && now_ms >= linger_deadline_ms_) {
+    close();
+    return;
+  }
+  // An idle connection gives its send buffer back; busy ones keep theirs between turns, so
+  // the hot path never pays for the allocation.
+  if (buffered_bytes() == 0 && out_.capacity() != 0 && !in_dirty_list_) {
+    std::string().swap(out_);
+    out_offset_ = 0;
+  }
 }
 
 void TcpConnection::on_io(uint32_t events) {

@@ -10,10 +10,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <thread>
 
+#include "auth/jwt.h"
 #include "protocol/websocket/frame.h"
 
 namespace sb::bench {
@@ -52,6 +54,24 @@ class Driver {
                "Sec-WebSocket-Version: 13\r\n\r\n";
     std::string auth = "{\"type\":\"auth\",\"token\":\"" + o.token + "\"}";
     append_client_frame(auth_frame_, 1, auth);
+    if (!o.secret.empty()) {
+      auth::JwtSettings settings;
+      settings.secret = o.secret;
+      std::string error;
+      codec_ = auth::JwtCodec::create(settings, error);
+    }
+  }
+
+  // The auth frame for connection number n: shared, or a token of its own user.
+  std::string auth_frame(int n) {
+    if (!codec_) return auth_frame_;
+    std::string error;
+    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    std::string token = codec_->sign(auth::make_claims(codec_->settings(), "bench-" + std::to_string(n), "", {}, {},
+                                                       now, 86400), error);
+    std::string frame;
+    append_client_frame(frame, 1, "{\"type\":\"auth\",\"token\":\"" + token + "\"}");
+    return frame;
   }
   ~Driver() {
     for (auto& c : conns_) {
@@ -161,7 +181,7 @@ class Driver {
       }
       c.in.erase(0, end + 4);
       c.state = Conn::State::kAuthing;
-      send(c, auth_frame_);
+      send(c, auth_frame(next_user_++));
     }
     std::string pending;
     pending.swap(c.in);
@@ -393,6 +413,8 @@ class Driver {
   sockaddr_in addr_{};
   std::string upgrade_;
   std::string auth_frame_;
+  std::unique_ptr<auth::JwtCodec> codec_;
+  int next_user_ = 0;
   std::vector<std::unique_ptr<Conn>> conns_;
   int ready_ = 0;
   LatencySamples latency_;

@@ -11,7 +11,8 @@ struct BenchOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 3000;
   std::string path = "/ws";
-  std::string token;
+  std::string token;          // one token for every connection, or:
+  std::string secret;         // HS256 secret: each connection gets its own user and token
   std::string channel = "bench";
   std::string mode = "fanout";  // fanout, idle, connect
   int subscribers = 1000;

@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   app.add_option("--host", o.host, "Server address");
   app.add_option("--port", o.port, "Server port");
   app.add_option("--path", o.path, "WebSocket path");
-  app.add_option("--token", o.token, "JWT sent in the auth message");
+  app.add_option("--token", o.token, "JWT sent in the auth message by every connection");
+  app.add_option("--secret", o.secret, "HS256 secret: give each connection its own user (bench-<n>) and token");
   app.add_option("--mode", o.mode, "fanout | idle | connect")->check(CLI::IsMember({"fanout", "idle", "connect"}));
   app.add_option("--subscribers,-n", o.subscribers, "Subscriber connections (fanout, idle)");
   app.add_option("--publishers,-p", o.publishers, "Publisher connections (fanout)");

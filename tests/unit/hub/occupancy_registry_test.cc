@@ -23,18 +23,20 @@ TEST(ChannelOccupancy, EnforcesCapacityAndCountsMembers) {
 
 TEST(ConnectionRegistry, CountsPerUserAndEnforcesTheLimit) {
   ConnectionRegistry r;
-  for (int i = 0; i < 5; ++i) {
-    EXPECT_TRUE(r.try_add({"c" + std::to_string(i), "alice", "rooms", 0}, 5));
-  }
-  EXPECT_FALSE(r.try_add({"c5", "alice", "rooms", 0}, 5));
-  EXPECT_TRUE(r.try_add({"anon", "", "rooms", 0}, 5));
+  std::vector<ConnectionInfo> alice(6);
+  for (int i = 0; i < 6; ++i) alice[i] = {"c" + std::to_string(i), "alice", "rooms", 0};
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(r.try_add(&alice[i], 5));
+  EXPECT_FALSE(r.try_add(&alice[5], 5));
+  ConnectionInfo anon{"anon", "", "rooms", 0};
+  EXPECT_TRUE(r.try_add(&anon, 5));
   EXPECT_EQ(r.of_user("alice").size(), 5u);
   EXPECT_EQ(r.connection_count(), 6u);
   EXPECT_EQ(r.user_count(), 1u);
-  r.remove("c0");
-  EXPECT_TRUE(r.try_add({"c5", "alice", "rooms", 0}, 5));
-  EXPECT_FALSE(r.set_user("anon", "alice", 5));
-  EXPECT_TRUE(r.set_user("anon", "bob", 5));
+  r.remove(&alice[0]);
+  EXPECT_TRUE(r.try_add(&alice[5], 5));
+  EXPECT_FALSE(r.set_user(&anon, "alice", 5));
+  EXPECT_EQ(anon.user_id, "");
+  EXPECT_TRUE(r.set_user(&anon, "bob", 5));
   EXPECT_EQ(r.of_user("bob").size(), 1u);
   EXPECT_EQ(r.user_count(), 2u);
 }
