@@ -16,3 +16,4 @@ set_target_properties(http_parser::http_parser PROPERTIES
   IMPORTED_LOCATION "${HTTP_PARSER_LIBRARY}"
   INTERFACE_INCLUDE_DIRECTORIES "${HTTP_PARSER_INCLUDE_DIR}")
 find_package(CURL REQUIRED)
+find_package(SQLite3 REQUIRED)

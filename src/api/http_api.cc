@@ -57,13 +57,14 @@ std::string make_uuid() {
 }
 
 HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, hub::Hub& hub, transport::WorkPool& pool,
-                 HubApi& hub_api, std::function<std::string()> render_metrics,
-                 std::function<std::string()> render_health)
+                 HubApi& hub_api, store::NotificationStore* notifications,
+                 std::function<std::string()> render_metrics, std::function<std::string()> render_health)
     : config_(config),
       jwt_(jwt),
       hub_(hub),
       pool_(pool),
       hub_api_(hub_api),
+      notifications_(notifications),
       render_metrics_(std::move(render_metrics)),
       render_health_(std::move(render_health)) {}
 
@@ -86,13 +87,20 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
       respond(std::move(r));
     }
   } else if (path == "/api/publish") {
-    if (only("POST")) respond(publish(request, loop, shard_index));
+    if (only("POST")) publish(request, loop, shard_index, std::move(respond));
   } else if (path == "/api/messages") {
     if (only("POST")) respond(post_message(request, loop, shard_index));
   } else if (path == "/api/auth/login") {
     if (only("POST")) login(request, loop, std::move(respond));
   } else if (path == "/api/auth/refresh") {
     if (only("POST")) respond(refresh(request, loop));
+  } else if (path == "/api/admin/maintenance") {
+    if (!only("POST")) return;
+    if (config_.api_key.empty() || !has_api_key(request)) {
+      respond(http::json_error(401, "missing or wrong API key"));
+    } else {
+      respond(hub_api_.maintenance(request, loop, shard_index));
+    }
   } else if (path.substr(0, 9) == "/api/hub/") {
     if (config_.api_key.empty()) {
       respond(http::json_error(401, "the hub API is disabled: set SWITCHBOARD_API_KEY"));
@@ -113,20 +121,34 @@ bool HttpApi::has_api_key(const http::HttpRequest& request) const {
   return !key.empty() && given.size() == key.size() && CRYPTO_memcmp(given.data(), key.data(), key.size()) == 0;
 }
 
-http::HttpResponse HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index) {
-  if (config_.api_key.empty()) return http::json_error(401, "the publish API is disabled: set SWITCHBOARD_API_KEY");
-  if (!has_api_key(request)) return http::json_error(401, "missing or wrong API key");
+void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
+                      Respond respond) {
+  if (config_.api_key.empty()) {
+    respond(http::json_error(401, "the publish API is disabled: set SWITCHBOARD_API_KEY"));
+    return;
+  }
+  if (!has_api_key(request)) {
+    respond(http::json_error(401, "missing or wrong API key"));
+    return;
+  }
   simdjson::dom::parser parser;
   simdjson::dom::object body;
   if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS) {
-    return http::json_error(400, "body must be a JSON object");
+    respond(http::json_error(400, "body must be a JSON object"));
+    return;
   }
   std::string_view channel, user, type;
   bool has_channel = body["channel"].get_string().get(channel) == simdjson::SUCCESS;
   bool has_user = body["user"].get_string().get(user) == simdjson::SUCCESS;
-  if (has_channel == has_user) return http::json_error(400, "give exactly one of \"channel\" or \"user\"");
+  if (has_channel == has_user) {
+    respond(http::json_error(400, "give exactly one of \"channel\" or \"user\""));
+    return;
+  }
   std::string target = has_user ? "user:" + std::string(user) : std::string(channel);
-  if (!hub::is_valid_channel(target)) return http::json_error(400, "invalid channel name");
+  if (!hub::is_valid_channel(target)) {
+    respond(http::json_error(400, "invalid channel name"));
+    return;
+  }
   auto publication = std::make_shared<hub::Publication>();
   publication->id = hub_.next_publication_id();
   publication->channel = std::move(target);
@@ -141,12 +163,54 @@ http::HttpResponse HttpApi::publish(const http::HttpRequest& request, transport:
     if (m.size() > 2) publication->metadata = std::move(m);
   }
   publication->time_ms = loop.wall_ms();
-  publication->published_mono_us = transport::EventLoop::monotonic_us();
-  std::string response;
-  json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
-      .string("channel", publication->channel).end();
-  hub_.publish(publication, shard_index);
-  return json_ok(200, std::move(response));
+
+  bool notification = has_user && http::iequals(publication->event_type, "NOTIFICATION");
+  if (!notification || notifications_ == nullptr) {
+    publication->published_mono_us = transport::EventLoop::monotonic_us();
+    std::string response;
+    json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
+        .string("channel", publication->channel).end();
+    hub_.publish(publication, shard_index);
+    respond(json_ok(200, std::move(response)));
+    return;
+  }
+  // A notification is stored until read: its data must be an object with an id (one is
+  // given when missing) so that the client can mark it read.
+  simdjson::dom::object data_object;
+  if (body["data"].get_object().get(data_object) != simdjson::SUCCESS) {
+    respond(http::json_error(400, "a NOTIFICATION's data must be an object"));
+    return;
+  }
+  std::string_view given_id;
+  std::string notification_id = data_object["id"].get_string().get(given_id) == simdjson::SUCCESS && !given_id.empty()
+                                    ? std::string(given_id)
+                                    : "notif-" + make_uuid();
+  if (given_id.empty()) {
+    std::string with_id = "{\"id\":";
+    json::append_string(with_id, notification_id);
+    if (publication->data.size() > 2) with_id += ",";
+    with_id.append(publication->data, 1, std::string::npos);
+    publication->data = std::move(with_id);
+  }
+  store::StoredNotification stored{notification_id, std::string(user), "NOTIFICATION", publication->data,
+                                   static_cast<int64_t>(publication->time_ms)};
+  pool_.submit([this, &loop, shard_index, stored = std::move(stored), publication,
+                respond = std::move(respond)]() mutable {
+    std::string error;
+    bool ok = notifications_->add(stored, error);
+    loop.post([this, ok, error, shard_index, publication, id = stored.id, respond = std::move(respond)] {
+      if (!ok) {
+        respond(http::json_error(500, error));
+        return;
+      }
+      publication->published_mono_us = transport::EventLoop::monotonic_us();
+      hub_.publish(publication, shard_index);
+      std::string response;
+      json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
+          .string("channel", publication->channel).string("notificationId", id).boolean("stored", true).end();
+      respond(json_ok(200, std::move(response)));
+    });
+  });
 }
 
 http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, transport::EventLoop& loop,

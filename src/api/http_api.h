@@ -7,6 +7,7 @@
 #include "auth/jwt.h"
 #include "config/config.h"
 #include "hub/hub.h"
+#include "store/notification_store.h"
 #include "protocol/http/http_request.h"
 #include "protocol/http/response.h"
 #include "transport/event_loop.h"
@@ -25,14 +26,17 @@ using Respond = std::function<void(protocol::http::HttpResponse)>;
 class HttpApi {
  public:
   HttpApi(const config::Config& config, const auth::JwtCodec& jwt, hub::Hub& hub, transport::WorkPool& pool,
-          HubApi& hub_api, std::function<std::string()> render_metrics, std::function<std::string()> render_health);
+          HubApi& hub_api, store::NotificationStore* notifications, std::function<std::string()> render_metrics,
+          std::function<std::string()> render_health);
 
   void handle(const protocol::http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
               Respond respond);
 
  private:
-  protocol::http::HttpResponse publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
-                                       size_t shard_index);
+  // Publishes; a NOTIFICATION to a user is stored first (on the work pool) and answered
+  // once it is durable.
+  void publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
+               Respond respond);
   protocol::http::HttpResponse post_message(const protocol::http::HttpRequest& request,
                                             transport::EventLoop& loop, size_t shard_index);
   void login(const protocol::http::HttpRequest& request, transport::EventLoop& loop, Respond respond);
@@ -44,6 +48,7 @@ class HttpApi {
   hub::Hub& hub_;
   transport::WorkPool& pool_;
   HubApi& hub_api_;
+  store::NotificationStore* notifications_;
   std::function<std::string()> render_metrics_;
   std::function<std::string()> render_health_;
 };

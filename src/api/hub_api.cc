@@ -18,8 +18,43 @@ http::HttpResponse ok(std::string body) {
 }  // namespace
 
 HubApi::HubApi(hub::Hub& hub, hub::ConnectionRegistry& registry, hub::ChannelOccupancy& occupancy,
-               std::function<uint64_t()> messages_per_second)
-    : hub_(hub), registry_(registry), occupancy_(occupancy), messages_per_second_(std::move(messages_per_second)) {}
+               std::atomic<bool>& maintenance, std::function<uint64_t()> messages_per_second)
+    : hub_(hub),
+      registry_(registry),
+      occupancy_(occupancy),
+      maintenance_(maintenance),
+      messages_per_second_(std::move(messages_per_second)) {}
+
+void HubApi::set_maintenance(bool enabled, std::string message, transport::EventLoop& loop, size_t shard_index) {
+  bool was = maintenance_.exchange(enabled);
+  if (!enabled || was) return;
+  auto publication = std::make_shared<hub::Publication>();
+  publication->id = hub_.next_publication_id();
+  publication->channel = "$all";
+  publication->event_type = "maintenance";
+  json::ObjectWriter(publication->data).string("code", "MAINTENANCE").string("message", message).end();
+  publication->time_ms = loop.wall_ms();
+  publication->published_mono_us = transport::EventLoop::monotonic_us();
+  hub_.publish(publication, shard_index);
+}
+
+http::HttpResponse HubApi::maintenance(const http::HttpRequest& request, transport::EventLoop& loop,
+                                       size_t shard_index) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  bool enabled = false;
+  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS ||
+      body["enabled"].get_bool().get(enabled) != simdjson::SUCCESS) {
+    return http::json_error(400, "body must be {\"enabled\": true|false, \"message\"?: string}");
+  }
+  std::string_view message = "the service is in maintenance; try again later";
+  std::string_view given;
+  if (body["message"].get_string().get(given) == simdjson::SUCCESS && !given.empty()) message = given;
+  set_maintenance(enabled, std::string(message), loop, shard_index);
+  std::string out;
+  json::ObjectWriter(out).boolean("success", true).boolean("maintenance", enabled).end();
+  return ok(std::move(out));
+}
 
 http::HttpResponse HubApi::handle(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index) {
   std::string_view path = request.path();

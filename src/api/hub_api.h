@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -23,11 +24,18 @@ namespace sb::api {
 class HubApi {
  public:
   HubApi(hub::Hub& hub, hub::ConnectionRegistry& registry, hub::ChannelOccupancy& occupancy,
-         std::function<uint64_t()> messages_per_second);
+         std::atomic<bool>& maintenance, std::function<uint64_t()> messages_per_second);
 
   // Handles a request whose path starts with /api/hub/ (the caller checked the API key).
   protocol::http::HttpResponse handle(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
                                       size_t shard_index);
+  // POST /api/admin/maintenance {"enabled","message"?}: switches maintenance mode. Turning it
+  // on tells every connected client (publication "maintenance" to $all, which each dialect
+  // renders as its error); new connections are refused while it is on.
+  protocol::http::HttpResponse maintenance(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
+                                           size_t shard_index);
+  // The same switch for a signal (SIGUSR1 toggles); publishes from shard 0's thread via post.
+  void set_maintenance(bool enabled, std::string message, transport::EventLoop& loop, size_t shard_index);
 
  private:
   protocol::http::HttpResponse publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
@@ -38,6 +46,7 @@ class HubApi {
   hub::Hub& hub_;
   hub::ConnectionRegistry& registry_;
   hub::ChannelOccupancy& occupancy_;
+  std::atomic<bool>& maintenance_;
   std::function<uint64_t()> messages_per_second_;
 };
 

@@ -96,6 +96,13 @@ Decision ChannelPolicy::check(const Identity& identity, std::string_view pattern
   return worst;
 }
 
+const AccessRule& ChannelPolicy::subscribe_rule(std::string_view channel) const {
+  for (const auto& compiled : rules_) {
+    if (hub::pattern_matches(compiled.generic, channel)) return compiled.rule.subscribe;
+  }
+  return default_subscribe_;
+}
+
 Decision ChannelPolicy::can_subscribe(const Identity& identity, std::string_view pattern) const {
   return check(identity, pattern, true);
 }

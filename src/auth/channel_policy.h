@@ -52,6 +52,9 @@ class ChannelPolicy {
                 RoleHierarchy roles);
 
   Decision can_subscribe(const Identity& identity, std::string_view pattern) const;
+  // The access rule that decides subscriptions to a concrete channel (for error details
+  // such as the permission that was missing).
+  const AccessRule& subscribe_rule(std::string_view channel) const;
   Decision can_publish(const Identity& identity, std::string_view channel) const;
   const RoleHierarchy& roles() const { return roles_; }
 

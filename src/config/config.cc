@@ -104,6 +104,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       EndpointConfig e;
       e.path = (*t)["path"].value_or(std::string());
       e.dialect = (*t)["dialect"].value_or(std::string());
+      e.port = static_cast<uint16_t>((*t)["port"].value_or(int64_t{0}));
       if (e.path.empty() || e.path[0] != '/' || e.dialect.empty()) {
         error = std::string(source_name) + ": each [[endpoints]] needs a path starting with / and a dialect";
         return false;
@@ -177,6 +178,13 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       config.users.push_back(std::move(u));
     }
   }
+  config.store_path = root["store"]["path"].value_or(config.store_path);
+  if (root["presence"]["channels"]) config.presence_channels = string_list(root["presence"]["channels"]);
+  config.cursor_max_per_second = static_cast<uint32_t>(
+      root["collaboration"]["cursor_max_per_second"].value_or(int64_t{config.cursor_max_per_second}));
+  config.typing_timeout_ms =
+      static_cast<uint32_t>(root["collaboration"]["typing_timeout_ms"].value_or(int64_t{config.typing_timeout_ms}));
+
   const auto rooms = root["rooms"];
   if (rooms) {
     RoomsConfig& r = config.rooms;
@@ -250,6 +258,7 @@ bool apply_environment(Config& config, std::string& error) {
   }
   env_string("SWITCHBOARD_API_KEY", config.api_key);
   env_string("ROOMS_SESSION_URL", config.rooms.session_url);
+  env_string("SWITCHBOARD_DB", config.store_path);
   env_string("LOG_LEVEL", config.log_level);
   return true;
 }

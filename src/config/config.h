@@ -13,6 +13,7 @@ namespace sb::config {
 struct EndpointConfig {
   std::string path;
   std::string dialect;
+  uint16_t port = 0;  // 0: the server's main port
 };
 
 // An account for the login endpoint.
@@ -83,6 +84,12 @@ struct Config {
   std::vector<UserRecord> users;
   // [rooms]
   RoomsConfig rooms;
+  // [presence], [collaboration]
+  std::vector<std::string> presence_channels;  // patterns of channels that track presence
+  uint32_t cursor_max_per_second = 20;
+  uint32_t typing_timeout_ms = 5000;
+  // [store]
+  std::string store_path = "switchboard.db";  // SQLite file for what must survive a restart
 };
 
 // The configuration compiled into the binary (config/switchboard.toml).

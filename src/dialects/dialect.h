@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -11,6 +12,9 @@
 #include "hub/channel_occupancy.h"
 #include "hub/connection_registry.h"
 #include "hub/hub.h"
+#include "hub/presence.h"
+#include "store/notification_store.h"
+#include "transport/work_pool.h"
 #include "observability/metrics.h"
 #include "protocol/http/http_request.h"
 #include "protocol/websocket/websocket_connection.h"
@@ -21,6 +25,8 @@ namespace sb::dialects {
 // Per-connection limits a dialect enforces.
 struct SessionLimits {
   size_t max_subscriptions = 1000;
+  uint32_t cursor_max_per_second = 20;  // cursor updates delivered per connection and channel
+  uint32_t typing_timeout_ms = 5000;    // a typing indicator without news ends by itself
 };
 
 // What a dialect session may use: everything belongs to the loop the connection lives on
@@ -34,7 +40,11 @@ struct SessionContext {
   observability::LoopMetrics& metrics;
   hub::ChannelOccupancy& occupancy;
   hub::ConnectionRegistry& registry;
+  hub::PresenceTracker& presence;
   SessionLimits limits;
+  transport::WorkPool& pool;                    // for blocking work (the store)
+  store::NotificationStore* notifications;     // nullptr when no store is configured
+  const std::atomic<bool>& maintenance;         // the operator's maintenance switch
 
   hub::HubShard& shard() const { return hub.shard(shard_index); }
 };
@@ -57,6 +67,9 @@ class Dialect {
   // session backend lookup). The default lets everyone in anonymously.
   virtual void authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
                                     UpgradeAuthDone done);
+  // Whether the dialect takes connections in maintenance mode to tell them so in its own
+  // format (otherwise the upgrade is refused with 503).
+  virtual bool speaks_during_maintenance() const { return false; }
   // The dialect's own heartbeat, or nullopt for the server's configured one.
   virtual std::optional<protocol::websocket::KeepAlive> keep_alive() const { return std::nullopt; }
   // Creates the session for a connection whose handshake on this dialect's endpoint

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hub/topic.h"
+#include "json/json_writer.h"
 #include "transport/event_loop.h"
 
 namespace sb::dialects {
@@ -40,7 +41,8 @@ bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user
 }
 
 std::vector<std::string> SessionCore::implicit_channels(const auth::Identity& identity) const {
-  std::vector<std::string> channels;
+  // $all reaches every connection (maintenance notices); the rest need an identity.
+  std::vector<std::string> channels = {"$all"};
   if (identity.anonymous) return channels;
   std::string personal = "user:" + identity.user_id;
   if (hub::is_valid_channel(personal)) channels.push_back(std::move(personal));
@@ -70,15 +72,177 @@ SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_j
   if (exact && !context_.occupancy.try_join(pattern)) return JoinResult::kFull;
   context_.shard().subscribe(subscriber_, pattern);
   joined_.emplace_back(pattern);
+  if (exact && !identity_->anonymous && context_.presence.tracks(pattern)) {
+    hub::PresenceMember me{identity_->user_id, identity_->name, identity_->avatar, 0, 0, 0};
+    if (context_.presence.join(pattern, me, context_.loop.wall_ms())) {
+      // The user's first connection here: the others learn who arrived.
+      std::string data;
+      json::ObjectWriter(data).string("channelId", pattern).raw("user", user_json()).end();
+      publish_relay(std::string(pattern), "presence.join", std::move(data));
+    }
+  }
   return JoinResult::kJoined;
+}
+
+std::string SessionCore::user_json() const {
+  std::string out;
+  json::ObjectWriter w(out);
+  w.string("id", identity_->user_id);
+  if (!identity_->name.empty()) w.string("name", identity_->name); else w.null("name");
+  if (!identity_->avatar.empty()) w.string("avatar", identity_->avatar);
+  w.end();
+  return out;
+}
+
+void SessionCore::leave_presence(const std::string& channel) {
+  if (hub::has_wildcard(channel) || identity_->anonymous || !context_.presence.tracks(channel)) return;
+  if (activity_) {
+    for (auto& a : activity_->channels) {
+      if (a.channel == channel && a.typing) send_typing(channel, false);
+    }
+  }
+  if (context_.presence.leave(channel, identity_->user_id, context_.loop.wall_ms())) {
+    std::string data;
+    json::ObjectWriter(data).string("channelId", channel).string("userId", identity_->user_id).end();
+    publish_relay(channel, "presence.leave", std::move(data));
+  }
+}
+
+void SessionCore::publish_relay(std::string channel, std::string event_type, std::string data) {
+  auto publication = std::make_shared<hub::Publication>();
+  publication->id = context_.hub.next_publication_id();
+  publication->channel = std::move(channel);
+  publication->event_type = std::move(event_type);
+  publication->data = std::move(data);
+  publication->sender_user_id = identity_->user_id;
+  publication->sender_name = identity_->name;
+  publication->sender_connection_id = info_.connection_id;
+  publication->echo_to_sender = false;
+  publication->time_ms = context_.loop.wall_ms();
+  publication->published_mono_us = transport::EventLoop::monotonic_us();
+  context_.hub.publish(publication, context_.shard_index);
+}
+
+bool SessionCore::is_joined(std::string_view channel) const {
+  return std::find(joined_.begin(), joined_.end(), channel) != joined_.end();
+}
+
+std::vector<hub::PresenceMember> SessionCore::presence(std::string_view channel) const {
+  return context_.presence.members(channel);
+}
+
+SessionCore::Activity& SessionCore::activity(std::string_view channel) {
+  if (!activity_) activity_ = std::make_shared<ActivityState>();
+  for (auto& a : activity_->channels) {
+    if (a.channel == channel) return a;
+  }
+  Activity fresh;
+  fresh.channel = channel;
+  activity_->channels.push_back(std::move(fresh));
+  return activity_->channels.back();
+}
+
+void SessionCore::send_typing(const std::string& channel, bool is_typing) {
+  std::string data;
+  json::ObjectWriter(data).string("channelId", channel).string("userId", identity_->user_id)
+      .raw("user", user_json()).boolean("isTyping", is_typing).end();
+  publish_relay(channel, "typing", std::move(data));
+  for (auto& a : activity_->channels) {
+    if (a.channel == channel) a.typing = is_typing;
+  }
+}
+
+bool SessionCore::relay_typing(std::string_view channel, bool is_typing) {
+  if (!is_joined(channel)) return false;
+  Activity& a = activity(channel);
+  uint64_t now = context_.loop.now_ms();
+  context_.presence.touch(channel, identity_->user_id, context_.loop.wall_ms());
+  if (!is_typing) {
+    if (a.typing) send_typing(a.channel, false);
+    return true;
+  }
+  bool was_typing = a.typing;
+  a.typing_deadline_ms = now + context_.limits.typing_timeout_ms;
+  if (was_typing) return true;  // already shown as typing: only the deadline moves
+  std::string name = a.channel;
+  send_typing(name, true);
+  schedule_typing_expiry(name, context_.limits.typing_timeout_ms);
+  return true;
+}
+
+void SessionCore::schedule_typing_expiry(const std::string& channel, uint32_t delay_ms) {
+  // Ends the indicator when no news came in time (a closed tab, a lost "false").
+  std::weak_ptr<ActivityState> weak = activity_;
+  context_.loop.call_later(delay_ms, [this, weak, channel] {
+    auto state = weak.lock();
+    if (!state) return;
+    for (auto& a : state->channels) {
+      if (a.channel != channel || !a.typing) continue;
+      uint64_t now = context_.loop.now_ms();
+      if (now >= a.typing_deadline_ms) {
+        send_typing(channel, false);
+      } else {
+        schedule_typing_expiry(channel, static_cast<uint32_t>(a.typing_deadline_ms - now));
+      }
+      return;
+    }
+  });
+}
+
+void SessionCore::flush_cursor(const std::string& channel) {
+  for (auto& a : activity_->channels) {
+    if (a.channel != channel || a.cursor_pending.empty()) continue;
+    a.cursor_sent_ms = context_.loop.now_ms();
+    std::string data;
+    data.swap(a.cursor_pending);
+    publish_relay(channel, "cursor", std::move(data));
+  }
+}
+
+bool SessionCore::relay_cursor(std::string_view channel, std::string fields) {
+  if (!is_joined(channel)) return false;
+  Activity& a = activity(channel);
+  std::string data;
+  json::ObjectWriter w(data);  // left open: the client's fields follow
+  w.string("channelId", channel).string("userId", identity_->user_id).raw("user", user_json());
+  if (!fields.empty()) {
+    data += ',';
+    data += fields;
+  }
+  data += '}';
+  a.cursor_pending = std::move(data);
+  uint32_t interval = 1000 / std::max<uint32_t>(1, context_.limits.cursor_max_per_second);
+  uint64_t now = context_.loop.now_ms();
+  if (now >= a.cursor_sent_ms + interval) {
+    flush_cursor(a.channel);
+    return true;
+  }
+  if (!a.cursor_timer) {
+    // Within the interval: keep only the latest position and send it when the interval ends.
+    a.cursor_timer = true;
+    std::weak_ptr<ActivityState> weak = activity_;
+    std::string name = a.channel;
+    context_.loop.call_later(static_cast<uint32_t>(a.cursor_sent_ms + interval - now), [this, weak, name] {
+      auto state = weak.lock();
+      if (!state) return;
+      for (auto& act : state->channels) {
+        if (act.channel == name) act.cursor_timer = false;
+      }
+      flush_cursor(name);
+    });
+  }
+  return true;
 }
 
 bool SessionCore::leave(std::string_view pattern) {
   auto it = std::find(joined_.begin(), joined_.end(), pattern);
   if (it == joined_.end()) return false;
-  context_.shard().unsubscribe(subscriber_, pattern);
-  if (!hub::has_wildcard(pattern)) context_.occupancy.leave(pattern);
+  std::string channel = *it;
   joined_.erase(it);
+  context_.shard().unsubscribe(subscriber_, channel);
+  if (!hub::has_wildcard(channel)) context_.occupancy.leave(channel);
+  leave_presence(channel);
+  if (activity_) std::erase_if(activity_->channels, [&](const Activity& a) { return a.channel == channel; });
   return true;
 }
 
@@ -104,10 +268,13 @@ void SessionCore::publish(std::string channel, std::string event_type, std::stri
 
 void SessionCore::drop_all_subscriptions() {
   context_.shard().unsubscribe_all(subscriber_);
-  for (const auto& channel : joined_) {
+  std::vector<std::string> joined;
+  joined.swap(joined_);
+  for (const auto& channel : joined) {
     if (!hub::has_wildcard(channel)) context_.occupancy.leave(channel);
+    leave_presence(channel);
   }
-  joined_.clear();
+  activity_.reset();
 }
 
 void SessionCore::close() {

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,23 @@ class SessionCore {
   // Leaves a channel or pattern joined with join(); false if it was not joined.
   bool leave(std::string_view pattern);
   auth::Decision can_publish(std::string_view channel) const;
+  bool is_joined(std::string_view channel) const;
+  // Whether a publication is for this connection (relays skip their own sender).
+  bool wants(const hub::Publication& p) const {
+    return p.echo_to_sender || p.sender_connection_id != info_.connection_id;
+  }
+  // Members present in a channel (presence-tracking channels only).
+  std::vector<hub::PresenceMember> presence(std::string_view channel) const;
+  // Typing and cursors, for every dialect. Both go to the channel's other members with the
+  // sender's identity filled in by the server (event types "typing" and "cursor"; data
+  // {"channelId","userId","user":{"id","name"},...}). Typing true ends by itself after
+  // limits.typing_timeout_ms without news; cursors are sent at most
+  // limits.cursor_max_per_second per channel, the latest position winning. Both return
+  // false when the connection has not joined the channel (nothing is relayed).
+  bool relay_typing(std::string_view channel, bool is_typing);
+  // fields: a JSON object's members (text between the braces, may be empty) to add to
+  // the cursor data, e.g. "\"position\":{...}".
+  bool relay_cursor(std::string_view channel, std::string fields);
   // Publishes as this connection's user (sender id, name and connection id filled in).
   void publish(std::string channel, std::string event_type, std::string data, std::string metadata);
   // Releases everything (subscriptions, room places, registration). Idempotent.
@@ -48,12 +66,34 @@ class SessionCore {
   // byte kept here is paid by each idle connection).
   std::vector<std::string> implicit_channels(const auth::Identity& identity) const;
   void drop_all_subscriptions();
+  void leave_presence(const std::string& channel);
+  void publish_relay(std::string channel, std::string event_type, std::string data);
+  std::string user_json() const;
+  void send_typing(const std::string& channel, bool is_typing);
+  void schedule_typing_expiry(const std::string& channel, uint32_t delay_ms);
+  void flush_cursor(const std::string& channel);
+
+  // Typing and cursor state, allocated on first use so idle connections do not pay for it;
+  // timers hold a weak reference, so they become no-ops once the session is gone.
+  struct Activity {
+    std::string channel;
+    bool typing = false;
+    uint64_t typing_deadline_ms = 0;
+    uint64_t cursor_sent_ms = 0;
+    std::string cursor_pending;  // latest unsent cursor data
+    bool cursor_timer = false;
+  };
+  struct ActivityState {
+    std::vector<Activity> channels;
+  };
+  Activity& activity(std::string_view channel);
 
   SessionContext& context_;
   hub::Subscriber& subscriber_;
   hub::ConnectionInfo info_;  // registered with context_.registry while open
   auth::IdentityPtr identity_;
   std::vector<std::string> joined_;  // client-visible joins
+  std::shared_ptr<ActivityState> activity_;
   bool registered_ = false;
 };
 

@@ -22,6 +22,7 @@ struct Publication {
   std::string sender_user_id;        // empty for backend publications
   std::string sender_name;           // display name of the sender, when known
   std::string sender_connection_id;  // empty for backend publications
+  bool echo_to_sender = true;  // false: the sender's own connection does not receive it
   uint64_t time_ms = 0;         // wall clock at publish
   uint64_t published_mono_us = 0;  // monotonic clock at publish, for latency metrics
 

@@ -16,12 +16,13 @@ namespace {
 constexpr uint64_t kIdleTimeoutMs = 60000;
 }
 
-HttpSession::HttpSession(Worker& worker, transport::TcpConnection& tcp)
+HttpSession::HttpSession(Worker& worker, transport::TcpConnection& tcp, uint16_t local_port)
     : worker_(worker),
       tcp_(&tcp),
       parser_(http::ParserLimits{worker.server().config().max_header_bytes, worker.server().config().max_body_bytes}),
       alive_(std::make_shared<HttpSession*>(this)),
-      last_activity_ms_(tcp.loop().now_ms()) {}
+      last_activity_ms_(tcp.loop().now_ms()),
+      local_port_(local_port) {}
 
 HttpSession::~HttpSession() { *alive_ = nullptr; }
 
@@ -64,9 +65,15 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
   worker_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
   keep_alive_ = request.keep_alive;
   Server& server = worker_.server();
-  if (dialects::Dialect* dialect = server.dialect_for_path(request.path())) {
+  if (dialects::Dialect* dialect = server.dialect_for(local_port_, request.path())) {
     if (!server.config().websocket_enabled) {
       http::HttpResponse r = http::json_error(503, "WebSocket is disabled (WEBSOCKET_ENABLED=false)");
+      respond(std::move(r));
+      return;
+    }
+    if (server.maintenance().load(std::memory_order_relaxed) && !dialect->speaks_during_maintenance()) {
+      http::HttpResponse r = http::json_error(503, "MAINTENANCE: the service is in maintenance; try again later");
+      r.close = true;
       respond(std::move(r));
       return;
     }

@@ -20,7 +20,8 @@ class Worker;
 // to a WebSocketConnection with the endpoint's dialect.
 class HttpSession final : public transport::ConnectionHandler {
  public:
-  HttpSession(Worker& worker, transport::TcpConnection& tcp);
+  // local_port: the port the connection came in on (endpoints are per port and path).
+  HttpSession(Worker& worker, transport::TcpConnection& tcp, uint16_t local_port);
   ~HttpSession();
 
   void on_data(uint8_t* data, size_t length) override;
@@ -46,6 +47,7 @@ class HttpSession final : public transport::ConnectionHandler {
   std::string held_;            // input that arrived while a response was pending
   std::shared_ptr<HttpSession*> alive_;  // nulled when the session ends; async replies check it
   uint64_t last_activity_ms_;
+  uint16_t local_port_;
   bool waiting_ = false;
   bool keep_alive_ = true;
 };

@@ -3,9 +3,11 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "dialects/echo/echo_dialect.h"
+#include "dialects/envelope/envelope_dialect.h"
 #include "dialects/rooms/rooms_dialect.h"
 #include "dialects/topics/topics_dialect.h"
 #include "json/json_writer.h"
@@ -18,6 +20,7 @@ namespace {
 // Encoding slots of the per-publication cache, one per dialect.
 constexpr size_t kTopicsEncodingSlot = 0;
 constexpr size_t kRoomsEncodingSlot = 1;
+constexpr size_t kEnvelopeEncodingSlot = 2;
 
 // Rooms are channels: each configured room becomes a channel rule (checked before the
 // general rules, for every dialect) and, with maxConnections, a capacity.
@@ -55,44 +58,71 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   for (const auto& room : c.rooms.rooms) {
     if (room.max_connections != 0) server->occupancy_.set_capacity(room.name, room.max_connections);
   }
+  server->presence_.set_patterns(c.presence_channels);
+  if (!c.store_path.empty()) {
+    server->notifications_ = store::NotificationStore::open(c.store_path, error);
+    if (!server->notifications_) return nullptr;
+  }
   server->dialects_.push_back(std::make_unique<dialects::topics::TopicsDialect>(kTopicsEncodingSlot));
   server->dialects_.push_back(
       std::make_unique<dialects::rooms::RoomsDialect>(c.rooms, kRoomsEncodingSlot, server->work_pool_));
+  server->dialects_.push_back(std::make_unique<dialects::envelope::EnvelopeDialect>(kEnvelopeEncodingSlot));
   server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
   for (const auto& endpoint : c.endpoints) {
-    dialects::Dialect* found = nullptr;
-    for (const auto& d : server->dialects_) {
-      if (d->name() == endpoint.dialect) found = d.get();
-    }
-    if (found == nullptr) {
-      error = "endpoint " + endpoint.path + ": unknown dialect \"" + endpoint.dialect + "\" (known: topics, rooms, echo)";
+    bool found = false;
+    for (const auto& d : server->dialects_) found = found || d->name() == endpoint.dialect;
+    if (!found) {
+      error = "endpoint " + endpoint.path + ": unknown dialect \"" + endpoint.dialect + "\" (known: " +
+              server->dialect_names() + ")";
       return nullptr;
     }
-    server->endpoints_[endpoint.path] = found;
   }
   Server* raw = server.get();
   server->hub_api_ = std::make_unique<api::HubApi>(server->hub_, server->registry_, server->occupancy_,
-                                                   [raw] { return raw->messages_per_second(); });
+                                                   server->maintenance_, [raw] { return raw->messages_per_second(); });
   server->api_ = std::make_unique<api::HttpApi>(
-      c, *server->jwt_, server->hub_, server->work_pool_, *server->hub_api_, [raw] { return raw->render_metrics(); },
-      [raw] { return raw->render_health(); });
+      c, *server->jwt_, server->hub_, server->work_pool_, *server->hub_api_, server->notifications_.get(),
+      [raw] { return raw->render_metrics(); }, [raw] { return raw->render_health(); });
   unsigned threads = c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) server->workers_.push_back(std::make_unique<Worker>(*server, i));
   return server;
 }
 
-dialects::Dialect* Server::dialect_for_path(std::string_view path) const {
-  auto it = endpoints_.find(std::string(path));
+std::string Server::dialect_names() const {
+  std::string names;
+  for (const auto& d : dialects_) names += (names.empty() ? "" : ", ") + std::string(d->name());
+  return names;
+}
+
+dialects::Dialect* Server::dialect_for(uint16_t port, std::string_view path) const {
+  auto it = endpoints_.find(std::to_string(port) + " " + std::string(path));
   return it == endpoints_.end() ? nullptr : it->second;
 }
 
-uint16_t Server::port() const { return workers_.empty() ? 0 : workers_.front()->port(); }
-
 bool Server::listen(std::string& error) {
-  uint16_t port = config_.port;
-  for (auto& worker : workers_) {
-    if (!worker->listen(config_.host, port, error)) return false;
-    port = worker->port();  // with port 0, the other loops join the port the first one got
+  // The main port first (with port 0 the other loops join the port the first one got),
+  // then every other port an endpoint names.
+  std::vector<uint16_t> ports = {config_.port};
+  for (const auto& endpoint : config_.endpoints) {
+    if (endpoint.port != 0 && std::find(ports.begin(), ports.end(), endpoint.port) == ports.end()) {
+      ports.push_back(endpoint.port);
+    }
+  }
+  for (size_t i = 0; i < ports.size(); ++i) {
+    uint16_t port = ports[i];
+    for (auto& worker : workers_) {
+      uint16_t bound = worker->listen(config_.host, port, error);
+      if (bound == 0) return false;
+      port = bound;
+    }
+    if (i == 0) main_port_ = port;
+  }
+  for (const auto& endpoint : config_.endpoints) {
+    for (const auto& d : dialects_) {
+      if (d->name() != endpoint.dialect) continue;
+      uint16_t port = endpoint.port != 0 ? endpoint.port : main_port_;
+      endpoints_[std::to_string(port) + " " + endpoint.path] = d.get();
+    }
   }
   return true;
 }
@@ -115,6 +145,7 @@ int Server::run() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   start();
@@ -122,7 +153,17 @@ int Server::run() {
                                  {"port", std::to_string(port())},
                                  {"threads", std::to_string(workers_.size())}});
   int received = 0;
-  sigwait(&signals, &received);
+  for (;;) {
+    sigwait(&signals, &received);
+    if (received != SIGUSR1) break;
+    // SIGUSR1 toggles maintenance mode; the announcement is published from loop 0.
+    bool enable = !maintenance_.load();
+    Worker& first = *workers_.front();
+    first.loop().post([this, enable, &first] {
+      hub_api_->set_maintenance(enable, "the service is in maintenance; try again later", first.loop(), 0);
+    });
+    log::info("server.maintenance", {{"enabled", enable ? "true" : "false"}});
+  }
   log::info("server.shutdown", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   stop();
   log::info("server.stopped");

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@
 #include "hub/channel_occupancy.h"
 #include "hub/connection_registry.h"
 #include "hub/hub.h"
+#include "hub/presence.h"
+#include "store/notification_store.h"
 #include "server/connection_limiter.h"
 #include "transport/work_pool.h"
 
@@ -44,10 +47,14 @@ class Server {
   ConnectionLimiter& limiter() { return limiter_; }
   hub::ChannelOccupancy& occupancy() { return occupancy_; }
   hub::ConnectionRegistry& registry() { return registry_; }
+  hub::PresenceTracker& presence() { return presence_; }
+  store::NotificationStore* notifications() { return notifications_.get(); }
+  const std::atomic<bool>& maintenance() const { return maintenance_; }
   transport::WorkPool& work_pool() { return work_pool_; }
-  // The dialect serving path, or nullptr.
-  dialects::Dialect* dialect_for_path(std::string_view path) const;
-  uint16_t port() const;
+  // The dialect serving path on the given local port, or nullptr.
+  dialects::Dialect* dialect_for(uint16_t port, std::string_view path) const;
+  // The main port (the one endpoints without a port of their own use).
+  uint16_t port() const { return main_port_; }
 
   std::string render_metrics() const;
   std::string render_health() const;
@@ -55,6 +62,7 @@ class Server {
 
  private:
   explicit Server(config::Config config);
+  std::string dialect_names() const;
 
   config::Config config_;
   std::unique_ptr<auth::JwtCodec> jwt_;
@@ -63,10 +71,14 @@ class Server {
   ConnectionLimiter limiter_;
   hub::ChannelOccupancy occupancy_;
   hub::ConnectionRegistry registry_;
+  hub::PresenceTracker presence_;
+  std::unique_ptr<store::NotificationStore> notifications_;
+  std::atomic<bool> maintenance_{false};
   std::unique_ptr<api::HubApi> hub_api_;
   std::unique_ptr<api::HttpApi> api_;
   std::vector<std::unique_ptr<dialects::Dialect>> dialects_;
-  std::unordered_map<std::string, dialects::Dialect*> endpoints_;
+  std::unordered_map<std::string, dialects::Dialect*> endpoints_;  // "<port> <path>"
+  uint16_t main_port_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint64_t started_ms_ = 0;
   // Blocking work (password hashing, session look-ups) runs here, never on a loop. Last

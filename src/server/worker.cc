@@ -55,7 +55,9 @@ Worker::Worker(Server& server, size_t index) : server_(server), index_(index), l
   hub::HubShard& shard = server_.hub().add_shard([this] { loop_.wake(); });
   context_ = std::make_unique<dialects::SessionContext>(dialects::SessionContext{
       loop_, server_.hub(), index_, server_.jwt(), server_.policy(), metrics_, server_.occupancy(),
-      server_.registry(), dialects::SessionLimits{}});
+      server_.registry(), server_.presence(),
+      dialects::SessionLimits{1000, server_.config().cursor_max_per_second, server_.config().typing_timeout_ms},
+      server_.work_pool(), server_.notifications(), server_.maintenance()});
   loop_.on_wake([&shard] { shard.drain_inbox(); });
   loop_.on_before_sleep([&shard] { shard.drain_inbox(); });
   loop_.on_after_flush([this, &shard] {
@@ -77,17 +79,22 @@ Worker::Worker(Server& server, size_t index) : server_(server), index_(index), l
 
 Worker::~Worker() = default;
 
-bool Worker::listen(const std::string& host, uint16_t port, std::string& error) {
-  listener_ = transport::TcpListener::open(
-      loop_, host, port, [this](int fd, const sockaddr_storage& peer) { accept(fd, peer); }, error);
-  return listener_ != nullptr;
+uint16_t Worker::listen(const std::string& host, uint16_t port, std::string& error) {
+  // The accept callback needs the bound port (for port 0), known only after open().
+  auto bound = std::make_shared<uint16_t>(port);
+  auto listener = transport::TcpListener::open(
+      loop_, host, port, [this, bound](int fd, const sockaddr_storage& peer) { accept(fd, peer, *bound); }, error);
+  if (!listener) return 0;
+  *bound = listener->port();
+  listeners_.push_back(std::move(listener));
+  return *bound;
 }
 
 std::string Worker::next_connection_id() {
   return "conn-" + std::to_string(index_) + "-" + std::to_string(++connection_counter_);
 }
 
-void Worker::accept(int fd, const sockaddr_storage& peer) {
+void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {
   if (shutting_down_) {
     ::close(fd);
     return;
@@ -107,7 +114,7 @@ void Worker::accept(int fd, const sockaddr_storage& peer) {
   }
   tcp->set_tag(kHoldsLimiterSlot);
   metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-  tcp->set_handler(new HttpSession(*this, *tcp));
+  tcp->set_handler(new HttpSession(*this, *tcp, local_port));
 }
 
 void Worker::sweep() {
@@ -119,7 +126,7 @@ void Worker::sweep() {
   }
   rate_sample_ms_ = now;
   rate_sample_messages_ = messages;
-  if (listener_) listener_->resume_if_paused();
+  for (auto& listener : listeners_) listener->resume_if_paused();
   // Handlers may close connections, which reorders the registry: walk a copy.
   std::vector<transport::TcpConnection*> snapshot = loop_.connections();
   for (transport::TcpConnection* c : snapshot) {
@@ -153,7 +160,7 @@ void Worker::begin_shutdown() {
     if (shutting_down_) return;
     shutting_down_ = true;
     shutdown_deadline_ms_ = loop_.now_ms() + kShutdownGraceMs;
-    if (listener_) listener_->close();
+    for (auto& listener : listeners_) listener->close();
     std::vector<transport::TcpConnection*> snapshot = loop_.connections();
     for (transport::TcpConnection* c : snapshot) {
       if (c->closed()) continue;

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "dialects/dialect.h"
 #include "observability/metrics.h"
@@ -22,8 +23,9 @@ class Worker {
   Worker(Server& server, size_t index);
   ~Worker();
 
-  // Binds the listener (call before start()); port 0 picks one, see port().
-  bool listen(const std::string& host, uint16_t port, std::string& error);
+  // Adds a listener (call before start()); port 0 picks one. Returns the bound port, or 0
+  // with error set.
+  uint16_t listen(const std::string& host, uint16_t port, std::string& error);
   void start();
   void join();
   // Thread-safe: stops accepting, closes every connection politely (1001), and stops the
@@ -35,18 +37,18 @@ class Worker {
   observability::LoopMetrics& metrics() { return metrics_; }
   size_t index() const { return index_; }
   Server& server() { return server_; }
-  uint16_t port() const { return listener_ ? listener_->port() : 0; }
+
   std::string next_connection_id();
 
  private:
-  void accept(int fd, const sockaddr_storage& peer);
+  void accept(int fd, const sockaddr_storage& peer, uint16_t local_port);
   void sweep();
   void check_shutdown_done();
 
   Server& server_;
   size_t index_;
   transport::EventLoop loop_;
-  std::unique_ptr<transport::TcpListener> listener_;
+  std::vector<std::unique_ptr<transport::TcpListener>> listeners_;
   observability::LoopMetrics metrics_;
   std::unique_ptr<dialects::SessionContext> context_;
   std::thread thread_;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 
 #include "transport/tcp_connection.h"
 
@@ -89,8 +90,9 @@ void EventLoop::run() {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   while (!stopping_.load(std::memory_order_acquire)) {
+    run_due_timers();
     run_before_sleep();
-    int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, -1);
+    int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, next_timeout_ms());
     if (n < 0) {
       if (errno == EINTR) continue;
       std::perror("switchboard: epoll_wait");
@@ -118,6 +120,28 @@ void EventLoop::run_before_sleep() {
   }
   for (TcpConnection* c : graveyard_) delete c;
   graveyard_.clear();
+}
+
+void EventLoop::call_later(uint32_t delay_ms, std::function<void()> fn) {
+  timers_.push_back(Timer{now_ms_ + delay_ms, ++timer_sequence_, std::move(fn)});
+  std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
+}
+
+int EventLoop::next_timeout_ms() const {
+  if (timers_.empty()) return -1;
+  uint64_t deadline = timers_.front().deadline_ms;
+  return deadline <= now_ms_ ? 0 : static_cast<int>(deadline - now_ms_);
+}
+
+void EventLoop::run_due_timers() {
+  if (timers_.empty()) return;
+  refresh_clock();
+  while (!timers_.empty() && timers_.front().deadline_ms <= now_ms_) {
+    std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
+    Timer timer = std::move(timers_.back());
+    timers_.pop_back();
+    timer.fn();  // may add timers
+  }
 }
 
 void EventLoop::stop() {

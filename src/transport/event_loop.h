@@ -49,6 +49,11 @@ class EventLoop {
   void on_before_sleep(std::function<void()> fn) { before_sleep_hooks_.push_back(std::move(fn)); }
   void on_sweep(std::function<void()> fn) { sweep_hooks_.push_back(std::move(fn)); }
 
+  // Runs fn on the loop thread after delay_ms (at the earliest). Timers are few and short
+  // lived (typing expiry, cursor throttling); socket timeouts use the sweep instead. There
+  // is no cancel: a callback that may outlive its owner checks a weak reference.
+  void call_later(uint32_t delay_ms, std::function<void()> fn);
+
   // Milliseconds of CLOCK_MONOTONIC, refreshed once per turn.
   uint64_t now_ms() const { return now_ms_; }
   // Wall clock in milliseconds since the epoch, refreshed once per turn.
@@ -89,6 +94,19 @@ class EventLoop {
   void run_before_sleep();
   void drain_wakeups();
   void run_sweep();
+  void run_due_timers();
+  int next_timeout_ms() const;
+
+  struct Timer {
+    uint64_t deadline_ms;
+    uint64_t sequence;
+    std::function<void()> fn;
+    bool operator>(const Timer& other) const {
+      return deadline_ms != other.deadline_ms ? deadline_ms > other.deadline_ms : sequence > other.sequence;
+    }
+  };
+  std::vector<Timer> timers_;  // min-heap on deadline
+  uint64_t timer_sequence_ = 0;
 
   struct FdHandler;
   int epoll_fd_ = -1;

@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -18,6 +19,8 @@ class Server:
         self.config = config
         self.env = dict(os.environ)
         self.env.update({"LOG_LEVEL": "info"})
+        # Each test server keeps its store in a fresh temporary file.
+        self.env.setdefault("SWITCHBOARD_DB", os.path.join(tempfile.mkdtemp(prefix="sb-test-"), "switchboard.db"))
         self.env.update(env or {})
         self.proc = None
         self.port = None

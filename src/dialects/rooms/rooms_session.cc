@@ -150,7 +150,7 @@ void RoomsSession::handle_room_message(ClientMessage& message) {
 }
 
 void RoomsSession::deliver(const hub::Publication& publication) {
-  if (ws_ == nullptr) return;
+  if (ws_ == nullptr || !core_.wants(publication)) return;
   const std::string& frame = publication.encoded(encoding_slot_, [](const hub::Publication& p, std::string& out) {
     std::string body;
     render_publication(p, body);

@@ -1,6 +1,8 @@
 // Starts a real switchboard process for a test file and mints tokens with its key.
 'use strict';
 const { spawn, execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const readline = require('readline');
 
@@ -9,11 +11,18 @@ const BINARY = process.env.SWITCHBOARD_BIN || path.join(ROOT, 'build', 'switchbo
 const CONFIG = path.join(ROOT, 'tests', 'support', 'test.toml');
 const THREADS = Number(process.env.SWITCHBOARD_THREADS || 1);
 
+// A fresh store file, for one server or for a restart that must keep it.
+function tempStore() {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sb-e2e-')), 'switchboard.db');
+}
+
 // Resolves to { port, url(path), token(user, ...args), stop() } once the server listens.
+// env may set PORT_FIXED to reuse a port (restart tests) and SWITCHBOARD_DB to keep a store.
 function startServer(env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(BINARY, ['serve', '--config', CONFIG, '--port', '0', '--threads', String(THREADS)], {
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    const port = env.PORT_FIXED || '0';
+    const child = spawn(BINARY, ['serve', '--config', CONFIG, '--port', String(port), '--threads', String(THREADS)], {
+      env: { ...process.env, LOG_LEVEL: 'info', SWITCHBOARD_DB: tempStore(), ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const lines = readline.createInterface({ input: child.stderr });
@@ -41,4 +50,4 @@ function startServer(env = {}) {
   });
 }
 
-module.exports = { startServer, THREADS };
+module.exports = { startServer, tempStore, THREADS };

@@ -1,0 +1,27 @@
+#include "dialects/envelope/envelope_dialect.h"
+
+#include "dialects/envelope/envelope_session.h"
+
+namespace sb::dialects::envelope {
+
+void EnvelopeDialect::authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                                           UpgradeAuthDone done) {
+  std::string token = request.query_param("token");
+  if (token.empty()) {
+    done(UpgradeAuth{0, {}, auth::anonymous_identity()});
+    return;
+  }
+  auto identity = std::make_shared<auth::Identity>();
+  auto status = context.jwt.verify(token, static_cast<int64_t>(context.loop.wall_ms() / 1000), *identity);
+  done(UpgradeAuth{0, {}, status == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity()});
+}
+
+std::unique_ptr<protocol::websocket::WebSocketHandler> EnvelopeDialect::create_session(
+    SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,
+    std::string connection_id) {
+  bool url_token_failed = identity->anonymous && !upgrade_request.query_param("token").empty();
+  return std::make_unique<EnvelopeSession>(context, encoding_slot_, std::move(identity), url_token_failed,
+                                           std::move(connection_id));
+}
+
+}  // namespace sb::dialects::envelope

@@ -1,0 +1,297 @@
+#include "dialects/envelope/envelope_session.h"
+
+#include "json/json_writer.h"
+#include "protocol/websocket/frame.h"
+
+namespace sb::dialects::envelope {
+
+namespace ws = protocol::websocket;
+
+namespace {
+constexpr std::string_view kNotificationsAlias = "user:notifications";
+// A client may send this many messages per second (cursor moves at 30 Hz included).
+constexpr uint32_t kMessagesPerSecond = 100;
+
+std::string string_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    json::append_string(out, items[i]);
+  }
+  return out + "]";
+}
+}  // namespace
+
+EnvelopeSession::EnvelopeSession(SessionContext& context, size_t encoding_slot, auth::IdentityPtr identity,
+                                 bool url_token_failed, std::string connection_id)
+    : context_(context),
+      core_(context, *this, std::move(connection_id), "envelope"),
+      pending_identity_(std::move(identity)),
+      rate_(kMessagesPerSecond, 1000),
+      self_(std::make_shared<EnvelopeSession*>(this)),
+      encoding_slot_(static_cast<uint8_t>(encoding_slot)),
+      url_token_failed_(url_token_failed) {}
+
+std::string EnvelopeSession::next_id() { return core_.connection_id() + "-" + std::to_string(++message_counter_); }
+
+void EnvelopeSession::send(std::string_view type, std::string_view payload, std::string_view correlation_id) {
+  if (ws_ == nullptr) return;
+  std::string metadata;
+  if (!correlation_id.empty()) json::ObjectWriter(metadata).string("correlationId", correlation_id).end();
+  ws_->send_text(render(next_id(), type, payload, now_ms(), metadata));
+  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+}
+
+void EnvelopeSession::send_error(std::string_view code, std::string_view message, std::string_view correlation_id,
+                                 std::string_view details) {
+  if (ws_ == nullptr) return;
+  context_.metrics.count_error(code == "RATE_LIMITED" ? 429 : code == "FORBIDDEN" ? 403 : code == "AUTH_FAILED" ? 401 : 400);
+  ws_->send_text(render_error(next_id(), code, message, now_ms(), details, correlation_id));
+  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+}
+
+void EnvelopeSession::on_open(ws::WebSocketConnection& ws) {
+  ws_ = &ws;
+  if (context_.maintenance.load(std::memory_order_relaxed)) {
+    send_error("MAINTENANCE", "the service is in maintenance; try again later");
+    ws.close(ws::CloseCode::kTryAgainLater, "maintenance");
+    return;
+  }
+  auth::IdentityPtr identity = std::move(pending_identity_);
+  core_.open(auth::anonymous_identity(), 0);
+  if (url_token_failed_) {
+    send_error("AUTH_FAILED", "the token in the URL is invalid or expired");
+    ws.close(ws::CloseCode::kPolicyViolation, "authentication failed");
+    return;
+  }
+  if (!identity->anonymous) {
+    core_.set_identity(std::move(identity), 0);
+    established();
+  }
+  // Without a URL token the client authenticates with an AUTH message.
+}
+
+void EnvelopeSession::established() {
+  const auth::Identity& identity = core_.identity();
+  std::string payload;
+  json::ObjectWriter(payload).string("sessionId", core_.connection_id()).string("userId", identity.user_id)
+      .raw("permissions", string_array(identity.permissions)).raw("roles", string_array(identity.roles)).end();
+  send("CONNECTION_ESTABLISHED", payload);
+}
+
+void EnvelopeSession::authenticate(const std::string& token, const std::string& correlation_id) {
+  auto identity = std::make_shared<auth::Identity>();
+  auth::JwtStatus status = context_.jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
+  if (status != auth::JwtStatus::kOk) {
+    send_error("AUTH_FAILED", auth::to_string(status), correlation_id);
+    return;
+  }
+  core_.set_identity(std::move(identity), 0);
+  established();
+}
+
+void EnvelopeSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string_view data) {
+  context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  ClientMessage m = parse_client_message(data);
+  uint64_t retry_after = 0;
+  if (!rate_.try_take(context_.loop.now_ms(), retry_after)) {
+    std::string details;
+    json::ObjectWriter(details).number("retryAfter", static_cast<int64_t>(retry_after)).end();
+    send_error("RATE_LIMITED", "too many messages", m.id, details);
+    return;
+  }
+  if (!m.ok) {
+    send_error("INVALID_MESSAGE", m.error_message, m.id);
+    return;
+  }
+  if (m.type == ClientType::kPing) {
+    send("PONG", "{}", m.id);
+    return;
+  }
+  if (m.type == ClientType::kAuth) {
+    authenticate(m.token, m.id);
+    return;
+  }
+  if (core_.identity().anonymous) {
+    send_error("AUTH_FAILED", "authenticate first: ?token= in the URL or an AUTH message", m.id);
+    return;
+  }
+  switch (m.type) {
+    case ClientType::kSubscribe:
+      handle_subscribe(m);
+      return;
+    case ClientType::kUnsubscribe:
+      handle_unsubscribe(m);
+      return;
+    case ClientType::kTyping:
+      if (!core_.relay_typing(m.channel, m.is_typing)) {
+        send_error("FORBIDDEN", "subscribe to " + m.channel + " before sending typing indicators", m.id);
+      }
+      return;
+    case ClientType::kCursor:
+      if (!core_.relay_cursor(m.channel, std::move(m.cursor_fields))) {
+        send_error("FORBIDDEN", "subscribe to " + m.channel + " before sending cursor positions", m.id);
+      }
+      return;
+    case ClientType::kGetPresence:
+      handle_presence(m);
+      return;
+    case ClientType::kNotificationRead:
+      handle_notification_read(m);
+      return;
+    case ClientType::kPing:
+    case ClientType::kAuth:
+      return;
+  }
+}
+
+void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
+  std::vector<std::string> joined;
+  std::string failed = "[";
+  bool wants_notifications = false;
+  for (const auto& channel : m.channels) {
+    if (channel == kNotificationsAlias) {
+      // The caller's own notifications: served from their personal channel.
+      joined.push_back(channel);
+      wants_notifications = true;
+      continue;
+    }
+    std::string reason, code = "SUBSCRIPTION_FAILED", details;
+    switch (core_.join(channel, context_.limits.max_subscriptions)) {
+      case SessionCore::JoinResult::kJoined:
+      case SessionCore::JoinResult::kAlreadyJoined:
+        joined.push_back(channel);
+        continue;
+      case SessionCore::JoinResult::kInvalid:
+        reason = "Invalid channel name";
+        break;
+      case SessionCore::JoinResult::kUnauthenticated:
+      case SessionCore::JoinResult::kForbidden: {
+        reason = "Insufficient permissions";
+        code = "FORBIDDEN";
+        const auth::AccessRule& rule = context_.policy.subscribe_rule(channel);
+        json::ObjectWriter d(details);
+        d.string("channel", channel);
+        if (!rule.permission.empty()) d.string("requiredPermission", rule.permission);
+        if (!rule.role.empty()) d.string("requiredRole", rule.role);
+        d.end();
+        break;
+      }
+      case SessionCore::JoinResult::kFull:
+        reason = "Channel is full";
+        break;
+      case SessionCore::JoinResult::kTooMany:
+        reason = "Too many subscriptions";
+        break;
+    }
+    if (failed.size() > 1) failed += ',';
+    json::ObjectWriter(failed).string("channel", channel).string("reason", reason).string("code", code).end();
+    if (details.empty()) json::ObjectWriter(details).string("channel", channel).end();
+    send_error("SUBSCRIPTION_FAILED", "You don't have permission to subscribe to " + channel, m.id, details);
+  }
+  failed += ']';
+  std::string payload;
+  json::ObjectWriter(payload).raw("channels", string_array(joined)).raw("failed", failed).end();
+  send("SUBSCRIPTION_CONFIRMED", payload, m.id);
+  if (wants_notifications) deliver_unread_notifications();
+}
+
+void EnvelopeSession::handle_unsubscribe(const ClientMessage& m) {
+  for (const auto& channel : m.channels) core_.leave(channel);
+  std::string payload;
+  json::ObjectWriter(payload).raw("channels", string_array(m.channels)).end();
+  send("UNSUBSCRIBED", payload, m.id);
+}
+
+void EnvelopeSession::handle_presence(const ClientMessage& m) {
+  if (!core_.is_joined(m.channel)) {
+    send_error("FORBIDDEN", "subscribe to " + m.channel + " to see who is there", m.id);
+    return;
+  }
+  std::string users = "[";
+  for (const auto& member : core_.presence(m.channel)) {
+    if (users.size() > 1) users += ',';
+    json::ObjectWriter u(users);
+    u.string("id", member.user_id).string("name", member.name);
+    if (!member.avatar.empty()) u.string("avatar", member.avatar);
+    u.number("connections", member.connections).string("lastSeen", json::iso8601(member.last_seen_ms)).end();
+  }
+  users += ']';
+  std::string payload;
+  json::ObjectWriter(payload).string("channelId", m.channel).raw("users", users).end();
+  send("PRESENCE_LIST", payload, m.id);
+}
+
+void EnvelopeSession::handle_notification_read(const ClientMessage& m) {
+  if (context_.notifications == nullptr) {
+    send_error("INVALID_MESSAGE", "no notification store is configured", m.id);
+    return;
+  }
+  std::weak_ptr<EnvelopeSession*> weak = self_;
+  transport::EventLoop& loop = context_.loop;
+  store::NotificationStore* store = context_.notifications;
+  context_.pool.submit([weak, &loop, store, user = core_.identity().user_id, id = m.notification_id, all = m.all,
+                        correlation = m.id] {
+    int updated = store->mark_read(user, all ? std::string() : id);
+    loop.post([weak, updated, id, all, correlation] {
+      auto self = weak.lock();
+      if (!self || *self == nullptr) return;
+      std::string payload;
+      json::ObjectWriter p(payload);
+      if (all) p.boolean("all", true); else p.string("notificationId", id);
+      p.number("updated", updated).end();
+      (*self)->send("NOTIFICATION_READ_CONFIRMED", payload, correlation);
+    });
+  });
+}
+
+void EnvelopeSession::deliver_unread_notifications() {
+  if (context_.notifications == nullptr) return;
+  std::weak_ptr<EnvelopeSession*> weak = self_;
+  transport::EventLoop& loop = context_.loop;
+  store::NotificationStore* store = context_.notifications;
+  context_.pool.submit([weak, &loop, store, user = core_.identity().user_id] {
+    auto unread = store->unread(user);
+    if (unread.empty()) return;
+    loop.post([weak, unread = std::move(unread)] {
+      auto self = weak.lock();
+      if (!self || *self == nullptr) return;
+      for (const auto& n : unread) {
+        std::string metadata;
+        json::ObjectWriter(metadata).string("channel", kNotificationsAlias).boolean("stored", true).end();
+        if ((*self)->ws_ == nullptr) return;
+        (*self)->ws_->send_text(render(n.id, "NOTIFICATION", n.payload, static_cast<uint64_t>(n.created_at_ms), metadata));
+      }
+    });
+  });
+}
+
+void EnvelopeSession::deliver(const hub::Publication& publication) {
+  if (ws_ == nullptr || !core_.wants(publication)) return;
+  const std::string& frame = publication.encoded(encoding_slot_, [](const hub::Publication& p, std::string& out) {
+    std::string body;
+    render_publication(p, body);
+    uint8_t header[ws::kMaxServerHeader];
+    size_t n = ws::write_frame_header(header, ws::Opcode::kText, body.size());
+    out.reserve(n + body.size());
+    out.append(reinterpret_cast<char*>(header), n);
+    out.append(body);
+  });
+  ws_->send_frames(frame);
+}
+
+void EnvelopeSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
+  const auth::Identity& identity = core_.identity();
+  if (!identity.anonymous && identity.expires_at != 0 && static_cast<int64_t>(now_ms() / 1000) > identity.expires_at) {
+    send_error("AUTH_FAILED", "token expired");
+    ws.close(ws::CloseCode::kPolicyViolation, "token expired");
+  }
+}
+
+void EnvelopeSession::on_disconnected(ws::WebSocketConnection&, uint16_t) {
+  *self_ = nullptr;
+  core_.close();
+  ws_ = nullptr;
+}
+
+}  // namespace sb::dialects::envelope
