@@ -43,7 +43,8 @@ int serve(const std::string& config_path, int threads, int port) {
 }
 
 int token(const std::string& config_path, const std::string& user, const std::string& name,
-          const std::vector<std::string>& roles, const std::vector<std::string>& permissions, long long ttl) {
+          const std::vector<std::string>& roles, const std::vector<std::string>& permissions,
+          const std::vector<std::string>& teams, long long ttl) {
   sb::config::Config config;
   std::string error;
   if (!sb::config::load(config_path, config, error)) {
@@ -56,7 +57,7 @@ int token(const std::string& config_path, const std::string& user, const std::st
     return 2;
   }
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  std::string claims = sb::auth::make_claims(config.jwt, user, name, roles, permissions, now.count(), ttl);
+  std::string claims = sb::auth::make_claims(config.jwt, user, name, roles, permissions, now.count(), ttl, {}, teams);
   std::string jwt = codec->sign(claims, error);
   if (jwt.empty()) {
     std::fprintf(stderr, "switchboard: %s\n", error.c_str());
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--port,-p", port, "Listen port (overrides config and WEBSOCKET_PORT)");
 
   std::string user, name;
-  std::vector<std::string> roles, permissions;
+  std::vector<std::string> roles, permissions, teams;
   long long ttl = 3600;
   auto* token_cmd = app.add_subcommand("token", "Print a JWT signed with the configured key");
   token_cmd->add_option("--config,-c", config_path, "TOML config file (default: embedded)");
@@ -101,6 +102,7 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--name,-n", name, "Display name");
   token_cmd->add_option("--role,-r", roles, "Role (repeatable)");
   token_cmd->add_option("--permission", permissions, "Permission (repeatable)");
+  token_cmd->add_option("--team", teams, "Team membership, for team:{team} channels (repeatable)");
   token_cmd->add_option("--ttl", ttl, "Lifetime in seconds (default 3600)");
 
   std::string password;
@@ -109,7 +111,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return serve(config_path, threads, port);
-  if (*token_cmd) return token(config_path, user, name, roles, permissions, ttl);
+  if (*token_cmd) return token(config_path, user, name, roles, permissions, teams, ttl);
   if (*hash_cmd) return hash_password(password);
   return 0;
 }

@@ -33,11 +33,18 @@ bool RoleHierarchy::satisfies(const Identity& identity, const std::string& requi
   return false;
 }
 
-std::string substitute_placeholders(std::string_view pattern, const Identity& identity) {
-  std::string out(pattern);
+std::vector<std::string> substitute_placeholders(std::string_view pattern, const Identity& identity) {
+  std::string base(pattern);
   // An identity without a value must never match: use a segment no channel can contain.
-  replace_all(out, "{userId}", identity.user_id.empty() ? "\x01" : identity.user_id);
-  replace_all(out, "{tenant}", identity.tenant.empty() ? "\x01" : identity.tenant);
+  replace_all(base, "{userId}", identity.user_id.empty() ? "\x01" : identity.user_id);
+  replace_all(base, "{tenant}", identity.tenant.empty() ? "\x01" : identity.tenant);
+  if (base.find("{team}") == std::string::npos) return {base};
+  std::vector<std::string> out;
+  for (const auto& team : identity.teams) {
+    std::string one = base;
+    replace_all(one, "{team}", team);
+    out.push_back(std::move(one));
+  }
   return out;
 }
 
@@ -51,6 +58,7 @@ ChannelPolicy::ChannelPolicy(std::vector<ChannelRule> rules, AccessRule default_
     compiled.generic = rule.pattern;
     replace_all(compiled.generic, "{userId}", "*");
     replace_all(compiled.generic, "{tenant}", "*");
+    replace_all(compiled.generic, "{team}", "*");
     compiled.has_placeholders = compiled.generic != rule.pattern;
     compiled.rule = std::move(rule);
     rules_.push_back(std::move(compiled));
@@ -71,9 +79,12 @@ Decision ChannelPolicy::check(const Identity& identity, std::string_view pattern
   if (!hub::has_wildcard(pattern)) {
     for (const auto& compiled : rules_) {
       if (!hub::pattern_matches(compiled.generic, pattern)) continue;
-      if (compiled.has_placeholders &&
-          !hub::pattern_matches(substitute_placeholders(compiled.rule.pattern, identity), pattern)) {
-        return identity.anonymous ? Decision::kUnauthenticated : Decision::kForbidden;
+      if (compiled.has_placeholders) {
+        bool own = false;
+        for (const auto& p : substitute_placeholders(compiled.rule.pattern, identity)) {
+          own = own || hub::pattern_matches(p, pattern);
+        }
+        if (!own) return identity.anonymous ? Decision::kUnauthenticated : Decision::kForbidden;
       }
       return evaluate(identity, access_of(compiled.rule));
     }
@@ -86,10 +97,15 @@ Decision ChannelPolicy::check(const Identity& identity, std::string_view pattern
   };
   for (const auto& compiled : rules_) {
     if (!hub::patterns_overlap(compiled.generic, pattern)) continue;
-    if (compiled.has_placeholders &&
-        !hub::pattern_covers(substitute_placeholders(compiled.rule.pattern, identity), pattern)) {
-      combine(identity.anonymous ? Decision::kUnauthenticated : Decision::kForbidden);
-      continue;
+    if (compiled.has_placeholders) {
+      bool own = false;
+      for (const auto& p : substitute_placeholders(compiled.rule.pattern, identity)) {
+        own = own || hub::pattern_covers(p, pattern);
+      }
+      if (!own) {
+        combine(identity.anonymous ? Decision::kUnauthenticated : Decision::kForbidden);
+        continue;
+      }
     }
     combine(evaluate(identity, access_of(compiled.rule)));
   }

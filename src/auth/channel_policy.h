@@ -31,8 +31,9 @@ struct AccessRule {
   std::string permission;   // required permission, empty for none
 };
 
-// A configured rule for channels matching `pattern`. The pattern may contain {userId} and
-// {tenant} placeholders: such a segment matches only the caller's own id/tenant.
+// A configured rule for channels matching `pattern`. The pattern may contain {userId},
+// {tenant} and {team} placeholders: such a segment matches only the caller's own id,
+// tenant, or one of their teams.
 struct ChannelRule {
   std::string pattern;
   AccessRule subscribe;
@@ -73,7 +74,8 @@ class ChannelPolicy {
   RoleHierarchy roles_;
 };
 
-// Replaces {userId} and {tenant} in pattern with the identity's values.
-std::string substitute_placeholders(std::string_view pattern, const Identity& identity);
+// The patterns a placeholder rule stands for, for one identity: {userId} and {tenant}
+// become its values, {team} each of its teams (no pattern at all without teams).
+std::vector<std::string> substitute_placeholders(std::string_view pattern, const Identity& identity);
 
 }  // namespace sb::auth

@@ -16,6 +16,7 @@ struct Identity {
   std::string tenant;       // "tenant" or "company"
   std::vector<std::string> roles;        // "roles" (array) or "role" (string)
   std::vector<std::string> permissions;  // "permissions" (array) or space-separated "scope"
+  std::vector<std::string> teams;        // "teams" (array) or "team" (string)
   long long expires_at = 0; // "exp" in seconds, 0 when absent
 
   bool has_permission(const std::string& permission) const;

@@ -269,6 +269,8 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
   else if (claims["company"].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
   if (claims["roles"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
   else if (claims["role"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
+  if (claims["teams"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.teams);
+  else if (claims["team"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.teams);
   if (claims["permissions"].get(value) == simdjson::SUCCESS) {
     read_string_list(value, identity.permissions);
   } else if (claims["scope"].get_string().get(text) == simdjson::SUCCESS) {
@@ -320,7 +322,7 @@ std::string JwtCodec::sign(std::string_view claims_json, std::string& error) con
 std::string make_claims(const JwtSettings& settings, std::string_view user_id, std::string_view name,
                         const std::vector<std::string>& roles,
                         const std::vector<std::string>& permissions, int64_t now_seconds,
-                        int64_t ttl_seconds, std::string_view extra_type) {
+                        int64_t ttl_seconds, std::string_view extra_type, const std::vector<std::string>& teams) {
   std::string out;
   json::ObjectWriter w(out);
   w.string("sub", user_id);
@@ -335,6 +337,7 @@ std::string make_claims(const JwtSettings& settings, std::string_view user_id, s
   };
   w.raw("roles", list(roles));
   w.raw("permissions", list(permissions));
+  if (!teams.empty()) w.raw("teams", list(teams));
   if (!settings.issuer.empty()) w.string("iss", settings.issuer);
   if (!settings.audience.empty()) w.string("aud", settings.audience);
   if (!extra_type.empty()) w.string("typ", extra_type);

@@ -74,6 +74,7 @@ class JwtCodec {
 std::string make_claims(const JwtSettings& settings, std::string_view user_id, std::string_view name,
                         const std::vector<std::string>& roles,
                         const std::vector<std::string>& permissions, int64_t now_seconds,
-                        int64_t ttl_seconds, std::string_view extra_type = {});
+                        int64_t ttl_seconds, std::string_view extra_type = {},
+                        const std::vector<std::string>& teams = {});
 
 }  // namespace sb::auth

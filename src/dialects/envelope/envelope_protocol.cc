@@ -135,6 +135,7 @@ std::string envelope_type(std::string_view event_type) {
   if (event_type == "presence.leave") return "USER_LEFT";
   if (event_type == "typing") return "TYPING_INDICATOR";
   if (event_type == "cursor") return "CURSOR_POSITION";
+  if (event_type == "maintenance") return "ERROR";  // data is {code: MAINTENANCE, message}
   std::string out;
   out.reserve(event_type.size());
   for (char c : event_type) {

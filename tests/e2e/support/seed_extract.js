@@ -25,6 +25,11 @@ function extractTopicsClients(markdown) {
   };
 }
 
+// The seed 000 client: { 'envelope_manager.ts': ... }.
+function extractEnvelopeClient(markdown) {
+  return { 'envelope_manager.ts': codeBlock(markdown, 'typescript', 'export class WebSocketManager') };
+}
+
 function seedDocument(name) {
   const file = path.join(SEEDS, name);
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
@@ -35,13 +40,14 @@ function vendored(name) {
 }
 
 if (require.main === module) {
-  const doc = seedDocument('002_391bebe9faac90a4.txt');
-  if (!doc) throw new Error('seed documents not found at ' + SEEDS);
+  const topics = seedDocument('002_391bebe9faac90a4.txt');
+  const envelope = seedDocument('000_5db581d8c7f50f01.txt');
+  if (!topics || !envelope) throw new Error('seed documents not found at ' + SEEDS);
   fs.mkdirSync(VENDORED, { recursive: true });
-  for (const [name, text] of Object.entries(extractTopicsClients(doc))) {
+  for (const [name, text] of Object.entries({ ...extractTopicsClients(topics), ...extractEnvelopeClient(envelope) })) {
     fs.writeFileSync(path.join(VENDORED, name), text);
     console.log('wrote seed/' + name);
   }
 }
 
-module.exports = { extractTopicsClients, seedDocument, vendored };
+module.exports = { extractTopicsClients, extractEnvelopeClient, seedDocument, vendored };

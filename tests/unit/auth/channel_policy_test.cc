@@ -27,6 +27,7 @@ ChannelPolicy policy() {
       {"matter:*", reader, reader},
       {"system.**", any, admin},
       {"public.**", public_access, any},
+      {"team:{team}", any, any},
   };
   return ChannelPolicy(rules, AccessRule{}, AccessRule{}, RoleHierarchy({"viewer", "editor", "admin", "master"}));
 }
@@ -63,6 +64,16 @@ TEST(ChannelPolicy, AnonymousOnlyWherePublic) {
   EXPECT_EQ(p.can_subscribe(anonymous, "public.news"), Decision::kAllow);
   EXPECT_EQ(p.can_subscribe(anonymous, "messages.x"), Decision::kUnauthenticated);
   EXPECT_EQ(p.can_publish(anonymous, "public.news"), Decision::kUnauthenticated);
+}
+
+TEST(ChannelPolicy, TeamChannelsForMembersOnly) {
+  auto p = policy();
+  Identity member = user("m");
+  member.teams = {"red", "blue"};
+  EXPECT_EQ(p.can_subscribe(member, "team:red"), Decision::kAllow);
+  EXPECT_EQ(p.can_subscribe(member, "team:blue"), Decision::kAllow);
+  EXPECT_EQ(p.can_subscribe(member, "team:green"), Decision::kForbidden);
+  EXPECT_EQ(p.can_subscribe(user("loner"), "team:red"), Decision::kForbidden);
 }
 
 TEST(RoleHierarchy, HigherRolesSatisfyLowerRequirements) {

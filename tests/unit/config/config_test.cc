@@ -14,7 +14,11 @@ TEST(Config, EmbeddedDefaultParsesWithTheSeedsDefaults) {
   EXPECT_EQ(c.max_connections_per_ip, 100u);
   EXPECT_EQ(c.max_message_size, 1048576u);
   EXPECT_EQ(c.ping_interval_ms, 30000u);
-  ASSERT_EQ(c.endpoints.size(), 2u);
+  ASSERT_EQ(c.endpoints.size(), 3u);
+  EXPECT_EQ(c.endpoints[2].path, "/ws");
+  EXPECT_EQ(c.endpoints[2].port, 8080);
+  EXPECT_EQ(c.endpoints[2].dialect, "envelope");
+  EXPECT_FALSE(c.presence_channels.empty());
   EXPECT_EQ(c.endpoints[0].path, "/ws");
   EXPECT_EQ(c.endpoints[0].dialect, "topics");
   EXPECT_EQ(c.endpoints[1].path, "/api/ws");
