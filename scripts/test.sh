@@ -39,11 +39,14 @@ for threads in 1 2; do
     $PY tests/conformance/websockets_cases.py --threads $threads
   step "limits cases, $threads loop(s)" $PY tests/conformance/limits_cases.py --threads $threads
   step "http api cases, $threads loop(s)" $PY tests/api/http_api_cases.py --threads $threads
-  step "e2e seed clients (node ws), $threads loop(s)" env SWITCHBOARD_THREADS=$threads \
-    bash -c 'cd tests/e2e && npm test --silent'
+  # The end-to-end clients drive the sanitizer build with one loop and Release with two.
+  binary=build/switchboard
+  [ "$threads" = 1 ] && binary=build-sanitize/switchboard
+  step "e2e clients of every dialect (node ws), $threads loop(s), $binary" \
+    env SWITCHBOARD_THREADS=$threads SWITCHBOARD_BIN="$PWD/$binary" bash -c 'cd tests/e2e && npm test --silent'
 done
 
-for target in frame_reader http_request topics_protocol rooms_protocol topic_patterns; do
+for target in frame_reader http_request topics_protocol rooms_protocol envelope_protocol topic_patterns; do
   corpus=$(mktemp -d)
   step "fuzz $target (${FUZZ_SECONDS}s)" ./build-fuzz/fuzz/fuzz_$target -max_total_time=$FUZZ_SECONDS \
     -max_len=4096 -print_final_stats=0 "$corpus" fuzz/corpus/$target

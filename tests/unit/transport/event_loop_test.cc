@@ -42,6 +42,21 @@ TEST(EventLoop, PostedTasksRunOnTheLoopAndStopEndsRun) {
   EXPECT_EQ(ran, 1);
 }
 
+TEST(EventLoop, TimersRunInDeadlineOrderAfterTheirDelay) {
+  EventLoop loop;
+  std::vector<int> order;
+  uint64_t start = EventLoop::monotonic_us();
+  loop.call_later(60, [&] { order.push_back(2); });
+  loop.call_later(20, [&] {
+    order.push_back(1);
+    loop.call_later(10, [&] { order.push_back(3); });  // timers may add timers
+  });
+  loop.call_later(120, [&] { loop.stop(); });
+  loop.run();
+  EXPECT_EQ(order, (std::vector<int>{1, 3, 2}));
+  EXPECT_GE(EventLoop::monotonic_us() - start, 110000u);
+}
+
 TEST(TcpConnection, CorksManySendsIntoOneWriteAndReads) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
