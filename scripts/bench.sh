@@ -6,6 +6,8 @@
 #   idle     15,000 authenticated connections (15,000 users), two channels each: RSS
 #            growth per connection
 #   connect  WebSocket handshakes with JWT auth per second (256 in flight)
+#   cursors  200 users join one document (presence), move cursors at 30 Hz each (relayed to
+#            the 199 others at most 20 times per second per user), then leave one by one
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,16 +24,20 @@ cmake --build --preset release --target switchboard switchboard-bench >/dev/null
 TOKEN=$(JWT_SECRET=$SECRET ./build/switchboard token --user bench --ttl 86400)
 BENCH="taskset -c 1 ./build/switchboard-bench --token $TOKEN"
 
-start_server() {  # $1 = switchboard | ws ; sets PID and PORT
+start_server() {  # $1 = switchboard | ws | ws-envelope ; sets PID and PORT
   case $1 in
     switchboard)
       PORT=3000
-      JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 LOG_LEVEL=warn \
+      JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
         taskset -c 0 ./build/switchboard serve --threads 1 --port $PORT 2>/dev/null &
       ;;
     ws)
       PORT=3100
       PORT=$PORT JWT_SECRET=$SECRET taskset -c 0 node tools/bench/peer/ws_server.js 2>/dev/null &
+      ;;
+    ws-envelope)
+      PORT=3101
+      PORT=$PORT JWT_SECRET=$SECRET taskset -c 0 node tools/bench/peer/envelope_peer.js 2>/dev/null &
       ;;
   esac
   PID=$!
@@ -64,5 +70,9 @@ for server in switchboard ws; do
   stop_server
   start_server $server
   echo "connect: $($BENCH --port $PORT --mode connect -d 5 --concurrency 256)"
+  stop_server
+  # Presence and cursors: Switchboard's envelope endpoint (8080) against the envelope peer.
+  if [ $server = switchboard ]; then start_server switchboard; CURSOR_PORT=8080; else start_server ws-envelope; CURSOR_PORT=$PORT; fi
+  echo "cursors: $($BENCH --port $CURSOR_PORT --path /ws --mode cursors -n 200 --hz 30 -d "$STEP_SECONDS" --secret $SECRET)"
   stop_server
 done

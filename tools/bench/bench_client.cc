@@ -62,15 +62,23 @@ class Driver {
     }
   }
 
-  // The auth frame for connection number n: shared, or a token of its own user.
-  std::string auth_frame(int n) {
-    if (!codec_) return auth_frame_;
+  bool envelope() const { return o_.dialect == "envelope"; }
+
+  // The token of bench user n: shared, or one of its own (allowed to read documents).
+  std::string token_for(int n) {
+    if (!codec_) return o_.token;
     std::string error;
     int64_t now = static_cast<int64_t>(std::time(nullptr));
-    std::string token = codec_->sign(auth::make_claims(codec_->settings(), "bench-" + std::to_string(n), "", {}, {},
-                                                       now, 86400), error);
+    return codec_->sign(auth::make_claims(codec_->settings(), "bench-" + std::to_string(n), "bench-" + std::to_string(n),
+                                          {}, {"document:read"}, now, 86400),
+                        error);
+  }
+
+  // The auth frame for connection number n (topics dialect).
+  std::string auth_frame(int n) {
+    if (!codec_) return auth_frame_;
     std::string frame;
-    append_client_frame(frame, 1, "{\"type\":\"auth\",\"token\":\"" + token + "\"}");
+    append_client_frame(frame, 1, "{\"type\":\"auth\",\"token\":\"" + token_for(n) + "\"}");
     return frame;
   }
   ~Driver() {
@@ -97,7 +105,15 @@ class Driver {
       return nullptr;
     }
     c->state = Conn::State::kUpgrading;
-    c->out = upgrade_;
+    c->user = next_user_++;
+    if (envelope()) {
+      // The envelope dialect takes the token in the URL.
+      c->out = "GET " + o_.path + "?token=" + token_for(c->user) + " HTTP/1.1\r\nHost: " + o_.host +
+               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n";
+    } else {
+      c->out = upgrade_;
+    }
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT;
     ev.data.ptr = c.get();
@@ -181,7 +197,7 @@ class Driver {
       }
       c.in.erase(0, end + 4);
       c.state = Conn::State::kAuthing;
-      send(c, auth_frame(next_user_++));
+      if (!envelope()) send(c, auth_frame(c.user));
     }
     std::string pending;
     pending.swap(c.in);
@@ -227,6 +243,10 @@ class Driver {
       close_conn(c);
       return;
     }
+    if (c.state == Conn::State::kReady && envelope()) {
+      on_envelope_message(payload);
+      return;
+    }
     if (c.state == Conn::State::kReady) {
       // Publications carry "data":{"t":<ns>,"s":<seq>,"w":<writer>,...} in this order, so
       // one search finds all three numbers (the client must keep up with the server).
@@ -258,7 +278,7 @@ class Driver {
       return;
     }
     if (c.state == Conn::State::kAuthing) {
-      if (payload.find("auth_success") == std::string_view::npos) {
+      if (payload.find(envelope() ? "CONNECTION_ESTABLISHED" : "auth_success") == std::string_view::npos) {
         ++result_.errors;
         close_conn(c);
         return;
@@ -269,10 +289,25 @@ class Driver {
         return;
       }
       c.state = Conn::State::kSubscribing;
-      c.subscriptions_pending = static_cast<int>(c.channels.size());
       std::string frames;
-      for (const auto& ch : c.channels) append_client_frame(frames, 1, "{\"type\":\"subscribe\",\"topic\":\"" + ch + "\"}");
+      if (envelope()) {
+        c.subscriptions_pending = 1;
+        std::string list;
+        for (const auto& ch : c.channels) list += (list.empty() ? "\"" : ",\"") + ch + "\"";
+        append_client_frame(frames, 1, "{\"type\":\"SUBSCRIBE\",\"payload\":{\"channels\":[" + list + "]}}");
+      } else {
+        c.subscriptions_pending = static_cast<int>(c.channels.size());
+        for (const auto& ch : c.channels) append_client_frame(frames, 1, "{\"type\":\"subscribe\",\"topic\":\"" + ch + "\"}");
+      }
       send(c, frames);
+      return;
+    }
+    if (c.state == Conn::State::kSubscribing && envelope()) {
+      if (payload.find("USER_JOINED") != std::string_view::npos) ++result_.presence_joins;
+      if (payload.find("SUBSCRIPTION_CONFIRMED") != std::string_view::npos) {
+        c.state = Conn::State::kReady;
+        ++ready_;
+      }
       return;
     }
     if (c.state == Conn::State::kSubscribing && payload.find("\"subscribed\"") != std::string_view::npos) {
@@ -281,6 +316,81 @@ class Driver {
         ++ready_;
       }
     }
+  }
+
+  // A message to a ready envelope connection: presence events and relayed cursors.
+  void on_envelope_message(std::string_view payload) {
+    if (payload.find("\"type\":\"USER_JOINED\"") != std::string_view::npos) {
+      ++result_.presence_joins;
+      return;
+    }
+    if (payload.find("\"type\":\"USER_LEFT\"") != std::string_view::npos) {
+      ++result_.presence_leaves;
+      return;
+    }
+    size_t at = payload.find("\"position\":{\"t\":");
+    if (at == std::string_view::npos) return;
+    uint64_t sent = 0;
+    for (size_t i = at + 16; i < payload.size() && payload[i] >= '0' && payload[i] <= '9'; ++i) {
+      sent = sent * 10 + static_cast<uint64_t>(payload[i] - '0');
+    }
+    ++result_.delivered;
+    uint64_t now = now_ns();
+    latency_.add(now > sent ? (now - sent) / 1000 : 0);
+  }
+
+  // Users in one document: joins (presence), cursor moves at o_.hz each, then leaves.
+  RunResult cursors() {
+    const std::string channel = "document:" + o_.channel;
+    uint64_t t0 = now_ns();
+    connect_many(o_.subscribers, false, [&](int) { return std::vector<std::string>{channel}; });
+    uint64_t expected_joins = static_cast<uint64_t>(o_.subscribers) * static_cast<uint64_t>(o_.subscribers - 1) / 2;
+    while (result_.presence_joins < expected_joins && now_ns() < t0 + 30ULL * 1000000000ULL) poll(5);
+    result_.join_ms = (now_ns() - t0) / 1000000;
+    result_.connections = ready_;
+
+    uint64_t start = now_ns();
+    uint64_t end = start + static_cast<uint64_t>(o_.duration * 1e9);
+    double per_second = o_.hz * static_cast<double>(conns_.size());
+    uint64_t sent = 0;
+    while (now_ns() < end) {
+      uint64_t due = static_cast<uint64_t>(static_cast<double>(now_ns() - start) / 1e9 * per_second);
+      for (; sent < due; ++sent) {
+        Conn& c = *conns_[sent % conns_.size()];
+        if (c.fd < 0) continue;
+        std::string frame;
+        append_client_frame(frame, 1, "{\"type\":\"CURSOR_POSITION\",\"payload\":{\"documentId\":\"" + o_.channel +
+                                          "\",\"position\":{\"t\":" + std::to_string(now_ns()) + ",\"page\":1,\"x\":" +
+                                          std::to_string(sent % 800) + ",\"y\":200}}}");
+        c.out.append(frame);
+      }
+      for (auto& c : conns_) {
+        if (!c->out.empty() && c->fd >= 0) flush(*c);
+      }
+      poll(1);
+    }
+    result_.published = sent;
+    result_.publish_seconds = static_cast<double>(now_ns() - start) / 1e9;
+    uint64_t drain = now_ns() + 300000000ULL;
+    while (now_ns() < drain) poll(5);
+    result_.deliveries_per_second = static_cast<double>(result_.delivered) / result_.publish_seconds;
+    result_.p50_us = latency_.quantile(0.5);
+    result_.p99_us = latency_.quantile(0.99);
+    result_.p999_us = latency_.quantile(0.999);
+    result_.max_us = latency_.quantile(1.0);
+
+    // Leave one by one, last first: each departure must reach everyone still there
+    // (USER_LEFT) before the next one leaves.
+    uint64_t l0 = now_ns();
+    uint64_t expected_leaves = 0;
+    for (size_t k = conns_.size(); k-- > 1;) {
+      close_conn(*conns_[k]);
+      expected_leaves += k;
+      uint64_t deadline = now_ns() + 2000000000ULL;
+      while (result_.presence_leaves < expected_leaves && now_ns() < deadline) poll(1);
+    }
+    result_.leave_ms = (now_ns() - l0) / 1000000;
+    return result_;
   }
 
   // Opens count connections (bounded in flight) and waits until all are ready.
@@ -427,6 +537,7 @@ RunResult run_benchmark(const BenchOptions& options) {
   Driver driver(options);
   if (options.mode == "idle") return driver.idle();
   if (options.mode == "connect") return driver.connect_rate();
+  if (options.mode == "cursors") return driver.cursors();
   return driver.fanout();
 }
 

@@ -14,7 +14,9 @@ struct BenchOptions {
   std::string token;          // one token for every connection, or:
   std::string secret;         // HS256 secret: each connection gets its own user and token
   std::string channel = "bench";
-  std::string mode = "fanout";  // fanout, idle, connect
+  std::string mode = "fanout";  // fanout, idle, connect, cursors
+  std::string dialect = "topics";  // topics, or envelope (cursors mode)
+  double hz = 30;            // cursors: moves per second per user
   int subscribers = 1000;
   int publishers = 1;
   double rate = 1000;        // publications per second, all publishers together
@@ -33,6 +35,7 @@ struct Conn {
   State state = State::kConnecting;
   bool publisher = false;
   int index = 0;
+  int user = -1;  // which bench user this connection authenticates as
   int subscriptions_pending = 0;
   std::vector<std::string> channels;
   std::string in;
@@ -51,6 +54,8 @@ struct RunResult {
   double deliveries_per_second = 0;
   uint64_t p50_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
   uint64_t rss_before_kb = 0, rss_after_kb = 0;
+  uint64_t presence_joins = 0, presence_leaves = 0;  // USER_JOINED / USER_LEFT received
+  uint64_t join_ms = 0, leave_ms = 0;
   int connections = 0;
   int errors = 0;
 };

@@ -13,7 +13,10 @@ int main(int argc, char** argv) {
   app.add_option("--path", o.path, "WebSocket path");
   app.add_option("--token", o.token, "JWT sent in the auth message by every connection");
   app.add_option("--secret", o.secret, "HS256 secret: give each connection its own user (bench-<n>) and token");
-  app.add_option("--mode", o.mode, "fanout | idle | connect")->check(CLI::IsMember({"fanout", "idle", "connect"}));
+  app.add_option("--mode", o.mode, "fanout | idle | connect | cursors")
+      ->check(CLI::IsMember({"fanout", "idle", "connect", "cursors"}));
+  app.add_option("--dialect", o.dialect, "topics | envelope (cursors uses envelope)");
+  app.add_option("--hz", o.hz, "cursors: moves per second per user");
   app.add_option("--subscribers,-n", o.subscribers, "Subscriber connections (fanout, idle)");
   app.add_option("--publishers,-p", o.publishers, "Publisher connections (fanout)");
   app.add_option("--rate,-r", o.rate, "Publications per second, all publishers together");
@@ -25,6 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--hold", o.hold, "idle: seconds to keep connections open after measuring");
   CLI11_PARSE(app, argc, argv);
 
+  if (o.mode == "cursors") o.dialect = "envelope";
   sb::bench::RunResult r = sb::bench::run_benchmark(o);
   if (o.mode == "fanout") {
     uint64_t expected = r.published * static_cast<uint64_t>(o.subscribers);
@@ -38,6 +42,16 @@ int main(int argc, char** argv) {
     std::printf("deliveries_per_s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n", r.deliveries_per_second,
                 static_cast<double>(r.p50_us) / 1000, static_cast<double>(r.p99_us) / 1000,
                 static_cast<double>(r.p999_us) / 1000, static_cast<double>(r.max_us) / 1000);
+  } else if (o.mode == "cursors") {
+    std::printf("mode=cursors users=%d hz=%.0f joins_seen=%llu join_ms=%llu leaves_seen=%llu leave_ms=%llu "
+                "moves_sent=%llu cursor_deliveries=%llu deliveries_per_s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f "
+                "errors=%d\n",
+                r.connections, o.hz, static_cast<unsigned long long>(r.presence_joins),
+                static_cast<unsigned long long>(r.join_ms), static_cast<unsigned long long>(r.presence_leaves),
+                static_cast<unsigned long long>(r.leave_ms), static_cast<unsigned long long>(r.published),
+                static_cast<unsigned long long>(r.delivered), r.deliveries_per_second,
+                static_cast<double>(r.p50_us) / 1000, static_cast<double>(r.p99_us) / 1000,
+                static_cast<double>(r.p999_us) / 1000, r.errors);
   } else if (o.mode == "idle") {
     double per_conn = r.connections > 0
                           ? static_cast<double>(r.rss_after_kb - r.rss_before_kb) * 1024.0 / r.connections
