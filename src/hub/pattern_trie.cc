@@ -54,7 +54,11 @@ bool PatternTrie::add(Subscriber& subscriber, std::string_view pattern) {
     if (sub.node == node) return false;
   }
   node->entries.push_back({&subscriber, static_cast<uint32_t>(subscriber.subscriptions_.size())});
-  subscriber.subscriptions_.push_back({node, static_cast<uint32_t>(node->entries.size() - 1)});
+  auto& subs = subscriber.subscriptions_;
+  // A connection holds a handful of subscriptions for a long time: grow its list by one
+  // instead of doubling, so that idle connections carry no slack (subscribing is rare).
+  if (subs.size() == subs.capacity()) subs.reserve(subs.size() + 1);
+  subs.push_back({node, static_cast<uint32_t>(node->entries.size() - 1)});
   return true;
 }
 
