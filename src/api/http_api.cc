@@ -29,14 +29,6 @@ std::string_view bearer_token(const http::HttpRequest& request) {
   return {};
 }
 
-std::string string_array(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    json::append_string(out, items[i]);
-  }
-  return out + "]";
-}
 
 // A fixed hash that unknown e-mails are checked against, so that a login for an unknown
 // account costs the same as one with a wrong password.
@@ -310,7 +302,7 @@ void HttpApi::login(const http::HttpRequest& request, transport::EventLoop& loop
       }
       std::string user_json;
       json::ObjectWriter(user_json).string("id", user->id).string("email", user->email).string("name", user->name)
-          .raw("roles", string_array(user->roles)).end();
+          .raw("roles", json::string_array(user->roles)).end();
       std::string data;
       json::ObjectWriter(data).raw("user", user_json).string("accessToken", access)
           .string("refreshToken", refresh_token).end();

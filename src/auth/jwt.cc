@@ -327,17 +327,9 @@ std::string make_claims(const JwtSettings& settings, std::string_view user_id, s
   json::ObjectWriter w(out);
   w.string("sub", user_id);
   if (!name.empty()) w.string("name", name);
-  auto list = [](const std::vector<std::string>& items) {
-    std::string a = "[";
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (i) a += ',';
-      json::append_string(a, items[i]);
-    }
-    return a + "]";
-  };
-  w.raw("roles", list(roles));
-  w.raw("permissions", list(permissions));
-  if (!teams.empty()) w.raw("teams", list(teams));
+  w.raw("roles", json::string_array(roles));
+  w.raw("permissions", json::string_array(permissions));
+  if (!teams.empty()) w.raw("teams", json::string_array(teams));
   if (!settings.issuer.empty()) w.string("iss", settings.issuer);
   if (!settings.audience.empty()) w.string("aud", settings.audience);
   if (!extra_type.empty()) w.string("typ", extra_type);

@@ -56,6 +56,11 @@ class SessionCore {
   void close();
 
   const auth::Identity& identity() const { return *identity_; }
+  // Whether the identity came from a token that has expired by now (wall clock, ms).
+  bool token_expired(uint64_t now_ms) const {
+    return !identity_->anonymous && identity_->expires_at != 0 &&
+           static_cast<int64_t>(now_ms / 1000) > identity_->expires_at;
+  }
   const std::string& connection_id() const { return info_.connection_id; }
   // Channels and patterns joined by the client (implicit channels excluded).
   size_t joined_count() const { return joined_.size(); }

@@ -69,6 +69,15 @@ ObjectWriter& ObjectWriter::null(std::string_view k) {
   return *this;
 }
 
+std::string string_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    append_string(out, items[i]);
+  }
+  return out + "]";
+}
+
 std::string iso8601(uint64_t epoch_ms) {
   time_t seconds = static_cast<time_t>(epoch_ms / 1000);
   tm parts;

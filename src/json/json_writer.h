@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sb::json {
 
@@ -27,6 +28,9 @@ class ObjectWriter {
   std::string& out_;
   bool first_ = true;
 };
+
+// A JSON array of strings: ["a","b"].
+std::string string_array(const std::vector<std::string>& items);
 
 // ISO 8601 UTC with milliseconds, "2025-11-11T12:00:00.000Z".
 std::string iso8601(uint64_t epoch_ms);

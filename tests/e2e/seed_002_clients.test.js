@@ -10,6 +10,7 @@ const vm = require('vm');
 const ts = require('typescript');
 const WebSocket = require('ws');
 const { startServer, THREADS } = require('./support/server');
+const { openClient } = require('./support/client');
 const { extractTopicsClients, seedDocument, vendored } = require('./support/seed_extract');
 
 let server;
@@ -40,29 +41,10 @@ function runSeedScript(source, logs) {
 
 // A raw `ws` client of the topics dialect, for the other side of each conversation.
 async function rawClient(user) {
-  const ws = new WebSocket(server.url());
-  const inbox = [];
-  const waiters = [];
-  ws.on('message', (data) => {
-    const m = JSON.parse(data.toString());
-    const w = waiters.findIndex((x) => x.pred(m));
-    if (w >= 0) waiters.splice(w, 1)[0].resolve(m);
-    else inbox.push(m);
-  });
-  await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
-  const next = (pred = () => true, ms = 5000) => {
-    const i = inbox.findIndex(pred);
-    if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const entry = { pred, resolve };
-      waiters.push(entry);
-      setTimeout(() => reject(new Error('timeout waiting for a message')), ms).unref();
-    });
-  };
-  const send = (m) => ws.send(JSON.stringify(m));
-  send({ type: 'auth', token: server.token(user) });
-  assert.strictEqual((await next((m) => m.type.startsWith('auth'))).type, 'auth_success');
-  return { ws, next, send, inbox };
+  const c = await openClient(server.url());
+  c.send({ type: 'auth', token: server.token(user) });
+  assert.strictEqual((await c.next((m) => m.type.startsWith('auth'))).type, 'auth_success');
+  return c;
 }
 
 test('the vendored seed clients are the seed document\'s code', () => {

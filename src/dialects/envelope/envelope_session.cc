@@ -1,7 +1,7 @@
 #include "dialects/envelope/envelope_session.h"
 
 #include "json/json_writer.h"
-#include "protocol/websocket/frame.h"
+#include "dialects/text_frame.h"
 
 namespace sb::dialects::envelope {
 
@@ -12,14 +12,6 @@ constexpr std::string_view kNotificationsAlias = "user:notifications";
 // A client may send this many messages per second (cursor moves at 30 Hz included).
 constexpr uint32_t kMessagesPerSecond = 100;
 
-std::string string_array(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    json::append_string(out, items[i]);
-  }
-  return out + "]";
-}
 }  // namespace
 
 EnvelopeSession::EnvelopeSession(SessionContext& context, size_t encoding_slot, auth::IdentityPtr identity,
@@ -75,7 +67,7 @@ void EnvelopeSession::established() {
   const auth::Identity& identity = core_.identity();
   std::string payload;
   json::ObjectWriter(payload).string("sessionId", core_.connection_id()).string("userId", identity.user_id)
-      .raw("permissions", string_array(identity.permissions)).raw("roles", string_array(identity.roles)).end();
+      .raw("permissions", json::string_array(identity.permissions)).raw("roles", json::string_array(identity.roles)).end();
   send("CONNECTION_ESTABLISHED", payload);
 }
 
@@ -191,7 +183,7 @@ void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
   }
   failed += ']';
   std::string payload;
-  json::ObjectWriter(payload).raw("channels", string_array(joined)).raw("failed", failed).end();
+  json::ObjectWriter(payload).raw("channels", json::string_array(joined)).raw("failed", failed).end();
   send("SUBSCRIPTION_CONFIRMED", payload, m.id);
   if (wants_notifications) deliver_unread_notifications();
 }
@@ -199,7 +191,7 @@ void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
 void EnvelopeSession::handle_unsubscribe(const ClientMessage& m) {
   for (const auto& channel : m.channels) core_.leave(channel);
   std::string payload;
-  json::ObjectWriter(payload).raw("channels", string_array(m.channels)).end();
+  json::ObjectWriter(payload).raw("channels", json::string_array(m.channels)).end();
   send("UNSUBSCRIBED", payload, m.id);
 }
 
@@ -268,21 +260,12 @@ void EnvelopeSession::deliver_unread_notifications() {
 
 void EnvelopeSession::deliver(const hub::Publication& publication) {
   if (ws_ == nullptr || !core_.wants(publication)) return;
-  const std::string& frame = publication.encoded(encoding_slot_, [](const hub::Publication& p, std::string& out) {
-    std::string body;
-    render_publication(p, body);
-    uint8_t header[ws::kMaxServerHeader];
-    size_t n = ws::write_frame_header(header, ws::Opcode::kText, body.size());
-    out.reserve(n + body.size());
-    out.append(reinterpret_cast<char*>(header), n);
-    out.append(body);
-  });
+  const std::string& frame = text_frame(publication, encoding_slot_, render_publication);
   ws_->send_frames(frame);
 }
 
 void EnvelopeSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
-  const auth::Identity& identity = core_.identity();
-  if (!identity.anonymous && identity.expires_at != 0 && static_cast<int64_t>(now_ms() / 1000) > identity.expires_at) {
+  if (core_.token_expired(now_ms())) {
     send_error("AUTH_FAILED", "token expired");
     ws.close(ws::CloseCode::kPolicyViolation, "token expired");
   }

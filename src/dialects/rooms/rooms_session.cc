@@ -1,22 +1,11 @@
 #include "dialects/rooms/rooms_session.h"
 
 #include "json/json_writer.h"
-#include "protocol/websocket/frame.h"
+#include "dialects/text_frame.h"
 
 namespace sb::dialects::rooms {
 
 namespace ws = protocol::websocket;
-
-namespace {
-std::string string_array(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    json::append_string(out, items[i]);
-  }
-  return out + "]";
-}
-}  // namespace
 
 RoomsSession::RoomsSession(SessionContext& context, const config::RoomsConfig& settings, size_t encoding_slot,
                            auth::IdentityPtr identity, std::string connection_id)
@@ -44,7 +33,7 @@ void RoomsSession::on_open(ws::WebSocketConnection& ws) {
   } else {
     std::string user;
     json::ObjectWriter u(user);
-    u.string("id", identity->user_id).string("name", identity->name).raw("roles", string_array(identity->roles));
+    u.string("id", identity->user_id).string("name", identity->name).raw("roles", json::string_array(identity->roles));
     u.end();
     p.string("userId", identity->user_id).raw("user", user).boolean("authenticated", true);
   }
@@ -151,21 +140,12 @@ void RoomsSession::handle_room_message(ClientMessage& message) {
 
 void RoomsSession::deliver(const hub::Publication& publication) {
   if (ws_ == nullptr || !core_.wants(publication)) return;
-  const std::string& frame = publication.encoded(encoding_slot_, [](const hub::Publication& p, std::string& out) {
-    std::string body;
-    render_publication(p, body);
-    uint8_t header[ws::kMaxServerHeader];
-    size_t n = ws::write_frame_header(header, ws::Opcode::kText, body.size());
-    out.reserve(n + body.size());
-    out.append(reinterpret_cast<char*>(header), n);
-    out.append(body);
-  });
+  const std::string& frame = text_frame(publication, encoding_slot_, render_publication);
   ws_->send_frames(frame);
 }
 
 void RoomsSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
-  const auth::Identity& identity = core_.identity();
-  if (!identity.anonymous && identity.expires_at != 0 && static_cast<int64_t>(now_ms() / 1000) > identity.expires_at) {
+  if (core_.token_expired(now_ms())) {
     send_error("SESSION_EXPIRED", "the session has expired", {});
     ws.close(ws::CloseCode::kPolicyViolation, "session expired");
   }

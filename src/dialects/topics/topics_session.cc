@@ -1,6 +1,6 @@
 #include "dialects/topics/topics_session.h"
 
-#include "protocol/websocket/frame.h"
+#include "dialects/text_frame.h"
 
 namespace sb::dialects::topics {
 
@@ -118,22 +118,13 @@ void TopicsSession::handle_publish(ClientMessage& message) {
 
 void TopicsSession::deliver(const hub::Publication& publication) {
   if (ws_ == nullptr || !core_.wants(publication)) return;
-  const std::string& frame = publication.encoded(encoding_slot_, [](const hub::Publication& p, std::string& out) {
-    std::string body;
-    render_publication(p, body);
-    out.reserve(body.size() + ws::kMaxServerHeader);
-    uint8_t header[ws::kMaxServerHeader];
-    size_t n = ws::write_frame_header(header, ws::Opcode::kText, body.size());
-    out.append(reinterpret_cast<char*>(header), n);
-    out.append(body);
-  });
+  const std::string& frame = text_frame(publication, encoding_slot_, render_publication);
   // Counted per publication by the hub shard (deliveries), not here per subscriber.
   ws_->send_frames(frame);
 }
 
 void TopicsSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
-  const auth::Identity& identity = core_.identity();
-  if (!identity.anonymous && identity.expires_at != 0 && static_cast<int64_t>(now_ms() / 1000) > identity.expires_at) {
+  if (core_.token_expired(now_ms())) {
     context_.metrics.count_error(401);
     send(render_auth_error("Token expired", now_ms()));
     ws.close(ws::CloseCode::kPolicyViolation, "token expired");
