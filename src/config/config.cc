@@ -92,6 +92,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   config.max_header_bytes = static_cast<size_t>(server["max_header_bytes"].value_or(int64_t(config.max_header_bytes)));
   config.max_body_bytes = static_cast<size_t>(server["max_body_bytes"].value_or(int64_t(config.max_body_bytes)));
   if (server["allowed_origins"]) config.allowed_origins = string_list(server["allowed_origins"]);
+  if (server["subprotocols"]) config.subprotocols = string_list(server["subprotocols"]);
 
   config.pubsub_adapter = root["pubsub"]["adapter"].value_or(config.pubsub_adapter);
   config.pubsub_redis_url = root["pubsub"]["redis_url"].value_or(config.pubsub_redis_url);

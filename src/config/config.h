@@ -63,6 +63,7 @@ struct Config {
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
   std::vector<std::string> allowed_origins;
+  std::vector<std::string> subprotocols;  // offered in Sec-WebSocket-Protocol, in preference order
   // [pubsub]
   std::string pubsub_adapter = "memory";
   std::string pubsub_redis_url = "redis://localhost:6379";

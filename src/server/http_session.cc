@@ -127,6 +127,7 @@ void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& d
   Server& server = worker_.server();
   ws::HandshakeOptions options;
   options.allowed_origins = server.config().allowed_origins;
+  options.subprotocols = server.config().subprotocols;
   ws::HandshakeResult result = ws::check_upgrade(request, options);
   if (result.status != 101) {
     http::HttpResponse r = http::json_error(result.status, result.error);

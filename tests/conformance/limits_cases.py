@@ -97,9 +97,31 @@ async def sigterm_closes_every_socket_with_1001(threads):
             assert e.rcvd is not None and e.rcvd.code == 1001, e
 
 
+async def sigusr1_toggles_maintenance(threads):
+    import signal
+    with Server(threads=threads) as server:
+        ws = await websockets.connect(server.url("/v1/ws") + "?token=" + server.token("op"))
+        hello = json.loads(await ws.recv())
+        assert hello["type"] == "CONNECTION_ESTABLISHED", hello
+        server.proc.send_signal(signal.SIGUSR1)
+        notice = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert notice["type"] == "ERROR" and notice["payload"]["code"] == "MAINTENANCE", notice
+        try:
+            await websockets.connect(server.url("/ws"))
+            raise AssertionError("upgrade accepted during maintenance")
+        except websockets.InvalidStatusCode as e:
+            assert e.status_code == 503, e
+        server.proc.send_signal(signal.SIGUSR1)
+        await asyncio.sleep(0.3)
+        again = await websockets.connect(server.url("/ws"))
+        await again.close()
+        await ws.close()
+
+
 async def main(threads):
     passed = failed = 0
-    for fn in (connections_per_ip_are_limited, silent_clients_time_out, sigterm_closes_every_socket_with_1001):
+    for fn in (connections_per_ip_are_limited, silent_clients_time_out, sigterm_closes_every_socket_with_1001,
+               sigusr1_toggles_maintenance):
         try:
             await asyncio.wait_for(fn(threads), 60)
             passed += 1

@@ -73,6 +73,14 @@ async def handshake_accept_key_matches_rfc(server):
 
 
 @case
+async def subprotocol_is_negotiated(server):
+    async with websockets.connect(server.url("/echo"), subprotocols=["other", "json"]) as ws:
+        assert ws.subprotocol == "json", ws.subprotocol
+    async with websockets.connect(server.url("/echo")) as ws:
+        assert ws.subprotocol is None
+
+
+@case
 async def plain_get_on_websocket_path_is_426(server):
     r = raw_request(server.port, "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status_of(r) == 426, r
