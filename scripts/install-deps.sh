@@ -11,7 +11,7 @@ PACKAGES=(
   libssl-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libhttp-parser-dev libsodium-dev libcurl4-openssl-dev libsqlite3-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-autobahn python3-websockets
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-autobahn python3-websockets openssl
   nodejs
 )
 # Debian's nodejs needs its separate npm package; builds that bundle npm must not get it.

@@ -118,10 +118,34 @@ async def sigusr1_toggles_maintenance(threads):
         await ws.close()
 
 
+async def rs256_and_es256_keys_from_files(threads):
+    import subprocess
+    import tempfile
+    for alg, genkey in (("ES256", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
+                        ("RS256", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])):
+        folder = tempfile.mkdtemp(prefix="sb-keys-")
+        private = os.path.join(folder, "private.pem")
+        public = os.path.join(folder, "public.pem")
+        subprocess.run(["openssl", *genkey, "-out", private], check=True, capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", private, "-pubout", "-out", public], check=True, capture_output=True)
+        env = {"JWT_ALGORITHM": alg, "JWT_PUBLIC_KEY_FILE": public, "JWT_PRIVATE_KEY_FILE": private}
+        with Server(threads=threads, env=env) as server:
+            token = server.token("kate")  # signed by the CLI with the private key file
+            header = json.loads(__import__("base64").urlsafe_b64decode(token.split(".")[0] + "=="))
+            assert header["alg"] == alg, header
+            async with websockets.connect(server.url()) as ws:
+                await ws.send(json.dumps({"type": "auth", "token": token}))
+                ok = json.loads(await ws.recv())
+                assert ok["type"] == "auth_success" and ok["userId"] == "kate", (alg, ok)
+                forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+                await ws.send(json.dumps({"type": "auth", "token": forged}))
+                assert json.loads(await ws.recv())["type"] == "auth_error", alg
+
+
 async def main(threads):
     passed = failed = 0
     for fn in (connections_per_ip_are_limited, silent_clients_time_out, sigterm_closes_every_socket_with_1001,
-               sigusr1_toggles_maintenance):
+               sigusr1_toggles_maintenance, rs256_and_es256_keys_from_files):
         try:
             await asyncio.wait_for(fn(threads), 60)
             passed += 1
