@@ -235,6 +235,7 @@ bool apply_environment(Config& config, std::string& error) {
   if (!env_number("WEBSOCKET_PING_TIMEOUT", config.ping_timeout_ms, error)) return false;
   if (!env_number("WEBSOCKET_MAX_CONNECTIONS_PER_IP", config.max_connections_per_ip, error)) return false;
   if (!env_number("WEBSOCKET_MAX_MESSAGE_SIZE", config.max_message_size, error)) return false;
+  if (!env_number("SWITCHBOARD_MAX_SEND_BUFFER", config.max_send_buffer, error)) return false;
   env_string("PUBSUB_ADAPTER", config.pubsub_adapter);
   env_string("PUBSUB_REDIS_URL", config.pubsub_redis_url);
   env_string("JWT_SECRET", config.jwt.secret);

@@ -68,7 +68,11 @@ SendStatus TcpConnection::send(const void* data, size_t length) {
     // Slow consumer: closing here would run callbacks under the caller (often a fan-out
     // loop over subscribers), so the close happens at the end of the turn.
     overflowed_ = true;
-    loop_.defer([this] { close(); });
+    loop_.defer([this] {
+      if (fd_ < 0) return;
+      if (handler_ != nullptr) handler_->on_send_overflow();
+      if (!closing_) close();
+    });
     return SendStatus::kDropped;
   }
   out_.append(static_cast<const char*>(data), length);
@@ -77,6 +81,15 @@ SendStatus TcpConnection::send(const void* data, size_t length) {
     loop_.mark_dirty(this);
   }
   return SendStatus::kBuffered;
+}
+
+void TcpConnection::force_send(const void* data, size_t length) {
+  if (fd_ < 0) return;
+  out_.append(static_cast<const char*>(data), length);
+  if (!in_dirty_list_) {
+    in_dirty_list_ = true;
+    loop_.mark_dirty(this);
+  }
 }
 
 void TcpConnection::flush() {

@@ -25,6 +25,10 @@ class ConnectionHandler {
   virtual void on_sweep(uint64_t /*now_ms*/) {}
   // The server is shutting down: finish politely (e.g. send a close frame).
   virtual void on_shutdown() {}
+  // The send buffer overflowed (a slow consumer). Called at the end of the turn; the
+  // handler may say goodbye with force_send() and close_after_flush(), otherwise the
+  // connection is closed at once.
+  virtual void on_send_overflow() {}
 
  protected:
   virtual ~ConnectionHandler() = default;
@@ -52,6 +56,8 @@ class TcpConnection final : public IoHandler {
   // Appends bytes to the send buffer. Over the limit the connection is closed as a slow
   // consumer at the end of the turn and kDropped is returned.
   SendStatus send(const void* data, size_t length);
+  // Appends even past the limit (a final close frame after an overflow).
+  void force_send(const void* data, size_t length);
   // Writes what is buffered, then half-closes; the socket is released when the peer closes
   // or after a short linger.
   void close_after_flush();

@@ -142,10 +142,78 @@ async def rs256_and_es256_keys_from_files(threads):
                 assert json.loads(await ws.recv())["type"] == "auth_error", alg
 
 
+def masked_frame(text):
+    payload = text.encode()
+    mask = os.urandom(4)
+    header = bytes([0x81])
+    if len(payload) < 126:
+        header += bytes([0x80 | len(payload)])
+    else:
+        header += bytes([0x80 | 126]) + len(payload).to_bytes(2, "big")
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+async def slow_consumers_are_cut_off_and_others_keep_up(threads):
+    import urllib.request
+    env = {"SWITCHBOARD_MAX_SEND_BUFFER": str(256 * 1024)}
+    with Server(threads=threads, env=env) as server:
+        # A client that stops reading: tiny receive buffer, never reads during the flood.
+        slow = socket.socket()
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.connect(("127.0.0.1", server.port))
+        slow.sendall(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        slow.sendall(masked_frame(json.dumps({"type": "auth", "token": server.token("slow")})))
+        slow.sendall(masked_frame(json.dumps({"type": "subscribe", "topic": "flood"})))
+        fast = await websockets.connect(server.url(), max_size=None)
+        await fast.send(json.dumps({"type": "auth", "token": server.token("fast")}))
+        await fast.recv()
+        await fast.send(json.dumps({"type": "subscribe", "topic": "flood"}))
+        await fast.recv()
+        await asyncio.sleep(0.3)
+
+        count, chunk = 400, "x" * 32 * 1024
+        def flood():
+            for i in range(count):
+                body = json.dumps({"channel": "flood", "type": "bulk", "data": {"i": i, "pad": chunk}}).encode()
+                req = urllib.request.Request("http://127.0.0.1:%d/api/publish" % server.port, data=body,
+                                             headers={"Authorization": "Bearer test-api-key"})
+                urllib.request.urlopen(req).read()
+        flooding = asyncio.get_running_loop().run_in_executor(None, flood)
+        for i in range(count):
+            m = json.loads(await asyncio.wait_for(fast.recv(), 20))
+            assert m["data"]["i"] == i, (i, m["data"]["i"])  # the fast client misses nothing
+        await flooding
+        await fast.close()
+
+        # The slow client has been cut off: reading what is left ends (close 1008 "slow
+        # consumer" when the frame got through, otherwise the socket is just closed).
+        def drain():
+            slow.settimeout(10)
+            data = b""
+            try:
+                while True:
+                    piece = slow.recv(1 << 20)
+                    if not piece:
+                        break
+                    data += piece
+            except ConnectionResetError:
+                pass
+            return data
+        data = await asyncio.to_thread(drain)
+        slow.close()
+        marker = b"\x88\x0f\x03\xf0slow consumer"
+        print("slow consumer: close frame received" if marker in data else "slow consumer: socket closed without a close frame")
+        if marker[:2] in data:
+            assert marker in data, "a close frame was sent but not 1008 slow consumer"
+        assert len(data) < count * len(chunk), "the slow client was not cut off"
+
+
 async def main(threads):
     passed = failed = 0
     for fn in (connections_per_ip_are_limited, silent_clients_time_out, sigterm_closes_every_socket_with_1001,
-               sigusr1_toggles_maintenance, rs256_and_es256_keys_from_files):
+               sigusr1_toggles_maintenance, rs256_and_es256_keys_from_files,
+               slow_consumers_are_cut_off_and_others_keep_up):
         try:
             await asyncio.wait_for(fn(threads), 60)
             passed += 1

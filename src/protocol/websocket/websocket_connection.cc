@@ -87,6 +87,19 @@ void WebSocketConnection::on_sweep(uint64_t now_ms) {
   handler_->on_tick(*this, now_ms);
 }
 
+void WebSocketConnection::on_send_overflow() {
+  if (tcp_ == nullptr || close_sent_) return;
+  // The client cannot keep up: it is told why after what it has not read yet, and the
+  // linger timer releases the socket if it never reads at all.
+  std::string frame;
+  append_close_frame(frame, static_cast<uint16_t>(CloseCode::kPolicyViolation), close_reason::kSlowConsumer);
+  tcp_->force_send(frame.data(), frame.size());
+  close_sent_ = true;
+  close_code_ = static_cast<uint16_t>(CloseCode::kPolicyViolation);
+  reader_.stop();
+  tcp_->close_after_flush();
+}
+
 void WebSocketConnection::on_shutdown() { close(CloseCode::kGoingAway, close_reason::kShutdown); }
 
 void WebSocketConnection::on_closed() {

@@ -65,6 +65,7 @@ class WebSocketConnection final : public transport::ConnectionHandler, private F
   void on_closed() override;
   void on_sweep(uint64_t now_ms) override;
   void on_shutdown() override;
+  void on_send_overflow() override;
 
  private:
   // FrameSink
