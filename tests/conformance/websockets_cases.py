@@ -263,6 +263,20 @@ async def publish_api_reaches_channel_and_user(server):
 
 
 @case
+async def an_expiring_token_ends_the_session(server):
+    ws = await websockets.connect(server.url())
+    await ws.send(json.dumps({"type": "auth", "token": server.token("brief", "--ttl", "1")}))
+    assert (await recv_json(ws))["type"] == "auth_success"
+    notice = await recv_json(ws, timeout=6)
+    assert notice["type"] == "auth_error" and "expired" in notice["message"].lower(), notice
+    try:
+        await asyncio.wait_for(ws.recv(), 5)
+        raise AssertionError("still open")
+    except websockets.ConnectionClosed as e:
+        assert e.rcvd is not None and e.rcvd.code == 1008, e
+
+
+@case
 async def server_ping_keeps_websockets_clients_alive(server):
     # The websockets client answers pings by itself; a plain ping works both ways.
     async with websockets.connect(server.url()) as ws:
