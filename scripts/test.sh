@@ -46,7 +46,7 @@ for threads in 1 2; do
     env SWITCHBOARD_THREADS=$threads SWITCHBOARD_BIN="$PWD/$binary" bash -c 'cd tests/e2e && npm test --silent'
 done
 
-for target in frame_reader http_request topics_protocol rooms_protocol envelope_protocol topic_patterns; do
+for target in frame_reader http_request topics_protocol rooms_protocol envelope_protocol topic_patterns jwt; do
   corpus=$(mktemp -d)
   step "fuzz $target (${FUZZ_SECONDS}s)" ./build-fuzz/fuzz/fuzz_$target -max_total_time=$FUZZ_SECONDS \
     -max_len=4096 -print_final_stats=0 "$corpus" fuzz/corpus/$target
