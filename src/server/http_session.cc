@@ -167,7 +167,7 @@ void HttpSession::complete_upgrade(dialects::Dialect& dialect, const std::string
   ws::ConnectionOptions options;
   options.max_message_size = config.max_message_size;
   options.keep_alive = dialect.keep_alive().value_or(ws::KeepAlive{config.ping_interval_ms, config.ping_timeout_ms});
-  options.open_gauge = &worker_.metrics().websockets_open;
+  options.metrics = &worker_.metrics();
   auto session = dialect.create_session(worker_.session_context(), parser_.request(), std::move(identity),
                                         worker_.next_connection_id());
   auto* connection = new ws::WebSocketConnection(*tcp_, std::move(session), options);

@@ -130,8 +130,18 @@ async def websockets_client_round_trip_on_echo(server):
         await asyncio.wait_for(pong, 5)
 
 
+def metric(server, line_start):
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % server.port) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(line_start):
+                return float(line.split()[-1])
+    return 0.0
+
+
 @case
 async def oversize_message_closes_1009(server):
+    before = await asyncio.to_thread(metric, server, 'switchboard_errors_total{code="1009"}')
     async with websockets.connect(server.url("/echo"), max_size=None) as ws:
         await ws.send("x" * (1024 * 1024 + 1))
         try:
@@ -139,6 +149,8 @@ async def oversize_message_closes_1009(server):
             raise AssertionError("no close")
         except websockets.ConnectionClosed as e:
             assert e.rcvd.code == 1009, e
+    after = await asyncio.to_thread(metric, server, 'switchboard_errors_total{code="1009"}')
+    assert after == before + 1, (before, after)  # close codes are counted in /metrics
 
 
 # --- topics dialect ---------------------------------------------------------------------

@@ -13,10 +13,10 @@ WebSocketConnection::WebSocketConnection(transport::TcpConnection& tcp,
       handler_(std::move(handler)),
       reader_(options.max_message_size),
       keep_alive_(options.keep_alive),
-      open_gauge_(options.open_gauge),
+      metrics_(options.metrics),
       last_heard_ms_(tcp.loop().now_ms()),
       last_ping_ms_(tcp.loop().now_ms()) {
-  if (open_gauge_ != nullptr) open_gauge_->fetch_add(1, std::memory_order_relaxed);
+  if (metrics_ != nullptr) metrics_->websockets_open.fetch_add(1, std::memory_order_relaxed);
   handler_->on_open(*this);
 }
 
@@ -42,7 +42,10 @@ void WebSocketConnection::close(CloseCode code, std::string_view reason) {
 void WebSocketConnection::on_data(uint8_t* data, size_t length) {
   last_heard_ms_ = tcp_->loop().now_ms();
   ReadResult result = reader_.feed(data, length, *this);
-  if (!result.ok) close(result.code, result.reason);
+  if (!result.ok) {
+    if (metrics_ != nullptr) metrics_->count_error(static_cast<int>(result.code));
+    close(result.code, result.reason);
+  }
 }
 
 void WebSocketConnection::on_message(Opcode opcode, uint8_t* data, size_t length) {
@@ -91,6 +94,7 @@ void WebSocketConnection::on_send_overflow() {
   if (tcp_ == nullptr || close_sent_) return;
   // The client cannot keep up: it is told why after what it has not read yet, and the
   // linger timer releases the socket if it never reads at all.
+  if (metrics_ != nullptr) metrics_->count_error(static_cast<int>(CloseCode::kPolicyViolation));
   std::string frame;
   append_close_frame(frame, static_cast<uint16_t>(CloseCode::kPolicyViolation), close_reason::kSlowConsumer);
   tcp_->force_send(frame.data(), frame.size());
@@ -105,7 +109,7 @@ void WebSocketConnection::on_shutdown() { close(CloseCode::kGoingAway, close_rea
 void WebSocketConnection::on_closed() {
   transport::EventLoop& loop = tcp_->loop();
   tcp_ = nullptr;
-  if (open_gauge_ != nullptr) open_gauge_->fetch_sub(1, std::memory_order_relaxed);
+  if (metrics_ != nullptr) metrics_->websockets_open.fetch_sub(1, std::memory_order_relaxed);
   handler_->on_disconnected(*this, close_code_);
   // Callers up the stack (frame reader, dialect) may still touch this object in this turn.
   loop.defer([this] { delete this; });

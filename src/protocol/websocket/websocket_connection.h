@@ -4,6 +4,7 @@
 #include <memory>
 #include <string_view>
 
+#include "observability/metrics.h"
 #include "protocol/websocket/close_code.h"
 #include "protocol/websocket/frame_reader.h"
 #include "transport/tcp_connection.h"
@@ -36,7 +37,9 @@ struct KeepAlive {
 struct ConnectionOptions {
   size_t max_message_size = 1024 * 1024;
   KeepAlive keep_alive;
-  std::atomic<uint64_t>* open_gauge = nullptr;  // incremented while the connection is open
+  // The loop's metrics: open WebSocket connections, and close codes the server fails
+  // connections with (1002, 1007, 1008, 1009). nullptr in tests that do not count.
+  observability::LoopMetrics* metrics = nullptr;
 };
 
 // One server-side WebSocket connection after the upgrade: feeds bytes through the frame
@@ -78,7 +81,7 @@ class WebSocketConnection final : public transport::ConnectionHandler, private F
   std::unique_ptr<WebSocketHandler> handler_;
   FrameReader reader_;
   KeepAlive keep_alive_;
-  std::atomic<uint64_t>* open_gauge_;
+  observability::LoopMetrics* metrics_;
   uint64_t last_heard_ms_;
   uint64_t last_ping_ms_;
   uint16_t close_code_ = static_cast<uint16_t>(CloseCode::kAbnormal);
