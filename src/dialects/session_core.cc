@@ -4,6 +4,7 @@
 
 #include "hub/topic.h"
 #include "json/json_writer.h"
+#include "observability/log.h"
 #include "transport/event_loop.h"
 
 namespace sb::dialects {
@@ -20,15 +21,21 @@ SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, s
 bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user) {
   info_.user_id = identity->anonymous ? std::string() : identity->user_id;
   info_.connected_at_ms = context_.loop.wall_ms();
-  if (!context_.registry.try_add(&info_, max_per_user)) return false;
+  if (!context_.registry.try_add(&info_, max_per_user)) {
+    log::info("session.refused", {{"connection", info_.connection_id}, {"dialect", info_.dialect},
+                                  {"user", info_.user_id}, {"reason", "connections per user"}});
+    return false;
+  }
   registered_ = true;
   identity_ = std::move(identity);
+  log::debug("session.open", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
   for (const auto& channel : implicit_channels(*identity_)) context_.shard().subscribe(subscriber_, channel);
   return true;
 }
 
 bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user) {
   if (!context_.registry.set_user(&info_, identity->user_id, max_per_user)) return false;
+  log::debug("session.auth", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
   if (!identity_->anonymous && identity_->user_id != identity->user_id) {
     // Another user on the same socket: nothing of the previous user's may leak through.
     drop_all_subscriptions();
@@ -280,6 +287,8 @@ void SessionCore::drop_all_subscriptions() {
 void SessionCore::close() {
   drop_all_subscriptions();
   if (registered_) {
+    log::debug("session.close",
+               {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
     context_.registry.remove(&info_);
     registered_ = false;
   }

@@ -209,11 +209,25 @@ async def slow_consumers_are_cut_off_and_others_keep_up(threads):
         assert len(data) < count * len(chunk), "the slow client was not cut off"
 
 
+async def debug_logs_show_websocket_sessions(threads):
+    with Server(threads=threads, env={"LOG_LEVEL": "debug"}) as server:
+        async with websockets.connect(server.url()) as ws:
+            await ws.send(json.dumps({"type": "auth", "token": server.token("logged")}))
+            await ws.recv()
+        await asyncio.sleep(0.3)
+        events = [json.loads(line) for line in server.log if line.startswith("{")]
+        names = [(e.get("event"), e.get("user")) for e in events]
+        assert ("session.open", "") in names, names
+        assert ("session.auth", "logged") in names, names
+        assert ("session.close", "logged") in names, names
+        assert all("time" in e and "level" in e for e in events)
+
+
 async def main(threads):
     passed = failed = 0
     for fn in (connections_per_ip_are_limited, silent_clients_time_out, sigterm_closes_every_socket_with_1001,
                sigusr1_toggles_maintenance, rs256_and_es256_keys_from_files,
-               slow_consumers_are_cut_off_and_others_keep_up):
+               slow_consumers_are_cut_off_and_others_keep_up, debug_logs_show_websocket_sessions):
         try:
             await asyncio.wait_for(fn(threads), 60)
             passed += 1

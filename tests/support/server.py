@@ -18,10 +18,10 @@ class Server:
         self.threads = threads
         self.config = config
         self.env = dict(os.environ)
-        self.env.update({"LOG_LEVEL": "info"})
+        self.env["LOG_LEVEL"] = "info"
         # Each test server keeps its store in a fresh temporary file.
         self.env.setdefault("SWITCHBOARD_DB", os.path.join(tempfile.mkdtemp(prefix="sb-test-"), "switchboard.db"))
-        self.env.update(env or {})
+        self.env.update(env or {})  # may raise the log level
         self.proc = None
         self.port = None
 
