@@ -30,9 +30,6 @@ class HubShard {
   bool subscribe(Subscriber& subscriber, std::string_view pattern);
   bool unsubscribe(Subscriber& subscriber, std::string_view pattern);
   void unsubscribe_all(Subscriber& subscriber);
-  std::vector<std::string> patterns_of(const Subscriber& subscriber) const {
-    return trie_.patterns_of(subscriber);
-  }
   // Delivers to every local subscriber whose patterns match, once each.
   void deliver(const PublicationPtr& publication);
   // Thread-safe: queues a publication from another loop.

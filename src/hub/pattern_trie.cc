@@ -120,9 +120,4 @@ std::vector<std::string> PatternTrie::patterns_of(const Subscriber& subscriber) 
   return out;
 }
 
-size_t PatternTrie::subscriber_count(std::string_view pattern) const {
-  TrieNode* node = find(pattern);
-  return node == nullptr ? 0 : node->entries.size();
-}
-
 }  // namespace sb::hub

@@ -60,8 +60,6 @@ class PatternTrie {
   void match(std::string_view channel, Visit&& visit);
   // Patterns the subscriber holds.
   std::vector<std::string> patterns_of(const Subscriber& subscriber) const;
-  // Number of subscribers with exactly this pattern.
-  size_t subscriber_count(std::string_view pattern) const;
   size_t node_count() const { return node_count_; }
 
  private:

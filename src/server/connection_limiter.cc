@@ -20,10 +20,4 @@ void ConnectionLimiter::release(const std::string& address) {
   if (--it->second == 0) counts_.erase(it);
 }
 
-uint32_t ConnectionLimiter::count(const std::string& address) {
-  std::lock_guard lock(mutex_);
-  auto it = counts_.find(address);
-  return it == counts_.end() ? 0 : it->second;
-}
-
 }  // namespace sb::server

@@ -14,7 +14,6 @@ class ConnectionLimiter {
   // Takes a slot for address; false when it already holds the maximum (0 = unlimited).
   bool try_acquire(const std::string& address);
   void release(const std::string& address);
-  uint32_t count(const std::string& address);
 
  private:
   std::mutex mutex_;

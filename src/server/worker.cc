@@ -100,11 +100,13 @@ void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {
     return;
   }
   auto* tcp = new transport::TcpConnection(loop_, fd, peer, server_.config().max_send_buffer);
+  // Counted before start(): every TcpConnection is released through the hook, which
+  // decrements the gauge, also one that could not be registered.
+  metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
   if (!tcp->start()) {
     delete tcp;
     return;
   }
-  metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
   if (!server_.limiter().try_acquire(tcp->peer_key())) {
     // Answer the request with 429 rather than resetting, so the client learns why.
     metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);

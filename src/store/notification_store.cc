@@ -2,22 +2,22 @@
 
 #include <sqlite3.h>
 
+#include <optional>
+
 namespace sb::store {
 
 namespace {
 
-// Binds text parameters and steps a statement to completion. Returns the sqlite result.
-int run(sqlite3* db, const char* sql, std::initializer_list<std::string_view> texts, int64_t number = -1,
-        int number_index = 0) {
+// Binds the text parameters ?1..?n, and `number` as ?n+1 when given, then steps the
+// statement to completion. Returns the sqlite result.
+int run(sqlite3* db, const char* sql, std::initializer_list<std::string_view> texts,
+        std::optional<int64_t> number = std::nullopt) {
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
   if (rc != SQLITE_OK) return rc;
   int i = 1;
-  for (std::string_view t : texts) {
-    if (i == number_index) ++i;
-    sqlite3_bind_text(stmt, i++, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
-  }
-  if (number_index > 0) sqlite3_bind_int64(stmt, number_index, number);
+  for (std::string_view t : texts) sqlite3_bind_text(stmt, i++, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+  if (number) sqlite3_bind_int64(stmt, i, *number);
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
   }
   sqlite3_finalize(stmt);
@@ -64,7 +64,7 @@ bool NotificationStore::add(const StoredNotification& n, std::string& error) {
   int rc = run(db_,
                "INSERT OR REPLACE INTO notifications (id, user_id, type, payload, created_at, read_at) "
                "VALUES (?1, ?2, ?3, ?4, ?5, NULL)",
-               {n.id, n.user_id, n.type, n.payload}, n.created_at_ms, 5);
+               {n.id, n.user_id, n.type, n.payload}, n.created_at_ms);
   if (rc != SQLITE_OK) {
     error = std::string("store write failed: ") + sqlite3_errmsg(db_);
     return false;

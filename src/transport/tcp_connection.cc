@@ -1,6 +1,5 @@
 #include "transport/tcp_connection.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -46,16 +45,6 @@ bool TcpConnection::start() {
   registry_index_ = static_cast<uint32_t>(registry.size());
   registry.push_back(this);
   return true;
-}
-
-std::string TcpConnection::peer_ip() const {
-  char text[INET6_ADDRSTRLEN] = {0};
-  if (peer_family_ == 4) {
-    ::inet_ntop(AF_INET, peer_addr_.data(), text, sizeof text);
-  } else if (peer_family_ == 6) {
-    ::inet_ntop(AF_INET6, peer_addr_.data(), text, sizeof text);
-  }
-  return text;
 }
 
 std::string TcpConnection::peer_key() const {

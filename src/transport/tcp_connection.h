@@ -76,12 +76,9 @@ class TcpConnection final : public IoHandler {
 
   bool closed() const { return fd_ < 0; }
   bool closing() const { return closing_; }
-  bool overflowed() const { return overflowed_; }
   size_t buffered_bytes() const { return out_.size() - out_offset_; }
   EventLoop& loop() { return loop_; }
   ConnectionHandler* handler() const { return handler_; }
-  // Peer address as text ("127.0.0.1" or "::1").
-  std::string peer_ip() const;
   // Stable key for per-IP accounting (address bytes).
   std::string peer_key() const;
 

@@ -20,13 +20,6 @@ std::string_view HttpRequest::header(std::string_view name) const {
   return {};
 }
 
-bool HttpRequest::has_header(std::string_view name) const {
-  for (const auto& entry : headers) {
-    if (iequals(entry.first, name)) return true;
-  }
-  return false;
-}
-
 std::string_view HttpRequest::path() const {
   std::string_view t = target;
   size_t q = t.find('?');

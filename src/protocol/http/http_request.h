@@ -18,7 +18,6 @@ struct HttpRequest {
 
   // Value of the first header with this name (case-insensitive), or empty.
   std::string_view header(std::string_view name) const;
-  bool has_header(std::string_view name) const;
   // Path without the query string.
   std::string_view path() const;
   // Raw (still percent-encoded) query string without '?', or empty.

@@ -47,9 +47,6 @@ class FrameReader {
   ReadResult feed(uint8_t* data, size_t length, FrameSink& sink);
   // Stops dispatching (e.g. the session closed the connection from a callback).
   void stop() { stopped_ = true; }
-  bool stopped() const { return stopped_; }
-  // Bytes held between reads (an incomplete frame) plus fragments of an unfinished message.
-  size_t buffered_bytes() const { return pending_.size() + message_.size(); }
 
  private:
   // Parses frames in data[0..length); returns the number of bytes consumed (whole frames).

@@ -60,8 +60,6 @@ class WebSocketConnection final : public transport::ConnectionHandler, private F
   // frame is written and the peer closes (or a short linger).
   void close(CloseCode code, std::string_view reason);
   bool open() const { return tcp_ != nullptr && !close_sent_; }
-  transport::TcpConnection* tcp() { return tcp_; }
-  WebSocketHandler& handler() { return *handler_; }
 
   // transport::ConnectionHandler
   void on_data(uint8_t* data, size_t length) override;

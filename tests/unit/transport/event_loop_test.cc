@@ -57,7 +57,7 @@ TEST(EventLoop, TimersRunInDeadlineOrderAfterTheirDelay) {
   EXPECT_GE(EventLoop::monotonic_us() - start, 110000u);
 }
 
-TEST(TcpConnection, CorksManySendsIntoOneWriteAndReads) {
+TEST(TcpConnection, HoldsSendsUntilTheLoopFlushesThemAndReads) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
   EventLoop loop;
