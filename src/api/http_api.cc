@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "api/json_body.h"
 #include "auth/password.h"
 #include "hub/topic.h"
 #include "json/json_writer.h"
@@ -48,20 +49,24 @@ std::string make_uuid() {
   return out;
 }
 
-HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, hub::Hub& hub, transport::WorkPool& pool,
-                 HubApi& hub_api, store::NotificationStore* notifications,
-                 std::function<std::string()> render_metrics, std::function<std::string()> render_health)
+HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const auth::ChannelPolicy& policy,
+                 hub::Hub& hub, transport::WorkPool& pool, transport::WorkPool& password_pool, HubApi& hub_api,
+                 store::NotificationStore* notifications, std::function<std::string()> render_metrics,
+                 std::function<std::string()> render_health)
     : config_(config),
       jwt_(jwt),
+      policy_(policy),
       hub_(hub),
       pool_(pool),
+      password_pool_(password_pool),
+      login_limiter_(config.login_attempts_per_minute),
       hub_api_(hub_api),
       notifications_(notifications),
       render_metrics_(std::move(render_metrics)),
       render_health_(std::move(render_health)) {}
 
 void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
-                     Respond respond) {
+                     std::string_view client_address, Respond respond) {
   std::string_view path = request.path();
   auto only = [&](std::string_view method) {
     if (request.method == method) return true;
@@ -83,7 +88,7 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
   } else if (path == "/api/messages") {
     if (only("POST")) respond(post_message(request, loop, shard_index));
   } else if (path == "/api/auth/login") {
-    if (only("POST")) login(request, loop, std::move(respond));
+    if (only("POST")) login(request, loop, client_address, std::move(respond));
   } else if (path == "/api/auth/refresh") {
     if (only("POST")) respond(refresh(request, loop));
   } else if (path == "/api/admin/maintenance") {
@@ -125,8 +130,8 @@ void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& lo
   }
   simdjson::dom::parser parser;
   simdjson::dom::object body;
-  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS) {
-    respond(http::json_error(400, "body must be a JSON object"));
+  if (auto bad = parse_json_object(parser, request.body, body)) {
+    respond(std::move(*bad));
     return;
   }
   std::string_view channel, user, type;
@@ -209,10 +214,9 @@ http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, trans
                                          size_t shard_index) {
   simdjson::dom::parser parser;
   simdjson::dom::object body;
-  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS) {
-    return http::json_error(400, "body must be a JSON object");
-  }
+  if (auto bad = parse_json_object(parser, request.body, body)) return std::move(*bad);
   std::string sender;
+  auth::Identity identity;  // the caller, when a user token is used
   std::string_view text;
   if (has_api_key(request)) {
     if (body["senderId"].get_string().get(text) != simdjson::SUCCESS || text.empty()) {
@@ -221,7 +225,6 @@ http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, trans
     sender = text;
   } else {
     std::string_view token = bearer_token(request);
-    auth::Identity identity;
     if (token.empty()) return http::json_error(401, "Authorization: Bearer <accessToken> required");
     auth::JwtStatus status = jwt_.verify(token, static_cast<int64_t>(loop.wall_ms() / 1000), identity);
     if (status != auth::JwtStatus::kOk) return http::json_error(401, auth::to_string(status));
@@ -239,6 +242,11 @@ http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, trans
   if (in_channel) topics.push_back("messages.channel." + std::string(channel_id));
   for (const auto& t : topics) {
     if (!hub::is_valid_channel(t)) return http::json_error(400, "ids must be valid topic segments");
+    // A user publishes here under the same policy as over a WebSocket; a backend (API key)
+    // is trusted.
+    if (!identity.anonymous && policy_.can_publish(identity, t) != auth::Decision::kAllow) {
+      return http::json_error(403, "not allowed to publish to " + t);
+    }
   }
   std::string now = json::iso8601(loop.wall_ms());
   std::string message;
@@ -264,27 +272,42 @@ http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, trans
   return json_ok(201, std::move(response));
 }
 
-void HttpApi::login(const http::HttpRequest& request, transport::EventLoop& loop, Respond respond) {
+void HttpApi::login(const http::HttpRequest& request, transport::EventLoop& loop, std::string_view client_address,
+                    Respond respond) {
   simdjson::dom::parser parser;
   simdjson::dom::object body;
   std::string_view email, password;
-  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS ||
-      body["email"].get_string().get(email) != simdjson::SUCCESS ||
+  if (auto bad = parse_json_object(parser, request.body, body)) {
+    respond(std::move(*bad));
+    return;
+  }
+  if (body["email"].get_string().get(email) != simdjson::SUCCESS ||
       body["password"].get_string().get(password) != simdjson::SUCCESS) {
     respond(http::json_error(400, "email and password are required"));
+    return;
+  }
+  uint64_t retry_after_ms = 0;
+  if (!login_limiter_.try_attempt(client_address, email, loop.now_ms(), retry_after_ms)) {
+    http::HttpResponse r = http::json_error(429, "too many login attempts; try again later");
+    r.headers.emplace_back("Retry-After", std::to_string((retry_after_ms + 999) / 1000));
+    respond(std::move(r));
     return;
   }
   const config::UserRecord* user = nullptr;
   for (const auto& u : config_.users) {
     if (http::iequals(u.email, email)) user = &u;
   }
-  // Argon2 takes tens of milliseconds by design: it runs on the work pool, never the loop.
-  pool_.submit([this, &loop, user, hash = std::string(user ? user->password_hash : kDummyHash),
-                password = std::string(password), respond = std::move(respond)]() mutable {
+  // Argon2 takes tens of milliseconds by design: it runs on its own bounded pool, never on
+  // the loop nor on the pool that writes notifications and looks up sessions.
+  auto shared_respond = std::make_shared<Respond>(std::move(respond));
+  bool queued = password_pool_.try_submit(
+      [this, &loop, user, hash = std::string(user ? user->password_hash : kDummyHash),
+       password = std::string(password), shared_respond]() mutable {
     bool ok = auth::verify_password(hash, password) && user != nullptr;
-    loop.post([this, &loop, ok, user, respond = std::move(respond)] {
+    loop.post([this, &loop, ok, user, shared_respond] {
+      Respond& answer = *shared_respond;
       if (!ok) {
-        respond(http::json_error(401, "Invalid email or password"));
+        answer(http::json_error(401, "Invalid email or password"));
         return;
       }
       std::string error;
@@ -297,7 +320,7 @@ void HttpApi::login(const http::HttpRequest& request, transport::EventLoop& loop
                                                               "refresh"),
                                             error);
       if (access.empty() || refresh_token.empty()) {
-        respond(http::json_error(500, error));
+        answer(http::json_error(500, error));
         return;
       }
       std::string user_json;
@@ -308,17 +331,22 @@ void HttpApi::login(const http::HttpRequest& request, transport::EventLoop& loop
           .string("refreshToken", refresh_token).end();
       std::string out;
       json::ObjectWriter(out).boolean("success", true).raw("data", data).end();
-      respond(json_ok(200, std::move(out)));
+      answer(json_ok(200, std::move(out)));
     });
-  });
+  }, config_.password_hash_queue);
+  if (!queued) {
+    http::HttpResponse r = http::json_error(503, "too many logins in progress; try again shortly");
+    r.headers.emplace_back("Retry-After", "1");
+    (*shared_respond)(std::move(r));
+  }
 }
 
 http::HttpResponse HttpApi::refresh(const http::HttpRequest& request, transport::EventLoop& loop) {
   simdjson::dom::parser parser;
   simdjson::dom::object body;
   std::string_view token;
-  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS ||
-      body["refreshToken"].get_string().get(token) != simdjson::SUCCESS) {
+  if (auto bad = parse_json_object(parser, request.body, body)) return std::move(*bad);
+  if (body["refreshToken"].get_string().get(token) != simdjson::SUCCESS) {
     return http::json_error(400, "refreshToken is required");
   }
   auth::Identity identity;

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "api/hub_api.h"
+#include "api/login_limiter.h"
+#include "auth/channel_policy.h"
 #include "auth/jwt.h"
 #include "config/config.h"
 #include "hub/hub.h"
@@ -25,12 +27,17 @@ using Respond = std::function<void(protocol::http::HttpResponse)>;
 // that received the request and publishes from that loop's hub shard.
 class HttpApi {
  public:
-  HttpApi(const config::Config& config, const auth::JwtCodec& jwt, hub::Hub& hub, transport::WorkPool& pool,
-          HubApi& hub_api, store::NotificationStore* notifications, std::function<std::string()> render_metrics,
+  // pool: blocking work (the store); password_pool: password hashing only, bounded by
+  // config.password_hash_queue, so a login flood cannot delay anything else.
+  HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const auth::ChannelPolicy& policy, hub::Hub& hub,
+          transport::WorkPool& pool, transport::WorkPool& password_pool, HubApi& hub_api,
+          store::NotificationStore* notifications, std::function<std::string()> render_metrics,
           std::function<std::string()> render_health);
 
+  // Answers one request through respond (now or later, on this loop). client_address: the
+  // peer's address bytes, for per-address limits.
   void handle(const protocol::http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
-              Respond respond);
+              std::string_view client_address, Respond respond);
 
  private:
   // Publishes; a NOTIFICATION to a user is stored first (on the work pool) and answered
@@ -39,14 +46,20 @@ class HttpApi {
                Respond respond);
   protocol::http::HttpResponse post_message(const protocol::http::HttpRequest& request,
                                             transport::EventLoop& loop, size_t shard_index);
-  void login(const protocol::http::HttpRequest& request, transport::EventLoop& loop, Respond respond);
+  // Checks the per-address and per-account limits (429 with Retry-After), then hashes on
+  // the password pool (503 when its queue is full).
+  void login(const protocol::http::HttpRequest& request, transport::EventLoop& loop, std::string_view client_address,
+             Respond respond);
   protocol::http::HttpResponse refresh(const protocol::http::HttpRequest& request, transport::EventLoop& loop);
   bool has_api_key(const protocol::http::HttpRequest& request) const;
 
   const config::Config& config_;
   const auth::JwtCodec& jwt_;
+  const auth::ChannelPolicy& policy_;
   hub::Hub& hub_;
   transport::WorkPool& pool_;
+  transport::WorkPool& password_pool_;
+  LoginLimiter login_limiter_;
   HubApi& hub_api_;
   store::NotificationStore* notifications_;
   std::function<std::string()> render_metrics_;

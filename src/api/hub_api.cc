@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "api/json_body.h"
 #include "hub/topic.h"
 #include "json/json_writer.h"
 
@@ -43,8 +44,8 @@ http::HttpResponse HubApi::maintenance(const http::HttpRequest& request, transpo
   simdjson::dom::parser parser;
   simdjson::dom::object body;
   bool enabled = false;
-  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS ||
-      body["enabled"].get_bool().get(enabled) != simdjson::SUCCESS) {
+  if (auto bad = parse_json_object(parser, request.body, body)) return std::move(*bad);
+  if (body["enabled"].get_bool().get(enabled) != simdjson::SUCCESS) {
     return http::json_error(400, "body must be {\"enabled\": true|false, \"message\"?: string}");
   }
   std::string_view message = "the service is in maintenance; try again later";
@@ -74,7 +75,10 @@ http::HttpResponse HubApi::handle(const http::HttpRequest& request, transport::E
   constexpr std::string_view kConnections = "/connections";
   if (rest.substr(0, kUsers.size()) == kUsers && rest.size() > kUsers.size() + kConnections.size() &&
       rest.substr(rest.size() - kConnections.size()) == kConnections) {
-    std::string user = http::percent_decode(rest.substr(kUsers.size(), rest.size() - kUsers.size() - kConnections.size()));
+    // A path segment: '+' is a plus here, only %XX escapes decode.
+    std::string user =
+        http::percent_decode_path(rest.substr(kUsers.size(), rest.size() - kUsers.size() - kConnections.size()));
+    if (!json::is_valid_utf8(user)) return http::json_error(400, "the user id is not valid UTF-8");
     return method("GET") ? user_connections(user) : http::json_error(405, "use GET");
   }
   return http::json_error(404, "unknown hub API call");
@@ -84,9 +88,7 @@ http::HttpResponse HubApi::publish(const http::HttpRequest& request, transport::
                                    std::string_view target_field) {
   simdjson::dom::parser parser;
   simdjson::dom::object body;
-  if (parser.parse(request.body).get_object().get(body) != simdjson::SUCCESS) {
-    return http::json_error(400, "body must be a JSON object");
-  }
+  if (auto bad = parse_json_object(parser, request.body, body)) return std::move(*bad);
   std::string_view type, target;
   if (body["type"].get_string().get(type) != simdjson::SUCCESS || type.empty()) {
     return http::json_error(400, "type is required");

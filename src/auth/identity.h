@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +18,9 @@ struct Identity {
   std::vector<std::string> roles;        // "roles" (array) or "role" (string)
   std::vector<std::string> permissions;  // "permissions" (array) or space-separated "scope"
   std::vector<std::string> teams;        // "teams" (array) or "team" (string)
-  long long expires_at = 0; // "exp" in seconds, 0 when absent
+  // Seconds since the epoch after which the token no longer verifies ("exp" plus the
+  // configured leeway), 0 when it has no "exp". The expiry timer uses the same instant.
+  int64_t valid_until = 0;
 
   bool has_permission(const std::string& permission) const;
 };

@@ -92,20 +92,30 @@ void read_string_list(simdjson::dom::element value, std::vector<std::string>& ou
   }
 }
 
-bool read_time(simdjson::dom::object claims, const char* name, int64_t& out) {
+// The largest NumericDate accepted (9999-12-31T23:59:59Z): anything later is a mistake
+// or an attempt to overflow the arithmetic below.
+constexpr int64_t kMaxNumericDate = 253402300799;
+
+enum class TimeClaim { kAbsent, kOk, kInvalid };
+
+// Reads a NumericDate claim (RFC 7519 section 2): a JSON number of seconds, 0 to year 9999.
+// A claim that is present but not such a number is invalid, never treated as absent.
+TimeClaim read_time(simdjson::dom::object claims, const char* name, int64_t& out) {
   simdjson::dom::element value;
-  if (claims[name].get(value) != simdjson::SUCCESS) return false;
-  double d;
-  if (value.get_double().get(d) == simdjson::SUCCESS) {
-    out = static_cast<int64_t>(d);
-    return true;
-  }
+  if (claims[name].get(value) != simdjson::SUCCESS) return TimeClaim::kAbsent;
   int64_t i;
   if (value.get_int64().get(i) == simdjson::SUCCESS) {
+    if (i < 0 || i > kMaxNumericDate) return TimeClaim::kInvalid;
     out = i;
-    return true;
+    return TimeClaim::kOk;
   }
-  return false;
+  double d;
+  if (value.is_number() && value.get_double().get(d) == simdjson::SUCCESS) {
+    if (!(d >= 0.0 && d <= static_cast<double>(kMaxNumericDate))) return TimeClaim::kInvalid;
+    out = static_cast<int64_t>(d);
+    return TimeClaim::kOk;
+  }
+  return TimeClaim::kInvalid;
 }
 
 }  // namespace
@@ -121,6 +131,7 @@ std::string_view to_string(JwtStatus status) {
     case JwtStatus::kWrongIssuer: return "Token issuer not accepted";
     case JwtStatus::kWrongAudience: return "Token audience not accepted";
     case JwtStatus::kWrongTokenType: return "Wrong kind of token";
+    case JwtStatus::kInvalidTimeClaim: return "Token exp, nbf and iat must be numbers of seconds (0 to year 9999)";
   }
   return "Invalid token";
 }
@@ -227,9 +238,17 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
 
   simdjson::dom::object claims;
   if (parser.parse(*payload).get_object().get(claims) != simdjson::SUCCESS) return JwtStatus::kMalformed;
-  int64_t exp = 0, nbf = 0;
-  if (read_time(claims, "exp", exp) && now_seconds > exp + settings_.leeway_seconds) return JwtStatus::kExpired;
-  if (read_time(claims, "nbf", nbf) && now_seconds + settings_.leeway_seconds < nbf) return JwtStatus::kNotYetValid;
+  int64_t exp = 0, nbf = 0, iat = 0;
+  TimeClaim has_exp = read_time(claims, "exp", exp);
+  TimeClaim has_nbf = read_time(claims, "nbf", nbf);
+  if (has_exp == TimeClaim::kInvalid || has_nbf == TimeClaim::kInvalid ||
+      read_time(claims, "iat", iat) == TimeClaim::kInvalid) {
+    return JwtStatus::kInvalidTimeClaim;
+  }
+  // One leeway for verification and for the expiry timer (Identity::valid_until).
+  int64_t valid_until = has_exp == TimeClaim::kOk ? exp + settings_.leeway_seconds : 0;
+  if (has_exp == TimeClaim::kOk && now_seconds > valid_until) return JwtStatus::kExpired;
+  if (has_nbf == TimeClaim::kOk && now_seconds + settings_.leeway_seconds < nbf) return JwtStatus::kNotYetValid;
   if (!settings_.issuer.empty()) {
     std::string_view iss;
     if (claims["iss"].get_string().get(iss) != simdjson::SUCCESS || iss != settings_.issuer) {
@@ -251,7 +270,7 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
 
   identity = Identity{};
   identity.anonymous = false;
-  identity.expires_at = exp;
+  identity.valid_until = valid_until;
   std::string_view text;
   simdjson::dom::element value;
   if (claims["sub"].get_string().get(text) == simdjson::SUCCESS) {

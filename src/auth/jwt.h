@@ -31,6 +31,7 @@ enum class JwtStatus {
   kWrongIssuer,
   kWrongAudience,
   kWrongTokenType,
+  kInvalidTimeClaim,  // exp, nbf or iat present but not a number in range
 };
 
 // Access tokens open connections and call APIs; refresh tokens only buy new access tokens.
@@ -51,7 +52,9 @@ class JwtCodec {
   static std::unique_ptr<JwtCodec> create(const JwtSettings& settings, std::string& error);
   ~JwtCodec();
 
-  // Checks signature, exp, nbf, iss and aud against now_seconds; fills identity from claims.
+  // Checks signature, exp, nbf, iss and aud against now_seconds (exp and nbf with the
+  // configured leeway; exp, nbf and iat must be numbers in range when present); fills
+  // identity from claims, with valid_until = exp + leeway.
   // A token whose "typ" claim is "refresh" is accepted only for TokenUse::kRefresh.
   JwtStatus verify(std::string_view token, int64_t now_seconds, Identity& identity,
                    TokenUse use = TokenUse::kAccess) const;

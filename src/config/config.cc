@@ -91,6 +91,13 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   config.ping_timeout_ms = static_cast<uint32_t>(server["ping_timeout_ms"].value_or(int64_t{config.ping_timeout_ms}));
   config.max_header_bytes = static_cast<size_t>(server["max_header_bytes"].value_or(int64_t(config.max_header_bytes)));
   config.max_body_bytes = static_cast<size_t>(server["max_body_bytes"].value_or(int64_t(config.max_body_bytes)));
+  auto server_u32 = [&](const char* key, uint32_t& field) {
+    field = static_cast<uint32_t>(server[key].value_or(int64_t{field}));
+  };
+  server_u32("max_accepts_per_ip_per_second", config.max_accepts_per_ip_per_second);
+  server_u32("max_messages_per_second", config.max_messages_per_second);
+  server_u32("request_head_timeout_ms", config.request_head_timeout_ms);
+  server_u32("request_body_timeout_ms", config.request_body_timeout_ms);
   if (server["allowed_origins"]) config.allowed_origins = string_list(server["allowed_origins"]);
   if (server["subprotocols"]) config.subprotocols = string_list(server["subprotocols"]);
 
@@ -138,7 +145,14 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   config.access_token_ttl = jwt["access_token_ttl"].value_or(config.access_token_ttl);
   config.refresh_token_ttl = jwt["refresh_token_ttl"].value_or(config.refresh_token_ttl);
 
-  config.api_key = root["api"]["key"].value_or(config.api_key);
+  const auto api = root["api"];
+  config.api_key = api["key"].value_or(config.api_key);
+  config.login_attempts_per_minute =
+      static_cast<uint32_t>(api["login_attempts_per_minute"].value_or(int64_t{config.login_attempts_per_minute}));
+  config.password_hash_threads =
+      static_cast<uint32_t>(api["password_hash_threads"].value_or(int64_t{config.password_hash_threads}));
+  config.password_hash_queue =
+      static_cast<uint32_t>(api["password_hash_queue"].value_or(int64_t{config.password_hash_queue}));
   config.log_level = root["log"]["level"].value_or(config.log_level);
   config.log_format = root["log"]["format"].value_or(config.log_format);
   if (root["roles"]["hierarchy"]) config.role_hierarchy = string_list(root["roles"]["hierarchy"]);
@@ -157,6 +171,11 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       rule.pattern = (*t)["pattern"].value_or(std::string());
       if (rule.pattern.empty()) {
         error = std::string(source_name) + ": each [[channels.rules]] needs a pattern";
+        return false;
+      }
+      std::string why;
+      if (!auth::ChannelPolicy::validate_rule_pattern(rule.pattern, why)) {
+        error = std::string(source_name) + ": " + why;
         return false;
       }
       rule.subscribe = access_rule(toml::node_view<const toml::node>((*t)["subscribe"]));
@@ -277,6 +296,7 @@ bool load(const std::string& path, Config& config, std::string& error) {
     if (!parse_toml(text, path, config, error)) return false;
   }
   if (!apply_environment(config, error)) return false;
+  if (config.password_hash_threads == 0) config.password_hash_threads = 1;
   if (config.max_message_size == 0) {
     error = "max_message_size must be positive";
     return false;

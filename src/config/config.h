@@ -62,6 +62,10 @@ struct Config {
   uint32_t ping_timeout_ms = 60000;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
+  uint32_t max_accepts_per_ip_per_second = 100;  // new connections per client address (0 = unlimited)
+  uint32_t max_messages_per_second = 100;       // per connection (topics, envelope)
+  uint32_t request_head_timeout_ms = 10000;     // a request's line and headers must arrive within this
+  uint32_t request_body_timeout_ms = 30000;     // and its body within this after the headers
   std::vector<std::string> allowed_origins;
   std::vector<std::string> subprotocols;  // offered in Sec-WebSocket-Protocol, in preference order
   // [pubsub]
@@ -74,6 +78,9 @@ struct Config {
   int64_t refresh_token_ttl = 604800;
   // [api]
   std::string api_key;
+  uint32_t login_attempts_per_minute = 10;  // per client address and per account (0 = unlimited)
+  uint32_t password_hash_threads = 2;       // threads hashing passwords, apart from other work
+  uint32_t password_hash_queue = 64;        // logins waiting for a hash; more get 503
   // [log]
   std::string log_level = "info";
   std::string log_format = "json";

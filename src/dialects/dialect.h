@@ -25,6 +25,7 @@ namespace sb::dialects {
 // Per-connection limits a dialect enforces.
 struct SessionLimits {
   size_t max_subscriptions = 1000;
+  uint32_t messages_per_second = 100;   // messages a client may send per second (topics, envelope)
   uint32_t cursor_max_per_second = 20;  // cursor updates delivered per connection and channel
   uint32_t typing_timeout_ms = 5000;    // a typing indicator without news ends by itself
 };

@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
+#include "dialects/server_events.h"
+
 #include "hub/topic.h"
 #include "json/json_writer.h"
 #include "observability/log.h"
 #include "transport/event_loop.h"
 
 namespace sb::dialects {
-
-bool is_reserved_channel(std::string_view name) { return !name.empty() && name.front() == '$'; }
 
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
                          std::string_view dialect)
@@ -33,16 +33,25 @@ bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user) {
   return true;
 }
 
-bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user) {
+bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user, std::vector<std::string>& left) {
   if (!context_.registry.set_user(&info_, identity->user_id, max_per_user)) return false;
   log::debug("session.auth", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
   if (!identity_->anonymous && identity_->user_id != identity->user_id) {
     // Another user on the same socket: nothing of the previous user's may leak through.
+    left.insert(left.end(), joined_.begin(), joined_.end());
     drop_all_subscriptions();
+    identity_ = std::move(identity);
   } else {
     for (const auto& channel : implicit_channels(*identity_)) context_.shard().unsubscribe(subscriber_, channel);
+    identity_ = std::move(identity);
+    // The same user with a new token: what the new claims no longer allow is left.
+    std::vector<std::string> joined = joined_;
+    for (const auto& channel : joined) {
+      if (context_.policy.can_subscribe(*identity_, channel) == auth::Decision::kAllow) continue;
+      leave(channel);
+      left.push_back(channel);
+    }
   }
-  identity_ = std::move(identity);
   for (const auto& channel : implicit_channels(*identity_)) context_.shard().subscribe(subscriber_, channel);
   return true;
 }
@@ -67,7 +76,7 @@ std::vector<std::string> SessionCore::implicit_channels(const auth::Identity& id
 }
 
 SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_joined) {
-  if (!hub::is_valid_pattern(pattern) || is_reserved_channel(pattern)) return JoinResult::kInvalid;
+  if (!hub::is_valid_pattern(pattern) || hub::is_reserved_channel(pattern)) return JoinResult::kInvalid;
   if (std::find(joined_.begin(), joined_.end(), pattern) != joined_.end()) return JoinResult::kAlreadyJoined;
   switch (context_.policy.can_subscribe(*identity_, pattern)) {
     case auth::Decision::kAllow: break;
@@ -253,24 +262,28 @@ bool SessionCore::leave(std::string_view pattern) {
   return true;
 }
 
-auth::Decision SessionCore::can_publish(std::string_view channel) const {
-  if (is_reserved_channel(channel)) return auth::Decision::kForbidden;
-  return context_.policy.can_publish(*identity_, channel);
-}
-
-void SessionCore::publish(std::string channel, std::string event_type, std::string data, std::string metadata) {
+SessionCore::PublishResult SessionCore::publish(std::string channel, std::string event_type, std::string data,
+                                               std::string client_metadata) {
+  if (!hub::is_valid_channel(channel) || hub::is_reserved_channel(channel)) return PublishResult::kInvalid;
+  switch (context_.policy.can_publish(*identity_, channel)) {
+    case auth::Decision::kAllow: break;
+    case auth::Decision::kUnauthenticated: return PublishResult::kUnauthenticated;
+    case auth::Decision::kForbidden: return PublishResult::kForbidden;
+  }
+  if (is_server_event_type(event_type)) return PublishResult::kServerEventType;
   auto publication = std::make_shared<hub::Publication>();
   publication->id = context_.hub.next_publication_id();
   publication->channel = std::move(channel);
   publication->event_type = std::move(event_type);
   publication->data = std::move(data);
-  publication->metadata = std::move(metadata);
+  publication->client_metadata = std::move(client_metadata);
   publication->sender_user_id = identity_->user_id;
   publication->sender_name = identity_->name;
   publication->sender_connection_id = info_.connection_id;
   publication->time_ms = context_.loop.wall_ms();
   publication->published_mono_us = transport::EventLoop::monotonic_us();
   context_.hub.publish(publication, context_.shard_index);
+  return PublishResult::kPublished;
 }
 
 void SessionCore::drop_all_subscriptions() {

@@ -26,13 +26,15 @@ class SessionCore {
   // already has max_per_user connections (0 = no limit); nothing is registered then.
   bool open(auth::IdentityPtr identity, uint32_t max_per_user);
   // Replaces the identity (an `auth` message). False when the new user is at its
-  // connection limit; a different user drops every subscription of the previous one.
-  bool set_identity(auth::IdentityPtr identity, uint32_t max_per_user);
+  // connection limit (nothing changes then). Every joined channel is checked against the new
+  // identity: a different user leaves all of them, the same user those it may no longer
+  // subscribe to (a token with fewer permissions). What was left is appended to `left`, for
+  // the dialect to tell the client in its own words.
+  bool set_identity(auth::IdentityPtr identity, uint32_t max_per_user, std::vector<std::string>& left);
   // Subscribes to a channel or pattern after the policy, capacity and max_joined checks.
   JoinResult join(std::string_view pattern, size_t max_joined);
   // Leaves a channel or pattern joined with join(); false if it was not joined.
   bool leave(std::string_view pattern);
-  auth::Decision can_publish(std::string_view channel) const;
   bool is_joined(std::string_view channel) const;
   // Whether a publication is for this connection (relays skip their own sender).
   bool wants(const hub::Publication& p) const {
@@ -50,16 +52,22 @@ class SessionCore {
   // fields: a JSON object's members (text between the braces, may be empty) to add to
   // the cursor data, e.g. "\"position\":{...}".
   bool relay_cursor(std::string_view channel, std::string fields);
-  // Publishes as this connection's user (sender id, name and connection id filled in).
-  void publish(std::string channel, std::string event_type, std::string data, std::string metadata);
+  enum class PublishResult { kPublished, kInvalid, kUnauthenticated, kForbidden, kServerEventType };
+  // Publishes a client's message as this connection's user: the sender's id, name and
+  // connection id are the server's, the client's metadata object (may be empty) travels
+  // under its own key, never over them. Refused unless the channel is a concrete, valid
+  // name the policy lets this identity publish to, and the event type is not one only the
+  // server may emit (server_events.h).
+  PublishResult publish(std::string channel, std::string event_type, std::string data, std::string client_metadata);
   // Releases everything (subscriptions, room places, registration). Idempotent.
   void close();
 
   const auth::Identity& identity() const { return *identity_; }
-  // Whether the identity came from a token that has expired by now (wall clock, ms).
+  // Whether the identity came from a token that has expired by now (wall clock, ms), with
+  // the same leeway the verification allowed.
   bool token_expired(uint64_t now_ms) const {
-    return !identity_->anonymous && identity_->expires_at != 0 &&
-           static_cast<int64_t>(now_ms / 1000) > identity_->expires_at;
+    return !identity_->anonymous && identity_->valid_until != 0 &&
+           static_cast<int64_t>(now_ms / 1000) > identity_->valid_until;
   }
   const std::string& connection_id() const { return info_.connection_id; }
   // Channels and patterns joined by the client (implicit channels excluded).
@@ -101,8 +109,5 @@ class SessionCore {
   std::shared_ptr<ActivityState> activity_;
   bool registered_ = false;
 };
-
-// Whether a name is reserved for channels the server manages itself ("$...").
-bool is_reserved_channel(std::string_view name);
 
 }  // namespace sb::dialects

@@ -102,6 +102,8 @@ void PatternTrie::walk(TrieNode* node, size_t i, Visit& visit) {
     return node->child(key_);
   };
   if (TrieNode* exact = lookup(segment.text)) walk(exact, i + 1, visit);
+  // Reserved channels ("$...") are reached by name only: a leading wildcard skips them.
+  if (i == 0 && !segment.text.empty() && segment.text.front() == '$') return;
   if (TrieNode* one = lookup("*")) walk(one, i + 1, visit);
   if (TrieNode* rest = lookup("**")) {
     for (size_t j = i + 1; j <= segments_.size(); ++j) walk(rest, j, visit);

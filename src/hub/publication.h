@@ -18,7 +18,8 @@ struct Publication {
   std::string channel;
   std::string event_type;
   std::string data;       // JSON value text ("null" when absent)
-  std::string metadata;   // JSON object text without server-owned keys, or empty
+  std::string metadata;         // a backend's metadata object (JSON text), or empty
+  std::string client_metadata;  // a client's metadata object, shown under its own key, or empty
   std::string sender_user_id;        // empty for backend publications
   std::string sender_name;           // display name of the sender, when known
   std::string sender_connection_id;  // empty for backend publications

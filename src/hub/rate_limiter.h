@@ -10,6 +10,21 @@ class RateLimiter {
   RateLimiter() = default;
   RateLimiter(uint32_t capacity, uint32_t window_ms) : capacity_(capacity), window_ms_(window_ms), tokens_milli_(capacity * 1000ULL) {}
 
+  // The wait in ms until a token is available at now_ms (0: one is available now). Takes
+  // nothing: several limits can be checked before any is charged.
+  uint64_t wait_ms(uint64_t now_ms) {
+    if (capacity_ == 0) return 0;
+    refill(now_ms);
+    if (tokens_milli_ >= 1000) return 0;
+    uint64_t wait = ((1000 - tokens_milli_) * window_ms_ + capacity_ * 1000ULL - 1) / (capacity_ * 1000ULL);
+    return wait == 0 ? 1 : wait;
+  }
+  // Whether the bucket is back to full at now_ms (an idle limiter that can be forgotten).
+  bool is_full(uint64_t now_ms) {
+    refill(now_ms);
+    return tokens_milli_ >= capacity_ * 1000ULL;
+  }
+
   // Takes one token at now_ms. Returns false when none is left and sets retry_after_ms to
   // the wait until one will be. A capacity of 0 means unlimited.
   bool try_take(uint64_t now_ms, uint64_t& retry_after_ms) {

@@ -64,8 +64,11 @@ class PairSearch {
   }
 
  private:
-  static bool single_compatible(const Token& x, const Token& y) {
+  static bool reserved(const Token& t) { return t.kind == Kind::kLiteral && !t.text.empty() && t.text[0] == '$'; }
+  // first: both tokens open their names, where a wildcard never stands for a '$' segment.
+  static bool single_compatible(const Token& x, const Token& y, bool first) {
     if (x.separator != y.separator) return false;
+    if (first && ((x.kind == Kind::kOne && reserved(y)) || (y.kind == Kind::kOne && reserved(x)))) return false;
     return x.kind == Kind::kOne || y.kind == Kind::kOne || x.text == y.text;
   }
   bool overlap_uncached(size_t i, size_t j) {
@@ -82,7 +85,7 @@ class PairSearch {
       return false;
     }
     if (i == n || j == m) return false;
-    return single_compatible(a_[i], b_[j]) && overlap(i + 1, j + 1);
+    return single_compatible(a_[i], b_[j], i == 0 && j == 0) && overlap(i + 1, j + 1);
   }
   bool covers_uncached(size_t i, size_t j) {
     size_t n = a_.size(), m = b_.size();
@@ -98,6 +101,7 @@ class PairSearch {
     if (outer.separator != inner.separator) return false;
     if (inner.kind == Kind::kOne && outer.kind != Kind::kOne) return false;
     if (outer.kind == Kind::kLiteral && outer.text != inner.text) return false;
+    if (i == 0 && j == 0 && outer.kind == Kind::kOne && reserved(inner)) return false;
     return covers(i + 1, j + 1);
   }
 
@@ -138,6 +142,7 @@ void split_segments(std::string_view name, std::vector<Segment>& out) {
 }
 
 bool is_valid_channel(std::string_view name) { return valid_name(name, false); }
+bool is_reserved_channel(std::string_view name) { return !name.empty() && name.front() == '$'; }
 bool is_valid_pattern(std::string_view pattern) { return valid_name(pattern, true); }
 bool has_wildcard(std::string_view pattern) { return pattern.find('*') != std::string_view::npos; }
 

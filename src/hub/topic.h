@@ -21,8 +21,13 @@ bool is_valid_channel(std::string_view name);
 // A channel or a pattern whose wildcard segments are exactly "*" or "**".
 bool is_valid_pattern(std::string_view pattern);
 bool has_wildcard(std::string_view pattern);
+// Whether a channel belongs to the server ("$all", "$role:admin"...): its first segment
+// starts with '$'. No client reaches one, by name or by pattern.
+bool is_reserved_channel(std::string_view name);
 // Pattern semantics used everywhere: "*" matches exactly one segment, "**" one or more
-// segments; a literal segment's separator must match the channel's.
+// segments; a literal segment's separator must match the channel's. A wildcard in the first
+// position never matches a first segment starting with '$' (as in MQTT), so no pattern can
+// reach a reserved channel; the pattern trie follows the same rule.
 bool pattern_matches(std::string_view pattern, std::string_view channel);
 // True when some concrete channel matches both patterns (used to check a wildcard
 // subscription against policy rules).

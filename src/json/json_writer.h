@@ -6,8 +6,14 @@
 
 namespace sb::json {
 
-// Appends text as a JSON string literal (quotes included), escaping as RFC 8259 requires.
+// Appends text as a JSON string literal (quotes included), escaping as RFC 8259 requires;
+// bytes that are not well-formed UTF-8 are written as U+FFFD, so the output is always
+// valid UTF-8 whatever text holds.
 void append_string(std::string& out, std::string_view text);
+
+// Whether text is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or values past
+// U+10FFFF).
+bool is_valid_utf8(std::string_view text);
 
 // Small builder for JSON objects written straight into a string, used for every message
 // the server renders. Keys are trusted literals; values are escaped.

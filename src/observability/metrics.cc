@@ -71,6 +71,12 @@ std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint
   line("switchboard_messages_out_total", "counter", "WebSocket messages sent (replies and deliveries).",
        sum(&LoopMetrics::messages_out) + extras.fanout_deliveries);
   line("switchboard_http_requests_total", "counter", "HTTP requests served.", sum(&LoopMetrics::http_requests));
+  out += "# HELP switchboard_http_request_timeouts_total HTTP requests that missed their head or body deadline (408).\n";
+  out += "# TYPE switchboard_http_request_timeouts_total counter\n";
+  out += "switchboard_http_request_timeouts_total{phase=\"head\"} " +
+         std::to_string(sum(&LoopMetrics::request_head_timeouts)) + "\n";
+  out += "switchboard_http_request_timeouts_total{phase=\"body\"} " +
+         std::to_string(sum(&LoopMetrics::request_body_timeouts)) + "\n";
   line("switchboard_bytes_in_total", "counter", "Bytes read from sockets.", bytes_in);
   line("switchboard_bytes_out_total", "counter", "Bytes written to sockets.", bytes_out);
   for (const auto& [name, value] : extras.extra_counters) {

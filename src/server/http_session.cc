@@ -29,17 +29,55 @@ HttpSession::~HttpSession() { *alive_ = nullptr; }
 void HttpSession::on_data(uint8_t* data, size_t length) {
   last_activity_ms_ = tcp_->loop().now_ms();
   if (waiting_) {
-    // A response is still being computed: keep the bytes until it is written.
+    // Read before reading paused (at most one receive buffer): kept until the answer is out.
     held_.append(reinterpret_cast<char*>(data), length);
     return;
   }
   process(data, length);
 }
 
+void HttpSession::set_waiting(bool waiting) {
+  waiting_ = waiting;
+  if (tcp_ == nullptr) return;
+  if (waiting) tcp_->pause_reading(); else tcp_->resume_reading();
+}
+
+void HttpSession::note_progress() {
+  uint64_t now = tcp_->loop().now_ms();
+  if (parser_.started() && head_started_ms_ == 0) head_started_ms_ = now;
+  if (parser_.headers_complete() && body_started_ms_ == 0) body_started_ms_ = now;
+  if (parser_.headers_complete() && parser_.expects_body() && !continue_sent_ &&
+      http::iequals(parser_.request().header("Expect"), "100-continue")) {
+    // The client waits for this before sending its body (curl does for large bodies).
+    continue_sent_ = true;
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    tcp_->send(kContinue.data(), kContinue.size());
+  }
+}
+
+void HttpSession::check_deadlines(uint64_t now_ms) {
+  if (waiting_ || head_started_ms_ == 0) return;
+  const auto& config = worker_.server().config();
+  const char* phase = nullptr;
+  if (body_started_ms_ != 0) {
+    if (config.request_body_timeout_ms != 0 && now_ms - body_started_ms_ > config.request_body_timeout_ms) phase = "body";
+  } else if (config.request_head_timeout_ms != 0 && now_ms - head_started_ms_ > config.request_head_timeout_ms) {
+    phase = "head";
+  }
+  if (phase == nullptr) return;
+  auto& counter = body_started_ms_ != 0 ? worker_.metrics().request_body_timeouts
+                                        : worker_.metrics().request_head_timeouts;
+  counter.fetch_add(1, std::memory_order_relaxed);
+  http::HttpResponse r = http::json_error(408, std::string("the request ") + phase + " did not arrive in time");
+  r.close = true;
+  respond(std::move(r));
+}
+
 void HttpSession::process(uint8_t* data, size_t length) {
   while (tcp_ != nullptr && !waiting_ && length > 0) {
     size_t consumed = 0;
     auto status = parser_.feed(reinterpret_cast<const char*>(data), length, consumed);
+    note_progress();
     if (status == http::RequestParser::Status::kNeedMore) return;
     if (status == http::RequestParser::Status::kError) {
       worker_.metrics().count_error(parser_.error_status());
@@ -95,13 +133,13 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
     respond(std::move(r));
     return;
   }
-  waiting_ = true;
+  set_waiting(true);
   std::weak_ptr<HttpSession*> weak = alive_;
-  server.api().handle(request, tcp_->loop(), worker_.index(), [weak](http::HttpResponse response) {
+  server.api().handle(request, tcp_->loop(), worker_.index(), tcp_->peer_key(), [weak](http::HttpResponse response) {
     auto alive = weak.lock();
     if (!alive || *alive == nullptr) return;
     HttpSession* self = *alive;
-    self->waiting_ = false;
+    self->set_waiting(false);
     self->respond(std::move(response));
     if (self->tcp_ != nullptr && !self->held_.empty()) {
       std::string pending;
@@ -119,6 +157,9 @@ void HttpSession::respond(http::HttpResponse response) {
   http::serialize(response, out);
   tcp_->send(out.data(), out.size());
   parser_.reset();
+  head_started_ms_ = 0;
+  body_started_ms_ = 0;
+  continue_sent_ = false;
   if (response.close) tcp_->close_after_flush();
 }
 
@@ -140,14 +181,14 @@ void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& d
   ws::append_upgrade_response(result, accept);
   // Frames a client sent right behind its request wait until the upgrade completes.
   held_.assign(reinterpret_cast<char*>(rest), rest_length);
-  waiting_ = true;
+  set_waiting(true);
   std::weak_ptr<HttpSession*> weak = alive_;
   dialect.authenticate_upgrade(
       worker_.session_context(), request, [weak, &dialect, accept = std::move(accept)](dialects::UpgradeAuth auth) {
         auto alive = weak.lock();
         if (!alive || *alive == nullptr) return;
         HttpSession* self = *alive;
-        self->waiting_ = false;
+        self->set_waiting(false);
         if (auth.refuse_status != 0) {
           http::HttpResponse r = http::json_error(auth.refuse_status, auth.refuse_reason);
           r.close = true;
@@ -197,6 +238,8 @@ void HttpSession::on_closed() {
 void HttpSession::on_sweep(uint64_t now_ms) {
   if (tcp_ == nullptr) return;
   tcp_->sweep(now_ms);
+  if (tcp_ == nullptr) return;
+  check_deadlines(now_ms);
   if (tcp_ != nullptr && !waiting_ && now_ms - last_activity_ms_ > kIdleTimeoutMs) tcp_->close();
 }
 

@@ -40,6 +40,12 @@ class HttpSession final : public transport::ConnectionHandler {
                size_t rest_length);
   void complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response, auth::IdentityPtr identity);
   void finish();
+  // A response is being computed (an API call, an upgrade's authentication): input stops
+  // being read until it is written, so nothing piles up behind the request.
+  void set_waiting(bool waiting);
+  // Request deadlines: the head and the body must each arrive in time (408 otherwise).
+  void check_deadlines(uint64_t now_ms);
+  void note_progress();
 
   Worker& worker_;
   transport::TcpConnection* tcp_;
@@ -47,6 +53,9 @@ class HttpSession final : public transport::ConnectionHandler {
   std::string held_;            // input that arrived while a response was pending
   std::shared_ptr<HttpSession*> alive_;  // nulled when the session ends; async replies check it
   uint64_t last_activity_ms_;
+  uint64_t head_started_ms_ = 0;  // first byte of the current request, 0 when none
+  uint64_t body_started_ms_ = 0;  // end of the current request's headers, 0 before
+  bool continue_sent_ = false;    // "100 Continue" answered for the current request
   uint16_t local_port_;
   bool waiting_ = false;
   bool keep_alive_ = true;

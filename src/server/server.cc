@@ -80,8 +80,10 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   Server* raw = server.get();
   server->hub_api_ = std::make_unique<api::HubApi>(server->hub_, server->registry_, server->occupancy_,
                                                    server->maintenance_, [raw] { return raw->messages_per_second(); });
+  server->password_pool_ = std::make_unique<transport::WorkPool>(c.password_hash_threads);
   server->api_ = std::make_unique<api::HttpApi>(
-      c, *server->jwt_, server->hub_, server->work_pool_, *server->hub_api_, server->notifications_.get(),
+      c, *server->jwt_, server->policy_, server->hub_, server->work_pool_, *server->password_pool_, *server->hub_api_,
+      server->notifications_.get(),
       [raw] { return raw->render_metrics(); }, [raw] { return raw->render_health(); });
   unsigned threads = c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) server->workers_.push_back(std::make_unique<Worker>(*server, i));

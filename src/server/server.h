@@ -81,9 +81,11 @@ class Server {
   uint16_t main_port_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint64_t started_ms_ = 0;
-  // Blocking work (password hashing, session look-ups) runs here, never on a loop. Last
-  // member, so it is joined first: its tasks post results to loops that still exist.
+  // Blocking work (store writes, session look-ups) runs here, and password hashing on its
+  // own bounded pool, never on a loop. Last members, so they are joined first: their tasks
+  // post results to loops that still exist.
   transport::WorkPool work_pool_{4};
+  std::unique_ptr<transport::WorkPool> password_pool_;
 };
 
 }  // namespace sb::server

@@ -113,7 +113,24 @@ void TcpConnection::update_interest() {
   bool want = out_offset_ < out_.size();
   if (want == want_write_) return;
   want_write_ = want;
-  loop_.modify(fd_, EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u), this);
+  apply_interest();
+}
+
+void TcpConnection::apply_interest() {
+  uint32_t events = (read_paused_ ? 0u : EPOLLIN | EPOLLRDHUP) | (want_write_ ? EPOLLOUT : 0u);
+  loop_.modify(fd_, events, this);
+}
+
+void TcpConnection::pause_reading() {
+  if (fd_ < 0 || read_paused_) return;
+  read_paused_ = true;
+  apply_interest();
+}
+
+void TcpConnection::resume_reading() {
+  if (fd_ < 0 || !read_paused_) return;
+  read_paused_ = false;
+  apply_interest();
 }
 
 void TcpConnection::close_after_flush() {
@@ -173,6 +190,11 @@ void TcpConnection::on_io(uint32_t events) {
   if (events & EPOLLOUT) {
     flush();
     if (fd_ < 0) return;
+  }
+  if (read_paused_) {
+    // Hang-ups and errors are reported whatever the interest; nothing else is read now.
+    if (events & (EPOLLHUP | EPOLLERR)) close();
+    return;
   }
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
     uint8_t* buffer = loop_.receive_buffer();

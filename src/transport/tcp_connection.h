@@ -64,6 +64,13 @@ class TcpConnection final : public IoHandler {
   // Closes now, dropping buffered output. Calls the handler's on_closed().
   void close();
 
+  // Stops reading from the socket (backpressure): input waits in the kernel and the peer's
+  // TCP window closes, so a connection whose request is still being answered cannot make
+  // the server buffer what follows. resume_reading() undoes it.
+  void pause_reading();
+  void resume_reading();
+  bool reading_paused() const { return read_paused_; }
+
   // Called by the loop: writes the buffer with one send().
   void flush();
   void on_io(uint32_t events) override;
@@ -84,6 +91,7 @@ class TcpConnection final : public IoHandler {
 
  private:
   void update_interest();
+  void apply_interest();
   void finish_close_after_flush();
 
   EventLoop& loop_;
@@ -99,6 +107,7 @@ class TcpConnection final : public IoHandler {
   uint8_t tag_ = 0;
   bool in_dirty_list_ = false;
   bool want_write_ = false;
+  bool read_paused_ = false;
   bool closing_ = false;
   bool write_shut_ = false;
   bool overflowed_ = false;

@@ -37,4 +37,14 @@ void WorkPool::submit(std::function<void()> fn) {
   ready_.notify_one();
 }
 
+bool WorkPool::try_submit(std::function<void()> fn, size_t max_queued) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= max_queued) return false;
+    queue_.push(std::move(fn));
+  }
+  ready_.notify_one();
+  return true;
+}
+
 }  // namespace sb::transport

@@ -18,6 +18,8 @@ class WorkPool {
   WorkPool& operator=(const WorkPool&) = delete;
   // Thread-safe: queues fn to run on a pool thread.
   void submit(std::function<void()> fn);
+  // Thread-safe: queues fn unless max_queued tasks already wait; false (fn dropped) then.
+  bool try_submit(std::function<void()> fn, size_t max_queued);
 
  private:
   std::mutex mutex_;

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "dialects/publication_metadata.h"
 #include "json/json_writer.h"
 
 namespace sb::dialects::envelope {
@@ -145,15 +146,14 @@ std::string envelope_type(std::string_view event_type) {
 }
 
 void render_publication(const hub::Publication& p, std::string& out) {
-  std::string metadata;
-  json::ObjectWriter m(metadata);  // left open: the publication's own metadata follows
+  std::string server;
+  json::ObjectWriter m(server);  // left open: members only
   m.string("channel", p.channel);
   if (!p.sender_user_id.empty()) m.string("userId", p.sender_user_id);
-  if (p.metadata.size() > 2) {
-    metadata += ',';
-    metadata.append(p.metadata, 1, p.metadata.size() - 2);
-  }
-  metadata += '}';
+  server.erase(0, 1);
+  // A backend (trusted) may name a user in its metadata; a client's publication never can.
+  std::string metadata = p.sender_user_id.empty() ? publication_metadata(p, server, {"channel"})
+                                                  : publication_metadata(p, server, {"channel", "userId"});
   out += render(p.id, envelope_type(p.event_type), p.data, p.time_ms, metadata);
 }
 

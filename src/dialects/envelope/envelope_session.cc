@@ -9,9 +9,6 @@ namespace ws = protocol::websocket;
 
 namespace {
 constexpr std::string_view kNotificationsAlias = "user:notifications";
-// A client may send this many messages per second (cursor moves at 30 Hz included).
-constexpr uint32_t kMessagesPerSecond = 100;
-
 }  // namespace
 
 EnvelopeSession::EnvelopeSession(SessionContext& context, size_t encoding_slot, auth::IdentityPtr identity,
@@ -19,7 +16,7 @@ EnvelopeSession::EnvelopeSession(SessionContext& context, size_t encoding_slot, 
     : context_(context),
       core_(context, *this, std::move(connection_id), "envelope"),
       pending_identity_(std::move(identity)),
-      rate_(kMessagesPerSecond, 1000),
+      rate_(context.limits.messages_per_second, 1000),
       self_(std::make_shared<EnvelopeSession*>(this)),
       encoding_slot_(static_cast<uint8_t>(encoding_slot)),
       url_token_failed_(url_token_failed) {}
@@ -57,7 +54,8 @@ void EnvelopeSession::on_open(ws::WebSocketConnection& ws) {
     return;
   }
   if (!identity->anonymous) {
-    core_.set_identity(std::move(identity), 0);
+    std::vector<std::string> left;  // nothing joined yet
+    core_.set_identity(std::move(identity), 0, left);
     established();
   }
   // Without a URL token the client authenticates with an AUTH message.
@@ -78,8 +76,15 @@ void EnvelopeSession::authenticate(const std::string& token, const std::string& 
     send_error("AUTH_FAILED", auth::to_string(status), correlation_id);
     return;
   }
-  core_.set_identity(std::move(identity), 0);
+  std::vector<std::string> left;
+  core_.set_identity(std::move(identity), 0, left);
   established();
+  if (!left.empty()) {
+    // The new token does not allow these any more: they are left, and the client told.
+    std::string payload;
+    json::ObjectWriter(payload).raw("channels", json::string_array(left)).string("reason", "permission revoked").end();
+    send("UNSUBSCRIBED", payload, correlation_id);
+  }
 }
 
 void EnvelopeSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string_view data) {

@@ -1,5 +1,6 @@
 #include "dialects/rooms/rooms_session.h"
 
+#include "hub/topic.h"
 #include "json/json_writer.h"
 #include "dialects/text_frame.h"
 
@@ -120,22 +121,30 @@ void RoomsSession::handle_leave(const ClientMessage& message) {
 }
 
 void RoomsSession::handle_room_message(ClientMessage& message) {
+  if (hub::has_wildcard(message.room)) {
+    // A pattern names many rooms; a message goes to one.
+    send_error("INVALID_ROOM", "messages go to one room by name, not to a pattern", message.id);
+    return;
+  }
   const auto& joined = core_.joined();
   if (std::find(joined.begin(), joined.end(), message.room) == joined.end()) {
     send_error("NOT_SUBSCRIBED", "subscribe to " + message.room + " before sending to it", message.id);
     return;
   }
-  switch (core_.can_publish(message.room)) {
-    case auth::Decision::kAllow:
-      break;
-    case auth::Decision::kUnauthenticated:
+  switch (core_.publish(message.room, "message", std::move(message.content), {})) {
+    case SessionCore::PublishResult::kPublished:
+      return;
+    case SessionCore::PublishResult::kInvalid:
+    case SessionCore::PublishResult::kServerEventType:
+      send_error("INVALID_ROOM", "messages go to one room by name, not to a pattern", message.id);
+      return;
+    case SessionCore::PublishResult::kUnauthenticated:
       send_error("UNAUTHORIZED", "sign in to send to " + message.room, message.id);
       return;
-    case auth::Decision::kForbidden:
+    case SessionCore::PublishResult::kForbidden:
       send_error("FORBIDDEN", "your role may not send to " + message.room, message.id);
       return;
   }
-  core_.publish(std::move(message.room), "message", std::move(message.content), {});
 }
 
 void RoomsSession::deliver(const hub::Publication& publication) {

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "dialects/publication_metadata.h"
 #include "hub/topic.h"
 #include "json/json_writer.h"
 
@@ -16,22 +17,6 @@ ClientMessage fail(std::string message, std::string field, std::string issue) {
   m.error_field = std::move(field);
   m.error_issue = std::move(issue);
   return m;
-}
-
-// Re-serialises a metadata object, dropping the keys the server owns.
-std::string filtered_metadata(simdjson::dom::object object) {
-  std::string out = "{";
-  bool first = true;
-  for (auto field : object) {
-    if (field.key == "senderId" || field.key == "senderConnectionId") continue;
-    if (!first) out += ',';
-    first = false;
-    json::append_string(out, field.key);
-    out += ':';
-    out += simdjson::minify(field.value);
-  }
-  out += '}';
-  return first ? std::string() : out;
 }
 
 }  // namespace
@@ -83,7 +68,9 @@ ClientMessage parse_client_message(std::string_view text) {
         if (metadata.get_object().get(meta_object) != simdjson::SUCCESS) {
           return fail("Invalid message format", "metadata", "must be an object");
         }
-        m.metadata = filtered_metadata(meta_object);
+        // Kept whole: it is shown under its own key, never merged with the server's fields.
+        m.metadata = simdjson::minify(meta_object);
+        if (m.metadata.size() <= 2) m.metadata.clear();
       }
       std::string_view event_type;
       if (object["eventType"].get_string().get(event_type) == simdjson::SUCCESS && !event_type.empty()) {
@@ -129,15 +116,16 @@ std::string render_pong(uint64_t now_ms) {
 }
 
 std::string render_error(int code, std::string_view message, std::string_view field, std::string_view issue,
-                         uint64_t now_ms) {
+                         uint64_t now_ms, uint64_t retry_after_ms) {
   std::string out;
   json::ObjectWriter w(out);
   w.string("type", "error").number("code", code).string("message", message);
-  if (!field.empty() || !issue.empty()) {
+  if (!field.empty() || !issue.empty() || retry_after_ms != 0) {
     std::string details;
     json::ObjectWriter d(details);
     if (!field.empty()) d.string("field", field);
     if (!issue.empty()) d.string("issue", issue);
+    if (retry_after_ms != 0) d.number("retryAfter", static_cast<int64_t>(retry_after_ms));
     d.end();
     w.raw("details", details);
   }
@@ -148,24 +136,15 @@ std::string render_error(int code, std::string_view message, std::string_view fi
 void render_publication(const hub::Publication& p, std::string& out) {
   json::ObjectWriter w(out);
   w.string("type", "message").string("topic", p.channel).string("eventType", p.event_type).raw("data", p.data);
-  std::string metadata;
-  if (p.metadata.size() > 2) {
-    metadata.assign(p.metadata, 0, p.metadata.size() - 1);  // keep the client's keys, reopen
-  } else {
-    metadata = "{";
+  std::string sender;
+  if (!p.sender_user_id.empty()) {
+    json::ObjectWriter s(sender);
+    s.string("senderId", p.sender_user_id);
+    if (!p.sender_connection_id.empty()) s.string("senderConnectionId", p.sender_connection_id);
+    sender.erase(0, 1);  // members only (left open): the braces come from publication_metadata
   }
-  bool empty = metadata.size() == 1;
-  auto add = [&](std::string_view key, std::string_view value) {
-    if (!empty) metadata += ',';
-    empty = false;
-    json::append_string(metadata, key);
-    metadata += ':';
-    json::append_string(metadata, value);
-  };
-  if (!p.sender_user_id.empty()) add("senderId", p.sender_user_id);
-  if (!p.sender_connection_id.empty()) add("senderConnectionId", p.sender_connection_id);
-  metadata += '}';
-  w.raw("metadata", metadata).string("id", p.id).string("timestamp", json::iso8601(p.time_ms)).end();
+  w.raw("metadata", publication_metadata(p, sender, {"senderId", "senderConnectionId"}));
+  w.string("id", p.id).string("timestamp", json::iso8601(p.time_ms)).end();
 }
 
 }  // namespace sb::dialects::topics

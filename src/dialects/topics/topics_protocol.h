@@ -19,7 +19,7 @@ struct ClientMessage {
   std::string topic;
   std::string event_type;
   std::string data = "null";  // JSON text
-  std::string metadata;       // JSON object text without senderId/senderConnectionId, or empty
+  std::string metadata;       // the client's metadata object (JSON text), or empty
   // On error: code 400 with message and details (field, issue).
   std::string error_message;
   std::string error_field;
@@ -34,9 +34,10 @@ std::string render_auth_success(std::string_view user_id, uint64_t now_ms);
 std::string render_auth_error(std::string_view message, uint64_t now_ms);
 std::string render_subscription(bool subscribed, std::string_view topic, uint64_t now_ms);
 std::string render_pong(uint64_t now_ms);
-// {"type":"error","code":..,"message":..,"details":{field,issue},"timestamp":..}
+// {"type":"error","code":..,"message":..,"details":{field,issue[,retryAfter]},"timestamp":..}
+// retry_after_ms: non-zero for a rate limit, the wait in ms before a message is accepted.
 std::string render_error(int code, std::string_view message, std::string_view field,
-                         std::string_view issue, uint64_t now_ms);
+                         std::string_view issue, uint64_t now_ms, uint64_t retry_after_ms = 0);
 // The broadcast of a publication, as sent to every subscriber.
 void render_publication(const hub::Publication& publication, std::string& out);
 

@@ -9,6 +9,7 @@ namespace ws = protocol::websocket;
 TopicsSession::TopicsSession(SessionContext& context, size_t encoding_slot, std::string connection_id)
     : context_(context),
       core_(context, *this, std::move(connection_id), "topics"),
+      rate_(context.limits.messages_per_second, 1000),
       encoding_slot_(static_cast<uint8_t>(encoding_slot)) {}
 
 void TopicsSession::on_open(ws::WebSocketConnection& ws) {
@@ -22,13 +23,20 @@ void TopicsSession::send(const std::string& text) {
   context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
 }
 
-void TopicsSession::send_error(int code, std::string_view message, std::string_view field, std::string_view issue) {
+void TopicsSession::send_error(int code, std::string_view message, std::string_view field, std::string_view issue,
+                               uint64_t retry_after_ms) {
   context_.metrics.count_error(code);
-  send(render_error(code, message, field, issue, now_ms()));
+  send(render_error(code, message, field, issue, now_ms(), retry_after_ms));
 }
 
 void TopicsSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string_view data) {
   context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  uint64_t retry_after = 0;
+  if (!rate_.try_take(context_.loop.now_ms(), retry_after)) {
+    // Not accepted: the client is told when to try again, nothing is published.
+    send_error(429, "Too many messages", "type", "rate limit", retry_after);
+    return;
+  }
   ClientMessage message = parse_client_message(data);
   if (!message.ok) {
     send_error(400, message.error_message, message.error_field, message.error_issue);
@@ -68,8 +76,11 @@ void TopicsSession::handle_auth(const std::string& token) {
     return;
   }
   std::string user_id = identity->user_id;
-  core_.set_identity(std::move(identity), 0);
+  std::vector<std::string> left;
+  core_.set_identity(std::move(identity), 0, left);
   send(render_auth_success(user_id, now_ms()));
+  // Subscriptions the new token does not allow are gone: the client hears which.
+  for (const auto& topic : left) send(render_subscription(false, topic, now_ms()));
 }
 
 void TopicsSession::handle_subscribe(const std::string& topic, bool subscribe) {
@@ -102,18 +113,25 @@ void TopicsSession::handle_subscribe(const std::string& topic, bool subscribe) {
 }
 
 void TopicsSession::handle_publish(ClientMessage& message) {
-  switch (core_.can_publish(message.topic)) {
-    case auth::Decision::kAllow:
-      break;
-    case auth::Decision::kUnauthenticated:
+  std::string event_type = message.event_type;
+  switch (core_.publish(std::move(message.topic), std::move(message.event_type), std::move(message.data),
+                        std::move(message.metadata))) {
+    case SessionCore::PublishResult::kPublished:
+      return;
+    case SessionCore::PublishResult::kInvalid:
+      send_error(400, "Invalid topic", "topic", "publish to one concrete topic, not a pattern");
+      return;
+    case SessionCore::PublishResult::kUnauthenticated:
       send_error(401, "Authentication required for this topic", "topic", "unauthorized");
       return;
-    case auth::Decision::kForbidden:
+    case SessionCore::PublishResult::kForbidden:
       send_error(403, "Forbidden", "topic", "not allowed to publish");
       return;
+    case SessionCore::PublishResult::kServerEventType:
+      send_error(400, "eventType \"" + event_type.substr(0, 64) + "\" is reserved for server messages", "eventType",
+                 "reserved");
+      return;
   }
-  core_.publish(std::move(message.topic), std::move(message.event_type), std::move(message.data),
-                std::move(message.metadata));
 }
 
 void TopicsSession::deliver(const hub::Publication& publication) {

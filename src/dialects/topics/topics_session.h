@@ -3,6 +3,7 @@
 
 #include "dialects/dialect.h"
 #include "dialects/session_core.h"
+#include "hub/rate_limiter.h"
 #include "dialects/topics/topics_protocol.h"
 #include "hub/subscriber.h"
 #include "protocol/websocket/websocket_connection.h"
@@ -29,11 +30,13 @@ class TopicsSession final : public protocol::websocket::WebSocketHandler, public
   void handle_subscribe(const std::string& topic, bool subscribe);
   void handle_publish(ClientMessage& message);
   void send(const std::string& text);
-  void send_error(int code, std::string_view message, std::string_view field = {}, std::string_view issue = {});
+  void send_error(int code, std::string_view message, std::string_view field = {}, std::string_view issue = {},
+                  uint64_t retry_after_ms = 0);
   uint64_t now_ms() const { return context_.loop.wall_ms(); }
 
   SessionContext& context_;
   SessionCore core_;
+  hub::RateLimiter rate_;  // messages per second from this client
   protocol::websocket::WebSocketConnection* ws_ = nullptr;
   uint8_t encoding_slot_;
 };

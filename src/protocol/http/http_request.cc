@@ -32,7 +32,8 @@ std::string_view HttpRequest::query() const {
   return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
 }
 
-std::string percent_decode(std::string_view text) {
+namespace {
+std::string decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   auto hex = [](char c) -> int {
@@ -43,7 +44,7 @@ std::string percent_decode(std::string_view text) {
   };
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '+') {
+    if (c == '+' && plus_is_space) {
       out.push_back(' ');
     } else if (c == '%' && i + 2 < text.size() &&
                hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
@@ -55,6 +56,10 @@ std::string percent_decode(std::string_view text) {
   }
   return out;
 }
+}  // namespace
+
+std::string percent_decode(std::string_view text) { return decode(text, true); }
+std::string percent_decode_path(std::string_view text) { return decode(text, false); }
 
 std::string HttpRequest::query_param(std::string_view name) const {
   std::string_view q = query();

@@ -31,7 +31,9 @@ struct HttpRequest {
 // "Connection: keep-alive, Upgrade".
 bool header_has_token(std::string_view value, std::string_view token);
 bool iequals(std::string_view a, std::string_view b);
-// Decodes %XX and '+' of a URL query component.
+// Decodes %XX and '+' (a space) of a URL query component.
 std::string percent_decode(std::string_view text);
+// Decodes %XX of a URL path segment; '+' stays a plus there (RFC 3986).
+std::string percent_decode_path(std::string_view text);
 
 }  // namespace sb::protocol::http

@@ -13,6 +13,9 @@ void RequestParser::reset() {
   header_bytes_ = 0;
   error_status_ = 400;
   complete_ = false;
+  started_ = false;
+  headers_complete_ = false;
+  expects_body_ = false;
   last_was_value_ = false;
 }
 
@@ -40,6 +43,7 @@ RequestParser::Status RequestParser::feed(const char* data, size_t length, size_
 int RequestParser::on_message_begin(http_parser* p) {
   auto* self = static_cast<RequestParser*>(p->data);
   self->request_.clear();
+  self->started_ = true;
   return 0;
 }
 
@@ -75,6 +79,8 @@ int RequestParser::on_headers_complete(http_parser* p) {
   self->request_.keep_alive = http_should_keep_alive(p) != 0;
   self->request_.upgrade = p->upgrade != 0;
   self->request_.http_minor = p->http_minor;
+  self->headers_complete_ = true;
+  self->expects_body_ = (p->content_length != ULLONG_MAX && p->content_length > 0) || (p->flags & F_CHUNKED) != 0;
   if (p->content_length != ULLONG_MAX && p->content_length > self->limits_.max_body_bytes) {
     self->error_status_ = 413;
     return -1;

@@ -33,6 +33,12 @@ class RequestParser {
   int error_status() const { return error_status_; }
   // Prepares for the next request on a keep-alive connection.
   void reset();
+  // Whether a byte of the current request has arrived (its head deadline runs).
+  bool started() const { return started_; }
+  // Whether the current request's headers are complete (its body deadline runs).
+  bool headers_complete() const { return headers_complete_; }
+  // Whether the request announced a body (Content-Length > 0 or chunked).
+  bool expects_body() const { return expects_body_; }
 
  private:
   static int on_message_begin(http_parser* p);
@@ -51,6 +57,9 @@ class RequestParser {
   size_t header_bytes_ = 0;
   int error_status_ = 400;
   bool complete_ = false;
+  bool started_ = false;
+  bool headers_complete_ = false;
+  bool expects_body_ = false;
   bool last_was_value_ = false;
 };
 

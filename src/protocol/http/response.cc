@@ -1,9 +1,12 @@
 #include "protocol/http/response.h"
 
+#include "json/json_writer.h"
+
 namespace sb::protocol::http {
 
 std::string_view reason_phrase(int status) {
   switch (status) {
+    case 100: return "Continue";
     case 101: return "Switching Protocols";
     case 200: return "OK";
     case 201: return "Created";
@@ -13,6 +16,7 @@ std::string_view reason_phrase(int status) {
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 413: return "Payload Too Large";
     case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
@@ -53,12 +57,9 @@ HttpResponse json_error(int status, std::string_view message) {
   r.status = status;
   r.body = "{\"success\":false,\"error\":{\"code\":";
   r.body += std::to_string(status);
-  r.body += ",\"message\":\"";
-  for (char c : message) {
-    if (c == '"' || c == '\\') r.body += '\\';
-    r.body += c;
-  }
-  r.body += "\"}}";
+  r.body += ",\"message\":";
+  json::append_string(r.body, message);  // escaped, and valid UTF-8 whatever the message holds
+  r.body += "}}";
   return r;
 }
 

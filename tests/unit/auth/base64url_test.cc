@@ -19,6 +19,12 @@ TEST(Base64Url, RejectsInvalidInput) {
   EXPECT_FALSE(base64url_decode("a").has_value());
   EXPECT_FALSE(base64url_decode("ab+c").has_value());
   EXPECT_FALSE(base64url_decode("ab c").has_value());
+  // Canonical only: no padding, no set bits past the last byte.
+  EXPECT_EQ(base64url_decode("QQ").value(), "A");
+  EXPECT_FALSE(base64url_decode("QQ==").has_value());
+  EXPECT_FALSE(base64url_decode("QR").has_value());   // same byte, a low bit set
+  EXPECT_EQ(base64url_decode("QUI").value(), "AB");
+  EXPECT_FALSE(base64url_decode("QUJ").has_value());
 }
 
 }  // namespace sb::auth

@@ -56,7 +56,49 @@ TEST(Jwt, SignsAndVerifiesHs256WithIdentityClaims) {
   EXPECT_EQ(id.name, "Alice");
   EXPECT_EQ(id.roles, std::vector<std::string>{"editor"});
   EXPECT_TRUE(id.has_permission("matter:read"));
-  EXPECT_EQ(id.expires_at, kNow + 60);
+  EXPECT_EQ(id.valid_until, kNow + 60 + hs256().leeway_seconds);  // exp plus the leeway
+}
+
+TEST(Jwt, OneLeewayForVerificationAndTheExpiryInstant) {
+  auto c = codec(hs256());  // leeway 30 s
+  Identity id;
+  // Expired 10 s ago: still within the leeway, and valid_until says until when.
+  ASSERT_EQ(c->verify(sign(*c, R"({"sub":"a","exp":1799999990})"), kNow, id), JwtStatus::kOk);
+  EXPECT_EQ(id.valid_until, 1799999990 + 30);
+  EXPECT_GT(id.valid_until, kNow);
+  EXPECT_EQ(c->verify(sign(*c, R"({"sub":"a","exp":1799999960})"), kNow, id), JwtStatus::kExpired);
+}
+
+TEST(Jwt, TimeClaimsMustBeNumbersInRange) {
+  auto c = codec(hs256());
+  Identity id;
+  for (const char* claims : {R"({"sub":"a","exp":"9999999999"})", R"({"sub":"a","exp":null})",
+                             R"({"sub":"a","exp":true})", R"({"sub":"a","exp":[1]})", R"({"sub":"a","nbf":"0"})",
+                             R"({"sub":"a","iat":{}})", R"({"sub":"a","exp":-5})", R"({"sub":"a","exp":1e300})",
+                             R"({"sub":"a","exp":99999999999999})", R"({"sub":"a","exp":18446744073709551615})"}) {
+    EXPECT_EQ(c->verify(sign(*c, claims), kNow, id), JwtStatus::kInvalidTimeClaim) << claims;
+  }
+  EXPECT_EQ(c->verify(sign(*c, R"({"sub":"a","exp":1800000100.5,"iat":1799999999.9})"), kNow, id), JwtStatus::kOk);
+}
+
+TEST(Jwt, OnlyTheCanonicalEncodingVerifies) {
+  auto c = codec(hs256());
+  std::string token = sign(*c, R"({"sub":"alice","n":1})");
+  Identity id;
+  ASSERT_EQ(c->verify(token, kNow, id), JwtStatus::kOk);
+  // Padding on any part, or a last character whose unused bits are set, is another
+  // spelling of the same bytes: refused.
+  size_t dot1 = token.find('.');
+  size_t dot2 = token.find('.', dot1 + 1);
+  std::string padded = token.substr(0, dot2) + "=" + token.substr(dot2);
+  EXPECT_EQ(c->verify(padded, kNow, id), JwtStatus::kMalformed);
+  // The HS256 signature is 32 bytes: 43 characters, the last carrying 2 unused bits.
+  std::string sig = token.substr(dot2 + 1);
+  ASSERT_EQ(sig.size(), 43u);
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  size_t last = alphabet.find(sig.back());
+  std::string twin = token.substr(0, dot2 + 1) + sig.substr(0, 42) + alphabet[last ^ 1];
+  EXPECT_EQ(c->verify(twin, kNow, id), JwtStatus::kMalformed);
 }
 
 TEST(Jwt, RejectsTamperingWrongKeysAndAlgorithms) {

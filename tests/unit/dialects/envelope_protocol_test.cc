@@ -54,4 +54,32 @@ TEST(EnvelopeProtocol, RendersPublicationsInTheEnvelope) {
                  R"("metadata":{"channel":"matter:123","userId":"user-456","correlationId":"c-9"}})");
 }
 
+TEST(EnvelopeProtocol, ClientMetadataNeverSpeaksForTheServer) {
+  // A topics client publishing with metadata {"userId":"ceo","channel":"x"}: the envelope
+  // shows the real sender and channel, and the client's object under its own key only.
+  hub::Publication p;
+  p.id = "p2";
+  p.channel = "matter:1";
+  p.event_type = "message";
+  p.data = "{}";
+  p.sender_user_id = "mallory";
+  p.client_metadata = R"({"userId":"ceo","channel":"x"})";
+  p.time_ms = 1711965900000ULL;
+  std::string out;
+  render_publication(p, out);
+  EXPECT_NE(out.find(R"("metadata":{"channel":"matter:1","userId":"mallory","client":{"userId":"ceo","channel":"x"}})"),
+            std::string::npos)
+      << out;
+  // A backend's metadata merges, but never over the channel the server states.
+  hub::Publication backend;
+  backend.id = "p3";
+  backend.channel = "matter:2";
+  backend.event_type = "MATTER_UPDATED";
+  backend.data = "{}";
+  backend.metadata = R"({"channel":"other","userId":"editor-7"})";
+  std::string out2;
+  render_publication(backend, out2);
+  EXPECT_NE(out2.find(R"("metadata":{"channel":"matter:2","userId":"editor-7"})"), std::string::npos) << out2;
+}
+
 }  // namespace sb::dialects::envelope

@@ -20,7 +20,8 @@ TEST(TopicsProtocol, ParsesEveryClientMessageOfTheSeed) {
       R"({"type":"message","topic":"messages.channel.general","data":{"content":"Hello, World!","attachments":[]},"metadata":{"priority":"normal","senderId":"forged"}})");
   ASSERT_TRUE(msg.ok);
   EXPECT_EQ(msg.data, R"({"content":"Hello, World!","attachments":[]})");
-  EXPECT_EQ(msg.metadata, R"({"priority":"normal"})");  // the server owns senderId
+  // Kept whole: it is shown under its own key, where a "senderId" in it speaks for no one.
+  EXPECT_EQ(msg.metadata, R"({"priority":"normal","senderId":"forged"})");
   EXPECT_EQ(msg.event_type, "message");
 }
 
@@ -48,7 +49,7 @@ TEST(TopicsProtocol, RendersTheSeedsBroadcastShape) {
   p.channel = "messages.user.123";
   p.event_type = "message.sent";
   p.data = R"({"content":"Hello!"})";
-  p.metadata = R"({"priority":"high"})";
+  p.client_metadata = R"({"priority":"high","senderId":"forged"})";
   p.sender_user_id = "user-abc";
   p.sender_connection_id = "conn-xyz";
   p.time_ms = 1762862400000ULL;
@@ -56,7 +57,8 @@ TEST(TopicsProtocol, RendersTheSeedsBroadcastShape) {
   render_publication(p, out);
   EXPECT_EQ(out,
             R"({"type":"message","topic":"messages.user.123","eventType":"message.sent","data":{"content":"Hello!"},)"
-            R"("metadata":{"priority":"high","senderId":"user-abc","senderConnectionId":"conn-xyz"},"id":"p-1",)"
+            R"("metadata":{"senderId":"user-abc","senderConnectionId":"conn-xyz",)"
+            R"("client":{"priority":"high","senderId":"forged"}},"id":"p-1",)"
             R"("timestamp":"2025-11-11T12:00:00.000Z"})");
   hub::Publication backend;
   backend.channel = "c";
@@ -65,6 +67,12 @@ TEST(TopicsProtocol, RendersTheSeedsBroadcastShape) {
   std::string out2;
   render_publication(backend, out2);
   EXPECT_NE(out2.find(R"("metadata":{})"), std::string::npos);
+  // A backend's metadata is merged, the server's keys winning over any of the same name.
+  backend.metadata = R"({"trace":"t-1","senderConnectionId":"x"})";
+  backend.sender_user_id = "svc";
+  std::string out3;
+  render_publication(backend, out3);
+  EXPECT_NE(out3.find(R"("metadata":{"senderId":"svc","trace":"t-1"})"), std::string::npos) << out3;
 }
 
 TEST(TopicsProtocol, RendersErrorsWithCodeAndDetails) {

@@ -47,6 +47,26 @@ TEST(PatternTrie, DeliversOnceWhenSeveralPatternsOfOneSubscriberMatch) {
   EXPECT_EQ(matches(trie, "a.b.c").size(), 1u);  // and again for the next publication
 }
 
+TEST(PatternTrie, LeadingWildcardsSkipReservedChannelsAsPatternMatchesDoes) {
+  PatternTrie trie;
+  Sink all, one, role;
+  trie.add(all, "**");
+  trie.add(one, "*:*");
+  trie.add(role, "$role:admin");
+  auto m = matches(trie, "$role:admin");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0], &role);
+  EXPECT_EQ(matches(trie, "room:admin").size(), 2u);
+  for (const char* channel : {"$all", "$role:admin", "a.$b", "x:y"}) {
+    for (const char* pattern : {"**", "*:*", "*", "$role:admin"}) {
+      PatternTrie t;
+      Sink s;
+      t.add(s, pattern);
+      EXPECT_EQ(matches(t, channel).size() == 1, pattern_matches(pattern, channel)) << pattern << " " << channel;
+    }
+  }
+}
+
 TEST(PatternTrie, AddIsIdempotentAndRemovePrunes) {
   PatternTrie trie;
   Sink s;

@@ -55,4 +55,18 @@ TEST(Topic, OverlapAndCoverage) {
   EXPECT_FALSE(pattern_covers("notifications.user.alice", "notifications.user.*"));
 }
 
+TEST(Topic, LeadingWildcardsNeverReachReservedChannels) {
+  EXPECT_TRUE(is_reserved_channel("$all"));
+  EXPECT_FALSE(is_reserved_channel("a.$b"));
+  EXPECT_FALSE(pattern_matches("**", "$role:admin"));
+  EXPECT_FALSE(pattern_matches("*:*", "$role:admin"));
+  EXPECT_FALSE(pattern_matches("*", "$all"));
+  EXPECT_TRUE(pattern_matches("$role:*", "$role:admin"));  // a literal '$' segment still names them
+  EXPECT_TRUE(pattern_matches("a.*", "a.$b"));               // only the first segment is reserved
+  EXPECT_FALSE(patterns_overlap("**", "$role:admin"));
+  EXPECT_FALSE(patterns_overlap("*:*", "$role:*"));
+  EXPECT_FALSE(pattern_covers("**", "$all"));
+  EXPECT_TRUE(patterns_overlap("**", "x:y"));
+}
+
 }  // namespace sb::hub
