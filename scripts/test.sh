@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: unit tests (Release and ASan+UBSan), the RFC 6455
-# conformance cases, the HTTP API and limits cases, the end-to-end seed clients, with one
-# and with two event loops, and each libFuzzer target briefly.
+# conformance cases, the HTTP API and limits cases, the end-to-end seed clients, the attack
+# cases of the isolation review, with one and with two event loops, and each libFuzzer
+# target briefly (the channel policy's properties among them).
 # FUZZ_SECONDS (default 20) sets the time per fuzz target.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,18 +40,34 @@ for threads in 1 2; do
     $PY tests/conformance/websockets_cases.py --threads $threads
   step "limits cases, $threads loop(s)" $PY tests/conformance/limits_cases.py --threads $threads
   step "http api cases, $threads loop(s)" $PY tests/api/http_api_cases.py --threads $threads
-  # The end-to-end clients drive the sanitizer build with one loop and Release with two.
+  # The end-to-end clients and the attacks drive the sanitizer build with one loop and
+  # Release with two.
   binary=build/switchboard
   [ "$threads" = 1 ] && binary=build-sanitize/switchboard
+  step "attack cases (isolation and hardening), $threads loop(s), $binary" \
+    env SWITCHBOARD_BIN="$PWD/$binary" $PY tests/security/attack_cases.py --threads $threads
   step "e2e clients of every dialect (node ws), $threads loop(s), $binary" \
     env SWITCHBOARD_THREADS=$threads SWITCHBOARD_BIN="$PWD/$binary" bash -c 'cd tests/e2e && npm test --silent'
 done
 
-for target in frame_reader http_request topics_protocol rooms_protocol envelope_protocol topic_patterns jwt; do
+# A fuzz target's own lines are shown only when it fails (the crash and its input).
+fuzz() {
+  local target=$1 corpus log
   corpus=$(mktemp -d)
-  step "fuzz $target (${FUZZ_SECONDS}s)" ./build-fuzz/fuzz/fuzz_$target -max_total_time=$FUZZ_SECONDS \
-    -max_len=4096 -print_final_stats=0 "$corpus" fuzz/corpus/$target
-  rm -rf "$corpus"
+  log=$(mktemp)
+  if ./build-fuzz/fuzz/fuzz_$target -max_total_time=$FUZZ_SECONDS -max_len=4096 -print_final_stats=1 \
+      "$corpus" fuzz/corpus/$target >"$log" 2>&1; then
+    grep -E "^stat::number_of_executed_units" "$log" | sed "s/^/  $target: /"
+    rm -rf "$corpus" "$log"
+    return 0
+  fi
+  tail -n 60 "$log"
+  rm -rf "$corpus" "$log"
+  return 1
+}
+for target in frame_reader http_request topics_protocol rooms_protocol envelope_protocol topic_patterns jwt \
+    channel_policy; do
+  step "fuzz $target (${FUZZ_SECONDS}s)" fuzz $target
 done
 
 echo

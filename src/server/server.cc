@@ -37,7 +37,8 @@ std::vector<auth::ChannelRule> rules_with_rooms(const config::Config& c) {
 }
 }  // namespace
 
-Server::Server(config::Config config) : config_(std::move(config)), limiter_(config_.max_connections_per_ip) {}
+Server::Server(config::Config config)
+    : config_(std::move(config)), limiter_(config_.max_connections_per_ip, config_.max_accepts_per_ip_per_second) {}
 
 Server::~Server() {
   stop();
@@ -65,7 +66,8 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   }
   server->dialects_.push_back(std::make_unique<dialects::topics::TopicsDialect>(kTopicsEncodingSlot));
   server->dialects_.push_back(
-      std::make_unique<dialects::rooms::RoomsDialect>(c.rooms, kRoomsEncodingSlot, server->work_pool_));
+      std::make_unique<dialects::rooms::RoomsDialect>(c.rooms, c.allowed_origins, kRoomsEncodingSlot,
+                                                      server->work_pool_));
   server->dialects_.push_back(std::make_unique<dialects::envelope::EnvelopeDialect>(kEnvelopeEncodingSlot));
   server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
   for (const auto& endpoint : c.endpoints) {

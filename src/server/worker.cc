@@ -19,34 +19,32 @@ namespace {
 constexpr uint64_t kShutdownGraceMs = 3000;
 constexpr uint8_t kHoldsLimiterSlot = 1;
 
-// A connection over the per-address limit: answers its first request with 429 and closes.
+// A connection over a per-address limit: answered 429 at once, without waiting for its
+// request, and closed once that is written (or after the transport's short linger).
 class RefusedSession final : public transport::ConnectionHandler {
  public:
-  explicit RefusedSession(transport::TcpConnection& tcp) : tcp_(&tcp), deadline_ms_(tcp.loop().now_ms() + 5000) {}
-  void on_data(uint8_t*, size_t) override {
-    if (tcp_ == nullptr) return;
-    http::HttpResponse r = http::json_error(429, "too many connections from this address");
+  RefusedSession(transport::TcpConnection& tcp, std::string_view why) : tcp_(&tcp) {
+    http::HttpResponse r = http::json_error(429, why);
+    r.headers.emplace_back("Retry-After", "1");
     r.close = true;
     std::string out;
     http::serialize(r, out);
-    tcp_->send(out.data(), out.size());
-    tcp_->close_after_flush();
+    tcp.send(out.data(), out.size());
+    tcp.close_after_flush();
   }
+  void on_data(uint8_t*, size_t) override {}
   void on_closed() override {
     transport::EventLoop& loop = tcp_->loop();
     tcp_ = nullptr;
     loop.defer([this] { delete this; });
   }
   void on_sweep(uint64_t now_ms) override {
-    if (tcp_ == nullptr) return;
-    tcp_->sweep(now_ms);
-    if (tcp_ != nullptr && now_ms > deadline_ms_) tcp_->close();
+    if (tcp_ != nullptr) tcp_->sweep(now_ms);
   }
   void on_shutdown() override { tcp_->close(); }
 
  private:
   transport::TcpConnection* tcp_;
-  uint64_t deadline_ms_;
 };
 
 }  // namespace
@@ -108,11 +106,14 @@ void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {
     delete tcp;
     return;
   }
-  if (!server_.limiter().try_acquire(tcp->peer_key())) {
-    // Answer the request with 429 rather than resetting, so the client learns why.
+  auto verdict = server_.limiter().try_acquire(tcp->peer_key(), loop_.now_ms());
+  if (verdict != ConnectionLimiter::Verdict::kAccepted) {
+    // Answer with 429 rather than resetting, so the client learns why.
     metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
     metrics_.count_error(429);
-    tcp->set_handler(new RefusedSession(*tcp));
+    tcp->set_handler(new RefusedSession(*tcp, verdict == ConnectionLimiter::Verdict::kTooMany
+                                                  ? "too many connections from this address"
+                                                  : "too many new connections from this address; slow down"));
     return;
   }
   tcp->set_tag(kHoldsLimiterSlot);
@@ -130,6 +131,7 @@ void Worker::sweep() {
   rate_sample_ms_ = now;
   rate_sample_messages_ = messages;
   for (auto& listener : listeners_) listener->resume_if_paused();
+  if (index_ == 0) server_.limiter().prune(now);
   // Handlers may close connections, which reorders the registry: walk a copy.
   std::vector<transport::TcpConnection*> snapshot = loop_.connections();
   for (transport::TcpConnection* c : snapshot) {

@@ -1,6 +1,7 @@
 #include "transport/tcp_listener.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -57,15 +58,34 @@ std::unique_ptr<TcpListener> TcpListener::open(EventLoop& loop, const std::strin
 }
 
 TcpListener::TcpListener(EventLoop& loop, int fd, uint16_t port, AcceptFn on_accept)
-    : loop_(loop), fd_(fd), port_(port), on_accept_(std::move(on_accept)) {}
+    : loop_(loop), fd_(fd), port_(port), reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
+      on_accept_(std::move(on_accept)) {}
 
-TcpListener::~TcpListener() { close(); }
+TcpListener::~TcpListener() {
+  close();
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+}
 
 void TcpListener::close() {
   if (fd_ < 0) return;
   loop_.remove(fd_);
   ::close(fd_);
   fd_ = -1;
+}
+
+bool TcpListener::shed_one() {
+  if (reserve_fd_ < 0) return false;
+  ::close(reserve_fd_);
+  reserve_fd_ = -1;
+  int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd >= 0) {
+    // No descriptor to serve it with: closing at once tells the client (a reset or an
+    // immediate EOF) instead of leaving it in the backlog while the loop spins on it.
+    ::close(fd);
+    ++shed_;
+  }
+  reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && reserve_fd_ >= 0;
 }
 
 void TcpListener::resume_if_paused() {
@@ -81,7 +101,9 @@ void TcpListener::on_io(uint32_t) {
     socklen_t len = sizeof peer;
     int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      int error = errno;
+      if ((error == EMFILE || error == ENFILE) && shed_one()) continue;
+      if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
         // Level-triggered epoll would spin on the pending connection; pause until the sweep.
         paused_ = true;
         loop_.remove(fd_);

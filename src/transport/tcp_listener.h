@@ -28,6 +28,8 @@ class TcpListener final : public IoHandler {
   void close();
   // Re-arms the listener after it paused on descriptor exhaustion. Called from the sweep.
   void resume_if_paused();
+  // Connections closed at once because the process had no descriptor left for them.
+  uint64_t shed_count() const { return shed_; }
   uint16_t port() const { return port_; }
 
  private:
@@ -35,7 +37,14 @@ class TcpListener final : public IoHandler {
   EventLoop& loop_;
   int fd_;
   uint16_t port_;
+  // Shed one pending connection at the descriptor limit: the reserve descriptor is given up
+  // for a moment so the connection can be accepted and closed at once. False when even that
+  // failed (the listener then pauses until the sweep).
+  bool shed_one();
+
+  uint64_t shed_ = 0;
   bool paused_ = false;
+  int reserve_fd_ = -1;  // held open so that a connection can still be accepted and closed at the limit
   AcceptFn on_accept_;
 };
 

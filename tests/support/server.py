@@ -24,11 +24,12 @@ class Server:
         self.env.update(env or {})  # may raise the log level
         self.proc = None
         self.port = None
+        self.preexec = None  # runs in the child before exec (resource limits)
 
     def __enter__(self):
         self.proc = subprocess.Popen(
             [self.binary, "serve", "--config", self.config, "--port", "0", "--threads", str(self.threads)],
-            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=self.env, text=True)
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=self.env, text=True, preexec_fn=self.preexec)
         deadline = time.time() + 20
         while time.time() < deadline:
             line = self.proc.stderr.readline()

@@ -57,7 +57,7 @@ HandshakeResult check_upgrade(const http::HttpRequest& request, const HandshakeO
   }
   std::string_view key = request.header("Sec-WebSocket-Key");
   if (decoded_base64_length(key) != 16) return fail(400, "Sec-WebSocket-Key must be 16 bytes in base64");
-  if (!options.allowed_origins.empty()) {
+  if (!options.allowed_origins.empty() && !request.header("Origin").empty()) {
     std::string_view origin = request.header("Origin");
     bool allowed = false;
     for (const auto& o : options.allowed_origins) allowed = allowed || o == origin;
@@ -72,6 +72,28 @@ HandshakeResult check_upgrade(const http::HttpRequest& request, const HandshakeO
   }
   result.accept_key = compute_accept_key(key);
   return result;
+}
+
+bool origin_allowed_for_cookies(const http::HttpRequest& request, const std::vector<std::string>& allowed_origins) {
+  std::string_view origin = request.header("Origin");
+  if (origin.empty()) return true;
+  if (!allowed_origins.empty()) {
+    for (const auto& o : allowed_origins) {
+      if (http::iequals(o, origin)) return true;
+    }
+    return false;
+  }
+  // scheme "://" host [":" port], compared with Host (whose port may be written out).
+  size_t scheme_end = origin.find("://");
+  if (scheme_end == std::string_view::npos) return false;  // "null" and other opaque origins
+  std::string_view scheme = origin.substr(0, scheme_end);
+  std::string_view authority = origin.substr(scheme_end + 3);
+  if (authority.find('/') != std::string_view::npos || authority.empty()) return false;
+  std::string_view host = request.header("Host");
+  if (http::iequals(authority, host)) return true;
+  std::string with_port(authority);
+  with_port += http::iequals(scheme, "https") || http::iequals(scheme, "wss") ? ":443" : ":80";
+  return http::iequals(with_port, host);
 }
 
 void append_upgrade_response(const HandshakeResult& result, std::string& out) {

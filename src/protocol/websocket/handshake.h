@@ -21,8 +21,13 @@ struct HandshakeResult {
 
 // Checks an upgrade request against RFC 6455 section 4.2.1: GET, HTTP/1.1, Upgrade:
 // websocket, Connection: Upgrade, a 16-byte base64 Sec-WebSocket-Key, version 13 (426 with
-// the supported version otherwise), Origin in the allow-list when one is configured.
+// the supported version otherwise), and an Origin, when one is sent, in the allow-list when
+// one is configured (clients that send no Origin are not browsers and pass).
 HandshakeResult check_upgrade(const http::HttpRequest& request, const HandshakeOptions& options);
+// Cross-site WebSocket hijacking: whether an upgrade that a browser authenticates with a
+// cookie may proceed. Its Origin must be in allowed_origins, or, when that list is empty,
+// name the same host and port as the Host header. No Origin at all (not a browser) passes.
+bool origin_allowed_for_cookies(const http::HttpRequest& request, const std::vector<std::string>& allowed_origins);
 // base64(SHA-1(key + GUID)).
 std::string compute_accept_key(std::string_view client_key);
 // Appends the 101 Switching Protocols response for a successful check.

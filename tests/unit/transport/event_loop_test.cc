@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <string>
+#include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "transport/tcp_connection.h"
+#include "transport/work_pool.h"
 
 namespace sb::transport {
 
@@ -99,6 +102,25 @@ TEST(TcpConnection, SlowConsumerIsDroppedAtTheEndOfTheTurn) {
   loop.run();
   EXPECT_TRUE(collector.closed);
   ::close(fds[1]);
+}
+
+TEST(WorkPool, TrySubmitRefusesPastItsBound) {
+  std::mutex gate;
+  std::unique_lock hold(gate);
+  std::atomic<int> ran{0};
+  {
+    WorkPool pool(1);
+    // The single thread blocks on the first task; two more may wait, the fourth is refused.
+    ASSERT_TRUE(pool.try_submit([&] { std::lock_guard g(gate); ++ran; }, 2));
+    while (true) {  // until the thread has taken the first task off the queue
+      if (pool.try_submit([&] { ++ran; }, 1)) break;
+      std::this_thread::yield();
+    }
+    EXPECT_TRUE(pool.try_submit([&] { ++ran; }, 2));
+    EXPECT_FALSE(pool.try_submit([&] { ++ran; }, 2));
+    hold.unlock();
+  }
+  EXPECT_EQ(ran.load(), 3);
 }
 
 }  // namespace sb::transport

@@ -63,6 +63,29 @@ TEST(Handshake, RejectsBadRequestsWithTheRightStatus) {
   EXPECT_EQ(check_upgrade(r, options).status, 403);
 }
 
+TEST(Handshake, CookieUpgradesOnlyFromAllowedOrSameHostOrigins) {
+  auto r = upgrade_request();  // Host: x, no Origin: not a browser
+  EXPECT_TRUE(origin_allowed_for_cookies(r, {}));
+  r.headers.emplace_back("Origin", "http://x");
+  EXPECT_TRUE(origin_allowed_for_cookies(r, {}));
+  set_header(r, "Origin", "https://evil.example");
+  EXPECT_FALSE(origin_allowed_for_cookies(r, {}));
+  set_header(r, "Origin", "null");
+  EXPECT_FALSE(origin_allowed_for_cookies(r, {}));
+  set_header(r, "Origin", "http://x.evil");
+  EXPECT_FALSE(origin_allowed_for_cookies(r, {}));
+  set_header(r, "Host", "app.example:443");
+  set_header(r, "Origin", "https://app.example");
+  EXPECT_TRUE(origin_allowed_for_cookies(r, {}));  // the default port written out
+  EXPECT_FALSE(origin_allowed_for_cookies(r, {"https://other.example"}));
+  EXPECT_TRUE(origin_allowed_for_cookies(r, {"https://app.example"}));
+  // Without an Origin a configured list does not refuse the handshake either.
+  auto plain = upgrade_request();
+  HandshakeOptions options;
+  options.allowed_origins = {"https://app.example"};
+  EXPECT_EQ(check_upgrade(plain, options).status, 101);
+}
+
 TEST(Frame, WritesMinimalLengthEncodings) {
   uint8_t h[kMaxServerHeader];
   EXPECT_EQ(write_frame_header(h, Opcode::kText, 125), 2u);
