@@ -28,7 +28,7 @@ start_server() {  # $1 = switchboard | ws | ws-envelope ; sets PID and PORT
   case $1 in
     switchboard)
       PORT=3000
-      JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
+      JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
         taskset -c 0 ./build/switchboard serve --threads 1 --port $PORT 2>/dev/null &
       ;;
     ws)

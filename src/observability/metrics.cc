@@ -65,6 +65,8 @@ std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint
        sum(&LoopMetrics::connections_accepted));
   line("switchboard_connections_refused_total", "counter", "Connections refused by limits.",
        sum(&LoopMetrics::connections_refused));
+  line("switchboard_connections_shed_total", "counter", "Connections closed at accept at the descriptor limit.",
+       sum(&LoopMetrics::connections_shed));
   line("switchboard_websocket_upgrades_total", "counter", "Successful WebSocket handshakes.",
        sum(&LoopMetrics::websocket_upgrades));
   line("switchboard_messages_in_total", "counter", "WebSocket messages received.", sum(&LoopMetrics::messages_in));

@@ -38,8 +38,13 @@ void HttpSession::on_data(uint8_t* data, size_t length) {
 
 void HttpSession::set_waiting(bool waiting) {
   waiting_ = waiting;
-  if (tcp_ == nullptr) return;
-  if (waiting) tcp_->pause_reading(); else tcp_->resume_reading();
+  if (!waiting && tcp_ != nullptr && tcp_->reading_paused()) tcp_->resume_reading();
+}
+
+void HttpSession::hold_input_while_waiting() {
+  // Only an answer that did not come at once pauses the socket: most requests are answered
+  // in the same call and cost no extra system call.
+  if (waiting_ && tcp_ != nullptr) tcp_->pause_reading();
 }
 
 void HttpSession::note_progress() {
@@ -147,6 +152,7 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
       self->process(reinterpret_cast<uint8_t*>(pending.data()), pending.size());
     }
   });
+  hold_input_while_waiting();
 }
 
 void HttpSession::respond(http::HttpResponse response) {
@@ -197,6 +203,7 @@ void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& d
         }
         self->complete_upgrade(dialect, accept, auth.identity ? auth.identity : auth::anonymous_identity());
       });
+  hold_input_while_waiting();
 }
 
 void HttpSession::complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response,

@@ -40,9 +40,11 @@ class HttpSession final : public transport::ConnectionHandler {
                size_t rest_length);
   void complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response, auth::IdentityPtr identity);
   void finish();
-  // A response is being computed (an API call, an upgrade's authentication): input stops
-  // being read until it is written, so nothing piles up behind the request.
+  // A response is being computed (an API call, an upgrade's authentication). When it is
+  // not ready by the time the call returns, hold_input_while_waiting() stops reading the
+  // socket until it is written, so nothing piles up behind the request.
   void set_waiting(bool waiting);
+  void hold_input_while_waiting();
   // Request deadlines: the head and the body must each arrive in time (408 otherwise).
   void check_deadlines(uint64_t now_ms);
   void note_progress();

@@ -130,7 +130,12 @@ void Worker::sweep() {
   }
   rate_sample_ms_ = now;
   rate_sample_messages_ = messages;
-  for (auto& listener : listeners_) listener->resume_if_paused();
+  uint64_t shed = 0;
+  for (auto& listener : listeners_) {
+    listener->resume_if_paused();
+    shed += listener->shed_count();
+  }
+  metrics_.connections_shed.store(shed, std::memory_order_relaxed);
   if (index_ == 0) server_.limiter().prune(now);
   // Handlers may close connections, which reorders the registry: walk a copy.
   std::vector<transport::TcpConnection*> snapshot = loop_.connections();

@@ -306,7 +306,12 @@ async def d8_messages_api_applies_the_publish_policy(server):
     assert status == 201, body
 
 
-async def topics_messages_are_rate_limited(server):
+async def topics_messages_are_rate_limited(threads):
+    with Server(threads=threads, config=config_with(server_keys="max_messages_per_second = 100")) as server:
+        await rate_limited_at_100_per_second(server)
+
+
+async def rate_limited_at_100_per_second(server):
     ws = await topics_client(server, "chatty")
     for _ in range(150):
         await ws.send(json.dumps({"type": "ping"}))
@@ -343,8 +348,9 @@ async def d3_rooms_example_config_is_safe(threads):
     with Server(threads=threads, config=os.path.join(ROOT, "config", "examples", "rooms.toml")) as server:
         def cookie(user, role):
             return {"Cookie": "pm-session=" + server.token(user, "--role", role)}
-        viewer = await websockets.connect(server.url("/api/ws"), extra_headers=cookie("vic", "viewer"))
-        admin = await websockets.connect(server.url("/api/ws"), extra_headers=cookie("ada", "admin"))
+        app = "https://app.example.com"  # the example's allowed origin: the app's own pages
+        viewer = await websockets.connect(server.url("/api/ws"), extra_headers=cookie("vic", "viewer"), origin=app)
+        admin = await websockets.connect(server.url("/api/ws"), extra_headers=cookie("ada", "admin"), origin=app)
         await recv_json(viewer)
         await recv_json(admin)
         for room in ("**", "*:*", "*", "$role:admin", "admin:*", "user:ada", "user:*"):
@@ -460,11 +466,13 @@ async def d7_connection_limits_answer_at_once(threads):
         status, _, _ = await acall(server.port, "GET", "/health", source="127.0.2.3")  # others are served
         assert status == 200
 
-    # Descriptor exhaustion: the server may open 64 files.
+    # Descriptor exhaustion: the server may open 64 files. Always the Release build: at the
+    # descriptor limit UBSan's vptr check cannot open the pipe it probes memory with and
+    # reports valid objects as invalid.
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
     config = config_with(server_keys="max_accepts_per_ip_per_second = 0")
-    server = Server(threads=threads, config=config)
+    server = Server(binary=os.path.join(ROOT, "build", "switchboard"), threads=threads, config=config)
     server.preexec = low_limit
     with server:
         hog = []
@@ -476,19 +484,19 @@ async def d7_connection_limits_answer_at_once(threads):
         data, closed = await asyncio.to_thread(read_until_closed, late, 3)
         assert closed and not data.startswith(b"HTTP/1.1 200"), data  # closed at once, not left hanging
         late.close()
-        cpu_before = sum(os.times()[:2])
         usage = open("/proc/%d/stat" % server.proc.pid).read().split()
         ticks_before = int(usage[13]) + int(usage[14])
         await asyncio.sleep(1.5)
         usage = open("/proc/%d/stat" % server.proc.pid).read().split()
         spent = (int(usage[13]) + int(usage[14]) - ticks_before) / os.sysconf("SC_CLK_TCK")
         assert spent < 0.5, "the server spun at its descriptor limit (%.2f s of CPU in 1.5 s)" % spent
-        del cpu_before
         for s in hog:
             s.close()
-        await asyncio.sleep(0.5)
-        status, _, _ = await acall(server.port, "GET", "/health", source="127.0.3.3")
+        await asyncio.sleep(1.5)  # the sweep also re-arms a listener that had to pause
+        status, _, raw = await acall(server.port, "GET", "/metrics", source="127.0.3.3")
         assert status == 200
+        shed = [l for l in raw.decode().split("\n") if l.startswith("switchboard_connections_shed_total ")]
+        assert shed and int(shed[0].split()[1]) > 0, shed
 
 
 async def d10_slow_requests_meet_deadlines(threads):
@@ -512,8 +520,8 @@ SHARED = [d1_ids_with_separators_own_their_channels, d4_client_metadata_never_sp
           d4_clients_cannot_send_server_messages, d9_reauthentication_rechecks_joined_channels,
           d11_time_claims_must_be_numbers, d11_one_leeway_for_verification_and_expiry,
           d13_rooms_message_to_a_pattern_is_invalid, d14_paths_and_utf8, d15_cookie_upgrades_only_from_the_same_site,
-          d8_messages_api_applies_the_publish_policy, topics_messages_are_rate_limited, expect_continue_and_deep_bodies]
-OWN = [d3_rooms_example_config_is_safe, d5_a_waiting_request_does_not_buffer_what_follows,
+          d8_messages_api_applies_the_publish_policy, expect_continue_and_deep_bodies]
+OWN = [topics_messages_are_rate_limited, d3_rooms_example_config_is_safe, d5_a_waiting_request_does_not_buffer_what_follows,
        d6_login_attempts_are_limited, d7_connection_limits_answer_at_once, d10_slow_requests_meet_deadlines]
 
 
