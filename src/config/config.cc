@@ -254,6 +254,7 @@ bool apply_environment(Config& config, std::string& error) {
   if (!env_number("WEBSOCKET_PING_TIMEOUT", config.ping_timeout_ms, error)) return false;
   if (!env_number("WEBSOCKET_MAX_CONNECTIONS_PER_IP", config.max_connections_per_ip, error)) return false;
   if (!env_number("SWITCHBOARD_MAX_ACCEPTS_PER_IP", config.max_accepts_per_ip_per_second, error)) return false;
+  if (!env_number("SWITCHBOARD_MAX_MESSAGES_PER_SECOND", config.max_messages_per_second, error)) return false;
   if (!env_number("WEBSOCKET_MAX_MESSAGE_SIZE", config.max_message_size, error)) return false;
   if (!env_number("SWITCHBOARD_MAX_SEND_BUFFER", config.max_send_buffer, error)) return false;
   env_string("PUBSUB_ADAPTER", config.pubsub_adapter);
