@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/embedded_default.h"
+#include "hub/topic.h"
 
 namespace sb::config {
 
@@ -233,6 +234,11 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
         room.is_public = (*t)["public"].value_or(false);
         if (room.name.empty()) {
           error = std::string(source_name) + ": each [[rooms.room]] needs a name";
+          return false;
+        }
+        if (!hub::is_valid_channel(room.name) || room.name.find_first_of("{}") != std::string::npos) {
+          error = std::string(source_name) + ": room \"" + room.name +
+                  "\" must be a channel name (segments separated by . or :, no wildcards or placeholders)";
           return false;
         }
         r.rooms.push_back(std::move(room));

@@ -47,11 +47,11 @@ void HttpSession::hold_input_while_waiting() {
   if (waiting_ && tcp_ != nullptr) tcp_->pause_reading();
 }
 
-void HttpSession::note_progress() {
+void HttpSession::note_progress(bool body_awaited) {
   uint64_t now = tcp_->loop().now_ms();
   if (parser_.started() && head_started_ms_ == 0) head_started_ms_ = now;
   if (parser_.headers_complete() && body_started_ms_ == 0) body_started_ms_ = now;
-  if (parser_.headers_complete() && parser_.expects_body() && !continue_sent_ &&
+  if (body_awaited && parser_.headers_complete() && parser_.expects_body() && !continue_sent_ &&
       http::iequals(parser_.request().header("Expect"), "100-continue")) {
     // The client waits for this before sending its body (curl does for large bodies).
     continue_sent_ = true;
@@ -82,7 +82,7 @@ void HttpSession::process(uint8_t* data, size_t length) {
   while (tcp_ != nullptr && !waiting_ && length > 0) {
     size_t consumed = 0;
     auto status = parser_.feed(reinterpret_cast<const char*>(data), length, consumed);
-    note_progress();
+    note_progress(status == http::RequestParser::Status::kNeedMore);
     if (status == http::RequestParser::Status::kNeedMore) return;
     if (status == http::RequestParser::Status::kError) {
       worker_.metrics().count_error(parser_.error_status());

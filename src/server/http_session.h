@@ -47,7 +47,9 @@ class HttpSession final : public transport::ConnectionHandler {
   void hold_input_while_waiting();
   // Request deadlines: the head and the body must each arrive in time (408 otherwise).
   void check_deadlines(uint64_t now_ms);
-  void note_progress();
+  // Starts the deadlines of what has arrived; answers "100 Continue" when the client waits
+  // for it before sending a body that is still awaited.
+  void note_progress(bool body_awaited);
 
   Worker& worker_;
   transport::TcpConnection* tcp_;

@@ -20,32 +20,18 @@ constexpr uint64_t kShutdownGraceMs = 3000;
 constexpr uint8_t kHoldsLimiterSlot = 1;
 
 // A connection over a per-address limit: answered 429 at once, without waiting for its
-// request, and closed once that is written (or after the transport's short linger).
-class RefusedSession final : public transport::ConnectionHandler {
- public:
-  RefusedSession(transport::TcpConnection& tcp, std::string_view why) : tcp_(&tcp) {
-    http::HttpResponse r = http::json_error(429, why);
-    r.headers.emplace_back("Retry-After", "1");
-    r.close = true;
-    std::string out;
-    http::serialize(r, out);
-    tcp.send(out.data(), out.size());
-    tcp.close_after_flush();
-  }
-  void on_data(uint8_t*, size_t) override {}
-  void on_closed() override {
-    transport::EventLoop& loop = tcp_->loop();
-    tcp_ = nullptr;
-    loop.defer([this] { delete this; });
-  }
-  void on_sweep(uint64_t now_ms) override {
-    if (tcp_ != nullptr) tcp_->sweep(now_ms);
-  }
-  void on_shutdown() override { tcp_->close(); }
-
- private:
-  transport::TcpConnection* tcp_;
-};
+// request, and its descriptor released in the same turn, so that a flood from one address
+// holds no descriptors at all.
+void refuse(transport::TcpConnection& tcp, std::string_view why) {
+  http::HttpResponse r = http::json_error(429, why);
+  r.headers.emplace_back("Retry-After", "1");
+  r.close = true;
+  std::string out;
+  http::serialize(r, out);
+  tcp.send(out.data(), out.size());
+  tcp.flush();  // a few hundred bytes: they fit the fresh socket's buffer
+  tcp.close();
+}
 
 }  // namespace
 
@@ -111,9 +97,9 @@ void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {
     // Answer with 429 rather than resetting, so the client learns why.
     metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
     metrics_.count_error(429);
-    tcp->set_handler(new RefusedSession(*tcp, verdict == ConnectionLimiter::Verdict::kTooMany
-                                                  ? "too many connections from this address"
-                                                  : "too many new connections from this address; slow down"));
+    refuse(*tcp, verdict == ConnectionLimiter::Verdict::kTooMany
+                     ? "too many connections from this address"
+                     : "too many new connections from this address; slow down");
     return;
   }
   tcp->set_tag(kHoldsLimiterSlot);

@@ -66,6 +66,28 @@ TEST(Config, EnvironmentOverridesTheFile) {
   unsetenv("JWT_SECRET");
 }
 
+TEST(Config, HardeningLimitsHaveTheirDefaults) {
+  Config c;
+  std::string error;
+  ASSERT_TRUE(parse_toml(embedded_default_toml(), "embedded", c, error)) << error;
+  EXPECT_EQ(c.max_accepts_per_ip_per_second, 100u);
+  EXPECT_EQ(c.max_messages_per_second, 100u);
+  EXPECT_EQ(c.request_head_timeout_ms, 10000u);
+  EXPECT_EQ(c.request_body_timeout_ms, 30000u);
+  EXPECT_EQ(c.login_attempts_per_minute, 10u);
+  EXPECT_EQ(c.password_hash_queue, 64u);
+}
+
+TEST(Config, RefusesPlaceholdersInsideSegmentsAndRoomsThatAreNotNames) {
+  Config c;
+  std::string error;
+  EXPECT_FALSE(parse_toml("[[channels.rules]]\npattern = \"inbox-{userId}\"\n", "t.toml", c, error));
+  EXPECT_NE(error.find("whole segments"), std::string::npos) << error;
+  EXPECT_FALSE(parse_toml("[rooms]\n[[rooms.room]]\nname = \"chat.*\"\n", "t.toml", c, error));
+  EXPECT_NE(error.find("chat.*"), std::string::npos) << error;
+  EXPECT_TRUE(parse_toml("[[channels.rules]]\npattern = \"inbox.{userId}.**\"\n", "t.toml", c, error)) << error;
+}
+
 TEST(Config, ReportsSyntaxErrorsWithTheLine) {
   Config c;
   std::string error;
