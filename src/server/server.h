@@ -17,6 +17,7 @@
 #include "hub/presence.h"
 #include "store/notification_store.h"
 #include "server/connection_limiter.h"
+#include "transport/descriptor_reserve.h"
 #include "transport/work_pool.h"
 
 namespace sb::server {
@@ -51,6 +52,7 @@ class Server {
   store::NotificationStore* notifications() { return notifications_.get(); }
   const std::atomic<bool>& maintenance() const { return maintenance_; }
   transport::WorkPool& work_pool() { return work_pool_; }
+  transport::DescriptorReserve& descriptor_reserve() { return descriptor_reserve_; }
   // The dialect serving path on the given local port, or nullptr.
   dialects::Dialect* dialect_for(uint16_t port, std::string_view path) const;
   // The main port (the one endpoints without a port of their own use).
@@ -69,6 +71,7 @@ class Server {
   auth::ChannelPolicy policy_;
   hub::Hub hub_;
   ConnectionLimiter limiter_;
+  transport::DescriptorReserve descriptor_reserve_;  // shared by every loop's listeners
   hub::ChannelOccupancy occupancy_;
   hub::ConnectionRegistry registry_;
   hub::PresenceTracker presence_;

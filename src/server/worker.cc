@@ -68,7 +68,8 @@ uint16_t Worker::listen(const std::string& host, uint16_t port, std::string& err
   // The accept callback needs the bound port (for port 0), known only after open().
   auto bound = std::make_shared<uint16_t>(port);
   auto listener = transport::TcpListener::open(
-      loop_, host, port, [this, bound](int fd, const sockaddr_storage& peer) { accept(fd, peer, *bound); }, error);
+      loop_, host, port, server_.descriptor_reserve(),
+      [this, bound](int fd, const sockaddr_storage& peer) { accept(fd, peer, *bound); }, error);
   if (!listener) return 0;
   *bound = listener->port();
   listeners_.push_back(std::move(listener));

@@ -1,7 +1,6 @@
 #include "transport/tcp_listener.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,7 +14,7 @@
 namespace sb::transport {
 
 std::unique_ptr<TcpListener> TcpListener::open(EventLoop& loop, const std::string& host,
-                                               uint16_t port, AcceptFn on_accept,
+                                               uint16_t port, DescriptorReserve& reserve, AcceptFn on_accept,
                                                std::string& error) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -49,7 +48,7 @@ std::unique_ptr<TcpListener> TcpListener::open(EventLoop& loop, const std::strin
   uint16_t actual = bound.ss_family == AF_INET6
                         ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
                         : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  std::unique_ptr<TcpListener> listener(new TcpListener(loop, fd, actual, std::move(on_accept)));
+  std::unique_ptr<TcpListener> listener(new TcpListener(loop, fd, actual, reserve, std::move(on_accept)));
   if (!loop.add(fd, EPOLLIN, listener.get())) {
     error = "cannot register listener";
     return nullptr;
@@ -57,35 +56,16 @@ std::unique_ptr<TcpListener> TcpListener::open(EventLoop& loop, const std::strin
   return listener;
 }
 
-TcpListener::TcpListener(EventLoop& loop, int fd, uint16_t port, AcceptFn on_accept)
-    : loop_(loop), fd_(fd), port_(port), reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
-      on_accept_(std::move(on_accept)) {}
+TcpListener::TcpListener(EventLoop& loop, int fd, uint16_t port, DescriptorReserve& reserve, AcceptFn on_accept)
+    : loop_(loop), fd_(fd), port_(port), reserve_(reserve), on_accept_(std::move(on_accept)) {}
 
-TcpListener::~TcpListener() {
-  close();
-  if (reserve_fd_ >= 0) ::close(reserve_fd_);
-}
+TcpListener::~TcpListener() { close(); }
 
 void TcpListener::close() {
   if (fd_ < 0) return;
   loop_.remove(fd_);
   ::close(fd_);
   fd_ = -1;
-}
-
-bool TcpListener::shed_one() {
-  if (reserve_fd_ < 0) return false;
-  ::close(reserve_fd_);
-  reserve_fd_ = -1;
-  int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-  if (fd >= 0) {
-    // No descriptor to serve it with: closing at once tells the client (a reset or an
-    // immediate EOF) instead of leaving it in the backlog while the loop spins on it.
-    ::close(fd);
-    ++shed_;
-  }
-  reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  return fd >= 0 && reserve_fd_ >= 0;
 }
 
 void TcpListener::resume_if_paused() {
@@ -98,17 +78,21 @@ void TcpListener::on_io(uint32_t) {
   // Bounded batch per turn so that a connect storm cannot starve established sockets.
   for (int i = 0; i < 128 && fd_ >= 0; ++i) {
     sockaddr_storage peer{};
-    socklen_t len = sizeof peer;
-    int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      int error = errno;
-      if ((error == EMFILE || error == ENFILE) && shed_one()) continue;
-      if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
-        // Level-triggered epoll would spin on the pending connection; pause until the sweep.
-        paused_ = true;
-        loop_.remove(fd_);
-      }
-      return;
+    int fd = -1;
+    switch (reserve_.accept(fd_, fd, peer)) {
+      case DescriptorReserve::Outcome::kAccepted:
+        break;
+      case DescriptorReserve::Outcome::kShed:
+        ++shed_;
+        continue;
+      case DescriptorReserve::Outcome::kNone:
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Not even the spare helped: level-triggered epoll would spin on the pending
+          // connection, so pause until the sweep.
+          paused_ = true;
+          loop_.remove(fd_);
+        }
+        return;
     }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "transport/descriptor_reserve.h"
 #include "transport/event_loop.h"
 #include "transport/io_handler.h"
 
@@ -19,8 +20,10 @@ class TcpListener final : public IoHandler {
 
   // Binds host:port and registers with the loop. port 0 picks a free port (see port()).
   // Returns nullptr and sets error when binding fails.
+  // Accepts go through reserve (shared by every listener of the process), which sheds
+  // connections at the descriptor limit.
   static std::unique_ptr<TcpListener> open(EventLoop& loop, const std::string& host, uint16_t port,
-                                           AcceptFn on_accept, std::string& error);
+                                           DescriptorReserve& reserve, AcceptFn on_accept, std::string& error);
   ~TcpListener();
 
   void on_io(uint32_t events) override;
@@ -33,18 +36,13 @@ class TcpListener final : public IoHandler {
   uint16_t port() const { return port_; }
 
  private:
-  TcpListener(EventLoop& loop, int fd, uint16_t port, AcceptFn on_accept);
+  TcpListener(EventLoop& loop, int fd, uint16_t port, DescriptorReserve& reserve, AcceptFn on_accept);
   EventLoop& loop_;
   int fd_;
   uint16_t port_;
-  // Shed one pending connection at the descriptor limit: the reserve descriptor is given up
-  // for a moment so the connection can be accepted and closed at once. False when even that
-  // failed (the listener then pauses until the sweep).
-  bool shed_one();
-
+  DescriptorReserve& reserve_;
   uint64_t shed_ = 0;
   bool paused_ = false;
-  int reserve_fd_ = -1;  // held open so that a connection can still be accepted and closed at the limit
   AcceptFn on_accept_;
 };
 
