@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "auth/jwt.h"
+#include "json/json_writer.h"
 #include "auth/password.h"
 #include "config/config.h"
 #include "observability/log.h"
@@ -44,7 +45,7 @@ int serve(const std::string& config_path, int threads, int port) {
 
 int token(const std::string& config_path, const std::string& user, const std::string& name,
           const std::vector<std::string>& roles, const std::vector<std::string>& permissions,
-          const std::vector<std::string>& teams, long long ttl) {
+          const std::vector<std::string>& teams, const std::vector<std::string>& extra_claims, long long ttl) {
   sb::config::Config config;
   std::string error;
   if (!sb::config::load(config_path, config, error)) {
@@ -58,6 +59,19 @@ int token(const std::string& config_path, const std::string& user, const std::st
   }
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   std::string claims = sb::auth::make_claims(config.jwt, user, name, roles, permissions, now.count(), ttl, {}, teams);
+  // --claim KEY=VALUE: any further string claim (companyId, sid...), before the closing brace.
+  for (const auto& claim : extra_claims) {
+    size_t eq = claim.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "switchboard: --claim wants KEY=VALUE, got \"%s\"\n", claim.c_str());
+      return 2;
+    }
+    std::string member = ",";
+    sb::json::append_string(member, claim.substr(0, eq));
+    member += ':';
+    sb::json::append_string(member, claim.substr(eq + 1));
+    claims.insert(claims.size() - 1, member);
+  }
   std::string jwt = codec->sign(claims, error);
   if (jwt.empty()) {
     std::fprintf(stderr, "switchboard: %s\n", error.c_str());
@@ -94,7 +108,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--port,-p", port, "Listen port (overrides config and WEBSOCKET_PORT)");
 
   std::string user, name;
-  std::vector<std::string> roles, permissions, teams;
+  std::vector<std::string> roles, permissions, teams, extra_claims;
   long long ttl = 3600;
   auto* token_cmd = app.add_subcommand("token", "Print a JWT signed with the configured key");
   token_cmd->add_option("--config,-c", config_path, "TOML config file (default: embedded)");
@@ -103,6 +117,7 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--role,-r", roles, "Role (repeatable)");
   token_cmd->add_option("--permission", permissions, "Permission (repeatable)");
   token_cmd->add_option("--team", teams, "Team membership, for team:{team} channels (repeatable)");
+  token_cmd->add_option("--claim", extra_claims, "Another string claim as KEY=VALUE, e.g. companyId=acme (repeatable)");
   token_cmd->add_option("--ttl", ttl, "Lifetime in seconds (default 3600)");
 
   std::string password;
@@ -111,7 +126,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return serve(config_path, threads, port);
-  if (*token_cmd) return token(config_path, user, name, roles, permissions, teams, ttl);
+  if (*token_cmd) return token(config_path, user, name, roles, permissions, teams, extra_claims, ttl);
   if (*hash_cmd) return hash_password(password);
   return 0;
 }

@@ -85,6 +85,8 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
     }
   } else if (path == "/api/publish") {
     if (only("POST")) publish(request, loop, shard_index, std::move(respond));
+  } else if (path == "/api/updates") {
+    if (only("POST")) respond(post_update(request, loop, shard_index));
   } else if (path == "/api/messages") {
     if (only("POST")) respond(post_message(request, loop, shard_index));
   } else if (path == "/api/auth/login") {
@@ -208,6 +210,43 @@ void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& lo
       respond(json_ok(200, std::move(response)));
     });
   });
+}
+
+http::HttpResponse HttpApi::post_update(const http::HttpRequest& request, transport::EventLoop& loop,
+                                        size_t shard_index) {
+  if (config_.api_key.empty()) return http::json_error(401, "the updates API is disabled: set SWITCHBOARD_API_KEY");
+  if (!has_api_key(request)) return http::json_error(401, "missing or wrong API key");
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (auto bad = parse_json_object(parser, request.body, body)) return std::move(*bad);
+  std::string_view company, artifact, action, request_id;
+  if (body["companyId"].get_string().get(company) != simdjson::SUCCESS || company.empty()) {
+    return http::json_error(400, "companyId is required");
+  }
+  if (body["action"].get_string().get(action) != simdjson::SUCCESS || action.empty()) {
+    return http::json_error(400, "action is required");
+  }
+  bool to_artifact = body["artifactId"].get_string().get(artifact) == simdjson::SUCCESS && !artifact.empty();
+  std::string channel = "company:" + std::string(company);
+  if (to_artifact) channel += ":artifact:" + std::string(artifact);
+  if (!hub::is_valid_channel(channel)) return http::json_error(400, "companyId and artifactId must be channel segments");
+  auto publication = std::make_shared<hub::Publication>();
+  publication->id = hub_.next_publication_id();
+  publication->channel = std::move(channel);
+  publication->event_type = "UPDATE";
+  simdjson::dom::element data;
+  publication->data = body["data"].get(data) == simdjson::SUCCESS ? simdjson::minify(data) : "null";
+  // The request and action an update belongs to travel as the backend's metadata.
+  json::ObjectWriter m(publication->metadata);
+  if (body["requestId"].get_string().get(request_id) == simdjson::SUCCESS) m.string("requestId", request_id);
+  m.string("action", action).end();
+  publication->time_ms = loop.wall_ms();
+  publication->published_mono_us = transport::EventLoop::monotonic_us();
+  std::string response;
+  json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
+      .string("channel", publication->channel).end();
+  hub_.publish(publication, shard_index);
+  return json_ok(200, std::move(response));
 }
 
 http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, transport::EventLoop& loop,

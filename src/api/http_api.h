@@ -44,6 +44,10 @@ class HttpApi {
   // once it is durable.
   void publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
                Respond respond);
+  // POST /api/updates (API key): {companyId, artifactId?, requestId?, action, data} to the
+  // company's channel, or only its artifact's, as an UPDATE.
+  protocol::http::HttpResponse post_update(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
+                                           size_t shard_index);
   protocol::http::HttpResponse post_message(const protocol::http::HttpRequest& request,
                                             transport::EventLoop& loop, size_t shard_index);
   // Checks the per-address and per-account limits (429 with Retry-After), then hashes on

@@ -14,7 +14,8 @@ struct Identity {
   std::string user_id;      // "sub"
   std::string name;         // "name"
   std::string avatar;       // "avatar" or "picture"
-  std::string tenant;       // "tenant" or "company"
+  std::string tenant;       // "tenant", "company" or "companyId"
+  std::string session_id;   // "sid": the login session the token belongs to, when it says
   std::vector<std::string> roles;        // "roles" (array) or "role" (string)
   std::vector<std::string> permissions;  // "permissions" (array) or space-separated "scope"
   std::vector<std::string> teams;        // "teams" (array) or "team" (string)

@@ -286,6 +286,8 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
   else if (claims["picture"].get_string().get(text) == simdjson::SUCCESS) identity.avatar = text;
   if (claims["tenant"].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
   else if (claims["company"].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
+  else if (claims["companyId"].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
+  if (claims["sid"].get_string().get(text) == simdjson::SUCCESS) identity.session_id = text;
   if (claims["roles"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
   else if (claims["role"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
   if (claims["teams"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.teams);

@@ -206,6 +206,14 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   config.typing_timeout_ms =
       static_cast<uint32_t>(root["collaboration"]["typing_timeout_ms"].value_or(int64_t{config.typing_timeout_ms}));
 
+  if (const auto sio = root["socketio"]) {
+    auto u32 = [&](const char* key, uint32_t& field) { field = static_cast<uint32_t>(sio[key].value_or(int64_t{field})); };
+    u32("ping_interval_ms", config.socketio.ping_interval_ms);
+    u32("ping_timeout_ms", config.socketio.ping_timeout_ms);
+    u32("max_payload", config.socketio.max_payload);
+    u32("max_messages", config.socketio.max_messages);
+    u32("window_ms", config.socketio.window_ms);
+  }
   const auto rooms = root["rooms"];
   if (rooms) {
     RoomsConfig& r = config.rooms;

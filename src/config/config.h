@@ -49,6 +49,15 @@ struct RoomsConfig {
   std::vector<RoomConfig> rooms;
 };
 
+// Settings of the `socketio` dialect (seed 001).
+struct SocketIoConfig {
+  uint32_t ping_interval_ms = 25000;  // Engine.IO heartbeat: the server pings this often
+  uint32_t ping_timeout_ms = 20000;   // and closes when the pong is this late
+  uint32_t max_payload = 1000000;     // announced in the open packet
+  uint32_t max_messages = 60;         // REQUESTs per window per connection
+  uint32_t window_ms = 10000;
+};
+
 struct Config {
   // [server]
   std::string host = "0.0.0.0";
@@ -92,6 +101,8 @@ struct Config {
   std::vector<UserRecord> users;
   // [rooms]
   RoomsConfig rooms;
+  // [socketio]
+  SocketIoConfig socketio;
   // [presence], [collaboration]
   std::vector<std::string> presence_channels;  // patterns of channels that track presence
   uint32_t cursor_max_per_second = 20;

@@ -9,6 +9,7 @@
 #include "dialects/echo/echo_dialect.h"
 #include "dialects/envelope/envelope_dialect.h"
 #include "dialects/rooms/rooms_dialect.h"
+#include "dialects/socketio/socketio_dialect.h"
 #include "dialects/topics/topics_dialect.h"
 #include "json/json_writer.h"
 #include "observability/log.h"
@@ -21,6 +22,7 @@ namespace {
 constexpr size_t kTopicsEncodingSlot = 0;
 constexpr size_t kRoomsEncodingSlot = 1;
 constexpr size_t kEnvelopeEncodingSlot = 2;
+constexpr size_t kSocketIoEncodingSlot = 3;
 
 // Rooms are channels: each configured room becomes a channel rule (checked before the
 // general rules, for every dialect) and, with maxConnections, a capacity.
@@ -69,6 +71,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
       std::make_unique<dialects::rooms::RoomsDialect>(c.rooms, c.allowed_origins, kRoomsEncodingSlot,
                                                       server->work_pool_));
   server->dialects_.push_back(std::make_unique<dialects::envelope::EnvelopeDialect>(kEnvelopeEncodingSlot));
+  server->dialects_.push_back(std::make_unique<dialects::socketio::SocketIoDialect>(c.socketio, kSocketIoEncodingSlot));
   server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
   for (const auto& endpoint : c.endpoints) {
     bool found = false;

@@ -14,7 +14,9 @@ TEST(Config, EmbeddedDefaultParsesWithTheSeedsDefaults) {
   EXPECT_EQ(c.max_connections_per_ip, 100u);
   EXPECT_EQ(c.max_message_size, 1048576u);
   EXPECT_EQ(c.ping_interval_ms, 30000u);
-  ASSERT_EQ(c.endpoints.size(), 3u);
+  ASSERT_EQ(c.endpoints.size(), 5u);
+  EXPECT_EQ(c.endpoints[3].path, "/realtime/");
+  EXPECT_EQ(c.endpoints[3].dialect, "socketio");
   EXPECT_EQ(c.endpoints[2].path, "/ws");
   EXPECT_EQ(c.endpoints[2].port, 8080);
   EXPECT_EQ(c.endpoints[2].dialect, "envelope");

@@ -1,0 +1,182 @@
+// The socketio dialect (seed 001) with the real `socket.io-client` on the WebSocket
+// transport: the seed's connectWebSocket and sendAction (with `transports: ['websocket']`:
+// the polling transport is not served yet), CONNECT errors, actions answered and unknown,
+// invalid requests, emitWithAck, company and artifact updates reaching exactly the right
+// clients, the Engine.IO heartbeat, and the request rate limit.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert');
+const { io } = require('socket.io-client');
+const { startServer } = require('./support/server');
+
+const API_KEY = 'test-api-key';
+let server;
+
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  assert.strictEqual(await server.stop(), 0);
+});
+
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The seed's connectWebSocket, as written but for the transport and the URL.
+function connectWebSocket(token, sessionId, artifactId, path = '/realtime') {
+  const socket = io(`ws://127.0.0.1:${server.port}`, {
+    path,
+    auth: { token },
+    query: {
+      sessionId,
+      ...(artifactId && { artifactId }),
+    },
+    transports: ['websocket'],
+    reconnection: false,
+  });
+  socket.received = [];
+  socket.on('message', (message) => {
+    socket.received.push(typeof message === 'string' ? JSON.parse(message) : message);
+  });
+  return socket;
+}
+
+// The seed's sendAction, returning the requestId it used.
+let counter = 0;
+const sendAction = (socket, action, data) => {
+  const message = { type: 'REQUEST', requestId: `${Date.now()}-${++counter}`, action, data };
+  socket.emit('message', JSON.stringify(message));
+  return message.requestId;
+};
+
+function connected(socket) {
+  return new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('connect_error', reject);
+  });
+}
+
+async function nextMessage(socket, predicate, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const i = socket.received.findIndex(predicate);
+    if (i >= 0) return socket.received.splice(i, 1)[0];
+    if (Date.now() > deadline) throw new Error('timeout waiting for a message');
+    await wait(10);
+  }
+}
+
+const token = (user, ...claims) => server.token(user, ...claims.flatMap((c) => ['--claim', c]));
+
+async function postUpdate(body) {
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/updates`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+test('the seed client connects on /realtime and gets RESPONSEs to its actions', async () => {
+  const socket = connectWebSocket(token('ana', 'companyId=acme', 'sid=s-1'), 's-1');
+  await connected(socket);
+  const ping = sendAction(socket, 'ping', { key: 'value' });
+  const response = await nextMessage(socket, (m) => m.requestId === ping);
+  assert.strictEqual(response.type, 'RESPONSE');
+  assert.strictEqual(response.action, 'ping');
+  assert.strictEqual(response.data.pong, true);
+  const who = sendAction(socket, 'whoami');
+  const me = await nextMessage(socket, (m) => m.requestId === who);
+  assert.deepStrictEqual(me.data, { userId: 'ana', name: null, companyId: 'acme', sessionId: 's-1', artifactId: null });
+  socket.disconnect();
+});
+
+test('the library default path /socket.io works too, and emitWithAck gets the answer as its ack', async () => {
+  const socket = connectWebSocket(token('ben', 'companyId=acme'), 'any-session', undefined, '/socket.io');
+  await connected(socket);
+  const answer = await socket.timeout(5000).emitWithAck('message', JSON.stringify({ type: 'REQUEST', requestId: 'r-1', action: 'ping' }));
+  const parsed = JSON.parse(answer);
+  assert.strictEqual(parsed.type, 'RESPONSE');
+  assert.strictEqual(parsed.requestId, 'r-1');
+  // An object instead of a JSON string is accepted as well.
+  socket.emit('message', { type: 'REQUEST', requestId: 'r-2', action: 'ping' });
+  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === 'r-2')).type, 'RESPONSE');
+  socket.disconnect();
+});
+
+test('unknown actions, invalid requests and non-JSON strings get ERRORs and the connection stays', async () => {
+  const socket = connectWebSocket(token('cy', 'companyId=acme'), 's');
+  await connected(socket);
+  const unknown = sendAction(socket, 'launchRockets', {});
+  const e1 = await nextMessage(socket, (m) => m.requestId === unknown);
+  assert.strictEqual(e1.type, 'ERROR');
+  assert.strictEqual(e1.error.code, 'ACTION_NOT_FOUND');
+  socket.emit('message', JSON.stringify({ type: 'REQUEST', action: 'ping' }));
+  const e2 = await nextMessage(socket, (m) => m.type === 'ERROR' && m.error.code === 'INVALID_REQUEST');
+  assert.match(e2.error.message, /requestId/);
+  socket.emit('message', 'not json at all');
+  await nextMessage(socket, (m) => m.type === 'ERROR' && /not a JSON object/.test(m.error.message));
+  const ok = sendAction(socket, 'ping');
+  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === ok)).type, 'RESPONSE');
+  assert.ok(socket.connected);
+  socket.disconnect();
+});
+
+test('a bad token, a missing sessionId or one that is not the token\'s session are refused at CONNECT', async () => {
+  for (const [tok, session, pattern] of [
+    ['not-a-token', 's', /Authentication failed/],
+    [undefined, 's', /Authentication required/],
+    [token('dan', 'companyId=acme'), '', /sessionId/],
+    [token('dan', 'companyId=acme', 'sid=real'), 'forged', /does not match/],
+  ]) {
+    const socket = connectWebSocket(tok, session);
+    await assert.rejects(connected(socket), (err) => pattern.test(err.message));
+    socket.disconnect();
+  }
+});
+
+test('updates reach the whole company, or only the clients of one artifact, and no other company', async () => {
+  const whole = connectWebSocket(token('eve', 'companyId=acme'), 's');
+  const onArtifact = connectWebSocket(token('fay', 'companyId=acme'), 's', 'doc-7');
+  const otherArtifact = connectWebSocket(token('gus', 'companyId=acme'), 's', 'doc-8');
+  const otherCompany = connectWebSocket(token('hal', 'companyId=globex'), 's', 'doc-7');
+  await Promise.all([whole, onArtifact, otherArtifact, otherCompany].map(connected));
+  let r = await postUpdate({ companyId: 'acme', requestId: 'job-1', action: 'import', data: { progress: 50 } });
+  assert.strictEqual(r.status, 200, JSON.stringify(r.body));
+  for (const s of [whole, onArtifact, otherArtifact]) {
+    const u = await nextMessage(s, (m) => m.type === 'UPDATE' && m.requestId === 'job-1');
+    assert.deepStrictEqual(u, { type: 'UPDATE', requestId: 'job-1', action: 'import', data: { progress: 50 } });
+  }
+  r = await postUpdate({ companyId: 'acme', artifactId: 'doc-7', action: 'edited', data: { by: 'x' } });
+  assert.strictEqual(r.status, 200);
+  await nextMessage(onArtifact, (m) => m.type === 'UPDATE' && m.action === 'edited');
+  await wait(300);
+  for (const s of [whole, otherArtifact, otherCompany]) {
+    assert.ok(!s.received.some((m) => m.action === 'edited' || m.requestId === 'job-1'), 'an update leaked');
+  }
+  assert.strictEqual((await postUpdate({ action: 'x' })).status, 400);
+  for (const s of [whole, onArtifact, otherArtifact, otherCompany]) s.disconnect();
+});
+
+test('the Engine.IO heartbeat keeps a quiet client connected past several ping intervals', async () => {
+  const socket = connectWebSocket(token('ivy', 'companyId=acme'), 's');
+  await connected(socket);
+  let disconnected = false;
+  socket.on('disconnect', () => { disconnected = true; });
+  await wait(3500); // ping interval 1 s, timeout 2 s in the test configuration
+  assert.ok(!disconnected && socket.connected);
+  const id = sendAction(socket, 'ping');
+  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === id)).type, 'RESPONSE');
+  socket.disconnect();
+});
+
+test('requests over the rate are refused with RATE_LIMITED and retryAfter', async () => {
+  const socket = connectWebSocket(token('jo', 'companyId=acme'), 's');
+  await connected(socket);
+  const ids = Array.from({ length: 30 }, () => sendAction(socket, 'ping'));
+  const answers = [];
+  for (const id of ids) answers.push(await nextMessage(socket, (m) => m.requestId === id));
+  const limited = answers.filter((m) => m.type === 'ERROR' && m.error.code === 'RATE_LIMITED');
+  assert.ok(limited.length > 0 && limited.every((m) => m.error.retryAfter > 0), JSON.stringify(answers.slice(-2)));
+  assert.ok(answers.filter((m) => m.type === 'RESPONSE').length >= 20);
+  socket.disconnect();
+});
