@@ -213,6 +213,9 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
     u32("max_payload", config.socketio.max_payload);
     u32("max_messages", config.socketio.max_messages);
     u32("window_ms", config.socketio.window_ms);
+    u32("action_timeout_ms", config.socketio.action_timeout_ms);
+    u32("max_actions_in_flight", config.socketio.max_actions_in_flight);
+    config.socketio.actions_url = sio["actions_url"].value_or(config.socketio.actions_url);
   }
   const auto rooms = root["rooms"];
   if (rooms) {
@@ -295,6 +298,8 @@ bool apply_environment(Config& config, std::string& error) {
   }
   env_string("SWITCHBOARD_API_KEY", config.api_key);
   env_string("ROOMS_SESSION_URL", config.rooms.session_url);
+  env_string("SWITCHBOARD_ACTIONS_URL", config.socketio.actions_url);
+  if (!env_number("SWITCHBOARD_ACTION_TIMEOUT_MS", config.socketio.action_timeout_ms, error)) return false;
   env_string("SWITCHBOARD_DB", config.store_path);
   env_string("LOG_LEVEL", config.log_level);
   return true;

@@ -56,6 +56,9 @@ struct SocketIoConfig {
   uint32_t max_payload = 1000000;     // announced in the open packet
   uint32_t max_messages = 60;         // REQUESTs per window per connection
   uint32_t window_ms = 10000;
+  std::string actions_url;             // SWITCHBOARD_ACTIONS_URL: where other actions are forwarded
+  uint32_t action_timeout_ms = 10000;  // SWITCHBOARD_ACTION_TIMEOUT_MS
+  uint32_t max_actions_in_flight = 16; // per connection
 };
 
 struct Config {

@@ -71,7 +71,10 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
       std::make_unique<dialects::rooms::RoomsDialect>(c.rooms, c.allowed_origins, kRoomsEncodingSlot,
                                                       server->work_pool_));
   server->dialects_.push_back(std::make_unique<dialects::envelope::EnvelopeDialect>(kEnvelopeEncodingSlot));
-  server->dialects_.push_back(std::make_unique<dialects::socketio::SocketIoDialect>(c.socketio, kSocketIoEncodingSlot));
+  // A slow actions backend holds threads of this pool only, never the store's or the logins'.
+  server->action_pool_ = std::make_unique<transport::WorkPool>(8);
+  server->dialects_.push_back(std::make_unique<dialects::socketio::SocketIoDialect>(c.socketio, kSocketIoEncodingSlot,
+                                                                                    *server->action_pool_));
   server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
   for (const auto& endpoint : c.endpoints) {
     bool found = false;

@@ -89,6 +89,7 @@ class Server {
   // post results to loops that still exist.
   transport::WorkPool work_pool_{4};
   std::unique_ptr<transport::WorkPool> password_pool_;
+  std::unique_ptr<transport::WorkPool> action_pool_;  // calls to the actions backend, apart from the rest
 };
 
 }  // namespace sb::server

@@ -6,17 +6,48 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
+const http = require('node:http');
 const { io } = require('socket.io-client');
 const { startServer } = require('./support/server');
 
 const API_KEY = 'test-api-key';
 let server;
+let backend;
+const backendCalls = [];
+
+// The application's actions backend: what the gateway forwards actions to.
+function startBackend() {
+  return new Promise((resolve) => {
+    const b = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        const call = { path: req.url, authorization: req.headers.authorization, body: JSON.parse(body) };
+        backendCalls.push(call);
+        const reply = (status, json) => {
+          res.writeHead(status, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(json));
+        };
+        if (req.url === '/actions/someAction') return reply(200, { echoed: call.body.data, user: call.body.user });
+        if (req.url === '/actions/restricted') return reply(403, { message: 'not allowed for this user' });
+        if (req.url === '/actions/slow') return setTimeout(() => reply(200, { late: true }), 3000);
+        return reply(404, { message: 'unknown action' });
+      });
+    });
+    b.listen(0, '127.0.0.1', () => resolve(b));
+  });
+}
 
 before(async () => {
-  server = await startServer();
+  backend = await startBackend();
+  server = await startServer({
+    SWITCHBOARD_ACTIONS_URL: `http://127.0.0.1:${backend.address().port}/actions`,
+    SWITCHBOARD_ACTION_TIMEOUT_MS: '1000',
+  });
 });
 after(async () => {
   assert.strictEqual(await server.stop(), 0);
+  backend.close();
 });
 
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -155,6 +186,33 @@ test('updates reach the whole company, or only the clients of one artifact, and 
   }
   assert.strictEqual((await postUpdate({ action: 'x' })).status, 400);
   for (const s of [whole, onArtifact, otherArtifact, otherCompany]) s.disconnect();
+});
+
+test('other actions go to the backend with the caller\'s token: answered, failed, timed out, unknown', async () => {
+  const tok = token('kim', 'companyId=acme', 'sid=s-9');
+  const socket = connectWebSocket(tok, 's-9', 'doc-1');
+  await connected(socket);
+  const ok = sendAction(socket, 'someAction', { key: 'value' });
+  const answered = await nextMessage(socket, (m) => m.requestId === ok);
+  assert.strictEqual(answered.type, 'RESPONSE');
+  assert.deepStrictEqual(answered.data, { echoed: { key: 'value' }, user: { id: 'kim', companyId: 'acme' } });
+  const call = backendCalls.find((c) => c.body.requestId === ok);
+  assert.strictEqual(call.authorization, `Bearer ${tok}`);
+  assert.deepStrictEqual(call.body, {
+    requestId: ok, action: 'someAction', data: { key: 'value' }, user: { id: 'kim', companyId: 'acme' },
+    sessionId: 's-9', artifactId: 'doc-1',
+  });
+  const denied = sendAction(socket, 'restricted', {});
+  const e1 = await nextMessage(socket, (m) => m.requestId === denied);
+  assert.deepStrictEqual([e1.type, e1.error.code, e1.error.message], ['ERROR', 'ACTION_FAILED', 'not allowed for this user']);
+  const slow = sendAction(socket, 'slow', {});
+  const quick = sendAction(socket, 'ping');  // a slow backend call holds up nothing else
+  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === quick)).type, 'RESPONSE');
+  const e2 = await nextMessage(socket, (m) => m.requestId === slow, 4000);
+  assert.deepStrictEqual([e2.type, e2.error.code], ['ERROR', 'TIMEOUT']);
+  const unknown = sendAction(socket, 'noSuchThing', {});
+  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === unknown)).error.code, 'ACTION_NOT_FOUND');
+  socket.disconnect();
 });
 
 test('the Engine.IO heartbeat keeps a quiet client connected past several ping intervals', async () => {

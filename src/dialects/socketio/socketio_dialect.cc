@@ -24,7 +24,7 @@ std::optional<protocol::websocket::KeepAlive> SocketIoDialect::keep_alive() cons
 std::unique_ptr<protocol::websocket::WebSocketHandler> SocketIoDialect::create_session(
     SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr,
     std::string connection_id) {
-  return std::make_unique<SocketIoSession>(context, settings_, actions_, encoding_slot_,
+  return std::make_unique<SocketIoSession>(context, settings_, actions_, forwarder_, action_pool_, encoding_slot_,
                                            upgrade_request.query_param("sessionId"),
                                            upgrade_request.query_param("artifactId"), std::move(connection_id));
 }

@@ -3,7 +3,9 @@
 
 #include "config/config.h"
 #include "dialects/dialect.h"
+#include "features/actions/action_forwarder.h"
 #include "features/actions/action_registry.h"
+#include "transport/work_pool.h"
 
 namespace sb::dialects::socketio {
 
@@ -11,8 +13,12 @@ namespace sb::dialects::socketio {
 // WebSocket transport, authenticated by their CONNECT packet.
 class SocketIoDialect final : public Dialect {
  public:
-  SocketIoDialect(const config::SocketIoConfig& settings, size_t encoding_slot)
-      : settings_(settings), encoding_slot_(encoding_slot) {}
+  // action_pool: the threads that call the actions backend (config actions_url).
+  SocketIoDialect(const config::SocketIoConfig& settings, size_t encoding_slot, transport::WorkPool& action_pool)
+      : settings_(settings),
+        encoding_slot_(encoding_slot),
+        action_pool_(action_pool),
+        forwarder_(settings.actions_url, settings.action_timeout_ms) {}
   std::string_view name() const override { return "socketio"; }
   // Only `EIO=4&transport=websocket` upgrades are taken (400 otherwise, as the reference
   // server answers); who connects is decided later, by the Socket.IO CONNECT packet.
@@ -28,7 +34,9 @@ class SocketIoDialect final : public Dialect {
  private:
   const config::SocketIoConfig& settings_;
   size_t encoding_slot_;
+  transport::WorkPool& action_pool_;
   features::actions::ActionRegistry actions_;
+  features::actions::ActionForwarder forwarder_;
 };
 
 }  // namespace sb::dialects::socketio

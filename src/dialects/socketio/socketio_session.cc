@@ -15,11 +15,16 @@ namespace eio = protocol::engineio;
 namespace sio = protocol::socketio;
 
 SocketIoSession::SocketIoSession(SessionContext& context, const config::SocketIoConfig& settings,
-                                 const features::actions::ActionRegistry& actions, size_t encoding_slot,
-                                 std::string session_param, std::string artifact_id, std::string connection_id)
+                                 const features::actions::ActionRegistry& actions,
+                                 const features::actions::ActionForwarder& forwarder, transport::WorkPool& action_pool,
+                                 size_t encoding_slot, std::string session_param, std::string artifact_id,
+                                 std::string connection_id)
     : context_(context),
       settings_(settings),
       actions_(actions),
+      forwarder_(forwarder),
+      action_pool_(action_pool),
+      self_(std::make_shared<SocketIoSession*>(this)),
       core_(context, *this, std::move(connection_id), "socketio"),
       rate_(settings.max_messages, settings.window_ms),
       session_param_(std::move(session_param)),
@@ -171,6 +176,7 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
   }
   std::vector<std::string> left;
   core_.set_identity(identity, 0, left);
+  if (forwarder_.enabled()) token_ = token;  // the backend checks actions with it
   for (const auto& channel : groups) core_.join(channel, 0);
   connected_ = true;
   std::string data;
@@ -182,7 +188,11 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
 }
 
 void SocketIoSession::answer(const sio::Packet& event, const std::string& text) {
-  send(event.has_id ? ack_packet(event.id, text) : message_packet(text));
+  answer(event.has_id, event.id, text);
+}
+
+void SocketIoSession::answer(bool has_id, uint64_t ack_id, const std::string& text) {
+  send(has_id ? ack_packet(ack_id, text) : message_packet(text));
 }
 
 void SocketIoSession::handle_event(const sio::Packet& packet) {
@@ -211,6 +221,10 @@ void SocketIoSession::handle_request(const sio::Packet& packet) {
   features::actions::Result result;
   features::actions::Caller caller{core_.identity(), artifact_id_, now_ms()};
   if (!actions_.run(request.action, request.data, caller, result)) {
+    if (forwarder_.enabled()) {
+      forward(packet, request);
+      return;
+    }
     answer(packet, render_error(request.request_id, request.action, "ACTION_NOT_FOUND",
                                 "no action named " + request.action.substr(0, 64)));
     return;
@@ -220,6 +234,43 @@ void SocketIoSession::handle_request(const sio::Packet& packet) {
     return;
   }
   answer(packet, render_response(request.request_id, request.action, result.data));
+}
+
+void SocketIoSession::forward(const sio::Packet& packet, Request& request) {
+  // Bounded per connection, and by the pool's queue for everyone together: a dead backend
+  // costs its callers errors, never the server's memory.
+  constexpr size_t kMaxQueuedCalls = 1024;
+  if (actions_in_flight_ >= settings_.max_actions_in_flight) {
+    answer(packet, render_error(request.request_id, request.action, "RATE_LIMITED",
+                                "too many actions in progress on this connection", 1000));
+    return;
+  }
+  const auth::Identity& identity = core_.identity();
+  features::actions::ForwardedCall call{request.request_id, request.action, std::move(request.data),
+                                        identity.user_id, identity.tenant, session_param_, artifact_id_, token_};
+  std::weak_ptr<SocketIoSession*> weak = self_;
+  transport::EventLoop& loop = context_.loop;
+  const features::actions::ActionForwarder& forwarder = forwarder_;
+  bool queued = action_pool_.try_submit(
+      [weak, &loop, &forwarder, call = std::move(call), has_id = packet.has_id, ack_id = packet.id] {
+        features::actions::Result result = forwarder.call(call);
+        std::string text = result.ok ? render_response(call.request_id, call.action, result.data)
+                                     : render_error(call.request_id, call.action, result.error_code,
+                                                    result.error_message);
+        loop.post([weak, text = std::move(text), has_id, ack_id] {
+          auto self = weak.lock();
+          if (!self || *self == nullptr) return;
+          SocketIoSession* session = *self;
+          --session->actions_in_flight_;
+          session->answer(has_id, ack_id, text);
+        });
+      },
+      kMaxQueuedCalls);
+  if (!queued) {
+    answer(packet, render_error(request.request_id, request.action, "RATE_LIMITED", "the server is busy", 1000));
+    return;
+  }
+  ++actions_in_flight_;
 }
 
 void SocketIoSession::deliver(const hub::Publication& publication) {
@@ -248,6 +299,7 @@ void SocketIoSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
 }
 
 void SocketIoSession::on_disconnected(ws::WebSocketConnection&, uint16_t) {
+  *self_ = nullptr;
   core_.close();
   ws_ = nullptr;
 }

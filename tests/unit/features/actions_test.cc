@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "features/actions/action_forwarder.h"
+#include "features/actions/action_registry.h"
+
+namespace sb::features::actions {
+
+TEST(ActionRegistry, AnswersTheBuiltInsAndNothingElse) {
+  ActionRegistry registry;
+  auth::Identity identity;
+  identity.anonymous = false;
+  identity.user_id = "ana";
+  identity.tenant = "acme";
+  Result result;
+  ASSERT_TRUE(registry.run("whoami", "null", Caller{identity, "doc-1", 0}, result));
+  EXPECT_EQ(result.data, R"({"userId":"ana","name":null,"companyId":"acme","sessionId":null,"artifactId":"doc-1"})");
+  ASSERT_TRUE(registry.run("ping", "null", Caller{identity, "", 1700000000000ULL}, result));
+  EXPECT_NE(result.data.find(R"("pong":true)"), std::string::npos);
+  EXPECT_FALSE(registry.run("deleteEverything", "null", Caller{identity, "", 0}, result));
+}
+
+TEST(ActionForwarder, ReadsTheBackendsAnswer) {
+  Result ok = ActionForwarder::interpret(200, R"({ "saved" : true })");
+  EXPECT_TRUE(ok.ok);
+  EXPECT_EQ(ok.data, R"({"saved":true})");
+  EXPECT_EQ(ActionForwarder::interpret(204, "").data, "null");
+  Result not_json = ActionForwarder::interpret(200, "<html>");
+  EXPECT_FALSE(not_json.ok);
+  EXPECT_EQ(not_json.error_code, "ACTION_FAILED");
+  Result denied = ActionForwarder::interpret(403, R"({"error":{"message":"no rights"}})");
+  EXPECT_EQ(denied.error_code, "ACTION_FAILED");
+  EXPECT_EQ(denied.error_message, "no rights");
+  EXPECT_EQ(ActionForwarder::interpret(404, "").error_code, "ACTION_NOT_FOUND");
+  EXPECT_EQ(ActionForwarder::interpret(500, "oops").error_message, "the backend answered 500");
+}
+
+TEST(ActionForwarder, SendsOnlyPlainActionNamesAsPathSegments) {
+  ActionForwarder forwarder("http://127.0.0.1:9/actions", 100);
+  ForwardedCall call;
+  call.action = "../admin";
+  Result r = forwarder.call(call);
+  EXPECT_EQ(r.error_code, "ACTION_NOT_FOUND");
+}
+
+}  // namespace sb::features::actions
