@@ -185,7 +185,21 @@ test('updates reach the whole company, or only the clients of one artifact, and 
     assert.ok(!s.received.some((m) => m.action === 'edited' || m.requestId === 'job-1'), 'an update leaked');
   }
   assert.strictEqual((await postUpdate({ action: 'x' })).status, 400);
-  for (const s of [whole, onArtifact, otherArtifact, otherCompany]) s.disconnect();
+  // Only backends publish updates: no API key, no update.
+  const anonymous = await fetch(`http://127.0.0.1:${server.port}/api/updates`, {
+    method: 'POST', body: JSON.stringify({ companyId: 'acme', action: 'forged', data: {} }),
+  });
+  assert.strictEqual(anonymous.status, 401);
+  // A company id holding separators is compared whole: "acme:artifact:doc-7" is not a way
+  // into acme's artifact channel.
+  const sneaky = connectWebSocket(token('mal', 'companyId=acme:artifact:doc-7'), 's');
+  await assert.rejects(connected(sneaky), /Not allowed/);
+  sneaky.disconnect();
+  await wait(200);
+  for (const s of [whole, onArtifact, otherArtifact, otherCompany]) {
+    assert.ok(!s.received.some((m) => m.action === 'forged'), 'an unauthenticated update was delivered');
+    s.disconnect();
+  }
 });
 
 test('other actions go to the backend with the caller\'s token: answered, failed, timed out, unknown', async () => {

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "dialects/json_fields.h"
 #include "dialects/publication_metadata.h"
 #include "json/json_writer.h"
 
@@ -28,12 +29,7 @@ ClientMessage parse_client_message(std::string_view text) {
   }
   ClientMessage m;
   std::string_view s;
-  simdjson::dom::element value;
-  if (object["id"].get_string().get(s) == simdjson::SUCCESS) {
-    m.id = s;
-  } else if (object["id"].get(value) == simdjson::SUCCESS && value.is_number()) {
-    m.id = simdjson::minify(value);
-  }
+  m.id = string_or_number(object, "id");
   std::string_view type;
   if (object["type"].get_string().get(type) != simdjson::SUCCESS) return fail("type is required", m.id);
   simdjson::dom::object payload;

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "dialects/json_fields.h"
 #include "json/json_writer.h"
 
 namespace sb::dialects::rooms {
@@ -34,14 +35,7 @@ ClientMessage parse_client_message(std::string_view text) {
   if (parser.parse(text.data(), text.size()).get_object().get(object) != simdjson::SUCCESS) {
     return fail("INVALID_MESSAGE", "message must be a JSON object");
   }
-  std::string id;
-  std::string_view id_text;
-  simdjson::dom::element id_value;
-  if (object["id"].get_string().get(id_text) == simdjson::SUCCESS) {
-    id = id_text;
-  } else if (object["id"].get(id_value) == simdjson::SUCCESS && id_value.is_number()) {
-    id = simdjson::minify(id_value);
-  }
+  std::string id = string_or_number(object, "id");
   std::string_view type;
   if (object["type"].get_string().get(type) != simdjson::SUCCESS) return fail("INVALID_MESSAGE", "type is required", id);
 

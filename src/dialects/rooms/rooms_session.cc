@@ -1,6 +1,5 @@
 #include "dialects/rooms/rooms_session.h"
 
-#include "hub/topic.h"
 #include "json/json_writer.h"
 #include "dialects/text_frame.h"
 
@@ -121,11 +120,6 @@ void RoomsSession::handle_leave(const ClientMessage& message) {
 }
 
 void RoomsSession::handle_room_message(ClientMessage& message) {
-  if (hub::has_wildcard(message.room)) {
-    // A pattern names many rooms; a message goes to one.
-    send_error("INVALID_ROOM", "messages go to one room by name, not to a pattern", message.id);
-    return;
-  }
   const auto& joined = core_.joined();
   if (std::find(joined.begin(), joined.end(), message.room) == joined.end()) {
     send_error("NOT_SUBSCRIBED", "subscribe to " + message.room + " before sending to it", message.id);

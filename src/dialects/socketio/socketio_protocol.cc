@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "dialects/json_fields.h"
 #include "json/json_writer.h"
 #include "protocol/engineio/engineio_packet.h"
 #include "protocol/socketio/socketio_packet.h"
@@ -21,14 +22,9 @@ Request refuse(std::string why, std::string request_id = {}) {
 }
 
 Request from_object(simdjson::dom::object object) {
-  std::string request_id;
+  std::string request_id = string_or_number(object, "requestId");
   std::string_view text;
   simdjson::dom::element value;
-  if (object["requestId"].get_string().get(text) == simdjson::SUCCESS) {
-    request_id = text;
-  } else if (object["requestId"].get(value) == simdjson::SUCCESS && value.is_number()) {
-    request_id = simdjson::minify(value);
-  }
   if (object["type"].get_string().get(text) != simdjson::SUCCESS || text != "REQUEST") {
     return refuse("type must be \"REQUEST\"", request_id);
   }
