@@ -215,6 +215,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
     u32("window_ms", config.socketio.window_ms);
     u32("action_timeout_ms", config.socketio.action_timeout_ms);
     u32("max_actions_in_flight", config.socketio.max_actions_in_flight);
+    u32("max_connections_per_user", config.socketio.max_connections_per_user);
     config.socketio.actions_url = sio["actions_url"].value_or(config.socketio.actions_url);
   }
   const auto rooms = root["rooms"];

@@ -59,6 +59,7 @@ struct SocketIoConfig {
   std::string actions_url;             // SWITCHBOARD_ACTIONS_URL: where other actions are forwarded
   uint32_t action_timeout_ms = 10000;  // SWITCHBOARD_ACTION_TIMEOUT_MS
   uint32_t max_actions_in_flight = 16; // per connection
+  uint32_t max_connections_per_user = 100;  // connected Socket.IO sessions per user (0: no limit)
 };
 
 struct Config {

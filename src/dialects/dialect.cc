@@ -3,7 +3,7 @@
 namespace sb::dialects {
 
 void Dialect::authenticate_upgrade(SessionContext&, const protocol::http::HttpRequest&, UpgradeAuthDone done) {
-  done(UpgradeAuth{0, {}, auth::anonymous_identity()});
+  done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
 }
 
 }  // namespace sb::dialects

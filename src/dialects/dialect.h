@@ -10,6 +10,7 @@
 #include "auth/channel_policy.h"
 #include "auth/jwt.h"
 #include "hub/channel_occupancy.h"
+#include "hub/connection_limiter.h"
 #include "hub/connection_registry.h"
 #include "hub/hub.h"
 #include "hub/presence.h"
@@ -17,6 +18,7 @@
 #include "transport/work_pool.h"
 #include "observability/metrics.h"
 #include "protocol/http/http_request.h"
+#include "protocol/http/response.h"
 #include "protocol/websocket/websocket_connection.h"
 #include "transport/event_loop.h"
 
@@ -46,6 +48,7 @@ struct SessionContext {
   transport::WorkPool& pool;                    // for blocking work (the store)
   store::NotificationStore* notifications;     // nullptr when no store is configured
   const std::atomic<bool>& maintenance;         // the operator's maintenance switch
+  hub::ConnectionLimiter& limiter;              // per-address connection slots (all loops)
 
   hub::HubShard& shard() const { return hub.shard(shard_index); }
 };
@@ -55,8 +58,21 @@ struct UpgradeAuth {
   int refuse_status = 0;       // non-zero: answer this HTTP status instead of upgrading
   std::string refuse_reason;
   auth::IdentityPtr identity;  // who connects (anonymous when unknown)
+  std::string refuse_body;     // the refusal's JSON body in the dialect's own format (else a generic one)
 };
 using UpgradeAuthDone = std::function<void(UpgradeAuth)>;
+
+// The answer channel of a plain HTTP request on a dialect's endpoint. send() may be called
+// later (a long poll) and at most once; connected() says whether the client still waits.
+struct HttpReply {
+  std::function<void(protocol::http::HttpResponse)> send;
+  std::function<bool()> connected;
+};
+
+// Who sent a plain HTTP request, for per-address limits.
+struct HttpPeer {
+  std::string address_key;  // address bytes, as hub::ConnectionLimiter keys them
+};
 
 // A wire protocol spoken on an endpoint. One instance per dialect, shared by all loops.
 class Dialect {
@@ -73,6 +89,21 @@ class Dialect {
   virtual bool speaks_during_maintenance() const { return false; }
   // The dialect's own heartbeat, or nullopt for the server's configured one.
   virtual std::optional<protocol::websocket::KeepAlive> keep_alive() const { return std::nullopt; }
+  // Plain HTTP requests on the dialect's endpoint (Engine.IO's long-polling). Returns false
+  // when the dialect speaks WebSocket only (the server then answers 426).
+  virtual bool serve_http(SessionContext& /*context*/, const protocol::http::HttpRequest& /*request*/,
+                          const HttpPeer& /*peer*/, HttpReply /*reply*/) {
+    return false;
+  }
+  // The loop that must serve this request, when it names state that lives on one loop (an
+  // Engine.IO session id); nullopt when any loop may. The server hands the connection over.
+  virtual std::optional<size_t> owning_loop(const protocol::http::HttpRequest& /*request*/) const {
+    return std::nullopt;
+  }
+  // Called on every sweep tick of each loop (sessions without a connection of their own).
+  virtual void on_loop_sweep(SessionContext& /*context*/, uint64_t /*now_ms*/) {}
+  // The loop is shutting down: end the sessions it holds that no connection holds.
+  virtual void on_loop_shutdown(SessionContext& /*context*/) {}
   // Creates the session for a connection whose handshake on this dialect's endpoint
   // succeeded. connection_id is unique on this node.
   virtual std::unique_ptr<protocol::websocket::WebSocketHandler> create_session(

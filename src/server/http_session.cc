@@ -14,6 +14,8 @@ namespace ws = protocol::websocket;
 
 namespace {
 constexpr uint64_t kIdleTimeoutMs = 60000;
+// Input held while an answer is pending; past this, reading pauses until it is written.
+constexpr size_t kMaxHeldBytes = 64 * 1024;
 }
 
 HttpSession::HttpSession(Worker& worker, transport::TcpConnection& tcp, uint16_t local_port)
@@ -29,8 +31,9 @@ HttpSession::~HttpSession() { *alive_ = nullptr; }
 void HttpSession::on_data(uint8_t* data, size_t length) {
   last_activity_ms_ = tcp_->loop().now_ms();
   if (waiting_) {
-    // Read before reading paused (at most one receive buffer): kept until the answer is out.
+    // Kept until the answer is out (read before reading paused, or during a long poll).
     held_.append(reinterpret_cast<char*>(data), length);
+    if (held_.size() > kMaxHeldBytes) tcp_->pause_reading();
     return;
   }
   process(data, length);
@@ -120,10 +123,15 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
       respond(std::move(r));
       return;
     }
+    if (auto owner = dialect->owning_loop(request); owner && *owner != worker_.index()) {
+      hand_over(*owner, rest, rest_length);
+      return;
+    }
     if (request.upgrade || http::header_has_token(request.header("Upgrade"), "websocket")) {
       upgrade(request, *dialect, rest, rest_length);
       return;
     }
+    if (serve_dialect_request(*dialect)) return;
     http::HttpResponse r = http::json_error(426, "this endpoint speaks WebSocket: send Upgrade: websocket");
     r.headers.emplace_back("Upgrade", "websocket");
     r.headers.emplace_back("Sec-WebSocket-Version", "13");
@@ -153,6 +161,70 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
     }
   });
   hold_input_while_waiting();
+}
+
+bool HttpSession::serve_dialect_request(dialects::Dialect& dialect) {
+  set_waiting(true);
+  std::weak_ptr<HttpSession*> weak = alive_;
+  dialects::HttpReply reply;
+  reply.send = [weak](http::HttpResponse response) {
+    auto alive = weak.lock();
+    if (!alive || *alive == nullptr) return;
+    HttpSession* self = *alive;
+    self->set_waiting(false);
+    self->respond(std::move(response));
+    if (self->tcp_ == nullptr || self->held_.empty()) return;
+    // Input that waited is parsed after this turn: the answer may come from inside another
+    // request's handling, which must not be re-entered.
+    self->worker_.loop().defer([weak] {
+      auto again = weak.lock();
+      if (!again || *again == nullptr) return;
+      HttpSession* session = *again;
+      if (session->waiting_ || session->tcp_ == nullptr || session->held_.empty()) return;
+      std::string pending;
+      pending.swap(session->held_);
+      session->process(reinterpret_cast<uint8_t*>(pending.data()), pending.size());
+    });
+  };
+  reply.connected = [weak] {
+    auto alive = weak.lock();
+    return alive && *alive != nullptr && (*alive)->tcp_ != nullptr && !(*alive)->tcp_->closing();
+  };
+  if (!dialect.serve_http(worker_.session_context(), parser_.request(), dialects::HttpPeer{tcp_->peer_key()},
+                          std::move(reply))) {
+    set_waiting(false);
+    return false;
+  }
+  return true;
+}
+
+void HttpSession::hand_over(size_t worker_index, uint8_t* rest, size_t rest_length) {
+  if (tcp_->buffered_bytes() != 0) {
+    // A pipelining client whose previous answer is still being written: it cannot move.
+    http::HttpResponse r = http::json_error(503, "this request must be sent on a new connection");
+    r.close = true;
+    respond(std::move(r));
+    return;
+  }
+  std::string early(reinterpret_cast<char*>(rest), rest_length);
+  uint8_t tag = tcp_->tag();
+  tcp_->set_tag(0);  // the limiter slot moves with the connection
+  int fd = tcp_->detach();
+  tcp_ = nullptr;
+  Worker& owner = worker_.server().worker(worker_index);
+  owner.adopt(fd, tag, local_port_, std::move(parser_.request()), std::move(early));
+  finish();
+}
+
+void HttpSession::resume(http::HttpRequest request, std::string early) {
+  parser_.request() = std::move(request);
+  handle(reinterpret_cast<uint8_t*>(early.data()), early.size());
+  if (tcp_ == nullptr || tcp_->handler() != this || parser_.request().upgrade) return;
+  if (waiting_) {
+    held_ = std::move(early);
+    return;
+  }
+  if (!early.empty()) process(reinterpret_cast<uint8_t*>(early.data()), early.size());
 }
 
 void HttpSession::respond(http::HttpResponse response) {
@@ -197,6 +269,7 @@ void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& d
         self->set_waiting(false);
         if (auth.refuse_status != 0) {
           http::HttpResponse r = http::json_error(auth.refuse_status, auth.refuse_reason);
+          if (!auth.refuse_body.empty()) r.body = std::move(auth.refuse_body);
           r.close = true;
           self->respond(std::move(r));
           return;

@@ -24,6 +24,10 @@ class HttpSession final : public transport::ConnectionHandler {
   HttpSession(Worker& worker, transport::TcpConnection& tcp, uint16_t local_port);
   ~HttpSession();
 
+  // Continues on this loop a connection another worker handed over: answers the request it
+  // had parsed there, then reads on (early: bytes that followed the request).
+  void resume(protocol::http::HttpRequest request, std::string early);
+
   void on_data(uint8_t* data, size_t length) override;
   void on_closed() override;
   void on_sweep(uint64_t now_ms) override;
@@ -39,6 +43,12 @@ class HttpSession final : public transport::ConnectionHandler {
   void upgrade(const protocol::http::HttpRequest& request, dialects::Dialect& dialect, uint8_t* rest,
                size_t rest_length);
   void complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response, auth::IdentityPtr identity);
+  // A plain request on a dialect's endpoint (a long poll); false when the dialect serves
+  // none. The answer may come much later: input is not paused meanwhile, so a client that
+  // hangs up is noticed, but what it sends is held (and reading paused past a bound).
+  bool serve_dialect_request(dialects::Dialect& dialect);
+  // Gives the connection to the worker that owns the state its request names.
+  void hand_over(size_t worker_index, uint8_t* rest, size_t rest_length);
   void finish();
   // A response is being computed (an API call, an upgrade's authentication). When it is
   // not ready by the time the call returns, hold_input_while_waiting() stops reading the

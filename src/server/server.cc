@@ -73,8 +73,9 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   server->dialects_.push_back(std::make_unique<dialects::envelope::EnvelopeDialect>(kEnvelopeEncodingSlot));
   // A slow actions backend holds threads of this pool only, never the store's or the logins'.
   server->action_pool_ = std::make_unique<transport::WorkPool>(8);
-  server->dialects_.push_back(std::make_unique<dialects::socketio::SocketIoDialect>(c.socketio, kSocketIoEncodingSlot,
-                                                                                    *server->action_pool_));
+  unsigned threads = c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
+  server->dialects_.push_back(std::make_unique<dialects::socketio::SocketIoDialect>(
+      c.socketio, threads, kSocketIoEncodingSlot, *server->action_pool_));
   server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
   for (const auto& endpoint : c.endpoints) {
     bool found = false;
@@ -93,7 +94,6 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
       c, *server->jwt_, server->policy_, server->hub_, server->work_pool_, *server->password_pool_, *server->hub_api_,
       server->notifications_.get(),
       [raw] { return raw->render_metrics(); }, [raw] { return raw->render_health(); });
-  unsigned threads = c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) server->workers_.push_back(std::make_unique<Worker>(*server, i));
   return server;
 }

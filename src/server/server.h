@@ -16,7 +16,7 @@
 #include "hub/hub.h"
 #include "hub/presence.h"
 #include "store/notification_store.h"
-#include "server/connection_limiter.h"
+#include "hub/connection_limiter.h"
 #include "transport/descriptor_reserve.h"
 #include "transport/work_pool.h"
 
@@ -45,7 +45,7 @@ class Server {
   const auth::ChannelPolicy& policy() const { return policy_; }
   hub::Hub& hub() { return hub_; }
   api::HttpApi& api() { return *api_; }
-  ConnectionLimiter& limiter() { return limiter_; }
+  hub::ConnectionLimiter& limiter() { return limiter_; }
   hub::ChannelOccupancy& occupancy() { return occupancy_; }
   hub::ConnectionRegistry& registry() { return registry_; }
   hub::PresenceTracker& presence() { return presence_; }
@@ -55,6 +55,11 @@ class Server {
   transport::DescriptorReserve& descriptor_reserve() { return descriptor_reserve_; }
   // The dialect serving path on the given local port, or nullptr.
   dialects::Dialect* dialect_for(uint16_t port, std::string_view path) const;
+  // The worker running loop `index` (0 <= index < worker_count()).
+  Worker& worker(size_t index) { return *workers_[index]; }
+  size_t worker_count() const { return workers_.size(); }
+  // Every dialect (loops call their per-loop hooks).
+  const std::vector<std::unique_ptr<dialects::Dialect>>& dialects() const { return dialects_; }
   // The main port (the one endpoints without a port of their own use).
   uint16_t port() const { return main_port_; }
 
@@ -70,7 +75,7 @@ class Server {
   std::unique_ptr<auth::JwtCodec> jwt_;
   auth::ChannelPolicy policy_;
   hub::Hub hub_;
-  ConnectionLimiter limiter_;
+  hub::ConnectionLimiter limiter_;
   transport::DescriptorReserve descriptor_reserve_;  // shared by every loop's listeners
   hub::ChannelOccupancy occupancy_;
   hub::ConnectionRegistry registry_;

@@ -17,7 +17,21 @@ namespace http = protocol::http;
 
 namespace {
 constexpr uint64_t kShutdownGraceMs = 3000;
-constexpr uint8_t kHoldsLimiterSlot = 1;
+
+// A descriptor on its way to another loop: closed if the hand-over never completes (the
+// loop stopped before running it).
+struct HandedOver {
+  int fd;
+  explicit HandedOver(int descriptor) : fd(descriptor) {}
+  ~HandedOver() {
+    if (fd >= 0) ::close(fd);
+  }
+  int take() {
+    int f = fd;
+    fd = -1;
+    return f;
+  }
+};
 
 // A connection over a per-address limit: answered 429 at once, without waiting for its
 // request, and its descriptor released in the same turn, so that a flood from one address
@@ -42,7 +56,7 @@ Worker::Worker(Server& server, size_t index) : server_(server), index_(index), l
       server_.registry(), server_.presence(),
       dialects::SessionLimits{1000, server_.config().max_messages_per_second, server_.config().cursor_max_per_second,
                               server_.config().typing_timeout_ms},
-      server_.work_pool(), server_.notifications(), server_.maintenance()});
+      server_.work_pool(), server_.notifications(), server_.maintenance(), server_.limiter()});
   loop_.on_wake([&shard] { shard.drain_inbox(); });
   loop_.on_before_sleep([&shard] { shard.drain_inbox(); });
   loop_.on_after_flush([this, &shard] {
@@ -94,11 +108,11 @@ void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {
     return;
   }
   auto verdict = server_.limiter().try_acquire(tcp->peer_key(), loop_.now_ms());
-  if (verdict != ConnectionLimiter::Verdict::kAccepted) {
+  if (verdict != hub::ConnectionLimiter::Verdict::kAccepted) {
     // Answer with 429 rather than resetting, so the client learns why.
     metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
     metrics_.count_error(429);
-    refuse(*tcp, verdict == ConnectionLimiter::Verdict::kTooMany
+    refuse(*tcp, verdict == hub::ConnectionLimiter::Verdict::kTooMany
                      ? "too many connections from this address"
                      : "too many new connections from this address; slow down");
     return;
@@ -106,6 +120,30 @@ void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {
   tcp->set_tag(kHoldsLimiterSlot);
   metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
   tcp->set_handler(new HttpSession(*this, *tcp, local_port));
+}
+
+void Worker::adopt(int fd, uint8_t tag, uint16_t local_port, protocol::http::HttpRequest request, std::string early) {
+  auto descriptor = std::make_shared<HandedOver>(fd);
+  loop_.post([this, descriptor, tag, local_port, request = std::move(request), early = std::move(early)]() mutable {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    ::getpeername(descriptor->fd, reinterpret_cast<sockaddr*>(&peer), &length);
+    auto* tcp = new transport::TcpConnection(loop_, descriptor->take(), peer, server_.config().max_send_buffer);
+    // The slot travels with the connection: released through this loop's hook from now on.
+    tcp->set_tag(tag);
+    metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
+    if (!tcp->start()) {
+      delete tcp;
+      return;
+    }
+    if (shutting_down_) {
+      tcp->close();
+      return;
+    }
+    auto* session = new HttpSession(*this, *tcp, local_port);
+    tcp->set_handler(session);
+    session->resume(std::move(request), std::move(early));
+  });
 }
 
 void Worker::sweep() {
@@ -124,6 +162,7 @@ void Worker::sweep() {
   }
   metrics_.connections_shed.store(shed, std::memory_order_relaxed);
   if (index_ == 0) server_.limiter().prune(now);
+  for (const auto& dialect : server_.dialects()) dialect->on_loop_sweep(*context_, now);
   // Handlers may close connections, which reorders the registry: walk a copy.
   std::vector<transport::TcpConnection*> snapshot = loop_.connections();
   for (transport::TcpConnection* c : snapshot) {
@@ -158,6 +197,7 @@ void Worker::begin_shutdown() {
     shutting_down_ = true;
     shutdown_deadline_ms_ = loop_.now_ms() + kShutdownGraceMs;
     for (auto& listener : listeners_) listener->close();
+    for (const auto& dialect : server_.dialects()) dialect->on_loop_shutdown(*context_);
     std::vector<transport::TcpConnection*> snapshot = loop_.connections();
     for (transport::TcpConnection* c : snapshot) {
       if (c->closed()) continue;

@@ -7,6 +7,7 @@
 
 #include "dialects/dialect.h"
 #include "observability/metrics.h"
+#include "protocol/http/http_request.h"
 #include "transport/event_loop.h"
 #include "transport/tcp_listener.h"
 
@@ -39,6 +40,13 @@ class Worker {
   Server& server() { return server_; }
 
   std::string next_connection_id();
+
+  // Thread-safe: takes over a connection another worker handed over (its request names
+  // state that lives on this loop), with the request it had parsed and the bytes that
+  // followed it. The per-address slot travels with it when tag says one is held.
+  void adopt(int fd, uint8_t tag, uint16_t local_port, protocol::http::HttpRequest request, std::string early);
+  // Marks a connection as holding a per-address limiter slot (see adopt()).
+  static constexpr uint8_t kHoldsLimiterSlot = 1;
 
  private:
   void accept(int fd, const sockaddr_storage& peer, uint16_t local_port);

@@ -155,8 +155,17 @@ void TcpConnection::finish_close_after_flush() {
 
 void TcpConnection::close() {
   if (fd_ < 0) return;
+  ::close(leave_loop());
+  if (handler_ != nullptr) {
+    ConnectionHandler* handler = handler_;
+    handler_ = nullptr;
+    handler->on_closed();
+  }
+}
+
+int TcpConnection::leave_loop() {
+  int fd = fd_;
   loop_.remove(fd_);
-  ::close(fd_);
   fd_ = -1;
   out_.clear();
   out_offset_ = 0;
@@ -165,11 +174,13 @@ void TcpConnection::close() {
   registry[registry_index_]->registry_index_ = registry_index_;
   registry.pop_back();
   loop_.defer_delete(this);
-  if (handler_ != nullptr) {
-    ConnectionHandler* handler = handler_;
-    handler_ = nullptr;
-    handler->on_closed();
-  }
+  return fd;
+}
+
+int TcpConnection::detach() {
+  if (fd_ < 0) return -1;
+  handler_ = nullptr;
+  return leave_loop();
 }
 
 void TcpConnection::sweep(uint64_t now_ms) {

@@ -64,6 +64,12 @@ class TcpConnection final : public IoHandler {
   // Closes now, dropping buffered output. Calls the handler's on_closed().
   void close();
 
+  // Leaves this loop without closing the socket, so that another loop can adopt it (a
+  // request that belongs to state living there). Only with nothing buffered to send; the
+  // handler is not called (it is the one handing over). Returns the descriptor, now the
+  // caller's, or -1 when the connection is already closed.
+  int detach();
+
   // Stops reading from the socket (backpressure): input waits in the kernel and the peer's
   // TCP window closes, so a connection whose request is still being answered cannot make
   // the server buffer what follows. resume_reading() undoes it.
@@ -90,6 +96,8 @@ class TcpConnection final : public IoHandler {
   std::string peer_key() const;
 
  private:
+  // Unregisters from the loop and frees the connection after the turn; returns the fd.
+  int leave_loop();
   void update_interest();
   void apply_interest();
   void finish_close_after_flush();

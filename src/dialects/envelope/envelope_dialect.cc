@@ -8,12 +8,12 @@ void EnvelopeDialect::authenticate_upgrade(SessionContext& context, const protoc
                                            UpgradeAuthDone done) {
   std::string token = request.query_param("token");
   if (token.empty()) {
-    done(UpgradeAuth{0, {}, auth::anonymous_identity()});
+    done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
     return;
   }
   auto identity = std::make_shared<auth::Identity>();
   auto status = context.jwt.verify(token, static_cast<int64_t>(context.loop.wall_ms() / 1000), *identity);
-  done(UpgradeAuth{0, {}, status == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity()});
+  done(UpgradeAuth{0, {}, status == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity(), {}});
 }
 
 std::unique_ptr<protocol::websocket::WebSocketHandler> EnvelopeDialect::create_session(

@@ -27,24 +27,24 @@ void RoomsDialect::authenticate_upgrade(SessionContext& context, const protocol:
                                         UpgradeAuthDone done) {
   std::string session(auth::cookie_value(request.header("Cookie"), settings_.cookie_name));
   if (session.empty()) {
-    done(UpgradeAuth{0, {}, auth::anonymous_identity()});
+    done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
     return;
   }
   if (!protocol::websocket::origin_allowed_for_cookies(request, allowed_origins_)) {
     // A browser sends the cookie to any site that opens this WebSocket: only the app's own
     // pages may use it (cross-site WebSocket hijacking).
-    done(UpgradeAuth{403, "cross-site WebSocket upgrade with a session cookie: Origin not allowed", nullptr});
+    done(UpgradeAuth{403, "cross-site WebSocket upgrade with a session cookie: Origin not allowed", nullptr, {}});
     return;
   }
   if (std::count(session.begin(), session.end(), '.') == 2) {
     auto identity = std::make_shared<auth::Identity>();
     auto status = context.jwt.verify(session, static_cast<int64_t>(context.loop.wall_ms() / 1000), *identity);
     // A cookie that does not verify is no one: never let it stand for someone else.
-    done(UpgradeAuth{0, {}, status == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity()});
+    done(UpgradeAuth{0, {}, status == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity(), {}});
     return;
   }
   if (!resolver_->enabled()) {
-    done(UpgradeAuth{0, {}, auth::anonymous_identity()});
+    done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
     return;
   }
   transport::EventLoop& loop = context.loop;
@@ -54,13 +54,13 @@ void RoomsDialect::authenticate_upgrade(SessionContext& context, const protocol:
     loop.post([result = std::move(result), done = std::move(done)] {
       switch (result.outcome) {
         case auth::SessionResolver::Outcome::kUser:
-          done(UpgradeAuth{0, {}, result.identity});
+          done(UpgradeAuth{0, {}, result.identity, {}});
           break;
         case auth::SessionResolver::Outcome::kNoSession:
-          done(UpgradeAuth{0, {}, auth::anonymous_identity()});
+          done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
           break;
         case auth::SessionResolver::Outcome::kUnavailable:
-          done(UpgradeAuth{503, result.error, nullptr});
+          done(UpgradeAuth{503, result.error, nullptr, {}});
           break;
       }
     });

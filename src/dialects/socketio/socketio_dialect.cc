@@ -1,20 +1,101 @@
 #include "dialects/socketio/socketio_dialect.h"
 
-#include "dialects/socketio/socketio_session.h"
+#include <openssl/rand.h>
+
+#include "auth/base64url.h"
+#include "json/json_writer.h"
 
 namespace sb::dialects::socketio {
 
-void SocketIoDialect::authenticate_upgrade(SessionContext&, const protocol::http::HttpRequest& request,
+namespace http = protocol::http;
+namespace eio = protocol::engineio;
+
+namespace {
+
+// The request's complaint about its protocol version or transport, if any.
+std::optional<eio::RequestError> check_request(const http::HttpRequest& request, std::string_view transport) {
+  if (request.query_param("EIO") != "4") return eio::RequestError::kUnsupportedProtocolVersion;
+  std::string named = request.query_param("transport");
+  if (named != "polling" && named != "websocket") return eio::RequestError::kTransportUnknown;
+  if (named != transport) return eio::RequestError::kBadRequest;
+  return std::nullopt;
+}
+
+UpgradeAuth refusal(eio::RequestError error) {
+  http::HttpResponse r = engine_error_response(error);
+  return UpgradeAuth{r.status, std::string(eio::to_string(error)), nullptr, std::move(r.body)};
+}
+
+}  // namespace
+
+SocketIoDialect::SocketIoDialect(const config::SocketIoConfig& settings, size_t loops, size_t encoding_slot,
+                                 transport::WorkPool& action_pool)
+    : settings_(settings),
+      action_pool_(action_pool),
+      forwarder_(settings.actions_url, settings.action_timeout_ms),
+      services_{settings_, actions_, forwarder_, action_pool_, static_cast<uint8_t>(encoding_slot)},
+      loops_(loops) {}
+
+SocketIoDialect::~SocketIoDialect() = default;
+
+std::string SocketIoDialect::new_sid(size_t loop) const {
+  // The sid is the only credential of a polling request: 18 random bytes, after the loop.
+  unsigned char random[18];
+  RAND_bytes(random, sizeof(random));
+  return std::to_string(loop) + "." +
+         auth::base64url_encode(std::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
+}
+
+std::optional<size_t> SocketIoDialect::owning_loop(const http::HttpRequest& request) const {
+  std::string sid = request.query_param("sid");
+  size_t dot = sid.find('.');
+  if (dot == std::string::npos || dot == 0 || dot > 4) return std::nullopt;
+  size_t loop = 0;
+  for (size_t i = 0; i < dot; ++i) {
+    if (sid[i] < '0' || sid[i] > '9') return std::nullopt;
+    loop = loop * 10 + static_cast<size_t>(sid[i] - '0');
+  }
+  return loop < loops_.size() ? std::optional<size_t>(loop) : std::nullopt;
+}
+
+SocketIoSession* SocketIoDialect::find(SessionContext& context, const http::HttpRequest& request) {
+  auto& sessions = loops_[context.shard_index].by_sid;
+  auto it = sessions.find(request.query_param("sid"));
+  if (it == sessions.end() || it->second->engine().closed()) return nullptr;
+  return it->second.get();
+}
+
+SocketIoSession& SocketIoDialect::open_session(SessionContext& context, EngineSocket::Transport transport,
+                                               const http::HttpRequest& request, std::string connection_id,
+                                               std::string limiter_key) {
+  std::string sid = new_sid(context.shard_index);
+  auto session = std::make_unique<SocketIoSession>(
+      context, services_,
+      SessionOrigin{sid, transport, request.query_param("sessionId"), request.query_param("artifactId"),
+                    std::move(connection_id), std::move(limiter_key)});
+  SocketIoSession& ref = *session;
+  loops_[context.shard_index].by_sid.emplace(std::move(sid), std::move(session));
+  return ref;
+}
+
+void SocketIoDialect::authenticate_upgrade(SessionContext& context, const http::HttpRequest& request,
                                            UpgradeAuthDone done) {
-  if (request.query_param("EIO") != "4") {
-    done(UpgradeAuth{400, "Unsupported protocol version: this server speaks Engine.IO 4 (EIO=4)", nullptr});
+  if (auto error = check_request(request, "websocket")) {
+    done(refusal(*error));
     return;
   }
-  if (request.query_param("transport") != "websocket") {
-    done(UpgradeAuth{400, "Transport unknown: use transport=websocket", nullptr});
-    return;
+  if (!request.query_param("sid").empty()) {
+    SocketIoSession* session = find(context, request);
+    if (session == nullptr) {
+      done(refusal(eio::RequestError::kUnknownSid));
+      return;
+    }
+    if (!session->engine().can_take_websocket()) {
+      done(refusal(eio::RequestError::kBadRequest));
+      return;
+    }
   }
-  done(UpgradeAuth{0, {}, auth::anonymous_identity()});
+  done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
 }
 
 std::optional<protocol::websocket::KeepAlive> SocketIoDialect::keep_alive() const {
@@ -22,11 +103,80 @@ std::optional<protocol::websocket::KeepAlive> SocketIoDialect::keep_alive() cons
 }
 
 std::unique_ptr<protocol::websocket::WebSocketHandler> SocketIoDialect::create_session(
-    SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr,
-    std::string connection_id) {
-  return std::make_unique<SocketIoSession>(context, settings_, actions_, forwarder_, action_pool_, encoding_slot_,
-                                           upgrade_request.query_param("sessionId"),
-                                           upgrade_request.query_param("artifactId"), std::move(connection_id));
+    SessionContext& context, const http::HttpRequest& upgrade_request, auth::IdentityPtr, std::string connection_id) {
+  if (!upgrade_request.query_param("sid").empty()) {
+    // An upgrade of a polling session: this WebSocket is its probe.
+    SocketIoSession* session = find(context, upgrade_request);
+    if (session == nullptr || !session->engine().can_take_websocket()) {
+      return std::make_unique<EngineWebSocket>(nullptr);  // closes at once
+    }
+    return std::unique_ptr<EngineWebSocket>(session->engine().take_websocket());
+  }
+  SocketIoSession& session =
+      open_session(context, EngineSocket::Transport::kWebSocket, upgrade_request, std::move(connection_id), {});
+  return std::unique_ptr<EngineWebSocket>(session.engine().take_websocket());
+}
+
+bool SocketIoDialect::serve_http(SessionContext& context, const http::HttpRequest& request, const HttpPeer& peer,
+                                 HttpReply reply) {
+  if (auto error = check_request(request, "polling")) {
+    // A plain GET for the websocket transport is a handshake that forgot its Upgrade.
+    reply.send(engine_error_response(*error));
+    return true;
+  }
+  if (request.query_param("sid").empty()) {
+    if (request.method != "GET") {
+      reply.send(engine_error_response(eio::RequestError::kBadHandshakeMethod));
+      return true;
+    }
+    // A polling session holds no connection of its own: it takes a per-address slot, as a
+    // connection does, until it ends.
+    auto verdict = context.limiter.try_acquire(peer.address_key, context.loop.now_ms());
+    if (verdict != hub::ConnectionLimiter::Verdict::kAccepted) {
+      context.metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
+      http::HttpResponse r;
+      r.status = 429;
+      r.headers.emplace_back("Retry-After", "1");
+      json::ObjectWriter(r.body).number("code", 4).string("message", "Too many sessions from this address").end();
+      reply.send(std::move(r));
+      return true;
+    }
+    auto& loop = loops_[context.shard_index];
+    std::string connection_id = "sio-" + std::to_string(context.shard_index) + "-" + std::to_string(++loop.counter);
+    SocketIoSession& session = open_session(context, EngineSocket::Transport::kPolling, request,
+                                            std::move(connection_id), peer.address_key);
+    reply.send(polling_response(session.engine().open_packet()));
+    return true;
+  }
+  SocketIoSession* session = find(context, request);
+  if (session == nullptr) {
+    reply.send(engine_error_response(eio::RequestError::kUnknownSid));
+    return true;
+  }
+  if (request.method == "GET") {
+    session->engine().poll(std::move(reply));
+  } else if (request.method == "POST") {
+    session->engine().receive_payload(request.body, std::move(reply));
+  } else {
+    reply.send(engine_error_response(eio::RequestError::kBadRequest));
+  }
+  return true;
+}
+
+void SocketIoDialect::on_loop_sweep(SessionContext& context, uint64_t now_ms) {
+  auto& sessions = loops_[context.shard_index].by_sid;
+  for (auto it = sessions.begin(); it != sessions.end();) {
+    SocketIoSession& session = *it->second;
+    if (!session.engine().closed()) session.tick(now_ms);
+    // Ended sessions are freed here, a turn or more after their last callback.
+    it = session.engine().closed() ? sessions.erase(it) : std::next(it);
+  }
+}
+
+void SocketIoDialect::on_loop_shutdown(SessionContext& context) {
+  auto& sessions = loops_[context.shard_index].by_sid;
+  for (auto& [sid, session] : sessions) session->engine().close();
+  sessions.clear();
 }
 
 }  // namespace sb::dialects::socketio

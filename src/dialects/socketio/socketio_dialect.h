@@ -1,27 +1,34 @@
 #pragma once
 #include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "config/config.h"
 #include "dialects/dialect.h"
+#include "dialects/socketio/socketio_session.h"
 #include "features/actions/action_forwarder.h"
 #include "features/actions/action_registry.h"
 #include "transport/work_pool.h"
 
 namespace sb::dialects::socketio {
 
-// The `socketio` dialect (seed 001): Socket.IO 4 clients (Engine.IO 4, Socket.IO 5) on the
-// WebSocket transport, authenticated by their CONNECT packet.
+// The `socketio` dialect (seed 001): Socket.IO 4 clients (Engine.IO 4, Socket.IO 5) on both
+// transports, HTTP long-polling and WebSocket, with the upgrade from one to the other;
+// authenticated by their CONNECT packet. Sessions live on the loop that opened them, named
+// by an unguessable sid that starts with that loop's index, so that every later request of a
+// session (polls, posts, the upgrade) is handed to that loop.
 class SocketIoDialect final : public Dialect {
  public:
-  // action_pool: the threads that call the actions backend (config actions_url).
-  SocketIoDialect(const config::SocketIoConfig& settings, size_t encoding_slot, transport::WorkPool& action_pool)
-      : settings_(settings),
-        encoding_slot_(encoding_slot),
-        action_pool_(action_pool),
-        forwarder_(settings.actions_url, settings.action_timeout_ms) {}
+  // loops: the number of event loops. action_pool: the threads that call the actions
+  // backend (config actions_url).
+  SocketIoDialect(const config::SocketIoConfig& settings, size_t loops, size_t encoding_slot,
+                  transport::WorkPool& action_pool);
+  ~SocketIoDialect() override;
   std::string_view name() const override { return "socketio"; }
-  // Only `EIO=4&transport=websocket` upgrades are taken (400 otherwise, as the reference
-  // server answers); who connects is decided later, by the Socket.IO CONNECT packet.
+  // Only `EIO=4&transport=websocket` upgrades are taken, with a live polling sid when one is
+  // named; refusals carry Engine.IO's error bodies. Who connects is decided later, by the
+  // Socket.IO CONNECT packet.
   void authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
                             UpgradeAuthDone done) override;
   // Engine.IO's own heartbeat replaces WebSocket pings: silence longer than its ping
@@ -30,13 +37,34 @@ class SocketIoDialect final : public Dialect {
   std::unique_ptr<protocol::websocket::WebSocketHandler> create_session(
       SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,
       std::string connection_id) override;
+  // The polling transport: the handshake GET (a new session, holding a per-address slot),
+  // then GETs and POSTs naming its sid.
+  bool serve_http(SessionContext& context, const protocol::http::HttpRequest& request, const HttpPeer& peer,
+                  HttpReply reply) override;
+  std::optional<size_t> owning_loop(const protocol::http::HttpRequest& request) const override;
+  // Heartbeats, expiries, and freeing the sessions that ended.
+  void on_loop_sweep(SessionContext& context, uint64_t now_ms) override;
+  void on_loop_shutdown(SessionContext& context) override;
 
  private:
+  // The sessions of one loop, touched only by that loop.
+  struct LoopSessions {
+    std::unordered_map<std::string, std::unique_ptr<SocketIoSession>> by_sid;
+    uint64_t counter = 0;
+  };
+  // A live session of this loop named by the request's sid, or nullptr.
+  SocketIoSession* find(SessionContext& context, const protocol::http::HttpRequest& request);
+  SocketIoSession& open_session(SessionContext& context, EngineSocket::Transport transport,
+                                const protocol::http::HttpRequest& request, std::string connection_id,
+                                std::string limiter_key);
+  std::string new_sid(size_t loop) const;
+
   const config::SocketIoConfig& settings_;
-  size_t encoding_slot_;
   transport::WorkPool& action_pool_;
   features::actions::ActionRegistry actions_;
   features::actions::ActionForwarder forwarder_;
+  SessionServices services_;
+  std::vector<LoopSessions> loops_;
 };
 
 }  // namespace sb::dialects::socketio

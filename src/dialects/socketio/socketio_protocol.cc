@@ -132,15 +132,29 @@ std::string ack_packet(uint64_t ack_id, std::string_view text) {
   return out;
 }
 
-std::string open_packet(std::string_view sid, uint32_t ping_interval_ms, uint32_t ping_timeout_ms,
-                        uint32_t max_payload) {
+std::string open_packet(std::string_view sid, bool offer_websocket, uint32_t ping_interval_ms,
+                        uint32_t ping_timeout_ms, uint32_t max_payload) {
   std::string handshake;
-  json::ObjectWriter(handshake).string("sid", sid).raw("upgrades", "[]")
+  json::ObjectWriter(handshake).string("sid", sid).raw("upgrades", offer_websocket ? "[\"websocket\"]" : "[]")
       .number("pingInterval", ping_interval_ms).number("pingTimeout", ping_timeout_ms)
       .number("maxPayload", max_payload).end();
   std::string out;
   eio::append_text_packet(out, eio::PacketType::kOpen, handshake);
   return out;
+}
+
+protocol::http::HttpResponse polling_response(std::string payload) {
+  protocol::http::HttpResponse r;
+  r.content_type = "text/plain; charset=UTF-8";
+  r.body = std::move(payload);
+  return r;
+}
+
+protocol::http::HttpResponse engine_error_response(eio::RequestError error) {
+  protocol::http::HttpResponse r;
+  r.status = error == eio::RequestError::kForbidden ? 403 : 400;
+  r.body = eio::error_body(error);
+  return r;
 }
 
 }  // namespace sb::dialects::socketio

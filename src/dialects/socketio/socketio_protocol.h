@@ -4,6 +4,8 @@
 #include <string_view>
 
 #include "hub/publication.h"
+#include "protocol/engineio/engineio_packet.h"
+#include "protocol/http/response.h"
 
 // The seed 001 messages inside Socket.IO: a client emits `message` with a JSON string (or
 // an object) {type: "REQUEST", requestId, action, data}; the server answers on `message`
@@ -40,8 +42,14 @@ std::string render_update(const hub::Publication& publication);
 // `42["message","<text escaped>"]`, or with ack_id the ACK `43<id>["<text escaped>"]`.
 std::string message_packet(std::string_view text);
 std::string ack_packet(uint64_t ack_id, std::string_view text);
-// The Engine.IO open packet for the WebSocket transport: `0{"sid",...}`.
-std::string open_packet(std::string_view sid, uint32_t ping_interval_ms, uint32_t ping_timeout_ms,
-                        uint32_t max_payload);
+// The Engine.IO open packet: `0{"sid","upgrades","pingInterval","pingTimeout","maxPayload"}`;
+// upgrades lists "websocket" for a socket opened by polling.
+std::string open_packet(std::string_view sid, bool offer_websocket, uint32_t ping_interval_ms,
+                        uint32_t ping_timeout_ms, uint32_t max_payload);
+// A polling answer: 200 with the payload as text/plain.
+protocol::http::HttpResponse polling_response(std::string payload);
+// An Engine.IO request error as the reference server answers it: 400 (403 for Forbidden)
+// with {"code","message"}.
+protocol::http::HttpResponse engine_error_response(protocol::engineio::RequestError error);
 
 }  // namespace sb::dialects::socketio

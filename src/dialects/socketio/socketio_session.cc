@@ -14,89 +14,69 @@ namespace ws = protocol::websocket;
 namespace eio = protocol::engineio;
 namespace sio = protocol::socketio;
 
-SocketIoSession::SocketIoSession(SessionContext& context, const config::SocketIoConfig& settings,
-                                 const features::actions::ActionRegistry& actions,
-                                 const features::actions::ActionForwarder& forwarder, transport::WorkPool& action_pool,
-                                 size_t encoding_slot, std::string session_param, std::string artifact_id,
-                                 std::string connection_id)
+SocketIoSession::SocketIoSession(SessionContext& context, const SessionServices& services, SessionOrigin origin)
     : context_(context),
-      settings_(settings),
-      actions_(actions),
-      forwarder_(forwarder),
-      action_pool_(action_pool),
+      services_(services),
+      engine_(context.loop, services.settings, std::move(origin.sid), origin.transport, *this),
       self_(std::make_shared<SocketIoSession*>(this)),
-      core_(context, *this, std::move(connection_id), "socketio"),
-      rate_(settings.max_messages, settings.window_ms),
-      session_param_(std::move(session_param)),
-      artifact_id_(std::move(artifact_id)),
-      encoding_slot_(static_cast<uint8_t>(encoding_slot)) {}
-
-void SocketIoSession::send(std::string_view text) {
-  if (ws_ == nullptr) return;
-  ws_->send_text(text);
-  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
-}
-
-void SocketIoSession::on_open(ws::WebSocketConnection& ws) {
-  ws_ = &ws;
+      core_(context, *this, std::move(origin.connection_id), "socketio"),
+      rate_(services.settings.max_messages, services.settings.window_ms),
+      session_param_(std::move(origin.session_param)),
+      artifact_id_(std::move(origin.artifact_id)),
+      limiter_key_(std::move(origin.limiter_key)) {
   core_.open(auth::anonymous_identity(), 0);
-  last_ping_ms_ = context_.loop.now_ms();
-  send(open_packet(core_.connection_id(), settings_.ping_interval_ms, settings_.ping_timeout_ms,
-                   settings_.max_payload));
 }
 
-void SocketIoSession::on_message(ws::WebSocketConnection&, ws::Opcode opcode, std::string_view data) {
+SocketIoSession::~SocketIoSession() {
+  *self_ = nullptr;
+  core_.close();
+  if (!limiter_key_.empty()) context_.limiter.release(limiter_key_);
+}
+
+void SocketIoSession::on_engine_message(std::string_view data) {
   context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
-  if (opcode == ws::Opcode::kBinary) {
-    // Attachments of a binary packet; events with binary data are not served yet (they were
-    // answered with an ERROR when their header arrived).
-    if (skip_attachments_ > 0) --skip_attachments_;
-    return;
+  if (binary_) {
+    // Text where an attachment was due: the binary packet is abandoned.
+    binary_.reset();
+    engine_.send(message_packet(render_error({}, {}, "INVALID_PACKET", "an attachment of a binary packet is missing")));
   }
-  handle_engine_packet(data);
+  handle_socket_packet(data, {});
 }
 
-void SocketIoSession::handle_engine_packet(std::string_view text) {
-  eio::Packet packet;
-  std::string scratch;
-  if (eio::parse_text_packet(text, packet, scratch) != eio::ParseStatus::kOk) {
-    send(message_packet(render_error({}, {}, "INVALID_PACKET", "not an Engine.IO packet")));
+void SocketIoSession::on_engine_binary(std::string_view bytes) {
+  context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  if (!binary_) {
+    engine_.send(message_packet(render_error({}, {}, "INVALID_PACKET", "a binary message that no packet announced")));
     return;
   }
-  switch (packet.type) {
-    case eio::PacketType::kPong:
-      awaiting_pong_ = false;
-      return;
-    case eio::PacketType::kPing: {
-      // Not the v4 heartbeat (the server pings), but answered: "2probe" gets "3probe".
-      std::string pong;
-      eio::append_text_packet(pong, eio::PacketType::kPong, packet.data);
-      send(pong);
-      return;
-    }
-    case eio::PacketType::kClose:
-      if (ws_ != nullptr) ws_->close(ws::CloseCode::kNormal, {});
-      return;
-    case eio::PacketType::kMessage:
-      if (packet.binary) return;
-      handle_socket_packet(packet.data);
-      return;
-    case eio::PacketType::kOpen:
-    case eio::PacketType::kUpgrade:
-    case eio::PacketType::kNoop:
-      return;
-  }
+  binary_->attachments.emplace_back(bytes);
+  if (binary_->attachments.size() < binary_->expected) return;
+  std::unique_ptr<BinaryPacket> complete = std::move(binary_);
+  handle_socket_packet(complete->text, std::move(complete->attachments));
 }
 
-void SocketIoSession::handle_socket_packet(std::string_view text) {
+void SocketIoSession::on_engine_invalid(std::string_view why) {
+  engine_.send(message_packet(render_error({}, {}, "INVALID_PACKET", std::string("not an Engine.IO packet: ") +
+                                                                         std::string(why))));
+}
+
+void SocketIoSession::handle_socket_packet(std::string_view text, std::vector<std::string> attachments) {
   sio::Packet packet;
   sio::ParseStatus status = sio::parse(text, packet);
   if (status != sio::ParseStatus::kOk) {
     if (!connected_) {
       connect_error("/", std::string("invalid packet: ") + std::string(sio::to_string(status)));
     } else {
-      send(message_packet(render_error({}, {}, "INVALID_PACKET", sio::to_string(status))));
+      engine_.send(message_packet(render_error({}, {}, "INVALID_PACKET", sio::to_string(status))));
     }
+    return;
+  }
+  bool binary = packet.type == sio::PacketType::kBinaryEvent || packet.type == sio::PacketType::kBinaryAck;
+  if (binary && attachments.size() < packet.attachments) {
+    // The header of a binary packet: its attachments follow as binary messages.
+    binary_ = std::make_unique<BinaryPacket>();
+    binary_->text = text;
+    binary_->expected = packet.attachments;
     return;
   }
   switch (packet.type) {
@@ -104,19 +84,14 @@ void SocketIoSession::handle_socket_packet(std::string_view text) {
       handle_connect(packet);
       return;
     case sio::PacketType::kDisconnect:
-      if (packet.nsp == "/" && ws_ != nullptr) ws_->close(ws::CloseCode::kNormal, {});
+      if (packet.nsp == "/") engine_.close();
       return;
     case sio::PacketType::kEvent:
-      handle_event(packet);
-      return;
     case sio::PacketType::kBinaryEvent:
-    case sio::PacketType::kBinaryAck:
-      skip_attachments_ += packet.attachments;
-      if (connected_) {
-        answer(packet, render_error({}, {}, "UNSUPPORTED", "binary events are not supported on this server yet"));
-      }
+      handle_event(packet, attachments);
       return;
     case sio::PacketType::kAck:
+    case sio::PacketType::kBinaryAck:
     case sio::PacketType::kConnectError:
       return;  // the server asks no acks; CONNECT_ERROR is the server's to send
   }
@@ -128,7 +103,7 @@ void SocketIoSession::connect_error(std::string_view nsp, std::string_view messa
   std::string out;
   eio::append_text_packet(out, eio::PacketType::kMessage);
   sio::append(out, sio::Packet{sio::PacketType::kConnectError, 0, nsp, false, 0, data});
-  send(out);
+  engine_.send(out);
 }
 
 void SocketIoSession::handle_connect(const sio::Packet& packet) {
@@ -175,8 +150,11 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
     }
   }
   std::vector<std::string> left;
-  core_.set_identity(identity, 0, left);
-  if (forwarder_.enabled()) token_ = token;  // the backend checks actions with it
+  if (!core_.set_identity(identity, services_.settings.max_connections_per_user, left)) {
+    connect_error("/", "Too many connections for this user");
+    return;
+  }
+  if (services_.forwarder.enabled()) token_ = token;  // the backend checks actions with it
   for (const auto& channel : groups) core_.join(channel, 0);
   connected_ = true;
   std::string data;
@@ -184,7 +162,7 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
   std::string out;
   eio::append_text_packet(out, eio::PacketType::kMessage);
   sio::append(out, sio::Packet{sio::PacketType::kConnect, 0, "/", false, 0, data});
-  send(out);
+  engine_.send(out);
 }
 
 void SocketIoSession::answer(const sio::Packet& event, const std::string& text) {
@@ -192,20 +170,34 @@ void SocketIoSession::answer(const sio::Packet& event, const std::string& text) 
 }
 
 void SocketIoSession::answer(bool has_id, uint64_t ack_id, const std::string& text) {
-  send(has_id ? ack_packet(ack_id, text) : message_packet(text));
+  engine_.send(has_id ? ack_packet(ack_id, text) : message_packet(text));
 }
 
-void SocketIoSession::handle_event(const sio::Packet& packet) {
+void SocketIoSession::answer_binary(bool has_id, uint64_t ack_id, const std::string& object,
+                                    const std::vector<std::string>& parts) {
+  std::string out;
+  eio::append_text_packet(out, eio::PacketType::kMessage);
+  auto count = static_cast<uint32_t>(parts.size());
+  if (has_id) {
+    sio::append(out, sio::Packet{sio::PacketType::kBinaryAck, count, "/", true, ack_id, "[" + object + "]"});
+  } else {
+    sio::append(out, sio::Packet{sio::PacketType::kBinaryEvent, count, "/", false, 0, "[\"message\"," + object + "]"});
+  }
+  engine_.send(out);
+  for (const std::string& part : parts) engine_.send_binary(part);
+}
+
+void SocketIoSession::handle_event(const sio::Packet& packet, std::vector<std::string>& attachments) {
   if (!connected_ || packet.nsp != "/") return;  // as the reference server: not connected, not heard
   std::string name = event_name(packet.data);
   if (name != "message") {
     if (packet.has_id) answer(packet, render_error({}, {}, "UNKNOWN_EVENT", "this server answers the message event"));
     return;
   }
-  handle_request(packet);
+  handle_request(packet, attachments);
 }
 
-void SocketIoSession::handle_request(const sio::Packet& packet) {
+void SocketIoSession::handle_request(const sio::Packet& packet, std::vector<std::string>& attachments) {
   Request request = parse_request(packet.data);
   uint64_t retry_after = 0;
   if (!rate_.try_take(context_.loop.now_ms(), retry_after)) {
@@ -219,10 +211,10 @@ void SocketIoSession::handle_request(const sio::Packet& packet) {
     return;
   }
   features::actions::Result result;
-  features::actions::Caller caller{core_.identity(), artifact_id_, now_ms()};
-  if (!actions_.run(request.action, request.data, caller, result)) {
-    if (forwarder_.enabled()) {
-      forward(packet, request);
+  features::actions::Caller caller{core_.identity(), artifact_id_, now_ms(), attachments};
+  if (!services_.actions.run(request.action, request.data, caller, result)) {
+    if (services_.forwarder.enabled()) {
+      forward(packet, request, attachments);
       return;
     }
     answer(packet, render_error(request.request_id, request.action, "ACTION_NOT_FOUND",
@@ -233,25 +225,31 @@ void SocketIoSession::handle_request(const sio::Packet& packet) {
     answer(packet, render_error(request.request_id, request.action, result.error_code, result.error_message));
     return;
   }
+  if (!result.attachments.empty()) {
+    answer_binary(packet.has_id, packet.id, render_response(request.request_id, request.action, result.data),
+                  result.attachments);
+    return;
+  }
   answer(packet, render_response(request.request_id, request.action, result.data));
 }
 
-void SocketIoSession::forward(const sio::Packet& packet, Request& request) {
+void SocketIoSession::forward(const sio::Packet& packet, Request& request, std::vector<std::string>& attachments) {
   // Bounded per connection, and by the pool's queue for everyone together: a dead backend
   // costs its callers errors, never the server's memory.
   constexpr size_t kMaxQueuedCalls = 1024;
-  if (actions_in_flight_ >= settings_.max_actions_in_flight) {
+  if (actions_in_flight_ >= services_.settings.max_actions_in_flight) {
     answer(packet, render_error(request.request_id, request.action, "RATE_LIMITED",
                                 "too many actions in progress on this connection", 1000));
     return;
   }
   const auth::Identity& identity = core_.identity();
   features::actions::ForwardedCall call{request.request_id, request.action, std::move(request.data),
-                                        identity.user_id, identity.tenant, session_param_, artifact_id_, token_};
+                                        identity.user_id, identity.tenant, session_param_, artifact_id_, token_,
+                                        std::move(attachments)};
   std::weak_ptr<SocketIoSession*> weak = self_;
   transport::EventLoop& loop = context_.loop;
-  const features::actions::ActionForwarder& forwarder = forwarder_;
-  bool queued = action_pool_.try_submit(
+  const features::actions::ActionForwarder& forwarder = services_.forwarder;
+  bool queued = services_.action_pool.try_submit(
       [weak, &loop, &forwarder, call = std::move(call), has_id = packet.has_id, ack_id = packet.id] {
         features::actions::Result result = forwarder.call(call);
         std::string text = result.ok ? render_response(call.request_id, call.action, result.data)
@@ -274,34 +272,32 @@ void SocketIoSession::forward(const sio::Packet& packet, Request& request) {
 }
 
 void SocketIoSession::deliver(const hub::Publication& publication) {
-  if (ws_ == nullptr || !connected_ || !core_.wants(publication)) return;
-  const std::string& frame = text_frame(publication, encoding_slot_, [](const hub::Publication& p, std::string& out) {
-    out += message_packet(render_update(p));
-  });
-  ws_->send_frames(frame);
-}
-
-void SocketIoSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
-  uint64_t now = context_.loop.now_ms();
-  if (awaiting_pong_ && now - last_ping_ms_ > settings_.ping_timeout_ms) {
-    ws.close(ws::CloseCode::kGoingAway, "ping timeout");
+  if (!connected_ || !core_.wants(publication)) return;
+  if (ws::WebSocketConnection* ws = engine_.websocket()) {
+    // Encoded once per publication for every WebSocket subscriber of this loop.
+    const std::string& frame = text_frame(publication, services_.encoding_slot,
+                                          [](const hub::Publication& p, std::string& out) {
+                                            out += message_packet(render_update(p));
+                                          });
+    ws->send_frames(frame);
     return;
   }
-  if (!awaiting_pong_ && now - last_ping_ms_ >= settings_.ping_interval_ms) {
-    last_ping_ms_ = now;
-    awaiting_pong_ = true;
-    send("2");
-  }
-  if (core_.token_expired(now_ms())) {
-    send(message_packet(render_error({}, {}, "AUTH_EXPIRED", "the token has expired")));
-    ws.close(ws::CloseCode::kPolicyViolation, "token expired");
+  engine_.send(message_packet(render_update(publication)));
+}
+
+void SocketIoSession::tick(uint64_t now_ms) {
+  engine_.tick(now_ms);
+  if (engine_.closed()) return;
+  if (core_.token_expired(this->now_ms())) {
+    engine_.send(message_packet(render_error({}, {}, "AUTH_EXPIRED", "the token has expired")));
+    engine_.close();
   }
 }
 
-void SocketIoSession::on_disconnected(ws::WebSocketConnection&, uint16_t) {
+void SocketIoSession::on_engine_closed() {
   *self_ = nullptr;
+  connected_ = false;
   core_.close();
-  ws_ = nullptr;
 }
 
 }  // namespace sb::dialects::socketio

@@ -1,74 +1,100 @@
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "dialects/dialect.h"
 #include "dialects/session_core.h"
+#include "dialects/socketio/engine_socket.h"
 #include "dialects/socketio/socketio_protocol.h"
 #include "features/actions/action_forwarder.h"
 #include "features/actions/action_registry.h"
-#include "transport/work_pool.h"
 #include "hub/rate_limiter.h"
 #include "hub/subscriber.h"
 #include "protocol/socketio/socketio_packet.h"
-#include "protocol/websocket/websocket_connection.h"
+#include "transport/work_pool.h"
 
 namespace sb::dialects::socketio {
 
-// One Socket.IO client on the WebSocket transport: the Engine.IO handshake and heartbeat,
-// CONNECT to "/" with `auth: {token}` and the `sessionId` query parameter, the seed's
-// REQUEST/RESPONSE over the `message` event (or an ack), and the company's and artifact's
-// updates.
-class SocketIoSession final : public protocol::websocket::WebSocketHandler, public hub::Subscriber {
- public:
-  // session_param and artifact_id: the upgrade's `sessionId` and `artifactId` query values.
-  // Actions not built in go to forwarder on action_pool, when it is enabled.
-  SocketIoSession(SessionContext& context, const config::SocketIoConfig& settings,
-                  const features::actions::ActionRegistry& actions, const features::actions::ActionForwarder& forwarder,
-                  transport::WorkPool& action_pool, size_t encoding_slot, std::string session_param,
-                  std::string artifact_id, std::string connection_id);
+// What a Socket.IO session needs from the dialect, shared by all of its sessions.
+struct SessionServices {
+  const config::SocketIoConfig& settings;
+  const features::actions::ActionRegistry& actions;
+  const features::actions::ActionForwarder& forwarder;
+  transport::WorkPool& action_pool;
+  uint8_t encoding_slot;
+};
 
-  void on_open(protocol::websocket::WebSocketConnection& ws) override;
-  void on_message(protocol::websocket::WebSocketConnection& ws, protocol::websocket::Opcode opcode,
-                  std::string_view data) override;
-  void on_disconnected(protocol::websocket::WebSocketConnection& ws, uint16_t code) override;
-  void on_tick(protocol::websocket::WebSocketConnection& ws, uint64_t now_ms) override;
+// Where one session came from: its Engine.IO sid and transport, the handshake's `sessionId`
+// and `artifactId` query values, its connection id on this node, and the per-address slot it
+// holds when it has no TCP connection of its own (polling), released when it ends.
+struct SessionOrigin {
+  std::string sid;
+  EngineSocket::Transport transport;
+  std::string session_param;
+  std::string artifact_id;
+  std::string connection_id;
+  std::string limiter_key;  // empty when no slot is held
+};
+
+// One Socket.IO client, on either Engine.IO transport: CONNECT to "/" with `auth: {token}`
+// and the `sessionId` query parameter, the seed's REQUEST/RESPONSE over the `message` event
+// (or an ack), binary events with attachments, and the company's and artifact's updates.
+class SocketIoSession final : public EngineListener, public hub::Subscriber {
+ public:
+  SocketIoSession(SessionContext& context, const SessionServices& services, SessionOrigin origin);
+  ~SocketIoSession();
+
+  EngineSocket& engine() { return engine_; }
+  // Heartbeat and token expiry; once per sweep tick.
+  void tick(uint64_t now_ms);
+
+  // EngineListener
+  void on_engine_message(std::string_view data) override;
+  void on_engine_binary(std::string_view bytes) override;
+  void on_engine_invalid(std::string_view why) override;
+  void on_engine_closed() override;
+  // hub::Subscriber
   void deliver(const hub::Publication& publication) override;
 
  private:
-  void handle_engine_packet(std::string_view text);
-  void handle_socket_packet(std::string_view text);
+  // A binary packet whose attachments are still arriving.
+  struct BinaryPacket {
+    std::string text;                       // the packet's text, parsed again once complete
+    std::vector<std::string> attachments;
+    uint32_t expected = 0;
+  };
+
+  void handle_socket_packet(std::string_view text, std::vector<std::string> attachments);
   void handle_connect(const protocol::socketio::Packet& packet);
-  void handle_event(const protocol::socketio::Packet& packet);
+  void handle_event(const protocol::socketio::Packet& packet, std::vector<std::string>& attachments);
   // Runs a REQUEST and answers it (on `message`, or as the ack the client asked for).
-  void handle_request(const protocol::socketio::Packet& packet);
+  void handle_request(const protocol::socketio::Packet& packet, std::vector<std::string>& attachments);
   void answer(const protocol::socketio::Packet& event, const std::string& text);
   void answer(bool has_id, uint64_t ack_id, const std::string& text);
+  // An answer whose data names binary attachments: the answer object (not a string, which
+  // cannot hold binary) as a BINARY_ACK or a BINARY_EVENT on `message`, then its parts.
+  void answer_binary(bool has_id, uint64_t ack_id, const std::string& object, const std::vector<std::string>& parts);
   // Sends the call to the actions backend off the loop; the answer comes back through self_.
-  void forward(const protocol::socketio::Packet& packet, Request& request);
+  void forward(const protocol::socketio::Packet& packet, Request& request, std::vector<std::string>& attachments);
   void connect_error(std::string_view nsp, std::string_view message);
-  void send(std::string_view text);
   uint64_t now_ms() const { return context_.loop.wall_ms(); }
 
   SessionContext& context_;
-  const config::SocketIoConfig& settings_;
-  const features::actions::ActionRegistry& actions_;
-  const features::actions::ActionForwarder& forwarder_;
-  transport::WorkPool& action_pool_;
+  const SessionServices& services_;
+  EngineSocket engine_;
   std::shared_ptr<SocketIoSession*> self_;  // async answers check it; null once closed
   std::string token_;                       // the CONNECT token, forwarded with actions
   SessionCore core_;
   hub::RateLimiter rate_;
   std::string session_param_;
   std::string artifact_id_;
-  protocol::websocket::WebSocketConnection* ws_ = nullptr;
-  uint64_t last_ping_ms_ = 0;     // when the last heartbeat ping went out (monotonic)
-  uint32_t skip_attachments_ = 0; // binary frames of a refused binary packet still to come
+  std::string limiter_key_;
+  std::unique_ptr<BinaryPacket> binary_;  // while a binary packet's attachments arrive
   uint32_t actions_in_flight_ = 0;
-  uint8_t encoding_slot_;
-  bool connected_ = false;        // the client is connected to the "/" namespace
-  bool awaiting_pong_ = false;
+  bool connected_ = false;  // the client is connected to the "/" namespace
 };
 
 }  // namespace sb::dialects::socketio

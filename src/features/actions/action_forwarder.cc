@@ -1,6 +1,7 @@
 #include "features/actions/action_forwarder.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include "json/json_writer.h"
@@ -72,6 +73,19 @@ Result ActionForwarder::call(const ForwardedCall& c) const {
   w.string("requestId", c.request_id).string("action", c.action).raw("data", c.data).raw("user", user)
       .string("sessionId", c.session_id);
   if (!c.artifact_id.empty()) w.string("artifactId", c.artifact_id); else w.null("artifactId");
+  if (!c.attachments.empty()) {
+    std::string list = "[";
+    for (const std::string& part : c.attachments) {
+      std::string encoded(4 * ((part.size() + 2) / 3) + 1, '\0');
+      int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                              reinterpret_cast<const unsigned char*>(part.data()), static_cast<int>(part.size()));
+      encoded.resize(static_cast<size_t>(n));
+      if (list.size() > 1) list += ',';
+      json::append_string(list, encoded);
+    }
+    list += ']';
+    w.raw("attachments", list);
+  }
   w.end();
 
   std::string url = url_;

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "features/actions/action_registry.h"
 
@@ -17,11 +18,13 @@ struct ForwardedCall {
   std::string session_id;
   std::string artifact_id;
   std::string token;  // the caller's JWT, sent as Authorization: Bearer
+  std::vector<std::string> attachments;  // binary parts, sent base64-encoded
 };
 
 // Forwards actions that are not built in to the application's backend, which checks them
 // with the same permissions as its REST API: POST {url}/{action} with JSON {requestId,
-// action, data, user: {id, companyId}, sessionId, artifactId}. A 2xx JSON answer is the
+// action, data, user: {id, companyId}, sessionId, artifactId}, plus `attachments` (standard
+// base64 strings, which data names by placeholder) when the request carried binary parts. A 2xx JSON answer is the
 // RESPONSE's data; 404 is ACTION_NOT_FOUND; another status is ACTION_FAILED with the
 // backend's message; no answer
 // within the timeout is TIMEOUT; no connection is ACTION_FAILED. call() blocks (libcurl):

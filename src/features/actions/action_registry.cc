@@ -23,6 +23,12 @@ ActionRegistry::ActionRegistry() {
     w.end();
     return r;
   };
+  handlers_["echo"] = [](std::string_view data, const Caller& caller) {
+    Result r;
+    r.data = data;
+    r.attachments = caller.attachments;
+    return r;
+  };
 }
 
 bool ActionRegistry::run(std::string_view action, std::string_view data_json, const Caller& caller,

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/identity.h"
 
@@ -16,6 +17,9 @@ struct Caller {
   const auth::Identity& identity;
   std::string_view artifact_id;  // from the connection, may be empty
   uint64_t now_ms;               // wall clock
+  // Binary attachments of the request (Socket.IO), which its data names with placeholders
+  // ({"_placeholder":true,"num":i}); empty for text requests.
+  const std::vector<std::string>& attachments;
 };
 
 struct Result {
@@ -23,6 +27,7 @@ struct Result {
   std::string data = "null";  // JSON text of the answer's data
   std::string error_code;     // when !ok: e.g. INVALID_DATA
   std::string error_message;
+  std::vector<std::string> attachments;  // binary parts the answer's data names by placeholder
 };
 
 // The built-in actions by name. Shared by every loop: registered at start-up, then read only.
@@ -30,8 +35,9 @@ class ActionRegistry {
  public:
   using Handler = std::function<Result(std::string_view data_json, const Caller& caller)>;
 
-  // Registers the built-ins: "ping" ({"pong":true,"serverTime"}) and "whoami" (the caller's
-  // id, name, company, session and artifact).
+  // Registers the built-ins: "ping" ({"pong":true,"serverTime"}), "whoami" (the caller's
+  // id, name, company, session and artifact) and "echo" (the request's data and binary
+  // attachments, unchanged).
   ActionRegistry();
   // Runs the action named `action` when it is built in and returns true; false otherwise
   // (the caller then forwards it or answers ACTION_NOT_FOUND).

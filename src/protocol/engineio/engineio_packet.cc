@@ -85,4 +85,22 @@ std::string_view to_string(ParseStatus status) {
   return "invalid packet";
 }
 
+std::string_view to_string(RequestError error) {
+  switch (error) {
+    case RequestError::kTransportUnknown: return "Transport unknown";
+    case RequestError::kUnknownSid: return "Session ID unknown";
+    case RequestError::kBadHandshakeMethod: return "Bad handshake method";
+    case RequestError::kBadRequest: return "Bad request";
+    case RequestError::kForbidden: return "Forbidden";
+    case RequestError::kUnsupportedProtocolVersion: return "Unsupported protocol version";
+  }
+  return "Bad request";
+}
+
+std::string error_body(RequestError error) {
+  // The messages hold no character that JSON escapes.
+  return "{\"code\":" + std::to_string(static_cast<int>(error)) + ",\"message\":\"" + std::string(to_string(error)) +
+         "\"}";
+}
+
 }  // namespace sb::protocol::engineio

@@ -46,6 +46,19 @@ void append_base64_packet(std::string& out, std::string_view bytes);
 // Appends a packet to a polling payload, with the separator before all but the first.
 void append_to_payload(std::string& payload, std::string_view packet);
 
+// The errors an Engine.IO server answers to a bad HTTP request, with the reference server's
+// codes; the body is {"code":N,"message":"..."} (HTTP 400, or 403 for kForbidden).
+enum class RequestError : uint8_t {
+  kTransportUnknown = 0,
+  kUnknownSid = 1,
+  kBadHandshakeMethod = 2,
+  kBadRequest = 3,
+  kForbidden = 4,
+  kUnsupportedProtocolVersion = 5,
+};
+std::string_view to_string(RequestError error);
+std::string error_body(RequestError error);
+
 // Human-readable name of a parse failure, for error answers and logs.
 std::string_view to_string(ParseStatus status);
 

@@ -20,10 +20,10 @@ WebSocketConnection::WebSocketConnection(transport::TcpConnection& tcp,
   handler_->on_open(*this);
 }
 
-transport::SendStatus WebSocketConnection::send_text(std::string_view text) {
+transport::SendStatus WebSocketConnection::send_message(Opcode opcode, std::string_view text) {
   if (!open()) return transport::SendStatus::kDropped;
   uint8_t header[kMaxServerHeader];
-  size_t n = write_frame_header(header, Opcode::kText, text.size());
+  size_t n = write_frame_header(header, opcode, text.size());
   if (tcp_->send(header, n) == transport::SendStatus::kDropped) return transport::SendStatus::kDropped;
   return tcp_->send(text.data(), text.size());
 }

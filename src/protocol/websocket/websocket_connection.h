@@ -51,7 +51,9 @@ class WebSocketConnection final : public transport::ConnectionHandler, private F
                       const ConnectionOptions& options);
 
   // Sends one text message (one frame).
-  transport::SendStatus send_text(std::string_view text);
+  transport::SendStatus send_text(std::string_view text) { return send_message(Opcode::kText, text); }
+  // Sends one message of the given opcode (text or binary) in one frame.
+  transport::SendStatus send_message(Opcode opcode, std::string_view payload);
   // Sends bytes that already form complete frames (a publication encoded once for all).
   transport::SendStatus send_frames(std::string_view frames) {
     return open() ? tcp_->send(frames.data(), frames.size()) : transport::SendStatus::kDropped;

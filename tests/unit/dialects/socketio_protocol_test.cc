@@ -35,13 +35,24 @@ TEST(SocketIoProtocol, FramesAnswersAsMessageEventsOrAcks) {
   EXPECT_EQ(ack_packet(12, "x"), R"(4312["x"])");
   EXPECT_EQ(render_error("r", "act", "TIMEOUT", "too slow", 0),
             R"({"type":"ERROR","requestId":"r","action":"act","error":{"code":"TIMEOUT","message":"too slow"}})");
-  EXPECT_EQ(open_packet("conn-0-1", 25000, 20000, 1000000),
+  EXPECT_EQ(open_packet("conn-0-1", false, 25000, 20000, 1000000),
             R"(0{"sid":"conn-0-1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})");
+  EXPECT_EQ(open_packet("s", true, 1, 2, 3),
+            R"(0{"sid":"s","upgrades":["websocket"],"pingInterval":1,"pingTimeout":2,"maxPayload":3})");
   hub::Publication p;
   p.event_type = "UPDATE";
   p.data = R"({"progress":50})";
   p.metadata = R"({"requestId":"job-1","action":"import"})";
   EXPECT_EQ(render_update(p), R"({"type":"UPDATE","requestId":"job-1","action":"import","data":{"progress":50}})");
+}
+
+TEST(SocketIoProtocol, AnswersBadRequestsAsTheReferenceServer) {
+  auto r = engine_error_response(protocol::engineio::RequestError::kUnknownSid);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, R"({"code":1,"message":"Session ID unknown"})");
+  EXPECT_EQ(engine_error_response(protocol::engineio::RequestError::kForbidden).status, 403);
+  EXPECT_EQ(engine_error_response(protocol::engineio::RequestError::kTransportUnknown).body,
+            R"({"code":0,"message":"Transport unknown"})");
 }
 
 }  // namespace sb::dialects::socketio

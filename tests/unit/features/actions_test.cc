@@ -12,11 +12,22 @@ TEST(ActionRegistry, AnswersTheBuiltInsAndNothingElse) {
   identity.user_id = "ana";
   identity.tenant = "acme";
   Result result;
-  ASSERT_TRUE(registry.run("whoami", "null", Caller{identity, "doc-1", 0}, result));
+  std::vector<std::string> none;
+  ASSERT_TRUE(registry.run("whoami", "null", Caller{identity, "doc-1", 0, none}, result));
   EXPECT_EQ(result.data, R"({"userId":"ana","name":null,"companyId":"acme","sessionId":null,"artifactId":"doc-1"})");
-  ASSERT_TRUE(registry.run("ping", "null", Caller{identity, "", 1700000000000ULL}, result));
+  ASSERT_TRUE(registry.run("ping", "null", Caller{identity, "", 1700000000000ULL, none}, result));
   EXPECT_NE(result.data.find(R"("pong":true)"), std::string::npos);
-  EXPECT_FALSE(registry.run("deleteEverything", "null", Caller{identity, "", 0}, result));
+  EXPECT_FALSE(registry.run("deleteEverything", "null", Caller{identity, "", 0, none}, result));
+}
+
+TEST(ActionRegistry, EchoReturnsDataAndAttachmentsUnchanged) {
+  ActionRegistry registry;
+  auth::Identity identity;
+  std::vector<std::string> parts = {std::string("\x00\x01\xff", 3)};
+  Result result;
+  ASSERT_TRUE(registry.run("echo", R"({"file":{"_placeholder":true,"num":0}})", Caller{identity, "", 0, parts}, result));
+  EXPECT_EQ(result.data, R"({"file":{"_placeholder":true,"num":0}})");
+  EXPECT_EQ(result.attachments, parts);
 }
 
 TEST(ActionForwarder, ReadsTheBackendsAnswer) {

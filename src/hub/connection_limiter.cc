@@ -1,13 +1,13 @@
-#include "server/connection_limiter.h"
+#include "hub/connection_limiter.h"
 
-namespace sb::server {
+namespace sb::hub {
 
 ConnectionLimiter::Verdict ConnectionLimiter::try_acquire(const std::string& address, uint64_t now_ms) {
   if (max_per_address_ == 0 && accepts_per_second_ == 0) return Verdict::kAccepted;
   std::lock_guard lock(mutex_);
   auto [it, inserted] = entries_.try_emplace(address);
   Entry& entry = it->second;
-  if (inserted) entry.accepts = hub::RateLimiter(accepts_per_second_, 1000);
+  if (inserted) entry.accepts = RateLimiter(accepts_per_second_, 1000);
   if (max_per_address_ != 0 && entry.open >= max_per_address_) return Verdict::kTooMany;
   uint64_t retry_after = 0;
   // The entry stays while its bucket refills, so connecting and closing quickly does not
@@ -32,4 +32,4 @@ void ConnectionLimiter::prune(uint64_t now_ms) {
   }
 }
 
-}  // namespace sb::server
+}  // namespace sb::hub

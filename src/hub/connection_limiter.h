@@ -6,7 +6,7 @@
 
 #include "hub/rate_limiter.h"
 
-namespace sb::server {
+namespace sb::hub {
 
 // Counts open connections and the rate of new ones per client address across all loops.
 // Touched once at accept and once at release, never on the message path, so one mutex is
@@ -29,7 +29,7 @@ class ConnectionLimiter {
  private:
   struct Entry {
     uint32_t open = 0;
-    hub::RateLimiter accepts;
+    RateLimiter accepts;
   };
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
@@ -37,4 +37,4 @@ class ConnectionLimiter {
   uint32_t accepts_per_second_;
 };
 
-}  // namespace sb::server
+}  // namespace sb::hub

@@ -1,8 +1,8 @@
-#include "server/connection_limiter.h"
+#include "hub/connection_limiter.h"
 
 #include <gtest/gtest.h>
 
-namespace sb::server {
+namespace sb::hub {
 
 using Verdict = ConnectionLimiter::Verdict;
 
@@ -31,4 +31,4 @@ TEST(ConnectionLimiter, LimitsTheAcceptRateEvenWhenConnectionsCloseAtOnce) {
   EXPECT_EQ(limiter.try_acquire("a", 1000001), Verdict::kAccepted);
 }
 
-}  // namespace sb::server
+}  // namespace sb::hub
