@@ -67,6 +67,9 @@ std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint
        sum(&LoopMetrics::connections_refused));
   line("switchboard_connections_shed_total", "counter", "Connections closed at accept at the descriptor limit.",
        sum(&LoopMetrics::connections_shed));
+  line("switchboard_connections_handed_over_total", "counter",
+       "Connections moved to the loop that holds the session their request names.",
+       sum(&LoopMetrics::connections_handed_over));
   line("switchboard_websocket_upgrades_total", "counter", "Successful WebSocket handshakes.",
        sum(&LoopMetrics::websocket_upgrades));
   line("switchboard_messages_in_total", "counter", "WebSocket messages received.", sum(&LoopMetrics::messages_in));

@@ -31,6 +31,7 @@ struct LoopMetrics {
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<uint64_t> connections_refused{0};
   std::atomic<uint64_t> connections_shed{0};  // closed at accept: no descriptor was left
+  std::atomic<uint64_t> connections_handed_over{0};  // moved to the loop owning their session
   std::atomic<uint64_t> websockets_open{0};
   std::atomic<uint64_t> websocket_upgrades{0};
   std::atomic<uint64_t> messages_in{0};

@@ -1,8 +1,10 @@
-// The socketio dialect (seed 001) with the real `socket.io-client` on the WebSocket
-// transport: the seed's connectWebSocket and sendAction (with `transports: ['websocket']`:
-// the polling transport is not served yet), CONNECT errors, actions answered and unknown,
-// invalid requests, emitWithAck, company and artifact updates reaching exactly the right
-// clients, the Engine.IO heartbeat, and the request rate limit.
+// The socketio dialect (seed 001) with the real `socket.io-client`: the seed's client code
+// as written (default transports: HTTP long-polling, then the upgrade to WebSocket), and the
+// flows below on each transport (polling then upgrade, WebSocket only, polling only): CONNECT
+// errors, actions answered, failed, timed out and unknown, invalid requests, emitWithAck,
+// company and artifact updates reaching exactly the right clients, the Engine.IO heartbeat,
+// the request rate limit. Then binary events, the reference server's answers to bad polling
+// requests, per-user and per-address limits, and reconnection after a server restart.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
@@ -53,7 +55,7 @@ after(async () => {
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The seed's connectWebSocket, as written but for the transport and the URL.
-function connectWebSocket(token, sessionId, artifactId, path = '/realtime') {
+function connectWebSocket(token, sessionId, artifactId, path = '/realtime', transports = ['websocket']) {
   const socket = io(`ws://127.0.0.1:${server.port}`, {
     path,
     auth: { token },
@@ -61,7 +63,7 @@ function connectWebSocket(token, sessionId, artifactId, path = '/realtime') {
       sessionId,
       ...(artifactId && { artifactId }),
     },
-    transports: ['websocket'],
+    ...(transports && { transports }),
     reconnection: false,
   });
   socket.received = [];
@@ -107,148 +109,158 @@ async function postUpdate(body) {
   return { status: res.status, body: await res.json() };
 }
 
-test('the seed client connects on /realtime and gets RESPONSEs to its actions', async () => {
-  const socket = connectWebSocket(token('ana', 'companyId=acme', 'sid=s-1'), 's-1');
-  await connected(socket);
-  const ping = sendAction(socket, 'ping', { key: 'value' });
-  const response = await nextMessage(socket, (m) => m.requestId === ping);
-  assert.strictEqual(response.type, 'RESPONSE');
-  assert.strictEqual(response.action, 'ping');
-  assert.strictEqual(response.data.pong, true);
-  const who = sendAction(socket, 'whoami');
-  const me = await nextMessage(socket, (m) => m.requestId === who);
-  assert.deepStrictEqual(me.data, { userId: 'ana', name: null, companyId: 'acme', sessionId: 's-1', artifactId: null });
-  socket.disconnect();
-});
+const VARIANTS = [
+  ['polling, then WebSocket (the library default)', undefined],
+  ['WebSocket only', ['websocket']],
+  ['polling only', ['polling']],
+];
 
-test('the library default path /socket.io works too, and emitWithAck gets the answer as its ack', async () => {
-  const socket = connectWebSocket(token('ben', 'companyId=acme'), 'any-session', undefined, '/socket.io');
-  await connected(socket);
-  const answer = await socket.timeout(5000).emitWithAck('message', JSON.stringify({ type: 'REQUEST', requestId: 'r-1', action: 'ping' }));
-  const parsed = JSON.parse(answer);
-  assert.strictEqual(parsed.type, 'RESPONSE');
-  assert.strictEqual(parsed.requestId, 'r-1');
-  // An object instead of a JSON string is accepted as well.
-  socket.emit('message', { type: 'REQUEST', requestId: 'r-2', action: 'ping' });
-  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === 'r-2')).type, 'RESPONSE');
-  socket.disconnect();
-});
+for (const [variant, transports] of VARIANTS) {
+  const connect = (tok, sessionId, artifactId, path) => connectWebSocket(tok, sessionId, artifactId, path, transports);
 
-test('unknown actions, invalid requests and non-JSON strings get ERRORs and the connection stays', async () => {
-  const socket = connectWebSocket(token('cy', 'companyId=acme'), 's');
-  await connected(socket);
-  const unknown = sendAction(socket, 'launchRockets', {});
-  const e1 = await nextMessage(socket, (m) => m.requestId === unknown);
-  assert.strictEqual(e1.type, 'ERROR');
-  assert.strictEqual(e1.error.code, 'ACTION_NOT_FOUND');
-  socket.emit('message', JSON.stringify({ type: 'REQUEST', action: 'ping' }));
-  const e2 = await nextMessage(socket, (m) => m.type === 'ERROR' && m.error.code === 'INVALID_REQUEST');
-  assert.match(e2.error.message, /requestId/);
-  socket.emit('message', 'not json at all');
-  await nextMessage(socket, (m) => m.type === 'ERROR' && /not a JSON object/.test(m.error.message));
-  const ok = sendAction(socket, 'ping');
-  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === ok)).type, 'RESPONSE');
-  assert.ok(socket.connected);
-  socket.disconnect();
-});
-
-test('a bad token, a missing sessionId or one that is not the token\'s session are refused at CONNECT', async () => {
-  for (const [tok, session, pattern] of [
-    ['not-a-token', 's', /Authentication failed/],
-    [undefined, 's', /Authentication required/],
-    [token('dan', 'companyId=acme'), '', /sessionId/],
-    [token('dan', 'companyId=acme', 'sid=real'), 'forged', /does not match/],
-  ]) {
-    const socket = connectWebSocket(tok, session);
-    await assert.rejects(connected(socket), (err) => pattern.test(err.message));
+  test(`the seed client connects on /realtime and gets RESPONSEs to its actions [${variant}]`, async () => {
+    const socket = connect(token('ana', 'companyId=acme', 'sid=s-1'), 's-1');
+    await connected(socket);
+    const ping = sendAction(socket, 'ping', { key: 'value' });
+    const response = await nextMessage(socket, (m) => m.requestId === ping);
+    assert.strictEqual(response.type, 'RESPONSE');
+    assert.strictEqual(response.action, 'ping');
+    assert.strictEqual(response.data.pong, true);
+    const who = sendAction(socket, 'whoami');
+    const me = await nextMessage(socket, (m) => m.requestId === who);
+    assert.deepStrictEqual(me.data, { userId: 'ana', name: null, companyId: 'acme', sessionId: 's-1', artifactId: null });
     socket.disconnect();
-  }
-});
-
-test('updates reach the whole company, or only the clients of one artifact, and no other company', async () => {
-  const whole = connectWebSocket(token('eve', 'companyId=acme'), 's');
-  const onArtifact = connectWebSocket(token('fay', 'companyId=acme'), 's', 'doc-7');
-  const otherArtifact = connectWebSocket(token('gus', 'companyId=acme'), 's', 'doc-8');
-  const otherCompany = connectWebSocket(token('hal', 'companyId=globex'), 's', 'doc-7');
-  await Promise.all([whole, onArtifact, otherArtifact, otherCompany].map(connected));
-  let r = await postUpdate({ companyId: 'acme', requestId: 'job-1', action: 'import', data: { progress: 50 } });
-  assert.strictEqual(r.status, 200, JSON.stringify(r.body));
-  for (const s of [whole, onArtifact, otherArtifact]) {
-    const u = await nextMessage(s, (m) => m.type === 'UPDATE' && m.requestId === 'job-1');
-    assert.deepStrictEqual(u, { type: 'UPDATE', requestId: 'job-1', action: 'import', data: { progress: 50 } });
-  }
-  r = await postUpdate({ companyId: 'acme', artifactId: 'doc-7', action: 'edited', data: { by: 'x' } });
-  assert.strictEqual(r.status, 200);
-  await nextMessage(onArtifact, (m) => m.type === 'UPDATE' && m.action === 'edited');
-  await wait(300);
-  for (const s of [whole, otherArtifact, otherCompany]) {
-    assert.ok(!s.received.some((m) => m.action === 'edited' || m.requestId === 'job-1'), 'an update leaked');
-  }
-  assert.strictEqual((await postUpdate({ action: 'x' })).status, 400);
-  // Only backends publish updates: no API key, no update.
-  const anonymous = await fetch(`http://127.0.0.1:${server.port}/api/updates`, {
-    method: 'POST', body: JSON.stringify({ companyId: 'acme', action: 'forged', data: {} }),
   });
-  assert.strictEqual(anonymous.status, 401);
-  // A company id holding separators is compared whole: "acme:artifact:doc-7" is not a way
-  // into acme's artifact channel.
-  const sneaky = connectWebSocket(token('mal', 'companyId=acme:artifact:doc-7'), 's');
-  await assert.rejects(connected(sneaky), /Not allowed/);
-  sneaky.disconnect();
-  await wait(200);
-  for (const s of [whole, onArtifact, otherArtifact, otherCompany]) {
-    assert.ok(!s.received.some((m) => m.action === 'forged'), 'an unauthenticated update was delivered');
-    s.disconnect();
-  }
-});
 
-test('other actions go to the backend with the caller\'s token: answered, failed, timed out, unknown', async () => {
-  const tok = token('kim', 'companyId=acme', 'sid=s-9');
-  const socket = connectWebSocket(tok, 's-9', 'doc-1');
-  await connected(socket);
-  const ok = sendAction(socket, 'someAction', { key: 'value' });
-  const answered = await nextMessage(socket, (m) => m.requestId === ok);
-  assert.strictEqual(answered.type, 'RESPONSE');
-  assert.deepStrictEqual(answered.data, { echoed: { key: 'value' }, user: { id: 'kim', companyId: 'acme' } });
-  const call = backendCalls.find((c) => c.body.requestId === ok);
-  assert.strictEqual(call.authorization, `Bearer ${tok}`);
-  assert.deepStrictEqual(call.body, {
-    requestId: ok, action: 'someAction', data: { key: 'value' }, user: { id: 'kim', companyId: 'acme' },
-    sessionId: 's-9', artifactId: 'doc-1',
+  test(`the library default path /socket.io works too, and emitWithAck gets the answer as its ack [${variant}]`, async () => {
+    const socket = connect(token('ben', 'companyId=acme'), 'any-session', undefined, '/socket.io');
+    await connected(socket);
+    const answer = await socket.timeout(5000).emitWithAck('message', JSON.stringify({ type: 'REQUEST', requestId: 'r-1', action: 'ping' }));
+    const parsed = JSON.parse(answer);
+    assert.strictEqual(parsed.type, 'RESPONSE');
+    assert.strictEqual(parsed.requestId, 'r-1');
+    // An object instead of a JSON string is accepted as well.
+    socket.emit('message', { type: 'REQUEST', requestId: 'r-2', action: 'ping' });
+    assert.strictEqual((await nextMessage(socket, (m) => m.requestId === 'r-2')).type, 'RESPONSE');
+    socket.disconnect();
   });
-  const denied = sendAction(socket, 'restricted', {});
-  const e1 = await nextMessage(socket, (m) => m.requestId === denied);
-  assert.deepStrictEqual([e1.type, e1.error.code, e1.error.message], ['ERROR', 'ACTION_FAILED', 'not allowed for this user']);
-  const slow = sendAction(socket, 'slow', {});
-  const quick = sendAction(socket, 'ping');  // a slow backend call holds up nothing else
-  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === quick)).type, 'RESPONSE');
-  const e2 = await nextMessage(socket, (m) => m.requestId === slow, 4000);
-  assert.deepStrictEqual([e2.type, e2.error.code], ['ERROR', 'TIMEOUT']);
-  const unknown = sendAction(socket, 'noSuchThing', {});
-  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === unknown)).error.code, 'ACTION_NOT_FOUND');
-  socket.disconnect();
-});
 
-test('the Engine.IO heartbeat keeps a quiet client connected past several ping intervals', async () => {
-  const socket = connectWebSocket(token('ivy', 'companyId=acme'), 's');
-  await connected(socket);
-  let disconnected = false;
-  socket.on('disconnect', () => { disconnected = true; });
-  await wait(3500); // ping interval 1 s, timeout 2 s in the test configuration
-  assert.ok(!disconnected && socket.connected);
-  const id = sendAction(socket, 'ping');
-  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === id)).type, 'RESPONSE');
-  socket.disconnect();
-});
+  test(`unknown actions, invalid requests and non-JSON strings get ERRORs and the connection stays [${variant}]`, async () => {
+    const socket = connect(token('cy', 'companyId=acme'), 's');
+    await connected(socket);
+    const unknown = sendAction(socket, 'launchRockets', {});
+    const e1 = await nextMessage(socket, (m) => m.requestId === unknown);
+    assert.strictEqual(e1.type, 'ERROR');
+    assert.strictEqual(e1.error.code, 'ACTION_NOT_FOUND');
+    socket.emit('message', JSON.stringify({ type: 'REQUEST', action: 'ping' }));
+    const e2 = await nextMessage(socket, (m) => m.type === 'ERROR' && m.error.code === 'INVALID_REQUEST');
+    assert.match(e2.error.message, /requestId/);
+    socket.emit('message', 'not json at all');
+    await nextMessage(socket, (m) => m.type === 'ERROR' && /not a JSON object/.test(m.error.message));
+    const ok = sendAction(socket, 'ping');
+    assert.strictEqual((await nextMessage(socket, (m) => m.requestId === ok)).type, 'RESPONSE');
+    assert.ok(socket.connected);
+    socket.disconnect();
+  });
 
-test('requests over the rate are refused with RATE_LIMITED and retryAfter', async () => {
-  const socket = connectWebSocket(token('jo', 'companyId=acme'), 's');
-  await connected(socket);
-  const ids = Array.from({ length: 30 }, () => sendAction(socket, 'ping'));
-  const answers = [];
-  for (const id of ids) answers.push(await nextMessage(socket, (m) => m.requestId === id));
-  const limited = answers.filter((m) => m.type === 'ERROR' && m.error.code === 'RATE_LIMITED');
-  assert.ok(limited.length > 0 && limited.every((m) => m.error.retryAfter > 0), JSON.stringify(answers.slice(-2)));
-  assert.ok(answers.filter((m) => m.type === 'RESPONSE').length >= 20);
-  socket.disconnect();
-});
+  test(`a bad token, a missing sessionId or one that is not the token's session are refused at CONNECT [${variant}]`, async () => {
+    for (const [tok, session, pattern] of [
+      ['not-a-token', 's', /Authentication failed/],
+      [undefined, 's', /Authentication required/],
+      [token('dan', 'companyId=acme'), '', /sessionId/],
+      [token('dan', 'companyId=acme', 'sid=real'), 'forged', /does not match/],
+    ]) {
+      const socket = connect(tok, session);
+      await assert.rejects(connected(socket), (err) => pattern.test(err.message));
+      socket.disconnect();
+    }
+  });
+
+  test(`updates reach the whole company, or only the clients of one artifact, and no other company [${variant}]`, async () => {
+    const whole = connect(token('eve', 'companyId=acme'), 's');
+    const onArtifact = connect(token('fay', 'companyId=acme'), 's', 'doc-7');
+    const otherArtifact = connect(token('gus', 'companyId=acme'), 's', 'doc-8');
+    const otherCompany = connect(token('hal', 'companyId=globex'), 's', 'doc-7');
+    await Promise.all([whole, onArtifact, otherArtifact, otherCompany].map(connected));
+    let r = await postUpdate({ companyId: 'acme', requestId: 'job-1', action: 'import', data: { progress: 50 } });
+    assert.strictEqual(r.status, 200, JSON.stringify(r.body));
+    for (const s of [whole, onArtifact, otherArtifact]) {
+      const u = await nextMessage(s, (m) => m.type === 'UPDATE' && m.requestId === 'job-1');
+      assert.deepStrictEqual(u, { type: 'UPDATE', requestId: 'job-1', action: 'import', data: { progress: 50 } });
+    }
+    r = await postUpdate({ companyId: 'acme', artifactId: 'doc-7', action: 'edited', data: { by: 'x' } });
+    assert.strictEqual(r.status, 200);
+    await nextMessage(onArtifact, (m) => m.type === 'UPDATE' && m.action === 'edited');
+    await wait(300);
+    for (const s of [whole, otherArtifact, otherCompany]) {
+      assert.ok(!s.received.some((m) => m.action === 'edited' || m.requestId === 'job-1'), 'an update leaked');
+    }
+    assert.strictEqual((await postUpdate({ action: 'x' })).status, 400);
+    // Only backends publish updates: no API key, no update.
+    const anonymous = await fetch(`http://127.0.0.1:${server.port}/api/updates`, {
+      method: 'POST', body: JSON.stringify({ companyId: 'acme', action: 'forged', data: {} }),
+    });
+    assert.strictEqual(anonymous.status, 401);
+    // A company id holding separators is compared whole: "acme:artifact:doc-7" is not a way
+    // into acme's artifact channel.
+    const sneaky = connect(token('mal', 'companyId=acme:artifact:doc-7'), 's');
+    await assert.rejects(connected(sneaky), /Not allowed/);
+    sneaky.disconnect();
+    await wait(200);
+    for (const s of [whole, onArtifact, otherArtifact, otherCompany]) {
+      assert.ok(!s.received.some((m) => m.action === 'forged'), 'an unauthenticated update was delivered');
+      s.disconnect();
+    }
+  });
+
+  test(`other actions go to the backend with the caller's token: answered, failed, timed out, unknown [${variant}]`, async () => {
+    const tok = token('kim', 'companyId=acme', 'sid=s-9');
+    const socket = connect(tok, 's-9', 'doc-1');
+    await connected(socket);
+    const ok = sendAction(socket, 'someAction', { key: 'value' });
+    const answered = await nextMessage(socket, (m) => m.requestId === ok);
+    assert.strictEqual(answered.type, 'RESPONSE');
+    assert.deepStrictEqual(answered.data, { echoed: { key: 'value' }, user: { id: 'kim', companyId: 'acme' } });
+    const call = backendCalls.find((c) => c.body.requestId === ok);
+    assert.strictEqual(call.authorization, `Bearer ${tok}`);
+    assert.deepStrictEqual(call.body, {
+      requestId: ok, action: 'someAction', data: { key: 'value' }, user: { id: 'kim', companyId: 'acme' },
+      sessionId: 's-9', artifactId: 'doc-1',
+    });
+    const denied = sendAction(socket, 'restricted', {});
+    const e1 = await nextMessage(socket, (m) => m.requestId === denied);
+    assert.deepStrictEqual([e1.type, e1.error.code, e1.error.message], ['ERROR', 'ACTION_FAILED', 'not allowed for this user']);
+    const slow = sendAction(socket, 'slow', {});
+    const quick = sendAction(socket, 'ping');  // a slow backend call holds up nothing else
+    assert.strictEqual((await nextMessage(socket, (m) => m.requestId === quick)).type, 'RESPONSE');
+    const e2 = await nextMessage(socket, (m) => m.requestId === slow, 4000);
+    assert.deepStrictEqual([e2.type, e2.error.code], ['ERROR', 'TIMEOUT']);
+    const unknown = sendAction(socket, 'noSuchThing', {});
+    assert.strictEqual((await nextMessage(socket, (m) => m.requestId === unknown)).error.code, 'ACTION_NOT_FOUND');
+    socket.disconnect();
+  });
+
+  test(`the Engine.IO heartbeat keeps a quiet client connected past several ping intervals [${variant}]`, async () => {
+    const socket = connect(token('ivy', 'companyId=acme'), 's');
+    await connected(socket);
+    let disconnected = false;
+    socket.on('disconnect', () => { disconnected = true; });
+    await wait(3500); // ping interval 1 s, timeout 2 s in the test configuration
+    assert.ok(!disconnected && socket.connected);
+    const id = sendAction(socket, 'ping');
+    assert.strictEqual((await nextMessage(socket, (m) => m.requestId === id)).type, 'RESPONSE');
+    socket.disconnect();
+  });
+
+  test(`requests over the rate are refused with RATE_LIMITED and retryAfter [${variant}]`, async () => {
+    const socket = connect(token('jo', 'companyId=acme'), 's');
+    await connected(socket);
+    const ids = Array.from({ length: 30 }, () => sendAction(socket, 'ping'));
+    const answers = [];
+    for (const id of ids) answers.push(await nextMessage(socket, (m) => m.requestId === id));
+    const limited = answers.filter((m) => m.type === 'ERROR' && m.error.code === 'RATE_LIMITED');
+    assert.ok(limited.length > 0 && limited.every((m) => m.error.retryAfter > 0), JSON.stringify(answers.slice(-2)));
+    assert.ok(answers.filter((m) => m.type === 'RESPONSE').length >= 20);
+    socket.disconnect();
+  });
+}
