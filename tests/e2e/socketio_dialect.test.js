@@ -10,7 +10,9 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const http = require('node:http');
 const { io } = require('socket.io-client');
+const WebSocket = require('ws');
 const { startServer } = require('./support/server');
+const { extractSocketIoClient, seedDocument, vendored } = require('./support/seed_extract');
 
 const API_KEY = 'test-api-key';
 let server;
@@ -264,3 +266,202 @@ for (const [variant, transports] of VARIANTS) {
     socket.disconnect();
   });
 }
+
+async function waitFor(probe, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timeout waiting for ' + probe.toString());
+    await wait(10);
+  }
+}
+
+// Runs the seed's client code as written: only its import becomes a parameter, the host
+// placeholder becomes this server, and its console is captured.
+function runSeedClient() {
+  const code = vendored('socketio_client.js')
+    .replace("import { io } from 'socket.io-client';", '')
+    .replace('ws://your-domain', `ws://127.0.0.1:${server.port}`);
+  const logs = [];
+  const capture = (...args) => logs.push(args);
+  const run = new Function('io', 'console', `${code}\nreturn { connectWebSocket, sendAction, socket };`);
+  return { ...run(io, { log: capture, error: capture }), logs };
+}
+
+const logged = (seed, label, predicate = () => true) =>
+  waitFor(() => seed.logs.find(([l, m]) => l === label && predicate(m)));
+
+test('the seed\'s client code runs as written: polling, the upgrade, responses, updates, errors', async () => {
+  const doc = seedDocument('001_58dfc27e3300493d.txt');
+  if (doc) {
+    assert.strictEqual(vendored('socketio_client.js'), extractSocketIoClient(doc)['socketio_client.js'],
+      'seed/socketio_client.js differs from the seed; run support/seed_extract.js');
+  }
+  const seed = runSeedClient();
+  // Its own usage example connects with 'your-jwt-token': refused at CONNECT, as it logs.
+  const refused = await logged(seed, 'Connection error:');
+  assert.match(refused[1].message, /Authentication failed/);
+  seed.socket.disconnect();
+  const socket = seed.connectWebSocket(token('zed', 'companyId=acme', 'sid=z-1'), 'z-1', 'doc-1');
+  await logged(seed, 'Connected to WebSocket server');
+  await waitFor(() => socket.io.engine.transport.name === 'websocket');  // upgraded from polling
+  seed.sendAction(socket, 'someAction', { key: 'value' });
+  const response = await logged(seed, 'Received response:', (m) => m.action === 'someAction');
+  assert.deepStrictEqual(response[1].data, { echoed: { key: 'value' }, user: { id: 'zed', companyId: 'acme' } });
+  const r = await postUpdate({ companyId: 'acme', artifactId: 'doc-1', requestId: 'seed-job', action: 'import', data: { n: 1 } });
+  assert.strictEqual(r.status, 200);
+  await logged(seed, 'Received update:', (m) => m.requestId === 'seed-job');
+  seed.sendAction(socket, 'noSuchThing', {});
+  await logged(seed, 'Received error:', (m) => m.error.code === 'ACTION_NOT_FOUND');
+  socket.disconnect();
+  await logged(seed, 'Disconnected from WebSocket server');
+});
+
+test('binary events: attachments reach actions and come back as BINARY_ACK or BINARY_EVENT', async () => {
+  const bytes = Buffer.from([0, 1, 2, 253, 254, 255]);
+  for (const transports of [['websocket'], ['polling']]) {
+    const t = transports[0];
+    const socket = connectWebSocket(token('bin', 'companyId=acme'), 's', undefined, '/realtime', transports);
+    await connected(socket);
+    const ack = await socket.timeout(5000).emitWithAck('message',
+      { type: 'REQUEST', requestId: `b-1-${t}`, action: 'echo', data: { file: bytes, name: 'x.bin' } });
+    assert.strictEqual(ack.type, 'RESPONSE');
+    assert.ok(Buffer.from(ack.data.file).equals(bytes));
+    assert.strictEqual(ack.data.name, 'x.bin');
+    socket.emit('message', { type: 'REQUEST', requestId: `b-2-${t}`, action: 'echo', data: [bytes, 'mid', bytes] });
+    const event = await nextMessage(socket, (m) => m.requestId === `b-2-${t}`);
+    assert.ok(Buffer.from(event.data[2]).equals(bytes) && event.data[1] === 'mid');
+    // Forwarded: the backend gets the parts base64-encoded beside the data's placeholders.
+    socket.emit('message', { type: 'REQUEST', requestId: `b-3-${t}`, action: 'someAction', data: { file: bytes } });
+    assert.strictEqual((await nextMessage(socket, (m) => m.requestId === `b-3-${t}`)).type, 'RESPONSE');
+    const call = backendCalls.find((c) => c.body.requestId === `b-3-${t}`);
+    assert.deepStrictEqual(call.body.attachments, [bytes.toString('base64')]);
+    assert.deepStrictEqual(call.body.data, { file: { _placeholder: true, num: 0 } });
+    socket.disconnect();
+  }
+});
+
+test('bad polling requests get the reference server\'s answers; an oversize POST gets 413', async () => {
+  const base = `http://127.0.0.1:${server.port}/socket.io/`;
+  const call = async (query, init) => {
+    const res = await fetch(base + query, init);
+    return { status: res.status, body: await res.text() };
+  };
+  const error = (code, message) => ({ status: 400, body: JSON.stringify({ code, message }) });
+  assert.deepStrictEqual(await call('?EIO=4&transport=polling&sid=0.nope'), error(1, 'Session ID unknown'));
+  assert.deepStrictEqual(await call('?EIO=4&transport=polling&sid=7'), error(1, 'Session ID unknown'));
+  assert.deepStrictEqual(await call('?EIO=4&transport=pigeon'), error(0, 'Transport unknown'));
+  assert.deepStrictEqual(await call('?EIO=3&transport=polling'), error(5, 'Unsupported protocol version'));
+  assert.deepStrictEqual(await call('?EIO=4&transport=polling', { method: 'POST', body: '40' }),
+    error(2, 'Bad handshake method'));
+  const open = await call('?EIO=4&transport=polling');
+  assert.strictEqual(open.status, 200);
+  assert.strictEqual(open.body[0], '0');
+  const handshake = JSON.parse(open.body.slice(1));
+  assert.deepStrictEqual([handshake.upgrades, handshake.pingInterval, handshake.pingTimeout, handshake.maxPayload],
+    [['websocket'], 1000, 2000, 1000000]);
+  const sid = `?EIO=4&transport=polling&sid=${encodeURIComponent(handshake.sid)}`;
+  // A malformed packet and a CONNECT without a token: answers in the session's next poll.
+  assert.deepStrictEqual(await call(sid, { method: 'POST', body: 'x\x1e40{}' }), { status: 200, body: 'ok' });
+  const answers = (await call(sid)).body.split('\x1e');
+  assert.match(answers[0], /^42\["message",.*INVALID_PACKET/);
+  assert.match(answers[1], /^44\{"message":"Authentication required/);
+  // The websocket transport without an upgrade, for a polling session: a bad request.
+  assert.deepStrictEqual(await call(sid.replace('polling', 'websocket')), error(3, 'Bad request'));
+  // Two polls at once: the second is refused and the session ends (the first gets the close).
+  const first = call(sid);
+  await wait(100);
+  assert.deepStrictEqual(await call(sid), error(3, 'Bad request'));
+  assert.deepStrictEqual(await first, { status: 200, body: '1' });
+  assert.deepStrictEqual(await call(sid), error(1, 'Session ID unknown'));
+  // Over maxPayload: 413, and that session ends too.
+  const other = JSON.parse((await call('?EIO=4&transport=polling')).body.slice(1)).sid;
+  const otherQuery = `?EIO=4&transport=polling&sid=${encodeURIComponent(other)}`;
+  const big = await call(otherQuery, { method: 'POST', body: '4' + 'x'.repeat(1000001) });
+  assert.strictEqual(big.status, 413);
+  assert.deepStrictEqual(await call(otherQuery), error(1, 'Session ID unknown'));
+  // An upgrade naming an unknown sid: 400 with the same body.
+  const refused = await new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket&sid=0.nope`);
+    ws.on('unexpected-response', (req, res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+  });
+  assert.deepStrictEqual(refused, error(1, 'Session ID unknown'));
+});
+
+test('the per-user limit applies to Socket.IO sessions of any transport', async () => {
+  const sockets = [];
+  for (let i = 0; i < 6; i++) {
+    const s = connectWebSocket(token('many', 'companyId=acme'), 's', undefined, '/realtime', i % 2 ? ['polling'] : ['websocket']);
+    await connected(s);
+    sockets.push(s);
+  }
+  const extra = connectWebSocket(token('many', 'companyId=acme'), 's', undefined, '/realtime', ['polling']);
+  await assert.rejects(connected(extra), /Too many connections/);
+  extra.disconnect();
+  sockets.pop().disconnect();
+  await wait(300);
+  const again = connectWebSocket(token('many', 'companyId=acme'), 's');
+  await connected(again);
+  for (const s of [...sockets, again]) s.disconnect();
+});
+
+test('polling sessions count against the per-address connection limit', async () => {
+  const limited = await startServer({ WEBSOCKET_MAX_CONNECTIONS_PER_IP: '3' });
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (query, method = 'GET', body) => new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: limited.port, path: `/realtime/${query}`, method, agent }, (res) => {
+        let text = '';
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    // One TCP connection and two sessions fill the three slots.
+    const a = await get('?EIO=4&transport=polling');
+    const b = await get('?EIO=4&transport=polling');
+    assert.deepStrictEqual([a.status, b.status], [200, 200]);
+    const refused = await get('?EIO=4&transport=polling');
+    assert.strictEqual(refused.status, 429);
+    // A session that ends gives its slot back at once.
+    const sid = JSON.parse(a.body.slice(1)).sid;
+    await get(`?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`, 'POST', '1');
+    assert.strictEqual((await get('?EIO=4&transport=polling')).status, 200);
+    agent.destroy();
+  } finally {
+    assert.strictEqual(await limited.stop(), 0);
+  }
+});
+
+test('after a server restart the client reconnects by itself and works again', async () => {
+  const first = await startServer({});
+  const port = first.port;
+  const socket = io(`ws://127.0.0.1:${port}`, {
+    path: '/realtime',
+    auth: { token: first.token('phoenix', '--claim', 'companyId=acme') },
+    query: { sessionId: 's' },
+    reconnectionDelay: 200,
+    reconnectionDelayMax: 500,
+  });
+  socket.received = [];
+  socket.on('message', (m) => socket.received.push(JSON.parse(m)));
+  await connected(socket);
+  let reconnects = 0;
+  socket.io.on('reconnect', () => { reconnects += 1; });
+  assert.strictEqual(await first.stop(), 0);
+  const second = await startServer({ PORT_FIXED: String(port) });
+  try {
+    await waitFor(() => reconnects > 0 && socket.connected, 10000);
+    socket.emit('message', JSON.stringify({ type: 'REQUEST', requestId: 'after-restart', action: 'ping' }));
+    assert.strictEqual((await nextMessage(socket, (m) => m.requestId === 'after-restart')).type, 'RESPONSE');
+  } finally {
+    socket.disconnect();
+    assert.strictEqual(await second.stop(), 0);
+  }
+});

@@ -28,9 +28,7 @@ SocketIoSession::SocketIoSession(SessionContext& context, const SessionServices&
 }
 
 SocketIoSession::~SocketIoSession() {
-  *self_ = nullptr;
-  core_.close();
-  if (!limiter_key_.empty()) context_.limiter.release(limiter_key_);
+  on_engine_closed();
 }
 
 void SocketIoSession::on_engine_message(std::string_view data) {
@@ -298,6 +296,11 @@ void SocketIoSession::on_engine_closed() {
   *self_ = nullptr;
   connected_ = false;
   core_.close();
+  if (!limiter_key_.empty()) {
+    // The address may open another session at once, not only once this one is freed.
+    context_.limiter.release(limiter_key_);
+    limiter_key_.clear();
+  }
 }
 
 }  // namespace sb::dialects::socketio

@@ -30,6 +30,11 @@ function extractEnvelopeClient(markdown) {
   return { 'envelope_manager.ts': codeBlock(markdown, 'typescript', 'export class WebSocketManager') };
 }
 
+// The seed 001 client: { 'socketio_client.js': ... } (connectWebSocket, sendAction, usage).
+function extractSocketIoClient(markdown) {
+  return { 'socketio_client.js': codeBlock(markdown, 'javascript', 'const connectWebSocket') };
+}
+
 function seedDocument(name) {
   const file = path.join(SEEDS, name);
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
@@ -42,12 +47,15 @@ function vendored(name) {
 if (require.main === module) {
   const topics = seedDocument('002_391bebe9faac90a4.txt');
   const envelope = seedDocument('000_5db581d8c7f50f01.txt');
-  if (!topics || !envelope) throw new Error('seed documents not found at ' + SEEDS);
+  const socketio = seedDocument('001_58dfc27e3300493d.txt');
+  if (!topics || !envelope || !socketio) throw new Error('seed documents not found at ' + SEEDS);
   fs.mkdirSync(VENDORED, { recursive: true });
-  for (const [name, text] of Object.entries({ ...extractTopicsClients(topics), ...extractEnvelopeClient(envelope) })) {
+  for (const [name, text] of Object.entries({
+    ...extractTopicsClients(topics), ...extractEnvelopeClient(envelope), ...extractSocketIoClient(socketio),
+  })) {
     fs.writeFileSync(path.join(VENDORED, name), text);
     console.log('wrote seed/' + name);
   }
 }
 
-module.exports = { extractTopicsClients, extractEnvelopeClient, seedDocument, vendored };
+module.exports = { extractTopicsClients, extractEnvelopeClient, extractSocketIoClient, seedDocument, vendored };
