@@ -8,11 +8,17 @@
 #   connect  WebSocket handshakes with JWT auth per second (256 in flight)
 #   cursors  200 users join one document (presence), move cursors at 30 Hz each (relayed to
 #            the 199 others at most 20 times per second per user), then leave one by one
+#   socketio the fanout and idle workloads with Socket.IO clients (WebSocket transport, each
+#            its own user in company "bench" with one artifact) against Switchboard's socketio
+#            endpoint and the Node `socket.io` peer; a topics publisher on /ws publishes to the
+#            company's channel
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
+#        SECTIONS="topics socketio" (default both) picks what runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP_SECONDS=${1:-5}
 RATES=${RATES:-"100 250 500 1000 1500 2000"}
+SECTIONS=${SECTIONS:-"topics socketio"}
 SECRET=bench-secret
 ulimit -n 20000
 
@@ -24,7 +30,7 @@ cmake --build --preset release --target switchboard switchboard-bench >/dev/null
 TOKEN=$(JWT_SECRET=$SECRET ./build/switchboard token --user bench --ttl 86400)
 BENCH="taskset -c 1 ./build/switchboard-bench --token $TOKEN"
 
-start_server() {  # $1 = switchboard | ws | ws-envelope ; sets PID and PORT
+start_server() {  # $1 = switchboard | ws | ws-envelope | socket.io ; sets PID and PORT
   case $1 in
     switchboard)
       PORT=3000
@@ -41,6 +47,10 @@ start_server() {  # $1 = switchboard | ws | ws-envelope ; sets PID and PORT
     ws-envelope)
       PORT=3101
       PORT=$PORT JWT_SECRET=$SECRET taskset -c 0 node tools/bench/peer/envelope_peer.js 2>/dev/null &
+      ;;
+    socket.io)
+      PORT=3102
+      PORT=$PORT JWT_SECRET=$SECRET taskset -c 0 node tools/bench/peer/socketio_peer.js 2>/dev/null &
       ;;
   esac
   PID=$!
@@ -60,6 +70,7 @@ stop_server() {
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 for server in switchboard ws; do
+  [[ " $SECTIONS " == *" topics "* ]] || break
   echo
   echo "## $server"
   for rate in $RATES; do
@@ -77,5 +88,21 @@ for server in switchboard ws; do
   # Presence and cursors: Switchboard's envelope endpoint (8080) against the envelope peer.
   if [ $server = switchboard ]; then start_server switchboard; CURSOR_PORT=8080; else start_server ws-envelope; CURSOR_PORT=$PORT; fi
   echo "cursors: $($BENCH --port $CURSOR_PORT --path /ws --mode cursors -n 200 --hz 30 -d "$STEP_SECONDS" --secret $SECRET)"
+  stop_server
+done
+
+SOCKETIO="--path /socket.io/ --publish-path /ws --dialect socketio --secret $SECRET"
+for server in switchboard socket.io; do
+  [[ " $SECTIONS " == *" socketio "* ]] || break
+  echo
+  echo "## socketio: $server"
+  for rate in $RATES; do
+    start_server $server
+    echo "fanout rate=$rate/s: $($BENCH --port $PORT $SOCKETIO --channel company:bench -n 1000 -p 1 -r $rate \
+      -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')"
+    stop_server
+  done
+  start_server $server
+  echo "idle: $($BENCH --port $PORT $SOCKETIO --mode idle -n 15000 --server-pid $PID --concurrency 256)"
   stop_server
 done

@@ -42,6 +42,13 @@ void append_client_frame(std::string& out, uint8_t opcode, std::string_view payl
   for (size_t i = 0; i < payload.size(); ++i) out[start + i] = static_cast<char>(out[start + i] ^ kMask[i & 3]);
 }
 
+// Where a publication's timestamp, sequence and writer are, as text.
+struct Markers {
+  std::string_view data, seq, writer;
+};
+constexpr Markers kPlainMarkers{"\"data\":{\"t\":", ",\"s\":", ",\"w\":"};
+constexpr Markers kEscapedMarkers{"\\\"data\\\":{\\\"t\\\":", ",\\\"s\\\":", ",\\\"w\\\":"};
+
 class Driver {
  public:
   explicit Driver(const BenchOptions& o) : o_(o) {
@@ -63,23 +70,47 @@ class Driver {
   }
 
   bool envelope() const { return o_.dialect == "envelope"; }
+  // A Socket.IO subscriber (publishers speak topics to the publish path).
+  bool socketio(const Conn& c) const { return o_.dialect == "socketio" && !c.publisher; }
 
-  // The token of bench user n: shared, or one of its own (allowed to read documents).
-  std::string token_for(int n) {
+  // The token of bench user n: shared, or one of its own (allowed to read documents). In
+  // socketio runs every user belongs to company "bench", whose channel publishers (admins)
+  // publish to.
+  std::string token_for(int n, bool publisher = false) {
     if (!codec_) return o_.token;
     std::string error;
     int64_t now = static_cast<int64_t>(std::time(nullptr));
-    return codec_->sign(auth::make_claims(codec_->settings(), "bench-" + std::to_string(n), "bench-" + std::to_string(n),
-                                          {}, {"document:read"}, now, 86400),
-                        error);
+    std::vector<std::string> roles;
+    if (publisher) roles.push_back("admin");
+    std::string claims = auth::make_claims(codec_->settings(), "bench-" + std::to_string(n),
+                                           "bench-" + std::to_string(n), roles, {"document:read"}, now, 86400);
+    if (o_.dialect == "socketio") claims.insert(claims.size() - 1, ",\"companyId\":\"bench\"");
+    return codec_->sign(claims, error);
   }
 
   // The auth frame for connection number n (topics dialect).
-  std::string auth_frame(int n) {
+  std::string auth_frame(int n, bool publisher) {
     if (!codec_) return auth_frame_;
     std::string frame;
-    append_client_frame(frame, 1, "{\"type\":\"auth\",\"token\":\"" + token_for(n) + "\"}");
+    append_client_frame(frame, 1, "{\"type\":\"auth\",\"token\":\"" + token_for(n, publisher) + "\"}");
     return frame;
+  }
+
+  // Socket.IO: the CONNECT packet with the token, once the Engine.IO open packet arrived.
+  void socketio_handshake(Conn& c, std::string_view payload) {
+    if (!payload.empty() && payload[0] == '0') {
+      std::string frame;
+      append_client_frame(frame, 1, "40{\"token\":\"" + token_for(c.user) + "\"}");
+      send(c, frame);
+      return;
+    }
+    if (payload.substr(0, 2) == "40") {
+      c.state = Conn::State::kReady;
+      ++ready_;
+      return;
+    }
+    ++result_.errors;
+    close_conn(c);
   }
   ~Driver() {
     for (auto& c : conns_) {
@@ -106,7 +137,16 @@ class Driver {
     }
     c->state = Conn::State::kUpgrading;
     c->user = next_user_++;
-    if (envelope()) {
+    if (o_.dialect == "socketio") {
+      // Subscribers: Engine.IO over WebSocket, one artifact each (two channels, as in the
+      // topics idle run); publishers: the topics dialect on the publish path.
+      std::string target = publisher ? (o_.publish_path.empty() ? o_.path : o_.publish_path)
+                                     : o_.path + "?EIO=4&transport=websocket&sessionId=s&artifactId=a" +
+                                           std::to_string(index % 100);
+      c->out = "GET " + target + " HTTP/1.1\r\nHost: " + o_.host +
+               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n";
+    } else if (envelope()) {
       // The envelope dialect takes the token in the URL.
       c->out = "GET " + o_.path + "?token=" + token_for(c->user) + " HTTP/1.1\r\nHost: " + o_.host +
                "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -197,7 +237,7 @@ class Driver {
       }
       c.in.erase(0, end + 4);
       c.state = Conn::State::kAuthing;
-      if (!envelope()) send(c, auth_frame(c.user));
+      if (!envelope() && !socketio(c)) send(c, auth_frame(c.user, c.publisher));
     }
     std::string pending;
     pending.swap(c.in);
@@ -247,12 +287,24 @@ class Driver {
       on_envelope_message(payload);
       return;
     }
+    if (c.state == Conn::State::kReady && socketio(c) && payload == "2") {
+      std::string pong;
+      append_client_frame(pong, 1, "3");
+      send(c, pong);
+      return;
+    }
+    if (c.state == Conn::State::kAuthing && socketio(c)) {
+      socketio_handshake(c, payload);
+      return;
+    }
     if (c.state == Conn::State::kReady) {
       // Publications carry "data":{"t":<ns>,"s":<seq>,"w":<writer>,...} in this order, so
       // one search finds all three numbers (the client must keep up with the server).
-      size_t at = payload.find("\"data\":{\"t\":");
+      // Socket.IO carries the update as a JSON string: the same, with escaped quotes.
+      const Markers& m = socketio(c) ? kEscapedMarkers : kPlainMarkers;
+      size_t at = payload.find(m.data);
       if (at == std::string_view::npos) return;
-      const char* p = payload.data() + at + 12;
+      const char* p = payload.data() + at + m.data.size();
       const char* end = payload.data() + payload.size();
       auto number = [&](uint64_t& v) {
         v = 0;
@@ -263,11 +315,11 @@ class Driver {
       ++result_.delivered;
       uint64_t now = now_ns();
       latency_.add(now > sent ? (now - sent) / 1000 : 0);
-      if (end - p > 5 && std::memcmp(p, ",\"s\":", 5) == 0) {
-        p += 5;
+      if (static_cast<size_t>(end - p) > m.seq.size() && std::string_view(p, m.seq.size()) == m.seq) {
+        p += m.seq.size();
         number(seq);
-        if (end - p > 5 && std::memcmp(p, ",\"w\":", 5) == 0) {
-          p += 5;
+        if (static_cast<size_t>(end - p) > m.writer.size() && std::string_view(p, m.writer.size()) == m.writer) {
+          p += m.writer.size();
           number(writer);
           if (writer < c.last_seq.size()) {
             if (static_cast<int64_t>(seq) <= c.last_seq[writer]) ++result_.out_of_order;

@@ -15,7 +15,8 @@ struct BenchOptions {
   std::string secret;         // HS256 secret: each connection gets its own user and token
   std::string channel = "bench";
   std::string mode = "fanout";  // fanout, idle, connect, cursors
-  std::string dialect = "topics";  // topics, or envelope (cursors mode)
+  std::string dialect = "topics";  // topics, envelope (cursors mode), or socketio (fanout, idle)
+  std::string publish_path;        // socketio: the topics endpoint publishers use (default: path)
   double hz = 30;            // cursors: moves per second per user
   int subscribers = 1000;
   int publishers = 1;

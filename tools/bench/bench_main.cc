@@ -1,4 +1,4 @@
-// switchboard-bench: a load generator for the topics dialect. See BENCHMARKS.md.
+// switchboard-bench: a load generator for the topics, envelope and socketio dialects. See BENCHMARKS.md.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   sb::bench::BenchOptions o;
-  CLI::App app{"Load generator for the topics dialect (Switchboard or a peer server)"};
+  CLI::App app{"Load generator for Switchboard's dialects (or a peer server)"};
   app.add_option("--host", o.host, "Server address");
   app.add_option("--port", o.port, "Server port");
   app.add_option("--path", o.path, "WebSocket path");
@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   app.add_option("--secret", o.secret, "HS256 secret: give each connection its own user (bench-<n>) and token");
   app.add_option("--mode", o.mode, "fanout | idle | connect | cursors")
       ->check(CLI::IsMember({"fanout", "idle", "connect", "cursors"}));
-  app.add_option("--dialect", o.dialect, "topics | envelope (cursors uses envelope)");
+  app.add_option("--dialect", o.dialect, "topics | envelope (cursors uses envelope) | socketio (fanout, idle)");
+  app.add_option("--publish-path", o.publish_path, "socketio: the topics endpoint publishers use");
   app.add_option("--hz", o.hz, "cursors: moves per second per user");
   app.add_option("--subscribers,-n", o.subscribers, "Subscriber connections (fanout, idle)");
   app.add_option("--publishers,-p", o.publishers, "Publisher connections (fanout)");
