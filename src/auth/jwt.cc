@@ -284,9 +284,15 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
   if (claims["name"].get_string().get(text) == simdjson::SUCCESS) identity.name = text;
   if (claims["avatar"].get_string().get(text) == simdjson::SUCCESS) identity.avatar = text;
   else if (claims["picture"].get_string().get(text) == simdjson::SUCCESS) identity.avatar = text;
-  if (claims["tenant"].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
-  else if (claims["company"].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
-  else if (claims["companyId"].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
+  if (!settings_.tenant_claim.empty()) {
+    if (claims[settings_.tenant_claim].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
+  } else if (claims["tenant"].get_string().get(text) == simdjson::SUCCESS) {
+    identity.tenant = text;
+  } else if (claims["company"].get_string().get(text) == simdjson::SUCCESS) {
+    identity.tenant = text;
+  } else if (claims["companyId"].get_string().get(text) == simdjson::SUCCESS) {
+    identity.tenant = text;
+  }
   if (claims["sid"].get_string().get(text) == simdjson::SUCCESS) identity.session_id = text;
   if (claims["roles"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
   else if (claims["role"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);

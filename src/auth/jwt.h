@@ -19,6 +19,9 @@ struct JwtSettings {
   std::string issuer;           // checked when non-empty, set when signing
   std::string audience;         // checked when non-empty, set when signing
   int64_t leeway_seconds = 30;
+  // The claim naming the caller's tenant (company): when empty, the first of "tenant",
+  // "company" and "companyId" that the token has.
+  std::string tenant_claim;
 };
 
 enum class JwtStatus {

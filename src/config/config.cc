@@ -143,6 +143,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   config.jwt.issuer = jwt["issuer"].value_or(config.jwt.issuer);
   config.jwt.audience = jwt["audience"].value_or(config.jwt.audience);
   config.jwt.leeway_seconds = jwt["leeway_seconds"].value_or(config.jwt.leeway_seconds);
+  config.jwt.tenant_claim = jwt["tenant_claim"].value_or(config.jwt.tenant_claim);
   config.access_token_ttl = jwt["access_token_ttl"].value_or(config.access_token_ttl);
   config.refresh_token_ttl = jwt["refresh_token_ttl"].value_or(config.refresh_token_ttl);
 
@@ -280,6 +281,7 @@ bool apply_environment(Config& config, std::string& error) {
   env_string("JWT_SECRET", config.jwt.secret);
   env_string("JWT_ISSUER", config.jwt.issuer);
   env_string("JWT_AUDIENCE", config.jwt.audience);
+  env_string("JWT_TENANT_CLAIM", config.jwt.tenant_claim);
   if (const char* alg = std::getenv("JWT_ALGORITHM"); alg != nullptr && *alg != '\0') {
     if (!auth::parse_algorithm(alg, config.jwt.algorithm)) {
       error = "JWT_ALGORITHM must be HS256, RS256 or ES256";

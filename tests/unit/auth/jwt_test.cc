@@ -59,6 +59,21 @@ TEST(Jwt, SignsAndVerifiesHs256WithIdentityClaims) {
   EXPECT_EQ(id.valid_until, kNow + 60 + hs256().leeway_seconds);  // exp plus the leeway
 }
 
+TEST(Jwt, TheTenantComesFromTheConfiguredClaim) {
+  std::string claims = make_claims(hs256(), "ana", "Ana", {}, {}, kNow, 60);
+  claims.insert(claims.size() - 1, R"(,"companyId":"acme","org":"globex")");
+  Identity id;
+  ASSERT_EQ(codec(hs256())->verify(sign(*codec(hs256()), claims), kNow, id), JwtStatus::kOk);
+  EXPECT_EQ(id.tenant, "acme");  // companyId, by default
+  JwtSettings org = hs256();
+  org.tenant_claim = "org";
+  ASSERT_EQ(codec(org)->verify(sign(*codec(org), claims), kNow, id), JwtStatus::kOk);
+  EXPECT_EQ(id.tenant, "globex");
+  org.tenant_claim = "missing";
+  ASSERT_EQ(codec(org)->verify(sign(*codec(org), claims), kNow, id), JwtStatus::kOk);
+  EXPECT_EQ(id.tenant, "");  // no fallback to the other names once one is configured
+}
+
 TEST(Jwt, OneLeewayForVerificationAndTheExpiryInstant) {
   auto c = codec(hs256());  // leeway 30 s
   Identity id;
