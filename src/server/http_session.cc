@@ -96,6 +96,8 @@ void HttpSession::process(uint8_t* data, size_t length) {
     }
     data += consumed;
     length -= consumed;
+    // Counted where parsed: a request handed to another loop is handled there once more.
+    worker_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
     handle(data, length);
     if (tcp_ == nullptr || tcp_->handler() != this) return;  // upgraded or closed
     if (parser_.request().upgrade) return;                    // the rest belongs to the upgrade
@@ -108,7 +110,6 @@ void HttpSession::process(uint8_t* data, size_t length) {
 
 void HttpSession::handle(uint8_t* rest, size_t rest_length) {
   const http::HttpRequest& request = parser_.request();
-  worker_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
   keep_alive_ = request.keep_alive;
   Server& server = worker_.server();
   if (dialects::Dialect* dialect = server.dialect_for(local_port_, request.path())) {

@@ -342,6 +342,22 @@ test('binary events: attachments reach actions and come back as BINARY_ACK or BI
   }
 });
 
+test('an artifactId holding a wildcard is refused at CONNECT; one with separators stays in its company', async () => {
+  for (const artifact of ['*', '**', 'doc.*', 'a:*']) {
+    const socket = connectWebSocket(token('wild', 'companyId=acme'), 's', artifact, '/realtime', ['polling']);
+    await assert.rejects(connected(socket), /Not allowed/, artifact);
+    socket.disconnect();
+  }
+  // A separator in it names a narrower channel of the same company, never another's.
+  const narrow = connectWebSocket(token('wild', 'companyId=acme'), 's', 'doc-9:sub');
+  await connected(narrow);
+  assert.strictEqual((await postUpdate({ companyId: 'acme', artifactId: 'doc-9', action: 'wide', data: {} })).status, 200);
+  assert.strictEqual((await postUpdate({ companyId: 'globex', action: 'other', data: {} })).status, 200);
+  await wait(300);
+  assert.ok(!narrow.received.some((m) => m.action === 'wide' || m.action === 'other'), 'an update leaked');
+  narrow.disconnect();
+});
+
 test('bad polling requests get the reference server\'s answers; an oversize POST gets 413', async () => {
   const base = `http://127.0.0.1:${server.port}/socket.io/`;
   const call = async (query, init) => {

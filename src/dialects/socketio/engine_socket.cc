@@ -69,35 +69,36 @@ ws::WebSocketConnection* EngineSocket::websocket() const {
   return transport_ == Transport::kWebSocket && websocket_ != nullptr ? websocket_->connection() : nullptr;
 }
 
-void EngineSocket::send(std::string_view packet) {
+void EngineSocket::send(std::string_view packet) { enqueue(packet, false); }
+
+void EngineSocket::send_binary(std::string_view bytes) { enqueue(bytes, true); }
+
+void EngineSocket::enqueue(std::string_view bytes, bool binary) {
   if (closed_) return;
   if (ws::WebSocketConnection* ws = websocket()) {
-    ws->send_text(packet);
+    ws->send_message(binary ? ws::Opcode::kBinary : ws::Opcode::kText, bytes);
     return;
   }
-  if (queued_bytes_ + packet.size() > kMaxQueuedBytes) {
+  if (queued_bytes_ + bytes.size() > kMaxQueuedBytes) {
     // A slow consumer on polling, as on a WebSocket whose send buffer overflows.
     close();
     return;
   }
-  queue_.push_back(Queued{std::string(packet), false});
-  queued_bytes_ += packet.size();
+  queue_.push_back(Queued{std::string(bytes), binary});
+  queued_bytes_ += bytes.size();
   answer_poll(false);
 }
 
-void EngineSocket::send_binary(std::string_view bytes) {
-  if (closed_) return;
-  if (ws::WebSocketConnection* ws = websocket()) {
-    ws->send_message(ws::Opcode::kBinary, bytes);
-    return;
+std::string EngineSocket::take_queue() {
+  std::string payload;
+  for (const Queued& packet : queue_) {
+    if (!payload.empty()) payload += eio::kRecordSeparator;
+    if (packet.binary) eio::append_base64_packet(payload, packet.bytes);
+    else payload += packet.bytes;
   }
-  if (queued_bytes_ + bytes.size() > kMaxQueuedBytes) {
-    close();
-    return;
-  }
-  queue_.push_back(Queued{std::string(bytes), true});
-  queued_bytes_ += bytes.size();
-  answer_poll(false);
+  queue_.clear();
+  queued_bytes_ = 0;
+  return payload;
 }
 
 void EngineSocket::answer_poll(bool noop) {
@@ -110,17 +111,8 @@ void EngineSocket::answer_poll(bool noop) {
     close();
     return;
   }
-  std::string payload;
-  if (noop && queue_.empty()) {
-    eio::append_text_packet(payload, eio::PacketType::kNoop);
-  }
-  for (const Queued& packet : queue_) {
-    if (!payload.empty()) payload += eio::kRecordSeparator;
-    if (packet.binary) eio::append_base64_packet(payload, packet.bytes);
-    else payload += packet.bytes;
-  }
-  queue_.clear();
-  queued_bytes_ = 0;
+  std::string payload = take_queue();
+  if (payload.empty() && noop) eio::append_text_packet(payload, eio::PacketType::kNoop);
   reply.send(polling_response(std::move(payload)));
 }
 
@@ -258,10 +250,7 @@ void EngineSocket::probe_message(std::string_view text) {
     std::vector<Queued> queued;
     queued.swap(queue_);
     queued_bytes_ = 0;
-    for (const Queued& packet : queued) {
-      if (packet.binary) send_binary(packet.bytes);
-      else send(packet.bytes);
-    }
+    for (const Queued& packet : queued) enqueue(packet.bytes, packet.binary);
     return;
   }
   // Anything else on a probe: it is not an Engine.IO upgrade; polling goes on.
@@ -298,12 +287,8 @@ void EngineSocket::close() {
     if (pending_poll_) {
       HttpReply reply = std::move(*pending_poll_);
       pending_poll_.reset();
-      std::string payload;
-      for (const Queued& packet : queue_) {
-        if (packet.binary) eio::append_base64_packet(payload, packet.bytes);
-        else payload += packet.bytes;
-        payload += eio::kRecordSeparator;
-      }
+      std::string payload = take_queue();
+      if (!payload.empty()) payload += eio::kRecordSeparator;
       eio::append_text_packet(payload, eio::PacketType::kClose);
       reply.send(polling_response(std::move(payload)));
     }

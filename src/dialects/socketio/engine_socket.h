@@ -103,6 +103,10 @@ class EngineSocket {
   void drop_probe();
   // One packet from the client, on whichever transport.
   void handle_packet(std::string_view text);
+  // Sends a packet, or queues it for the next poll (past the bound the socket closes).
+  void enqueue(std::string_view bytes, bool binary);
+  // What is queued as one polling payload (record separators, binary as base64); empties it.
+  std::string take_queue();
   // Answers the held GET with what is queued (or a noop), when there is a GET and reason to.
   void answer_poll(bool noop);
 

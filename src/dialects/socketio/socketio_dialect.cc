@@ -31,9 +31,8 @@ UpgradeAuth refusal(eio::RequestError error) {
 SocketIoDialect::SocketIoDialect(const config::SocketIoConfig& settings, size_t loops, size_t encoding_slot,
                                  transport::WorkPool& action_pool)
     : settings_(settings),
-      action_pool_(action_pool),
       forwarder_(settings.actions_url, settings.action_timeout_ms),
-      services_{settings_, actions_, forwarder_, action_pool_, static_cast<uint8_t>(encoding_slot)},
+      services_{settings_, actions_, forwarder_, action_pool, static_cast<uint8_t>(encoding_slot)},
       loops_(loops) {}
 
 SocketIoDialect::~SocketIoDialect() = default;

@@ -60,7 +60,6 @@ class SocketIoDialect final : public Dialect {
   std::string new_sid(size_t loop) const;
 
   const config::SocketIoConfig& settings_;
-  transport::WorkPool& action_pool_;
   features::actions::ActionRegistry actions_;
   features::actions::ActionForwarder forwarder_;
   SessionServices services_;

@@ -4,7 +4,7 @@
 // members at most 20 times per second per connection, the latest position winning).
 // Usage: PORT=3101 JWT_SECRET=... node envelope_peer.js
 'use strict';
-const crypto = require('crypto');
+const { verifier } = require('./hs256_token');
 const { WebSocketServer } = require('ws');
 
 const port = Number(process.env.PORT || 3101);
@@ -13,13 +13,7 @@ const CURSOR_INTERVAL_MS = 50;
 const channels = new Map(); // channel -> Set<ws>
 let ids = 0;
 
-function verify(token) {
-  const parts = String(token || '').split('.');
-  if (parts.length !== 3) return null;
-  const mac = crypto.createHmac('sha256', secret).update(parts[0] + '.' + parts[1]).digest('base64url');
-  if (mac.length !== parts[2].length || !crypto.timingSafeEqual(Buffer.from(mac), Buffer.from(parts[2]))) return null;
-  return JSON.parse(Buffer.from(parts[1], 'base64url').toString());
-}
+const verify = verifier(secret);
 const envelope = (type, payload) => JSON.stringify({ id: 'm-' + ++ids, type, timestamp: new Date().toISOString(), payload });
 const usersIn = (channel, userId) => [...(channels.get(channel) || [])].filter((s) => s.user.id === userId).length;
 function broadcast(channel, text, except) {

@@ -6,7 +6,7 @@
 // `company:<id>` becomes an UPDATE, serialised once, emitted to that room as a JSON string on
 // the `message` event. Usage: PORT=3102 JWT_SECRET=... node socketio_peer.js
 'use strict';
-const crypto = require('crypto');
+const { verifier } = require('./hs256_token');
 const http = require('http');
 const { Server } = require('socket.io');
 const { WebSocketServer } = require('ws');
@@ -14,15 +14,7 @@ const { WebSocketServer } = require('ws');
 const port = Number(process.env.PORT || 3102);
 const secret = process.env.JWT_SECRET || 'switchboard-development-secret-change-me';
 
-function verify(token) {
-  const parts = String(token).split('.');
-  if (parts.length !== 3) return null;
-  const mac = crypto.createHmac('sha256', secret).update(parts[0] + '.' + parts[1]).digest('base64url');
-  if (mac.length !== parts[2].length || !crypto.timingSafeEqual(Buffer.from(mac), Buffer.from(parts[2]))) return null;
-  const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString());
-  if (claims.exp && claims.exp < Date.now() / 1000) return null;
-  return claims;
-}
+const verify = verifier(secret);
 
 const server = http.createServer();
 // Upgrades to other paths (the publishers' /ws) are left to the ws server below.
