@@ -51,7 +51,7 @@ std::string make_uuid() {
 
 HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const auth::ChannelPolicy& policy,
                  hub::Hub& hub, transport::WorkPool& pool, transport::WorkPool& password_pool, HubApi& hub_api,
-                 store::NotificationStore* notifications, std::function<std::string()> render_metrics,
+                 FeaturesApi& features_api, store::NotificationStore* notifications, std::function<std::string()> render_metrics,
                  std::function<std::string()> render_health)
     : config_(config),
       jwt_(jwt),
@@ -61,6 +61,7 @@ HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const 
       password_pool_(password_pool),
       login_limiter_(config.login_attempts_per_minute),
       hub_api_(hub_api),
+      features_api_(features_api),
       notifications_(notifications),
       render_metrics_(std::move(render_metrics)),
       render_health_(std::move(render_health)) {}
@@ -107,6 +108,14 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
       respond(http::json_error(401, "missing or wrong API key"));
     } else {
       respond(hub_api_.handle(request, loop, shard_index));
+    }
+  } else if (FeaturesApi::serves(path)) {
+    if (config_.api_key.empty()) {
+      respond(http::json_error(401, "the meetings and decisions API is disabled: set SWITCHBOARD_API_KEY"));
+    } else if (!has_api_key(request)) {
+      respond(http::json_error(401, "missing or wrong API key"));
+    } else {
+      features_api_.handle(request, loop, shard_index, std::move(respond));
     }
   } else {
     respond(http::json_error(404, "not found"));
@@ -163,7 +172,10 @@ void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& lo
   }
   publication->time_ms = loop.wall_ms();
 
-  bool notification = has_user && http::iequals(publication->event_type, "NOTIFICATION");
+  // A notification to a user (seed 000's NOTIFICATION, seed 003's notification.send) is
+  // stored until acknowledged.
+  bool notification = has_user && (http::iequals(publication->event_type, "NOTIFICATION") ||
+                                   publication->event_type == "notification.send");
   if (!notification || notifications_ == nullptr) {
     publication->published_mono_us = transport::EventLoop::monotonic_us();
     std::string response;
@@ -173,26 +185,54 @@ void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& lo
     respond(json_ok(200, std::move(response)));
     return;
   }
-  // A notification is stored until read: its data must be an object with an id (one is
-  // given when missing) so that the client can mark it read.
+  // A notification is stored until read: its data must be an object with an id, under
+  // both names the dialects use (`id` for seed 000, `notificationId` for seed 003), given
+  // when missing, so that the client can acknowledge it whatever it speaks.
   simdjson::dom::object data_object;
   if (body["data"].get_object().get(data_object) != simdjson::SUCCESS) {
-    respond(http::json_error(400, "a NOTIFICATION's data must be an object"));
+    respond(http::json_error(400, "a notification's data must be an object"));
     return;
   }
-  std::string_view given_id;
-  std::string notification_id = data_object["id"].get_string().get(given_id) == simdjson::SUCCESS && !given_id.empty()
-                                    ? std::string(given_id)
-                                    : "notif-" + make_uuid();
-  if (given_id.empty()) {
-    std::string with_id = "{\"id\":";
-    json::append_string(with_id, notification_id);
-    if (publication->data.size() > 2) with_id += ",";
-    with_id.append(publication->data, 1, std::string::npos);
-    publication->data = std::move(with_id);
+  std::string_view given_id, alias_id, expires;
+  bool has_id = data_object["id"].get_string().get(given_id) == simdjson::SUCCESS && !given_id.empty();
+  bool has_alias =
+      data_object["notificationId"].get_string().get(alias_id) == simdjson::SUCCESS && !alias_id.empty();
+  std::string notification_id = has_id ? std::string(given_id) : has_alias ? std::string(alias_id)
+                                                                            : "notif-" + make_uuid();
+  if (has_id && has_alias && given_id != alias_id) {
+    respond(http::json_error(400, "data.id and data.notificationId differ"));
+    return;
   }
-  store::StoredNotification stored{notification_id, std::string(user), "NOTIFICATION", publication->data,
-                                   static_cast<int64_t>(publication->time_ms)};
+  int64_t expires_at_ms = 0;
+  if (data_object["expiresAt"].get_string().get(expires) == simdjson::SUCCESS) {
+    std::optional<uint64_t> at = json::parse_iso8601(expires);
+    if (!at) {
+      respond(http::json_error(400, "data.expiresAt must be an ISO 8601 date-time"));
+      return;
+    }
+    if (*at <= loop.wall_ms()) {
+      respond(http::json_error(400, "data.expiresAt is in the past: nothing to deliver"));
+      return;
+    }
+    expires_at_ms = static_cast<int64_t>(*at);
+  }
+  if (!has_id || !has_alias) {
+    std::string with_ids = "{";
+    if (!has_id) {
+      with_ids += "\"id\":";
+      json::append_string(with_ids, notification_id);
+    }
+    if (!has_alias) {
+      if (with_ids.size() > 1) with_ids += ',';
+      with_ids += "\"notificationId\":";
+      json::append_string(with_ids, notification_id);
+    }
+    if (publication->data.size() > 2) with_ids += ",";
+    with_ids.append(publication->data, 1, std::string::npos);
+    publication->data = std::move(with_ids);
+  }
+  store::StoredNotification stored{notification_id, std::string(user), publication->event_type, publication->data,
+                                   static_cast<int64_t>(publication->time_ms), expires_at_ms};
   pool_.submit([this, &loop, shard_index, stored = std::move(stored), publication,
                 respond = std::move(respond)]() mutable {
     std::string error;

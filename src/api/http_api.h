@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "api/features_api.h"
 #include "api/hub_api.h"
 #include "api/login_limiter.h"
 #include "auth/channel_policy.h"
@@ -23,14 +24,15 @@ using Respond = std::function<void(protocol::http::HttpResponse)>;
 
 // The HTTP API next to the WebSocket endpoints: /health, /metrics, POST /api/publish
 // (backends, API key), POST /api/messages (seed's message broadcast), POST
-// /api/auth/login and /api/auth/refresh, and the hub API under /api/hub/ (HubApi). Shared by all loops; handle() runs on the loop
+// /api/auth/login and /api/auth/refresh, the hub API under /api/hub/ (HubApi), and the
+// meetings and decisions API (FeaturesApi). Shared by all loops; handle() runs on the loop
 // that received the request and publishes from that loop's hub shard.
 class HttpApi {
  public:
   // pool: blocking work (the store); password_pool: password hashing only, bounded by
   // config.password_hash_queue, so a login flood cannot delay anything else.
   HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const auth::ChannelPolicy& policy, hub::Hub& hub,
-          transport::WorkPool& pool, transport::WorkPool& password_pool, HubApi& hub_api,
+          transport::WorkPool& pool, transport::WorkPool& password_pool, HubApi& hub_api, FeaturesApi& features_api,
           store::NotificationStore* notifications, std::function<std::string()> render_metrics,
           std::function<std::string()> render_health);
 
@@ -65,6 +67,7 @@ class HttpApi {
   transport::WorkPool& password_pool_;
   LoginLimiter login_limiter_;
   HubApi& hub_api_;
+  FeaturesApi& features_api_;
   store::NotificationStore* notifications_;
   std::function<std::string()> render_metrics_;
   std::function<std::string()> render_health_;

@@ -219,6 +219,17 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
     u32("max_connections_per_user", config.socketio.max_connections_per_user);
     config.socketio.actions_url = sio["actions_url"].value_or(config.socketio.actions_url);
   }
+  if (const auto ev = root["events"]) {
+    auto u32 = [&](const char* key, uint32_t& field) { field = static_cast<uint32_t>(ev[key].value_or(int64_t{field})); };
+    u32("max_messages_per_minute", config.events.max_messages_per_minute);
+    u32("max_joins_per_minute", config.events.max_joins_per_minute);
+    u32("max_chat_per_minute", config.events.max_chat_per_minute);
+    u32("max_votes_per_minute", config.events.max_votes_per_minute);
+    u32("max_cursor_per_second", config.events.max_cursor_per_second);
+    u32("vote_update_interval_ms", config.events.vote_update_interval_ms);
+    config.events.meeting_host_role = ev["meeting_host_role"].value_or(config.events.meeting_host_role);
+    if (config.events.vote_update_interval_ms == 0) config.events.vote_update_interval_ms = 1;
+  }
   const auto rooms = root["rooms"];
   if (rooms) {
     RoomsConfig& r = config.rooms;

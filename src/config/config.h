@@ -62,6 +62,17 @@ struct SocketIoConfig {
   uint32_t max_connections_per_user = 100;  // connected Socket.IO sessions per user (0: no limit)
 };
 
+// Settings of the `events` dialect (seed 003): its per-action rate limits and meetings.
+struct EventsConfig {
+  uint32_t max_messages_per_minute = 100;  // per connection, every message but pings and cursors
+  uint32_t max_joins_per_minute = 5;       // meeting.join
+  uint32_t max_chat_per_minute = 30;       // meeting.chat.message
+  uint32_t max_votes_per_minute = 10;      // decision.vote.cast
+  uint32_t max_cursor_per_second = 60;     // collaboration.cursor
+  uint32_t vote_update_interval_ms = 100;  // decision.vote.update at most this often per decision
+  std::string meeting_host_role = "admin"; // needed to join a meeting as presenter or host
+};
+
 struct Config {
   // [server]
   std::string host = "0.0.0.0";
@@ -107,6 +118,8 @@ struct Config {
   RoomsConfig rooms;
   // [socketio]
   SocketIoConfig socketio;
+  // [events]
+  EventsConfig events;
   // [presence], [collaboration]
   std::vector<std::string> presence_channels;  // patterns of channels that track presence
   uint32_t cursor_max_per_second = 20;

@@ -89,7 +89,7 @@ SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_j
   context_.shard().subscribe(subscriber_, pattern);
   joined_.emplace_back(pattern);
   if (exact && !identity_->anonymous && context_.presence.tracks(pattern)) {
-    hub::PresenceMember me{identity_->user_id, identity_->name, identity_->avatar, 0, 0, 0};
+    hub::PresenceMember me{identity_->user_id, identity_->name, identity_->avatar, 0, 0, 0, {}, {}};
     if (context_.presence.join(pattern, me, context_.loop.wall_ms())) {
       // The user's first connection here: the others learn who arrived.
       std::string data;
@@ -125,6 +125,10 @@ void SessionCore::leave_presence(const std::string& channel) {
 }
 
 void SessionCore::publish_relay(std::string channel, std::string event_type, std::string data) {
+  publish_event(std::move(channel), std::move(event_type), std::move(data), false);
+}
+
+void SessionCore::publish_event(std::string channel, std::string event_type, std::string data, bool echo_to_sender) {
   auto publication = std::make_shared<hub::Publication>();
   publication->id = context_.hub.next_publication_id();
   publication->channel = std::move(channel);
@@ -133,7 +137,7 @@ void SessionCore::publish_relay(std::string channel, std::string event_type, std
   publication->sender_user_id = identity_->user_id;
   publication->sender_name = identity_->name;
   publication->sender_connection_id = info_.connection_id;
-  publication->echo_to_sender = false;
+  publication->echo_to_sender = echo_to_sender;
   publication->time_ms = context_.loop.wall_ms();
   publication->published_mono_us = transport::EventLoop::monotonic_us();
   context_.hub.publish(publication, context_.shard_index);

@@ -59,6 +59,10 @@ class SessionCore {
   // name the policy lets this identity publish to, and the event type is not one only the
   // server may emit (server_events.h).
   PublishResult publish(std::string channel, std::string event_type, std::string data, std::string client_metadata);
+  // Publishes a server event about this connection's user (a feature's event, such as a
+  // presence change): sender fields are the server's and no policy applies, so the caller
+  // must have decided that the user may cause it on that channel.
+  void publish_event(std::string channel, std::string event_type, std::string data, bool echo_to_sender);
   // Releases everything (subscriptions, room places, registration). Idempotent.
   void close();
 

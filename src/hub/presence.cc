@@ -19,6 +19,7 @@ bool PresenceTracker::join(std::string_view channel, const PresenceMember& who, 
   if (inserted) {
     m.connections = 0;
     m.joined_at_ms = now_ms;
+    ++users_[who.user_id].channels;
   }
   ++m.connections;
   m.last_seen_ms = now_ms;
@@ -33,6 +34,8 @@ bool PresenceTracker::leave(std::string_view channel, std::string_view user_id, 
   if (u == c->second.end()) return false;
   u->second.last_seen_ms = now_ms;
   if (--u->second.connections > 0) return false;
+  auto state = users_.find(u->first);
+  if (state != users_.end() && --state->second.channels == 0) users_.erase(state);
   c->second.erase(u);
   if (c->second.empty()) channels_.erase(c);
   return true;
@@ -46,12 +49,30 @@ void PresenceTracker::touch(std::string_view channel, std::string_view user_id, 
   if (u != c->second.end()) u->second.last_seen_ms = now_ms;
 }
 
+bool PresenceTracker::set_status(std::string_view user_id, std::string status, std::string activity,
+                                 uint64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  auto state = users_.find(std::string(user_id));
+  if (state == users_.end()) return false;
+  state->second.status = std::move(status);
+  state->second.activity = std::move(activity);
+  state->second.updated_ms = now_ms;
+  return true;
+}
+
 std::vector<PresenceMember> PresenceTracker::members(std::string_view channel) const {
   std::lock_guard lock(mutex_);
   std::vector<PresenceMember> out;
   auto c = channels_.find(std::string(channel));
   if (c == channels_.end()) return out;
-  for (const auto& [id, member] : c->second) out.push_back(member);
+  for (const auto& [id, member] : c->second) {
+    out.push_back(member);
+    auto state = users_.find(id);
+    if (state == users_.end()) continue;
+    out.back().status = state->second.status;
+    out.back().activity = state->second.activity;
+    if (state->second.updated_ms > out.back().last_seen_ms) out.back().last_seen_ms = state->second.updated_ms;
+  }
   return out;
 }
 

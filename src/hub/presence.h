@@ -16,6 +16,8 @@ struct PresenceMember {
   uint32_t connections = 0;   // a user with two tabs is one member with two connections
   uint64_t joined_at_ms = 0;
   uint64_t last_seen_ms = 0;
+  std::string status;    // the user's own word (set_status), empty until they said one
+  std::string activity;  // JSON text of what the user said they are doing, or empty
 };
 
 // Who is in which channel, node-wide, for channels that track presence (configured
@@ -33,6 +35,10 @@ class PresenceTracker {
   bool leave(std::string_view channel, std::string_view user_id, uint64_t now_ms);
   // Refreshes last_seen of a present user (activity such as typing or cursor moves).
   void touch(std::string_view channel, std::string_view user_id, uint64_t now_ms);
+  // Records a user's status ("online", "away"...) and activity (JSON text, may be empty)
+  // for every channel they are present in; members() reports it. False (nothing kept) when
+  // the user is present in no channel: the status is forgotten with the user's last leave.
+  bool set_status(std::string_view user_id, std::string status, std::string activity, uint64_t now_ms);
   std::vector<PresenceMember> members(std::string_view channel) const;
 
  private:
@@ -40,6 +46,13 @@ class PresenceTracker {
   mutable std::mutex mutex_;
   // channel -> user id -> member
   std::unordered_map<std::string, std::unordered_map<std::string, PresenceMember>> channels_;
+  struct UserState {
+    uint32_t channels = 0;  // channels the user is present in
+    std::string status;
+    std::string activity;
+    uint64_t updated_ms = 0;
+  };
+  std::unordered_map<std::string, UserState> users_;
 };
 
 }  // namespace sb::hub

@@ -121,22 +121,4 @@ std::string string_array(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-std::string iso8601(uint64_t epoch_ms) {
-  time_t seconds = static_cast<time_t>(epoch_ms / 1000);
-  tm parts;
-  gmtime_r(&seconds, &parts);
-  char buf[32];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &parts);
-  std::string out(buf, n);
-  char ms[8];
-  int millis = static_cast<int>(epoch_ms % 1000);
-  ms[0] = '.';
-  ms[1] = static_cast<char>('0' + millis / 100);
-  ms[2] = static_cast<char>('0' + (millis / 10) % 10);
-  ms[3] = static_cast<char>('0' + millis % 10);
-  ms[4] = 'Z';
-  out.append(ms, 5);
-  return out;
-}
-
 }  // namespace sb::json

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "json/iso8601.h"
+
 namespace sb::json {
 
 // Appends text as a JSON string literal (quotes included), escaping as RFC 8259 requires;
@@ -37,8 +39,5 @@ class ObjectWriter {
 
 // A JSON array of strings: ["a","b"].
 std::string string_array(const std::vector<std::string>& items);
-
-// ISO 8601 UTC with milliseconds, "2025-11-11T12:00:00.000Z".
-std::string iso8601(uint64_t epoch_ms);
 
 }  // namespace sb::json

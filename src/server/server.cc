@@ -8,6 +8,7 @@
 
 #include "dialects/echo/echo_dialect.h"
 #include "dialects/envelope/envelope_dialect.h"
+#include "dialects/events/events_dialect.h"
 #include "dialects/rooms/rooms_dialect.h"
 #include "dialects/socketio/socketio_dialect.h"
 #include "dialects/topics/topics_dialect.h"
@@ -23,6 +24,7 @@ constexpr size_t kTopicsEncodingSlot = 0;
 constexpr size_t kRoomsEncodingSlot = 1;
 constexpr size_t kEnvelopeEncodingSlot = 2;
 constexpr size_t kSocketIoEncodingSlot = 3;
+constexpr size_t kEventsEncodingSlot = 4;
 
 // Rooms are channels: each configured room becomes a channel rule (checked before the
 // general rules, for every dialect) and, with maxConnections, a capacity.
@@ -74,6 +76,19 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   // A slow actions backend holds threads of this pool only, never the store's or the logins'.
   server->action_pool_ = std::make_unique<transport::WorkPool>(8);
   unsigned threads = c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
+  // Meetings and decisions: each lives on one loop, reached through the loop group (filled
+  // once the workers exist). Decisions persist in the embedded store's file.
+  server->loops_ = std::make_unique<transport::LoopGroup>(threads);
+  if (!c.store_path.empty()) {
+    server->decision_store_ = store::SqliteDecisionStore::open(c.store_path, error);
+    if (!server->decision_store_) return nullptr;
+  }
+  server->meetings_ = std::make_unique<features::meetings::MeetingService>(server->hub_, *server->loops_);
+  server->decisions_ = std::make_unique<features::decisions::DecisionService>(
+      server->hub_, *server->loops_, server->policy_, server->decision_store_.get(), c.events.vote_update_interval_ms);
+  server->features_api_ = std::make_unique<api::FeaturesApi>(*server->meetings_, *server->decisions_);
+  server->dialects_.push_back(std::make_unique<dialects::events::EventsDialect>(
+      c.events, dialects::events::EventsServices{*server->meetings_, *server->decisions_}, kEventsEncodingSlot));
   server->dialects_.push_back(std::make_unique<dialects::socketio::SocketIoDialect>(
       c.socketio, threads, kSocketIoEncodingSlot, *server->action_pool_));
   server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
@@ -92,9 +107,15 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   server->password_pool_ = std::make_unique<transport::WorkPool>(c.password_hash_threads);
   server->api_ = std::make_unique<api::HttpApi>(
       c, *server->jwt_, server->policy_, server->hub_, server->work_pool_, *server->password_pool_, *server->hub_api_,
-      server->notifications_.get(),
+      *server->features_api_, server->notifications_.get(),
       [raw] { return raw->render_metrics(); }, [raw] { return raw->render_health(); });
-  for (unsigned i = 0; i < threads; ++i) server->workers_.push_back(std::make_unique<Worker>(*server, i));
+  for (unsigned i = 0; i < threads; ++i) {
+    server->workers_.push_back(std::make_unique<Worker>(*server, i));
+    server->loops_->set(i, server->workers_.back()->loop());
+  }
+  server->decisions_->load(static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count()));
   return server;
 }
 
@@ -141,6 +162,7 @@ void Server::start() {
   started_ms_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::steady_clock::now().time_since_epoch())
                                           .count());
+  decisions_->start();  // deadlines armed on their loops' first turn
   for (auto& worker : workers_) worker->start();
 }
 

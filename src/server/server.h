@@ -16,7 +16,11 @@
 #include "hub/hub.h"
 #include "hub/presence.h"
 #include "store/notification_store.h"
+#include "store/sqlite_decision_store.h"
+#include "features/decisions/decision_service.h"
+#include "features/meetings/meeting_service.h"
 #include "hub/connection_limiter.h"
+#include "transport/loop_group.h"
 #include "transport/descriptor_reserve.h"
 #include "transport/work_pool.h"
 
@@ -88,6 +92,12 @@ class Server {
   std::unordered_map<std::string, dialects::Dialect*> endpoints_;  // "<port> <path>"
   uint16_t main_port_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
+  // Feature modules; after the workers, so they go first: their writer thread posts to loops.
+  std::unique_ptr<transport::LoopGroup> loops_;
+  std::unique_ptr<store::SqliteDecisionStore> decision_store_;
+  std::unique_ptr<features::meetings::MeetingService> meetings_;
+  std::unique_ptr<features::decisions::DecisionService> decisions_;
+  std::unique_ptr<api::FeaturesApi> features_api_;
   uint64_t started_ms_ = 0;
   // Blocking work (store writes, session look-ups) runs here, and password hashing on its
   // own bounded pool, never on a loop. Last members, so they are joined first: their tasks

@@ -17,6 +17,7 @@ struct StoredNotification {
   std::string type;
   std::string payload;
   int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;  // 0: never; after it the notification is dropped unread
 };
 
 // Per-user notifications kept in SQLite until the user marks them read, so that a user
@@ -31,8 +32,9 @@ class NotificationStore {
 
   // Stores a notification; false (with error) if the write failed. Durable on return.
   bool add(const StoredNotification& n, std::string& error);
-  // Unread notifications of a user, oldest first.
-  std::vector<StoredNotification> unread(std::string_view user_id);
+  // Unread notifications of a user that have not expired by now_ms, oldest first. Expired
+  // ones are deleted.
+  std::vector<StoredNotification> unread(std::string_view user_id, int64_t now_ms);
   // Marks one (or, with an empty id, every) unread notification of the user read; returns
   // how many changed.
   int mark_read(std::string_view user_id, std::string_view id);

@@ -133,6 +133,7 @@ std::string envelope_type(std::string_view event_type) {
   if (event_type == "typing") return "TYPING_INDICATOR";
   if (event_type == "cursor") return "CURSOR_POSITION";
   if (event_type == "maintenance") return "ERROR";  // data is {code: MAINTENANCE, message}
+  if (event_type == "notification.send") return "NOTIFICATION";  // seed 003's backends
   std::string out;
   out.reserve(event_type.size());
   for (char c : event_type) {

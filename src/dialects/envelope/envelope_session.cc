@@ -76,6 +76,8 @@ void EnvelopeSession::authenticate(const std::string& token, const std::string& 
     send_error("AUTH_FAILED", auth::to_string(status), correlation_id);
     return;
   }
+  // Another user on this socket has stored notifications of their own.
+  if (identity->user_id != core_.identity().user_id) notifications_delivered_ = false;
   std::vector<std::string> left;
   core_.set_identity(std::move(identity), 0, left);
   established();
@@ -243,12 +245,15 @@ void EnvelopeSession::handle_notification_read(const ClientMessage& m) {
 }
 
 void EnvelopeSession::deliver_unread_notifications() {
-  if (context_.notifications == nullptr) return;
+  // Once per connection: seed 000's client subscribes to its notifications on every
+  // connect, and may do so twice on one connection.
+  if (context_.notifications == nullptr || notifications_delivered_) return;
+  notifications_delivered_ = true;
   std::weak_ptr<EnvelopeSession*> weak = self_;
   transport::EventLoop& loop = context_.loop;
   store::NotificationStore* store = context_.notifications;
-  context_.pool.submit([weak, &loop, store, user = core_.identity().user_id] {
-    auto unread = store->unread(user);
+  context_.pool.submit([weak, &loop, store, user = core_.identity().user_id, now = static_cast<int64_t>(now_ms())] {
+    auto unread = store->unread(user, now);
     if (unread.empty()) return;
     loop.post([weak, unread = std::move(unread)] {
       auto self = weak.lock();

@@ -51,6 +51,7 @@ class EnvelopeSession final : public protocol::websocket::WebSocketHandler, publ
   uint32_t message_counter_ = 0;
   uint8_t encoding_slot_;
   bool url_token_failed_;
+  bool notifications_delivered_ = false;  // stored notifications go out once per connection
 };
 
 }  // namespace sb::dialects::envelope

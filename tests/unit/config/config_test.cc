@@ -14,9 +14,18 @@ TEST(Config, EmbeddedDefaultParsesWithTheSeedsDefaults) {
   EXPECT_EQ(c.max_connections_per_ip, 100u);
   EXPECT_EQ(c.max_message_size, 1048576u);
   EXPECT_EQ(c.ping_interval_ms, 30000u);
-  ASSERT_EQ(c.endpoints.size(), 5u);
-  EXPECT_EQ(c.endpoints[3].path, "/realtime/");
-  EXPECT_EQ(c.endpoints[3].dialect, "socketio");
+  ASSERT_EQ(c.endpoints.size(), 6u);
+  EXPECT_EQ(c.endpoints[3].path, "/ws");  // seed 003 on its own port
+  EXPECT_EQ(c.endpoints[3].port, 8081);
+  EXPECT_EQ(c.endpoints[3].dialect, "events");
+  EXPECT_EQ(c.endpoints[4].path, "/realtime/");
+  EXPECT_EQ(c.endpoints[4].dialect, "socketio");
+  // The seed's rate limits per action.
+  EXPECT_EQ(c.events.max_messages_per_minute, 100u);
+  EXPECT_EQ(c.events.max_joins_per_minute, 5u);
+  EXPECT_EQ(c.events.max_chat_per_minute, 30u);
+  EXPECT_EQ(c.events.max_votes_per_minute, 10u);
+  EXPECT_EQ(c.events.max_cursor_per_second, 60u);
   EXPECT_EQ(c.endpoints[2].path, "/ws");
   EXPECT_EQ(c.endpoints[2].port, 8080);
   EXPECT_EQ(c.endpoints[2].dialect, "envelope");

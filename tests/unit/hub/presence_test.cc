@@ -10,7 +10,7 @@ TEST(PresenceTracker, JoinAndLeaveEventsFollowTheFirstAndLastConnection) {
   EXPECT_TRUE(p.tracks("matter:1"));
   EXPECT_TRUE(p.tracks("memo:thread:1"));
   EXPECT_FALSE(p.tracks("messages.x"));
-  PresenceMember alice{"alice", "Alice", "", 0, 0, 0};
+  PresenceMember alice{"alice", "Alice", "", 0, 0, 0, {}, {}};
   EXPECT_TRUE(p.join("matter:1", alice, 10));   // first tab: joined
   EXPECT_FALSE(p.join("matter:1", alice, 20));  // second tab: no event
   auto members = p.members("matter:1");
@@ -23,6 +23,29 @@ TEST(PresenceTracker, JoinAndLeaveEventsFollowTheFirstAndLastConnection) {
   EXPECT_TRUE(p.leave("matter:1", "alice", 50));   // the last one: left
   EXPECT_TRUE(p.members("matter:1").empty());
   EXPECT_FALSE(p.leave("matter:1", "alice", 60));  // unknown: nothing
+}
+
+TEST(PresenceTracker, StatusIsTheUsersInEveryChannelAndForgottenWithTheirLastLeave) {
+  PresenceTracker p;
+  p.set_patterns({"meeting:*"});
+  EXPECT_FALSE(p.set_status("bob", "away", "", 5));  // present nowhere: nothing kept
+  PresenceMember bob{"bob", "Bob", "", 0, 0, 0, {}, {}};
+  p.join("meeting:1", bob, 10);
+  p.join("meeting:2", bob, 10);
+  EXPECT_TRUE(p.members("meeting:1")[0].status.empty());
+  EXPECT_TRUE(p.set_status("bob", "busy", R"({"type":"viewing"})", 20));
+  for (const char* channel : {"meeting:1", "meeting:2"}) {
+    auto members = p.members(channel);
+    ASSERT_EQ(members.size(), 1u);
+    EXPECT_EQ(members[0].status, "busy");
+    EXPECT_EQ(members[0].activity, R"({"type":"viewing"})");
+    EXPECT_EQ(members[0].last_seen_ms, 20u);
+  }
+  p.leave("meeting:1", "bob", 30);
+  EXPECT_EQ(p.members("meeting:2")[0].status, "busy");  // still present in meeting:2
+  p.leave("meeting:2", "bob", 40);
+  p.join("meeting:1", bob, 50);
+  EXPECT_TRUE(p.members("meeting:1")[0].status.empty());  // forgotten when he left everything
 }
 
 }  // namespace sb::hub

@@ -1,0 +1,305 @@
+#include "features/decisions/decision_service.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+#include "features/decisions/vote_tally.h"
+#include "json/json_writer.h"
+#include "observability/log.h"
+
+namespace sb::features::decisions {
+
+namespace {
+
+std::string random_vote_id() {
+  unsigned char bytes[12];
+  RAND_bytes(bytes, sizeof bytes);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "vote_";
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+DecisionService::DecisionService(hub::Hub& hub, const transport::LoopGroup& loops, const auth::ChannelPolicy& policy,
+                                 store::DecisionStore* store, uint32_t update_interval_ms)
+    : hub_(hub),
+      loops_(loops),
+      policy_(policy),
+      store_(store),
+      update_interval_ms_(update_interval_ms),
+      shards_(loops.size()) {}
+
+DecisionService::~DecisionService() = default;
+
+void DecisionService::load(int64_t now_ms) {
+  if (store_ == nullptr) return;
+  for (auto& d : store_->load(now_ms - kRetentionMs)) {
+    size_t home = home_of(d.id);
+    std::string id = d.id;
+    Entry e;
+    e.d = std::move(d);
+    e.creating = false;
+    shards_[home].decisions.emplace(std::move(id), std::move(e));
+  }
+}
+
+void DecisionService::start() {
+  for (size_t home = 0; home < shards_.size(); ++home) {
+    std::vector<std::string> ids;
+    for (const auto& [id, e] : shards_[home].decisions) ids.push_back(id);
+    loops_.post(home, [this, home, ids = std::move(ids)] {
+      for (const auto& id : ids) arm_deadline(home, id);
+    });
+  }
+}
+
+void DecisionService::at_home(const std::string& id, std::function<void(size_t, Shard&)> fn) {
+  size_t home = home_of(id);
+  loops_.post(home, [this, home, fn = std::move(fn)] { fn(home, shards_[home]); });
+}
+
+DecisionService::Entry* DecisionService::entry(size_t home, const std::string& id) {
+  auto it = shards_[home].decisions.find(id);
+  return it == shards_[home].decisions.end() ? nullptr : &it->second;
+}
+
+void DecisionService::write(size_t home, std::function<bool(store::DecisionStore&, std::string&)> write,
+                            std::function<void(bool, std::string)> after) {
+  writer_.submit([this, home, write = std::move(write), after = std::move(after)]() mutable {
+    std::string error;
+    bool ok = store_ == nullptr || write(*store_, error);
+    loops_.post(home, [ok, error = std::move(error), after = std::move(after)]() mutable { after(ok, std::move(error)); });
+  });
+}
+
+void DecisionService::publish(size_t home, std::string channel, std::string type, std::string data) {
+  auto p = std::make_shared<hub::Publication>();
+  p->id = hub_.next_publication_id();
+  p->channel = std::move(channel);
+  p->event_type = std::move(type);
+  p->data = std::move(data);
+  p->time_ms = loops_.loop(home).wall_ms();
+  p->published_mono_us = transport::EventLoop::monotonic_us();
+  hub_.publish(p, home);
+}
+
+void DecisionService::open(size_t from, store::StoredDecision decision, std::function<void(int, std::string)> done) {
+  std::string id = decision.id;
+  at_home(id, [this, from, id, decision = std::move(decision), done = std::move(done)](size_t home,
+                                                                                      Shard& shard) mutable {
+    auto answer = [this, from, done](int status, std::string body) {
+      loops_.post(from, [done, status, body = std::move(body)]() mutable { done(status, std::move(body)); });
+    };
+    if (shard.decisions.count(id) != 0) {
+      answer(409, {});
+      return;
+    }
+    Entry& e = shard.decisions[id];
+    e.d = std::move(decision);
+    e.d.created_at_ms = static_cast<int64_t>(loops_.loop(home).wall_ms());
+    write(home,
+          [d = e.d](store::DecisionStore& s, std::string& error) {
+            switch (s.create(d, error)) {
+              case store::DecisionStore::CreateResult::kCreated: return true;
+              case store::DecisionStore::CreateResult::kExists: error = "exists"; return false;
+              case store::DecisionStore::CreateResult::kFailed: return false;
+            }
+            return false;
+          },
+          [this, home, id, answer](bool ok, std::string error) {
+            Entry* created = entry(home, id);
+            if (created == nullptr) return;
+            if (!ok) {
+              // Known to the store only (closed and long gone from memory), or unwritable.
+              shards_[home].decisions.erase(id);
+              answer(error == "exists" ? 409 : 500, error == "exists" ? std::string() : error);
+              return;
+            }
+            created->creating = false;
+            arm_deadline(home, id);
+            const store::StoredDecision& d = created->d;
+            publish(home, channel_of(id), "decision.vote.update", update_data(d, tally(d)));
+            if (!d.meeting_id.empty()) {
+              // The meeting learns that a vote is open, and where to follow it.
+              std::string data;
+              json::ObjectWriter(data).string("decisionId", id).string("meetingId", d.meeting_id)
+                  .string("channel", channel_of(id)).number("required", d.required)
+                  .string("deadline", json::iso8601(static_cast<uint64_t>(d.deadline_ms))).end();
+              publish(home, "meeting:" + d.meeting_id, "decision.opened", std::move(data));
+            }
+            answer(201, describe(d));
+          });
+  });
+}
+
+void DecisionService::arm_deadline(size_t home, const std::string& id) {
+  Entry* e = entry(home, id);
+  if (e == nullptr || e->d.closed) return;
+  int64_t now = static_cast<int64_t>(loops_.loop(home).wall_ms());
+  if (now >= e->d.deadline_ms) {
+    close(home, *e);
+    return;
+  }
+  // Long deadlines are re-armed on the way rather than trusting one long timer.
+  auto delay = static_cast<uint32_t>(std::min<int64_t>(e->d.deadline_ms - now, 3600 * 1000));
+  loops_.loop(home).call_later(delay, [this, home, id] { arm_deadline(home, id); });
+}
+
+void DecisionService::cast(size_t from, auth::IdentityPtr voter, std::string decision_id, store::VoteChoice choice,
+                           std::string comment, std::function<void(CastOutcome)> done) {
+  std::string id = decision_id;
+  at_home(id, [this, from, id, voter = std::move(voter), choice, comment = std::move(comment),
+               done = std::move(done)](size_t home, Shard&) mutable {
+    auto answer = [this, from, done](CastOutcome outcome) {
+      loops_.post(from, [done, outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
+    };
+    Entry* e = entry(home, id);
+    CastOutcome outcome;
+    if (e == nullptr || e->creating) {
+      outcome.status = CastStatus::kNotFound;
+      answer(std::move(outcome));
+      return;
+    }
+    uint64_t now = loops_.loop(home).wall_ms();
+    if (!e->d.closed && static_cast<int64_t>(now) >= e->d.deadline_ms) close(home, *e);  // a late timer
+    if (e->d.closed) {
+      outcome.status = CastStatus::kClosed;
+      answer(std::move(outcome));
+      return;
+    }
+    if (!may_vote(e->d, *voter, policy_)) {
+      outcome.status = CastStatus::kNotEligible;
+      answer(std::move(outcome));
+      return;
+    }
+    auto previous = std::find_if(e->d.votes.begin(), e->d.votes.end(),
+                                 [&](const store::StoredVote& v) { return v.user_id == voter->user_id; });
+    store::StoredVote vote;
+    vote.user_id = voter->user_id;
+    vote.choice = choice;
+    vote.comment = std::move(comment);
+    vote.cast_at_ms = static_cast<int64_t>(now);
+    outcome.changed = previous != e->d.votes.end();
+    if (outcome.changed) {
+      vote.vote_id = previous->vote_id;  // one vote per user: a change keeps its id
+      *previous = vote;
+    } else {
+      vote.vote_id = random_vote_id();
+      e->d.votes.push_back(vote);
+    }
+    ++e->version;
+    outcome.vote_id = vote.vote_id;
+    outcome.at_ms = now;
+    bool complete = is_complete(e->d, tally(e->d));
+    write(home, [id, vote](store::DecisionStore& s, std::string& error) { return s.record_vote(id, vote, error); },
+          [this, home, id, outcome, answer](bool ok, std::string error) mutable {
+            if (!ok) {
+              log::error("decision.vote_write_failed", {{"decision", id}, {"error", error}});
+              outcome.status = CastStatus::kFailed;
+              outcome.error = error;
+              answer(std::move(outcome));
+              return;
+            }
+            outcome.status = CastStatus::kRecorded;
+            answer(std::move(outcome));
+            request_update(home, id);
+          });
+    if (complete) close(home, *e);
+  });
+}
+
+void DecisionService::request_update(size_t home, const std::string& id) {
+  Entry* e = entry(home, id);
+  // A closed decision's last tally goes out with its result.
+  if (e == nullptr || e->d.closed || e->update_timer || e->version == e->published_version) return;
+  uint64_t now = loops_.loop(home).now_ms();
+  if (e->last_update_ms == 0 || now >= e->last_update_ms + update_interval_ms_) {
+    publish_update(home, *e);
+    return;
+  }
+  e->update_timer = true;
+  loops_.loop(home).call_later(static_cast<uint32_t>(e->last_update_ms + update_interval_ms_ - now), [this, home, id] {
+    Entry* due = entry(home, id);
+    if (due == nullptr) return;
+    due->update_timer = false;
+    request_update(home, id);
+  });
+}
+
+void DecisionService::publish_update(size_t home, Entry& e) {
+  e.published_version = e.version;
+  e.last_update_ms = loops_.loop(home).now_ms();
+  publish(home, channel_of(e.d.id), "decision.vote.update", update_data(e.d, tally(e.d)));
+}
+
+void DecisionService::close(size_t home, Entry& e) {
+  if (e.d.closed) return;
+  VoteSummary s = tally(e.d);
+  e.d.closed = true;
+  e.d.result = std::string(result_of(s));
+  e.d.completed_at_ms = static_cast<int64_t>(loops_.loop(home).wall_ms());
+  std::string id = e.d.id;
+  write(home,
+        [id, result = e.d.result, at = e.d.completed_at_ms](store::DecisionStore& st, std::string& error) {
+          return st.close(id, result, at, error);
+        },
+        [this, home, id](bool ok, std::string error) {
+          Entry* closed = entry(home, id);
+          if (closed == nullptr) return;
+          if (!ok) log::error("decision.close_write_failed", {{"decision", id}, {"error", error}});
+          // Written after every vote it counts (one writer, in order): the last tally first,
+          // then the result.
+          if (closed->version != closed->published_version) publish_update(home, *closed);
+          publish(home, channel_of(id), "decision.result", result_data(closed->d, tally(closed->d)));
+          log::info("decision.closed", {{"decision", id}, {"result", closed->d.result}});
+          loops_.loop(home).call_later(kRetentionMs, [this, home, id] { shards_[home].decisions.erase(id); });
+        });
+}
+
+void DecisionService::snapshot(size_t from, std::string decision_id,
+                               std::function<void(std::string, std::string)> done) {
+  std::string id = decision_id;
+  at_home(id, [this, from, id, done = std::move(done)](size_t home, Shard&) mutable {
+    std::string type, data;
+    if (Entry* known = entry(home, id); known != nullptr && !known->creating) {
+      VoteSummary s = tally(known->d);
+      bool final = known->d.closed && known->version == known->published_version;
+      type = final ? "decision.result" : "decision.vote.update";
+      data = final ? result_data(known->d, s) : update_data(known->d, s);
+    }
+    loops_.post(from, [done = std::move(done), type = std::move(type), data = std::move(data)]() mutable {
+      done(std::move(type), std::move(data));
+    });
+  });
+}
+
+void DecisionService::find(size_t from, std::string decision_id, std::function<void(int, std::string)> done) {
+  std::string id = decision_id;
+  at_home(id, [this, from, id, done = std::move(done)](size_t home, Shard&) mutable {
+    Entry* e = entry(home, id);
+    if (e != nullptr && !e->creating) {
+      loops_.post(from, [done = std::move(done), body = describe(e->d)]() mutable { done(200, std::move(body)); });
+      return;
+    }
+    if (store_ == nullptr) {
+      loops_.post(from, [done = std::move(done)] { done(404, {}); });
+      return;
+    }
+    // Closed long ago: only the store remembers it.
+    writer_.submit([this, from, id, done = std::move(done)]() mutable {
+      auto found = store_->find(id);
+      std::string body = found ? describe(*found) : std::string();
+      loops_.post(from, [done = std::move(done), found = found.has_value(), body = std::move(body)]() mutable {
+        done(found ? 200 : 404, std::move(body));
+      });
+    });
+  });
+}
+
+}  // namespace sb::features::decisions

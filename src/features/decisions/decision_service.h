@@ -1,0 +1,101 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/channel_policy.h"
+#include "auth/identity.h"
+#include "hub/hub.h"
+#include "store/decision_store.h"
+#include "transport/loop_group.h"
+#include "transport/work_pool.h"
+
+namespace sb::features::decisions {
+
+// What became of a vote.
+enum class CastStatus { kRecorded, kNotFound, kClosed, kNotEligible, kFailed };
+struct CastOutcome {
+  CastStatus status = CastStatus::kFailed;
+  std::string vote_id;
+  bool changed = false;  // the user had voted before: this replaced it
+  uint64_t at_ms = 0;
+  std::string error;     // kFailed: why
+};
+
+// Live decisions: a backend opens one, eligible users vote (one vote each, changeable
+// until it closes), everyone subscribed to `decision:{id}` sees the tally, and it closes
+// when every required vote is in or its deadline passes, with a result by majority.
+//
+// Each decision lives on one loop (its home, by id): votes are applied there in order and
+// its events published from there. A vote is answered once it is durable in the store
+// (written by one writer thread, in order). Tally updates are coalesced: at most one per
+// update_interval_ms per decision, the latest tally wins, and the last one is always sent
+// before the result, so a vote of thousands costs updates per second, not per vote.
+// Methods are called on loop `from` (a hub shard index) and answer back on it.
+class DecisionService {
+ public:
+  // store may be null (nothing survives a restart then).
+  DecisionService(hub::Hub& hub, const transport::LoopGroup& loops, const auth::ChannelPolicy& policy,
+                  store::DecisionStore* store, uint32_t update_interval_ms);
+  ~DecisionService();
+
+  // Before the loops run: loads open decisions and those closed in the last retention
+  // period from the store. start() then arms their deadlines (closing the overdue ones).
+  void load(int64_t now_ms);
+  void start();
+
+  // Opens a decision (id, meeting id, required, deadline, eligibility set by the caller).
+  // done(status, body): 201 with describe() JSON, 409 when the id exists, 500 on a store
+  // failure.
+  void open(size_t from, store::StoredDecision decision, std::function<void(int, std::string)> done);
+  // Casts or changes a vote.
+  void cast(size_t from, auth::IdentityPtr voter, std::string decision_id, store::VoteChoice choice,
+            std::string comment, std::function<void(CastOutcome)> done);
+  // What a new subscriber should see: ("decision.vote.update", data) while voting,
+  // ("decision.result", data) once closed, or empty strings for an unknown decision.
+  void snapshot(size_t from, std::string decision_id, std::function<void(std::string, std::string)> done);
+  // For backends: done(200, describe JSON) or done(404, "").
+  void find(size_t from, std::string decision_id, std::function<void(int, std::string)> done);
+
+  // How long a closed decision stays in memory (then only the store has it).
+  static constexpr uint32_t kRetentionMs = 3600 * 1000;
+
+ private:
+  struct Entry {
+    store::StoredDecision d;
+    bool creating = true;        // not yet durable: votes wait for it
+    uint64_t version = 0;        // votes applied
+    uint64_t published_version = 0;
+    uint64_t last_update_ms = 0; // monotonic time of the last tally update
+    bool update_timer = false;
+  };
+  struct Shard {
+    std::unordered_map<std::string, Entry> decisions;  // touched only on the home loop
+  };
+
+  size_t home_of(std::string_view id) const { return loops_.owner_of(id); }
+  void at_home(const std::string& id, std::function<void(size_t home, Shard&)> fn);
+  Entry* entry(size_t home, const std::string& id);
+  void arm_deadline(size_t home, const std::string& id);
+  void close(size_t home, Entry& e);
+  void request_update(size_t home, const std::string& id);
+  void publish_update(size_t home, Entry& e);
+  void publish(size_t home, std::string channel, std::string type, std::string data);
+  // Runs write on the writer thread, then after on the home loop.
+  void write(size_t home, std::function<bool(store::DecisionStore&, std::string&)> write,
+             std::function<void(bool ok, std::string error)> after);
+
+  hub::Hub& hub_;
+  const transport::LoopGroup& loops_;
+  const auth::ChannelPolicy& policy_;
+  store::DecisionStore* store_;
+  uint32_t update_interval_ms_;
+  std::vector<Shard> shards_;
+  transport::WorkPool writer_{1};  // one thread: writes land in the order they were made
+};
+
+}  // namespace sb::features::decisions

@@ -1,0 +1,61 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// What the decisions feature keeps across restarts, behind one interface (SQLite on one
+// node; a shared store in a cluster).
+namespace sb::store {
+
+enum class VoteChoice : uint8_t { kApprove, kReject, kAbstain };
+std::string_view to_string(VoteChoice choice);
+// "approve", "reject" or "abstain"; false for anything else.
+bool parse_vote_choice(std::string_view text, VoteChoice& out);
+
+// One user's current vote on a decision (a changed vote replaces it).
+struct StoredVote {
+  std::string user_id;
+  VoteChoice choice = VoteChoice::kAbstain;
+  std::string vote_id;
+  std::string comment;
+  int64_t cast_at_ms = 0;
+};
+
+// A decision opened by a backend, its votes and, once closed, its result.
+struct StoredDecision {
+  std::string id;
+  std::string meeting_id;  // may be empty
+  uint32_t required = 0;   // votes that complete it
+  int64_t deadline_ms = 0;
+  int64_t created_at_ms = 0;
+  bool has_eligible = false;               // false: whoever may subscribe to decision:{id} votes
+  std::vector<std::string> eligible_users; // with has_eligible: these users...
+  std::string eligible_role;               // ...and holders of this role (or above)
+  bool closed = false;
+  std::string result;  // "approved" or "rejected" once closed
+  int64_t completed_at_ms = 0;
+  std::vector<StoredVote> votes;
+};
+
+// Every call blocks on storage: run them off the event loops. Implementations are
+// thread-safe; calls made in order from one thread are applied in that order.
+class DecisionStore {
+ public:
+  virtual ~DecisionStore() = default;
+  enum class CreateResult { kCreated, kExists, kFailed };
+  // Stores a new decision (without votes). Durable on return when kCreated.
+  virtual CreateResult create(const StoredDecision& decision, std::string& error) = 0;
+  // Stores a user's vote, replacing their earlier one. Durable on return when true.
+  virtual bool record_vote(std::string_view decision_id, const StoredVote& vote, std::string& error) = 0;
+  // Marks the decision closed with its result. Durable on return when true.
+  virtual bool close(std::string_view decision_id, std::string_view result, int64_t completed_at_ms,
+                     std::string& error) = 0;
+  // Open decisions and those closed at or after closed_since_ms, with their votes.
+  virtual std::vector<StoredDecision> load(int64_t closed_since_ms) = 0;
+  // One decision with its votes, or nullopt when unknown.
+  virtual std::optional<StoredDecision> find(std::string_view id) = 0;
+};
+
+}  // namespace sb::store

@@ -1,0 +1,90 @@
+#include "store/sqlite_decision_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace sb::store {
+
+namespace {
+
+StoredDecision sample(std::string id, int64_t deadline) {
+  StoredDecision d;
+  d.id = std::move(id);
+  d.meeting_id = "m1";
+  d.required = 3;
+  d.deadline_ms = deadline;
+  d.created_at_ms = 1;
+  d.has_eligible = true;
+  d.eligible_users = {"alice", "bob"};
+  d.eligible_role = "admin";
+  return d;
+}
+
+}  // namespace
+
+TEST(SqliteDecisionStore, KeepsDecisionsVotesAndResultsAcrossReopening) {
+  char path[] = "/tmp/sb-decisions-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  std::string error;
+  {
+    auto store = SqliteDecisionStore::open(path, error);
+    ASSERT_TRUE(store) << error;
+    EXPECT_EQ(store->create(sample("d1", 5000), error), DecisionStore::CreateResult::kCreated) << error;
+    EXPECT_EQ(store->create(sample("d1", 5000), error), DecisionStore::CreateResult::kExists);
+    EXPECT_EQ(store->create(sample("d2", 6000), error), DecisionStore::CreateResult::kCreated);
+    ASSERT_TRUE(store->record_vote("d1", {"alice", VoteChoice::kApprove, "v1", "yes", 10}, error)) << error;
+    ASSERT_TRUE(store->record_vote("d1", {"bob", VoteChoice::kReject, "v2", "", 11}, error));
+    // A changed vote replaces the earlier one.
+    ASSERT_TRUE(store->record_vote("d1", {"bob", VoteChoice::kAbstain, "v2", "changed", 12}, error));
+    ASSERT_TRUE(store->record_vote("d2", {"alice", VoteChoice::kReject, "v3", "", 13}, error));
+    ASSERT_TRUE(store->close("d2", "rejected", 100, error));
+  }
+  auto store = SqliteDecisionStore::open(path, error);
+  ASSERT_TRUE(store) << error;
+  auto d1 = store->find("d1");
+  ASSERT_TRUE(d1);
+  EXPECT_EQ(d1->meeting_id, "m1");
+  EXPECT_EQ(d1->required, 3u);
+  EXPECT_EQ(d1->deadline_ms, 5000);
+  EXPECT_TRUE(d1->has_eligible);
+  EXPECT_EQ(d1->eligible_users.size(), 2u);
+  EXPECT_EQ(d1->eligible_role, "admin");
+  EXPECT_FALSE(d1->closed);
+  ASSERT_EQ(d1->votes.size(), 2u);
+  EXPECT_EQ(d1->votes[1].user_id, "bob");
+  EXPECT_EQ(d1->votes[1].choice, VoteChoice::kAbstain);
+  EXPECT_EQ(d1->votes[1].comment, "changed");
+  EXPECT_FALSE(store->find("nope"));
+
+  // Open ones always; closed ones only when they closed recently enough.
+  EXPECT_EQ(store->load(0).size(), 2u);
+  auto recent = store->load(101);
+  ASSERT_EQ(recent.size(), 1u);
+  EXPECT_EQ(recent[0].id, "d1");
+  auto d2 = store->find("d2");
+  ASSERT_TRUE(d2);
+  EXPECT_TRUE(d2->closed);
+  EXPECT_EQ(d2->result, "rejected");
+  EXPECT_EQ(d2->completed_at_ms, 100);
+  store.reset();
+  std::remove(path);
+  std::remove((std::string(path) + "-wal").c_str());
+  std::remove((std::string(path) + "-shm").c_str());
+}
+
+TEST(VoteChoice, ParsesOnlyTheThreeChoices) {
+  VoteChoice c;
+  EXPECT_TRUE(parse_vote_choice("approve", c));
+  EXPECT_EQ(c, VoteChoice::kApprove);
+  EXPECT_TRUE(parse_vote_choice("abstain", c));
+  EXPECT_EQ(to_string(c), "abstain");
+  EXPECT_FALSE(parse_vote_choice("Approve", c));
+  EXPECT_FALSE(parse_vote_choice("maybe", c));
+  EXPECT_FALSE(parse_vote_choice("", c));
+}
+
+}  // namespace sb::store
