@@ -293,6 +293,7 @@ bool apply_environment(Config& config, std::string& error) {
   env_string("JWT_ISSUER", config.jwt.issuer);
   env_string("JWT_AUDIENCE", config.jwt.audience);
   env_string("JWT_TENANT_CLAIM", config.jwt.tenant_claim);
+  if (!env_number("JWT_LEEWAY_SECONDS", config.jwt.leeway_seconds, error)) return false;
   if (const char* alg = std::getenv("JWT_ALGORITHM"); alg != nullptr && *alg != '\0') {
     if (!auth::parse_algorithm(alg, config.jwt.algorithm)) {
       error = "JWT_ALGORITHM must be HS256, RS256 or ES256";

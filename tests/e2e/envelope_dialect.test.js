@@ -159,6 +159,26 @@ test('notifications are stored while offline, delivered on connect, and kept unt
   c.ws.close();
 });
 
+test('stored notifications reach a connection once, however often it subscribes to them', async () => {
+  const r = await publish({ user: 'twice', type: 'NOTIFICATION', data: { id: 'notif-once', title: 'Only once' } });
+  assert.strictEqual(r.status, 200);
+  const c = await envelope('twice');
+  // Seed 000's WebSocketManager subscribes to its notifications on every connect, and a
+  // client may repeat it on one connection: the stored ones must not come twice.
+  await subscribe(c, ['user:notifications']);
+  await subscribe(c, ['user:notifications']);
+  await subscribe(c, ['user:notifications', 'team:none']);
+  assert.strictEqual((await c.next((m) => m.type === 'NOTIFICATION')).payload.id, 'notif-once');
+  assert.ok(await c.none((m) => m.type === 'NOTIFICATION', 500));
+  // A notification for seed 003's clients reaches this dialect as its own NOTIFICATION,
+  // under both ids, so either kind of client can acknowledge it.
+  await publish({ user: 'twice', type: 'notification.send', data: { notificationId: 'n-003', title: 'From 003' } });
+  const live = await c.next((m) => m.type === 'NOTIFICATION');
+  assert.strictEqual(live.payload.id, 'n-003');
+  assert.strictEqual(live.payload.notificationId, 'n-003');
+  c.ws.close();
+});
+
 test('presence: USER_JOINED on the first tab, USER_LEFT after the last, also when a socket just drops', async () => {
   const bob = await envelope('bob', '--name', 'Bob', '--permission', 'matter:read');
   await subscribe(bob, ['matter:7']);

@@ -35,6 +35,11 @@ function extractSocketIoClient(markdown) {
   return { 'socketio_client.js': codeBlock(markdown, 'javascript', 'const connectWebSocket') };
 }
 
+// The seed 003 client: { 'boardroom_connection.ts': ... } (the complete connection flow).
+function extractEventsClient(markdown) {
+  return { 'boardroom_connection.ts': codeBlock(markdown, 'typescript', 'class BoardroomConnection') };
+}
+
 function seedDocument(name) {
   const file = path.join(SEEDS, name);
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
@@ -48,14 +53,18 @@ if (require.main === module) {
   const topics = seedDocument('002_391bebe9faac90a4.txt');
   const envelope = seedDocument('000_5db581d8c7f50f01.txt');
   const socketio = seedDocument('001_58dfc27e3300493d.txt');
-  if (!topics || !envelope || !socketio) throw new Error('seed documents not found at ' + SEEDS);
+  const events = seedDocument('003_e2ee0edd797c1b50.txt');
+  if (!topics || !envelope || !socketio || !events) throw new Error('seed documents not found at ' + SEEDS);
   fs.mkdirSync(VENDORED, { recursive: true });
   for (const [name, text] of Object.entries({
     ...extractTopicsClients(topics), ...extractEnvelopeClient(envelope), ...extractSocketIoClient(socketio),
+    ...extractEventsClient(events),
   })) {
     fs.writeFileSync(path.join(VENDORED, name), text);
     console.log('wrote seed/' + name);
   }
 }
 
-module.exports = { extractTopicsClients, extractEnvelopeClient, extractSocketIoClient, seedDocument, vendored };
+module.exports = {
+  extractTopicsClients, extractEnvelopeClient, extractSocketIoClient, extractEventsClient, seedDocument, vendored,
+};
