@@ -225,11 +225,11 @@ TEST(DecisionService, VotesAndResultsSurviveARestart) {
     ASSERT_TRUE(store) << error;
     Rig rig;
     DecisionService service(rig.hub, rig.loops, rig.policy, store.get(), 50);
+    rig.follow("decision:done");
     ASSERT_EQ(open(rig, service, decision("kept", 5, wall_ms() + 60000)), 201);
     ASSERT_EQ(open(rig, service, decision("done", 1, wall_ms() + 60000)), 201);
     EXPECT_EQ(cast(rig, service, user("a"), "kept", store::VoteChoice::kApprove).status, CastStatus::kRecorded);
     EXPECT_EQ(cast(rig, service, user("a"), "done", store::VoteChoice::kReject).status, CastStatus::kRecorded);
-    rig.follow("decision:done");
     EXPECT_FALSE(rig.recorder.wait_for("decision.result").empty());
   }
   auto store = store::SqliteDecisionStore::open(path, error);
