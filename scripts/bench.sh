@@ -12,13 +12,17 @@
 #            its own user in company "bench" with one artifact) against Switchboard's socketio
 #            endpoint and the Node `socket.io` peer; a topics publisher on /ws publishes to the
 #            company's channel
+#   events   seed 003 with 1,000 participants in one meeting: the join storm, chat fan-out
+#            at fixed rates, and a vote by all 1,000 within 10 s (tally updates coalesced),
+#            against Switchboard's events endpoint (8081) and the Node `ws` events peer
+#            (tools/bench/peer/events_load.js drives both)
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
-#        SECTIONS="topics socketio" (default both) picks what runs.
+#        SECTIONS="topics socketio events" (default all three) picks what runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP_SECONDS=${1:-5}
 RATES=${RATES:-"100 250 500 1000 1500 2000"}
-SECTIONS=${SECTIONS:-"topics socketio"}
+SECTIONS=${SECTIONS:-"topics socketio events"}
 SECRET=bench-secret
 ulimit -n 20000
 
@@ -38,6 +42,7 @@ start_server() {  # $1 = switchboard | ws | ws-envelope | socket.io ; sets PID a
       # connection comes from 127.0.0.1) are off, as they are for the peer.
       JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 \
         SWITCHBOARD_MAX_MESSAGES_PER_SECOND=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
+        SWITCHBOARD_API_KEY=$SECRET \
         taskset -c 0 ./build/switchboard serve --threads 1 --port $PORT 2>/dev/null &
       ;;
     ws)
@@ -47,6 +52,10 @@ start_server() {  # $1 = switchboard | ws | ws-envelope | socket.io ; sets PID a
     ws-envelope)
       PORT=3101
       PORT=$PORT JWT_SECRET=$SECRET taskset -c 0 node tools/bench/peer/envelope_peer.js 2>/dev/null &
+      ;;
+    ws-events)
+      PORT=3103
+      PORT=$PORT JWT_SECRET=$SECRET API_KEY=$SECRET taskset -c 0 node tools/bench/peer/events_peer.js 2>/dev/null &
       ;;
     socket.io)
       PORT=3102
@@ -104,5 +113,17 @@ for server in switchboard socket.io; do
   done
   start_server $server
   echo "idle: $($BENCH --port $PORT $SOCKETIO --mode idle -n 15000 --server-pid $PID --concurrency 256)"
+  stop_server
+done
+
+# The events dialect: Switchboard's endpoint on 8081 (API on the main port) against the peer.
+for server in switchboard ws-events; do
+  [[ " $SECTIONS " == *" events "* ]] || break
+  echo
+  echo "## events: $server"
+  start_server $server
+  if [ $server = switchboard ]; then EVENTS_URL=ws://127.0.0.1:8081/ws; else EVENTS_URL=ws://127.0.0.1:$PORT/ws; fi
+  taskset -c 1 node tools/bench/peer/events_load.js --url $EVENTS_URL --api http://127.0.0.1:$PORT \
+    --secret $SECRET --api-key $SECRET --pid $PID --participants 1000
   stop_server
 done
