@@ -16,13 +16,6 @@ constexpr std::string_view kMeetings = "/api/meetings/";
 constexpr std::string_view kAgenda = "/agenda";
 constexpr uint32_t kMaxRequired = 1000000;
 
-http::HttpResponse json_response(int status, std::string body) {
-  http::HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
 // An id that is one channel segment (the same rule as meeting ids).
 bool is_valid_id(std::string_view id) { return features::meetings::MeetingService::is_valid_id(id); }
 
@@ -49,7 +42,7 @@ void FeaturesApi::handle(const http::HttpRequest& request, transport::EventLoop&
     std::string_view id = path.substr(kDecisions.size() + 1);
     if (!is_valid_id(id)) return respond(http::json_error(404, "no such decision"));
     decisions_.find(shard_index, std::string(id), [respond = std::move(respond)](int status, std::string body) {
-      respond(status == 200 ? json_response(200, std::move(body)) : http::json_error(404, "no such decision"));
+      respond(status == 200 ? http::json_response(200, std::move(body)) : http::json_error(404, "no such decision"));
     });
   } else {
     if (request.method != "POST") return method_not_allowed("POST");
@@ -109,7 +102,7 @@ void FeaturesApi::open_decision(const http::HttpRequest& request, transport::Eve
     }
   }
   decisions_.open(shard_index, std::move(d), [respond = std::move(respond)](int status, std::string answer) {
-    if (status == 201) return respond(json_response(201, std::move(answer)));
+    if (status == 201) return respond(http::json_response(201, std::move(answer)));
     respond(http::json_error(status, status == 409 ? "a decision with this id exists" : answer));
   });
 }
@@ -142,7 +135,7 @@ void FeaturesApi::update_agenda(const http::HttpRequest& request, std::string_vi
                             std::string out;
                             json::ObjectWriter(out).boolean("success", true).string("meetingId", id)
                                 .number("participants", static_cast<int64_t>(participants)).end();
-                            respond(json_response(200, std::move(out)));
+                            respond(http::json_response(200, std::move(out)));
                           });
 }
 

@@ -17,13 +17,6 @@ namespace http = protocol::http;
 
 namespace {
 
-http::HttpResponse json_ok(int status, std::string body) {
-  http::HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
 std::string_view bearer_token(const http::HttpRequest& request) {
   std::string_view value = request.header("Authorization");
   if (value.size() > 7 && http::iequals(value.substr(0, 7), "bearer ")) return value.substr(7);
@@ -77,10 +70,10 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
     return false;
   };
   if (path == "/health") {
-    if (only("GET")) respond(json_ok(200, render_health_()));
+    if (only("GET")) respond(http::json_response(200, render_health_()));
   } else if (path == "/metrics") {
     if (only("GET")) {
-      http::HttpResponse r = json_ok(200, render_metrics_());
+      http::HttpResponse r = http::json_response(200, render_metrics_());
       r.content_type = "text/plain; version=0.0.4";
       respond(std::move(r));
     }
@@ -182,7 +175,7 @@ void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& lo
     json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
         .string("channel", publication->channel).end();
     hub_.publish(publication, shard_index);
-    respond(json_ok(200, std::move(response)));
+    respond(http::json_response(200, std::move(response)));
     return;
   }
   // A notification is stored until read: its data must be an object with an id, under
@@ -247,7 +240,7 @@ void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& lo
       std::string response;
       json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
           .string("channel", publication->channel).string("notificationId", id).boolean("stored", true).end();
-      respond(json_ok(200, std::move(response)));
+      respond(http::json_response(200, std::move(response)));
     });
   });
 }
@@ -286,7 +279,7 @@ http::HttpResponse HttpApi::post_update(const http::HttpRequest& request, transp
   json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
       .string("channel", publication->channel).end();
   hub_.publish(publication, shard_index);
-  return json_ok(200, std::move(response));
+  return http::json_response(200, std::move(response));
 }
 
 http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, transport::EventLoop& loop,
@@ -348,7 +341,7 @@ http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, trans
   }
   std::string response;
   json::ObjectWriter(response).boolean("success", true).raw("data", message).end();
-  return json_ok(201, std::move(response));
+  return http::json_response(201, std::move(response));
 }
 
 void HttpApi::login(const http::HttpRequest& request, transport::EventLoop& loop, std::string_view client_address,
@@ -410,7 +403,7 @@ void HttpApi::login(const http::HttpRequest& request, transport::EventLoop& loop
           .string("refreshToken", refresh_token).end();
       std::string out;
       json::ObjectWriter(out).boolean("success", true).raw("data", data).end();
-      answer(json_ok(200, std::move(out)));
+      answer(http::json_response(200, std::move(out)));
     });
   }, config_.password_hash_queue);
   if (!queued) {
@@ -441,7 +434,7 @@ http::HttpResponse HttpApi::refresh(const http::HttpRequest& request, transport:
   json::ObjectWriter(data).string("accessToken", access).end();
   std::string out;
   json::ObjectWriter(out).boolean("success", true).raw("data", data).end();
-  return json_ok(200, std::move(out));
+  return http::json_response(200, std::move(out));
 }
 
 }  // namespace sb::api

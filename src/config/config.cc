@@ -59,6 +59,11 @@ bool env_number(const char* name, T& out, std::string& error) {
   return true;
 }
 
+// Reads an unsigned number of a section into field, keeping its default when absent.
+void read_u32(const toml::node_view<const toml::node>& section, const char* key, uint32_t& field) {
+  field = static_cast<uint32_t>(section[key].value_or(int64_t{field}));
+}
+
 void env_string(const char* name, std::string& out) {
   const char* value = std::getenv(name);
   if (value != nullptr && *value != '\0') out = value;
@@ -92,9 +97,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   config.ping_timeout_ms = static_cast<uint32_t>(server["ping_timeout_ms"].value_or(int64_t{config.ping_timeout_ms}));
   config.max_header_bytes = static_cast<size_t>(server["max_header_bytes"].value_or(int64_t(config.max_header_bytes)));
   config.max_body_bytes = static_cast<size_t>(server["max_body_bytes"].value_or(int64_t(config.max_body_bytes)));
-  auto server_u32 = [&](const char* key, uint32_t& field) {
-    field = static_cast<uint32_t>(server[key].value_or(int64_t{field}));
-  };
+  auto server_u32 = [&](const char* key, uint32_t& field) { read_u32(server, key, field); };
   server_u32("max_accepts_per_ip_per_second", config.max_accepts_per_ip_per_second);
   server_u32("max_messages_per_second", config.max_messages_per_second);
   server_u32("request_head_timeout_ms", config.request_head_timeout_ms);
@@ -208,7 +211,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       static_cast<uint32_t>(root["collaboration"]["typing_timeout_ms"].value_or(int64_t{config.typing_timeout_ms}));
 
   if (const auto sio = root["socketio"]) {
-    auto u32 = [&](const char* key, uint32_t& field) { field = static_cast<uint32_t>(sio[key].value_or(int64_t{field})); };
+    auto u32 = [&](const char* key, uint32_t& field) { read_u32(sio, key, field); };
     u32("ping_interval_ms", config.socketio.ping_interval_ms);
     u32("ping_timeout_ms", config.socketio.ping_timeout_ms);
     u32("max_payload", config.socketio.max_payload);
@@ -220,7 +223,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
     config.socketio.actions_url = sio["actions_url"].value_or(config.socketio.actions_url);
   }
   if (const auto ev = root["events"]) {
-    auto u32 = [&](const char* key, uint32_t& field) { field = static_cast<uint32_t>(ev[key].value_or(int64_t{field})); };
+    auto u32 = [&](const char* key, uint32_t& field) { read_u32(ev, key, field); };
     u32("max_messages_per_minute", config.events.max_messages_per_minute);
     u32("max_joins_per_minute", config.events.max_joins_per_minute);
     u32("max_chat_per_minute", config.events.max_chat_per_minute);
@@ -233,9 +236,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   const auto rooms = root["rooms"];
   if (rooms) {
     RoomsConfig& r = config.rooms;
-    auto u32 = [&](const char* key, uint32_t& field) {
-      field = static_cast<uint32_t>(rooms[key].value_or(int64_t{field}));
-    };
+    auto u32 = [&](const char* key, uint32_t& field) { read_u32(rooms, key, field); };
     r.cookie_name = rooms["cookie_name"].value_or(r.cookie_name);
     r.session_url = rooms["session_url"].value_or(r.session_url);
     u32("session_timeout_ms", r.session_timeout_ms);

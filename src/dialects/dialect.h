@@ -74,6 +74,12 @@ struct HttpPeer {
   std::string address_key;  // address bytes, as hub::ConnectionLimiter keys them
 };
 
+// The identity of the JWT in the request's `token` query parameter (seeds 000 and 003),
+// anonymous when there is none or it does not verify; status (if given) says why (kOk
+// without a token).
+auth::IdentityPtr identity_from_url_token(SessionContext& context, const protocol::http::HttpRequest& request,
+                                          auth::JwtStatus* status = nullptr);
+
 // A wire protocol spoken on an endpoint. One instance per dialect, shared by all loops.
 class Dialect {
  public:

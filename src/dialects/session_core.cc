@@ -36,6 +36,8 @@ bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user) {
 bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user, std::vector<std::string>& left) {
   if (!context_.registry.set_user(&info_, identity->user_id, max_per_user)) return false;
   log::debug("session.auth", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
+  // Another user's stored notifications are theirs to receive on this socket.
+  if (identity_->user_id != identity->user_id) notifications_handed_out_ = false;
   if (!identity_->anonymous && identity_->user_id != identity->user_id) {
     // Another user on the same socket: nothing of the previous user's may leak through.
     left.insert(left.end(), joined_.begin(), joined_.end());
@@ -173,7 +175,8 @@ void SessionCore::send_typing(const std::string& channel, bool is_typing) {
 }
 
 bool SessionCore::relay_typing(std::string_view channel, bool is_typing) {
-  if (!is_joined(channel)) return false;
+  // Relays go to one channel the connection joined, never to a pattern it subscribed to.
+  if (hub::has_wildcard(channel) || !is_joined(channel)) return false;
   Activity& a = activity(channel);
   uint64_t now = context_.loop.now_ms();
   context_.presence.touch(channel, identity_->user_id, context_.loop.wall_ms());
@@ -220,7 +223,7 @@ void SessionCore::flush_cursor(const std::string& channel) {
 }
 
 bool SessionCore::relay_cursor(std::string_view channel, std::string fields) {
-  if (!is_joined(channel)) return false;
+  if (hub::has_wildcard(channel) || !is_joined(channel)) return false;
   Activity& a = activity(channel);
   std::string data;
   json::ObjectWriter w(data);  // left open: the client's fields follow
@@ -301,7 +304,41 @@ void SessionCore::drop_all_subscriptions() {
   activity_.reset();
 }
 
+template <typename Result>
+void SessionCore::after_store(std::function<Result()> work, std::function<void(Result)> done) {
+  if (!open_token_) open_token_ = std::make_shared<bool>(true);
+  std::weak_ptr<bool> open = open_token_;
+  transport::EventLoop& loop = context_.loop;
+  context_.pool.submit([open, &loop, work = std::move(work), done = std::move(done)]() mutable {
+    Result result = work();
+    loop.post([open, result = std::move(result), done = std::move(done)]() mutable {
+      if (open.lock()) done(std::move(result));
+    });
+  });
+}
+
+bool SessionCore::stored_notifications_once(std::function<void(std::vector<store::StoredNotification>)> done) {
+  if (context_.notifications == nullptr || notifications_handed_out_ || identity_->anonymous) return false;
+  notifications_handed_out_ = true;
+  store::NotificationStore* store = context_.notifications;
+  after_store<std::vector<store::StoredNotification>>(
+      [store, user = identity_->user_id, now = static_cast<int64_t>(context_.loop.wall_ms())] {
+        return store->unread(user, now);
+      },
+      std::move(done));
+  return true;
+}
+
+bool SessionCore::mark_notification_read(std::string id, std::function<void(int)> done) {
+  if (context_.notifications == nullptr) return false;
+  store::NotificationStore* store = context_.notifications;
+  after_store<int>([store, user = identity_->user_id, id = std::move(id)] { return store->mark_read(user, id); },
+                   std::move(done));
+  return true;
+}
+
 void SessionCore::close() {
+  open_token_.reset();  // answers still on their way are dropped
   drop_all_subscriptions();
   if (registered_) {
     log::debug("session.close",

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -63,6 +64,14 @@ class SessionCore {
   // presence change): sender fields are the server's and no policy applies, so the caller
   // must have decided that the user may cause it on that channel.
   void publish_event(std::string channel, std::string event_type, std::string data, bool echo_to_sender);
+  // The user's stored notifications (unread, unexpired, oldest first), handed out once per
+  // connection and user whatever the dialect asks for them: done runs on the loop unless
+  // the connection closed in between. False (nothing happens) without a store, when already
+  // handed out, or for an anonymous connection.
+  bool stored_notifications_once(std::function<void(std::vector<store::StoredNotification>)> done);
+  // Marks one notification of the user (an empty id: every one) read; done(updated) runs on
+  // the loop unless the connection closed in between. False without a store.
+  bool mark_notification_read(std::string id, std::function<void(int updated)> done);
   // Releases everything (subscriptions, room places, registration). Idempotent.
   void close();
 
@@ -89,6 +98,10 @@ class SessionCore {
   void send_typing(const std::string& channel, bool is_typing);
   void schedule_typing_expiry(const std::string& channel, uint32_t delay_ms);
   void flush_cursor(const std::string& channel);
+  // Runs work on the work pool, then done(result) on the loop if this connection is still
+  // open by then.
+  template <typename Result>
+  void after_store(std::function<Result()> work, std::function<void(Result)> done);
 
   // Typing and cursor state, allocated on first use so idle connections do not pay for it;
   // timers hold a weak reference, so they become no-ops once the session is gone.
@@ -111,7 +124,11 @@ class SessionCore {
   auth::IdentityPtr identity_;
   std::vector<std::string> joined_;  // client-visible joins
   std::shared_ptr<ActivityState> activity_;
+  // Alive while the connection is open: store answers arriving later check it. Allocated on
+  // first use, so idle connections do not pay for it.
+  std::shared_ptr<bool> open_token_;
   bool registered_ = false;
+  bool notifications_handed_out_ = false;  // the stored ones went to this connection's user
 };
 
 }  // namespace sb::dialects

@@ -221,6 +221,14 @@ test('a live vote: three voters, tallies to every subscriber, a changed vote, th
   assert.strictEqual(opened.status, 201, JSON.stringify(opened.body));
   assert.strictEqual(opened.body.status, 'voting');
   assert.strictEqual((await api(server, 'POST', '/api/decisions', { decisionId, required: 3, deadline: later(60000) })).status, 409);
+  // Only a backend opens or reads decisions: a user's token is not the API key.
+  for (const [method, path] of [['POST', '/api/decisions'], ['GET', `/api/decisions/${decisionId}`]]) {
+    const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+      method, headers: { Authorization: `Bearer ${server.token('v1')}` },
+      body: method === 'POST' ? JSON.stringify({ decisionId: unique('x_'), required: 1, deadline: later(60000) }) : undefined,
+    });
+    assert.strictEqual(res.status, 401, `${method} ${path}`);
+  }
 
   const voters = [];
   for (const name of ['v1', 'v2', 'v3']) {
@@ -377,7 +385,21 @@ test('collaboration: cursors with name and a stable colour, typing indicators, b
   assert.strictEqual((await bob.next((m) => m.type === 'collaboration.typing.update', 4000)).data.isTyping, false);
   id = bob.request('collaboration.typing', { roomId: 'elsewhere', isTyping: true });
   assert.strictEqual((await bob.reply(id, 'error')).data.code, 'PERMISSION_DENIED');
-  close(ann, bob);
+
+  // A pattern subscription is not a room: relays to `meeting:*` or `document:*` would reach
+  // everyone listening to every meeting, so they are refused and nothing is relayed.
+  const eve = await events(server, 'c_eve');
+  await subscribe(eve, ['meeting:*', 'document:*']);
+  id = eve.request('collaboration.typing', { roomId: 'meeting:*', isTyping: true });
+  assert.strictEqual((await eve.reply(id, 'error')).data.code, 'PERMISSION_DENIED');
+  id = eve.request('collaboration.cursor', { documentId: 'document:*', position: { line: 1, column: 1 } });
+  assert.strictEqual((await eve.reply(id, 'error')).data.code, 'PERMISSION_DENIED');
+  assert.ok(await ann.none((m) => m.data && m.data.userId === 'c_eve', 300));
+  id = eve.request('meeting.join', { meetingId: '*' });
+  assert.strictEqual((await eve.reply(id, 'error')).data.code, 'INVALID_MESSAGE');
+  id = eve.request('meeting.chat.message', { meetingId: '*', message: 'to every meeting?' });
+  assert.strictEqual((await eve.reply(id, 'error')).data.code, 'PERMISSION_DENIED');
+  close(ann, bob, eve);
 });
 
 test('subscriptions: subscription.update with subscribed and failed as a map; own user channel only', async () => {

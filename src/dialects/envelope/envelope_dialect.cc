@@ -6,14 +6,7 @@ namespace sb::dialects::envelope {
 
 void EnvelopeDialect::authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
                                            UpgradeAuthDone done) {
-  std::string token = request.query_param("token");
-  if (token.empty()) {
-    done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
-    return;
-  }
-  auto identity = std::make_shared<auth::Identity>();
-  auto status = context.jwt.verify(token, static_cast<int64_t>(context.loop.wall_ms() / 1000), *identity);
-  done(UpgradeAuth{0, {}, status == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity(), {}});
+  done(UpgradeAuth{0, {}, identity_from_url_token(context, request), {}});
 }
 
 std::unique_ptr<protocol::websocket::WebSocketHandler> EnvelopeDialect::create_session(

@@ -17,7 +17,6 @@ EnvelopeSession::EnvelopeSession(SessionContext& context, size_t encoding_slot, 
       core_(context, *this, std::move(connection_id), "envelope"),
       pending_identity_(std::move(identity)),
       rate_(context.limits.messages_per_second, 1000),
-      self_(std::make_shared<EnvelopeSession*>(this)),
       encoding_slot_(static_cast<uint8_t>(encoding_slot)),
       url_token_failed_(url_token_failed) {}
 
@@ -76,8 +75,6 @@ void EnvelopeSession::authenticate(const std::string& token, const std::string& 
     send_error("AUTH_FAILED", auth::to_string(status), correlation_id);
     return;
   }
-  // Another user on this socket has stored notifications of their own.
-  if (identity->user_id != core_.identity().user_id) notifications_delivered_ = false;
   std::vector<std::string> left;
   core_.set_identity(std::move(identity), 0, left);
   established();
@@ -222,49 +219,28 @@ void EnvelopeSession::handle_presence(const ClientMessage& m) {
 }
 
 void EnvelopeSession::handle_notification_read(const ClientMessage& m) {
-  if (context_.notifications == nullptr) {
-    send_error("INVALID_MESSAGE", "no notification store is configured", m.id);
-    return;
-  }
-  std::weak_ptr<EnvelopeSession*> weak = self_;
-  transport::EventLoop& loop = context_.loop;
-  store::NotificationStore* store = context_.notifications;
-  context_.pool.submit([weak, &loop, store, user = core_.identity().user_id, id = m.notification_id, all = m.all,
-                        correlation = m.id] {
-    int updated = store->mark_read(user, all ? std::string() : id);
-    loop.post([weak, updated, id, all, correlation] {
-      auto self = weak.lock();
-      if (!self || *self == nullptr) return;
-      std::string payload;
-      json::ObjectWriter p(payload);
-      if (all) p.boolean("all", true); else p.string("notificationId", id);
-      p.number("updated", updated).end();
-      (*self)->send("NOTIFICATION_READ_CONFIRMED", payload, correlation);
-    });
-  });
+  bool all = m.all;
+  bool queued = core_.mark_notification_read(
+      all ? std::string() : m.notification_id, [this, all, id = m.notification_id, correlation = m.id](int updated) {
+        std::string payload;
+        json::ObjectWriter p(payload);
+        if (all) p.boolean("all", true); else p.string("notificationId", id);
+        p.number("updated", updated).end();
+        send("NOTIFICATION_READ_CONFIRMED", payload, correlation);
+      });
+  if (!queued) send_error("INVALID_MESSAGE", "no notification store is configured", m.id);
 }
 
 void EnvelopeSession::deliver_unread_notifications() {
-  // Once per connection: seed 000's client subscribes to its notifications on every
-  // connect, and may do so twice on one connection.
-  if (context_.notifications == nullptr || notifications_delivered_) return;
-  notifications_delivered_ = true;
-  std::weak_ptr<EnvelopeSession*> weak = self_;
-  transport::EventLoop& loop = context_.loop;
-  store::NotificationStore* store = context_.notifications;
-  context_.pool.submit([weak, &loop, store, user = core_.identity().user_id, now = static_cast<int64_t>(now_ms())] {
-    auto unread = store->unread(user, now);
-    if (unread.empty()) return;
-    loop.post([weak, unread = std::move(unread)] {
-      auto self = weak.lock();
-      if (!self || *self == nullptr) return;
-      for (const auto& n : unread) {
-        std::string metadata;
-        json::ObjectWriter(metadata).string("channel", kNotificationsAlias).boolean("stored", true).end();
-        if ((*self)->ws_ == nullptr) return;
-        (*self)->ws_->send_text(render(n.id, "NOTIFICATION", n.payload, static_cast<uint64_t>(n.created_at_ms), metadata));
-      }
-    });
+  // Seed 000's client subscribes to its notifications on every connect, and may do so
+  // twice on one connection: the core hands them out once.
+  core_.stored_notifications_once([this](std::vector<store::StoredNotification> unread) {
+    std::string metadata;
+    json::ObjectWriter(metadata).string("channel", kNotificationsAlias).boolean("stored", true).end();
+    for (const auto& n : unread) {
+      if (ws_ == nullptr) return;
+      ws_->send_text(render(n.id, "NOTIFICATION", n.payload, static_cast<uint64_t>(n.created_at_ms), metadata));
+    }
   });
 }
 
@@ -282,7 +258,6 @@ void EnvelopeSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
 }
 
 void EnvelopeSession::on_disconnected(ws::WebSocketConnection&, uint16_t) {
-  *self_ = nullptr;
   core_.close();
   ws_ = nullptr;
 }

@@ -46,12 +46,9 @@ class EnvelopeSession final : public protocol::websocket::WebSocketHandler, publ
   auth::IdentityPtr pending_identity_;
   hub::RateLimiter rate_;
   protocol::websocket::WebSocketConnection* ws_ = nullptr;
-  // Async results (store reads and writes) come back through this; null once closed.
-  std::shared_ptr<EnvelopeSession*> self_;
   uint32_t message_counter_ = 0;
   uint8_t encoding_slot_;
   bool url_token_failed_;
-  bool notifications_delivered_ = false;  // stored notifications go out once per connection
 };
 
 }  // namespace sb::dialects::envelope

@@ -13,31 +13,23 @@ bool is_supported_version(std::string_view version) {
 
 void EventsDialect::authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
                                          UpgradeAuthDone done) {
-  std::string token = request.query_param("token");
-  if (token.empty()) {
-    done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
-    return;
-  }
-  auto identity = std::make_shared<auth::Identity>();
-  auto status = context.jwt.verify(token, static_cast<int64_t>(context.loop.wall_ms() / 1000), *identity);
-  done(UpgradeAuth{0, {}, status == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity(), {}});
+  done(UpgradeAuth{0, {}, identity_from_url_token(context, request), {}});
 }
 
 std::unique_ptr<protocol::websocket::WebSocketHandler> EventsDialect::create_session(
     SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,
     std::string connection_id) {
-  std::string token = upgrade_request.query_param("token");
+  bool has_token = !upgrade_request.query_param("token").empty();
   auth::JwtStatus status = auth::JwtStatus::kOk;
-  if (identity->anonymous && !token.empty()) {
-    // Only a refused token pays for a second look, to say why it was refused.
-    auth::Identity scratch;
-    status = context.jwt.verify(token, static_cast<int64_t>(context.loop.wall_ms() / 1000), scratch);
-    if (status == auth::JwtStatus::kOk) status = auth::JwtStatus::kMalformed;
+  // Only a refused token pays for a second look, to say why it was refused.
+  if (identity->anonymous && has_token) {
+    identity_from_url_token(context, upgrade_request, &status);
+    if (status == auth::JwtStatus::kOk) status = auth::JwtStatus::kNotYetValid;  // refused a moment ago
   }
   std::string client_id = upgrade_request.query_param("clientId");
   if (client_id.size() > 128) client_id.resize(128);
   return std::make_unique<EventsSession>(context, config_, services_, encoding_slot_, std::move(identity), status,
-                                         !token.empty(), is_supported_version(upgrade_request.query_param("version")),
+                                         has_token, is_supported_version(upgrade_request.query_param("version")),
                                          std::move(client_id), std::move(connection_id));
 }
 

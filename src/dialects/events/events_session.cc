@@ -261,12 +261,7 @@ void EventsSession::handle_join(const ClientMessage& m) {
   }
   if (!within_limit(joins_, config_.max_joins_per_minute, 60, m.correlation_id)) return;
   std::string channel = MeetingService::channel_of(m.meeting_id);
-  if (auto w = std::find(watching_.begin(), watching_.end(), channel); w != watching_.end()) {
-    // Watched for presence until now: a member from here on (one hub subscription).
-    context_.shard().unsubscribe(*this, channel);
-    watching_.erase(w);
-  }
-  switch (core_.join(channel, context_.limits.max_subscriptions)) {
+  switch (join_channel(channel)) {
     case SessionCore::JoinResult::kJoined:
     case SessionCore::JoinResult::kAlreadyJoined:
       break;
@@ -293,6 +288,23 @@ void EventsSession::handle_join(const ClientMessage& m) {
                             // The newcomer sees where the agenda stands.
                             if (self && *self && !agenda.empty()) (*self)->send("meeting.agenda.update", agenda);
                           });
+}
+
+SessionCore::JoinResult EventsSession::join_channel(const std::string& channel) {
+  auto w = std::find(watching_.begin(), watching_.end(), channel);
+  bool watched = w != watching_.end();
+  if (watched) {
+    // Watched for presence until now: a member from here on, with one hub subscription.
+    context_.shard().unsubscribe(*this, channel);
+    watching_.erase(w);
+  }
+  SessionCore::JoinResult result = core_.join(channel, context_.limits.max_subscriptions);
+  bool member = result == SessionCore::JoinResult::kJoined || result == SessionCore::JoinResult::kAlreadyJoined;
+  if (watched && !member) {
+    context_.shard().subscribe(*this, channel);  // refused: still a watcher
+    watching_.push_back(channel);
+  }
+  return result;
 }
 
 void EventsSession::leave_meeting(const std::string& meeting_id, const std::string& correlation_id,
@@ -450,51 +462,28 @@ void EventsSession::handle_presence_unsubscribe(const ClientMessage& m) {
 }
 
 void EventsSession::handle_acknowledge(const ClientMessage& m) {
-  if (context_.notifications == nullptr) {
-    send_error("RESOURCE_NOT_FOUND", "no notification store is configured", m.correlation_id);
-    return;
-  }
-  transport::EventLoop& loop = context_.loop;
-  store::NotificationStore* store = context_.notifications;
-  context_.pool.submit([weak = weak_self(), &loop, store, user = core_.identity().user_id, id = m.notification_id,
-                        correlation = m.correlation_id] {
-    int updated = store->mark_read(user, id);
-    loop.post([weak, updated, id, correlation] {
-      auto self = weak.lock();
-      if (!self || !*self) return;
-      if (updated == 0) {
-        (*self)->send_error("RESOURCE_NOT_FOUND", "no unacknowledged notification " + id, correlation);
-        return;
-      }
-      std::string data;
-      json::ObjectWriter(data).string("notificationId", id).string("status", "acknowledged").end();
-      (*self)->send("notification.acknowledged", data, correlation);
-    });
+  bool queued = core_.mark_notification_read(m.notification_id, [this, id = m.notification_id,
+                                                                 correlation = m.correlation_id](int updated) {
+    if (updated == 0) {
+      send_error("RESOURCE_NOT_FOUND", "no unacknowledged notification " + id, correlation);
+      return;
+    }
+    std::string data;
+    json::ObjectWriter(data).string("notificationId", id).string("status", "acknowledged").end();
+    send("notification.acknowledged", data, correlation);
   });
+  if (!queued) send_error("RESOURCE_NOT_FOUND", "no notification store is configured", m.correlation_id);
 }
 
 void EventsSession::deliver_stored_notifications() {
-  // Once per connection, whatever the client subscribes to afterwards.
-  if (context_.notifications == nullptr || notifications_delivered_) return;
-  notifications_delivered_ = true;
-  transport::EventLoop& loop = context_.loop;
-  store::NotificationStore* store = context_.notifications;
-  context_.pool.submit([weak = weak_self(), &loop, store, user = core_.identity().user_id,
-                        now = static_cast<int64_t>(now_ms())] {
-    auto unread = store->unread(user, now);
-    if (unread.empty()) return;
-    loop.post([weak, unread = std::move(unread)] {
-      auto self = weak.lock();
-      if (!self || !*self || (*self)->ws_ == nullptr) return;
-      EventsSession& s = **self;
-      for (const auto& n : unread) {
-        std::string extra = "\"channel\":";
-        json::append_string(extra, personal_channel(s.core_.identity()));
-        extra += ",\"stored\":true";
-        s.ws_->send_text(render(n.id, "notification.send", n.payload, static_cast<uint64_t>(n.created_at_ms), {}, {},
-                                extra));
-      }
-    });
+  core_.stored_notifications_once([this](std::vector<store::StoredNotification> unread) {
+    std::string extra = "\"channel\":";
+    json::append_string(extra, personal_channel(core_.identity()));
+    extra += ",\"stored\":true";
+    for (const auto& n : unread) {
+      if (ws_ == nullptr) return;
+      ws_->send_text(render(n.id, "notification.send", n.payload, static_cast<uint64_t>(n.created_at_ms), {}, {}, extra));
+    }
   });
 }
 
@@ -522,11 +511,7 @@ void EventsSession::handle_subscribe(const ClientMessage& m) {
       subscribed.push_back(channel);
       continue;
     }
-    if (auto w = std::find(watching_.begin(), watching_.end(), channel); w != watching_.end()) {
-      context_.shard().unsubscribe(*this, channel);
-      watching_.erase(w);
-    }
-    switch (core_.join(channel, context_.limits.max_subscriptions)) {
+    switch (join_channel(channel)) {
       case SessionCore::JoinResult::kJoined:
       case SessionCore::JoinResult::kAlreadyJoined:
         subscribed.push_back(channel);

@@ -54,6 +54,9 @@ class EventsSession final : public protocol::websocket::WebSocketHandler, public
   void handle_acknowledge(const ClientMessage& m);
   void handle_subscribe(const ClientMessage& m);
   void handle_unsubscribe(const ClientMessage& m);
+  // Joins a channel (a meeting or a subscription); a channel watched for presence until now
+  // keeps a single hub subscription, and stays watched if the join is refused.
+  SessionCore::JoinResult join_channel(const std::string& channel);
   // Leaves a meeting this connection joined (a leave, an unsubscribe or a revoked channel).
   void leave_meeting(const std::string& meeting_id, const std::string& correlation_id, bool tell_client);
   void send_decision_snapshot(const std::string& decision_id);
@@ -66,7 +69,7 @@ class EventsSession final : public protocol::websocket::WebSocketHandler, public
   bool within_limit(hub::RateLimiter& limiter, uint32_t limit, uint32_t window_s, const std::string& correlation_id);
   std::string next_id();
   uint64_t now_ms() const { return context_.loop.wall_ms(); }
-  // Async answers (features, the store) come back through this; null once closed.
+  // Answers of the feature modules come back through this; null once closed.
   std::weak_ptr<EventsSession*> weak_self() const { return self_; }
 
   SessionContext& context_;
@@ -89,7 +92,6 @@ class EventsSession final : public protocol::websocket::WebSocketHandler, public
   auth::JwtStatus url_status_;
   bool has_token_;
   bool version_supported_;
-  bool notifications_delivered_ = false;
   bool closing_ = false;  // refused or expired: the close is under way
 };
 

@@ -52,6 +52,13 @@ void serialize(const HttpResponse& response, std::string& out) {
   out += response.body;
 }
 
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
 HttpResponse json_error(int status, std::string_view message) {
   HttpResponse r;
   r.status = status;

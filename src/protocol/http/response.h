@@ -19,6 +19,8 @@ struct HttpResponse {
 std::string_view reason_phrase(int status);
 // Renders the status line, headers and body into out (appending).
 void serialize(const HttpResponse& response, std::string& out);
+// A response with a JSON body (already serialised).
+HttpResponse json_response(int status, std::string body);
 // A JSON error body {"success":false,"error":{"code":status,"message":...}} response.
 HttpResponse json_error(int status, std::string_view message);
 

@@ -123,6 +123,10 @@ TEST(EventsProtocol, RendersTheCoresRelaysInTheSeedsShape) {
       << out;
   EXPECT_EQ(cursor_colour("user_456"), cursor_colour("user_456"));
   EXPECT_EQ(cursor_colour("user_456").size(), 7u);
+  // Pinned: a user's colour must not change between nodes or versions.
+  EXPECT_EQ(cursor_colour("user_456"), "#50B86C");
+  EXPECT_EQ(cursor_colour("user_457"), cursor_colour("user_457"));
+  EXPECT_EQ(cursor_colour(""), "#E24A6F");
 
   hub::Publication typing;
   typing.channel = "meeting:meeting_123";

@@ -1,8 +1,6 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <condition_variable>
-#include <cstdio>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -10,6 +8,7 @@
 #include "features/decisions/decision_service.h"
 #include "features/decisions/vote_tally.h"
 #include "store/sqlite_decision_store.h"
+#include "../support/temp_database.h"
 
 namespace sb::features::decisions {
 
@@ -215,10 +214,8 @@ TEST(DecisionService, TallyUpdatesAreCoalescedAndTheLastOneIsSent) {
 }
 
 TEST(DecisionService, VotesAndResultsSurviveARestart) {
-  char path[] = "/tmp/sb-decision-service-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  close(fd);
+  test_support::TempDatabase db;
+  const std::string& path = db.path();
   std::string error;
   {
     auto store = store::SqliteDecisionStore::open(path, error);
@@ -251,9 +248,6 @@ TEST(DecisionService, VotesAndResultsSurviveARestart) {
   rig.loop.post([&] { service.find(0, "done", [&](int, std::string b) { done.set_value(b); }); });
   EXPECT_NE(done.get_future().get().find(R"("result":"rejected")"), std::string::npos);
   store.reset();
-  std::remove(path);
-  std::remove((std::string(path) + "-wal").c_str());
-  std::remove((std::string(path) + "-shm").c_str());
 }
 
 TEST(DecisionService, ADeadlineClosesTheVote) {

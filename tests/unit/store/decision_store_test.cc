@@ -1,9 +1,8 @@
 #include "store/sqlite_decision_store.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
+#include "../support/temp_database.h"
 
-#include <cstdio>
 
 namespace sb::store {
 
@@ -25,10 +24,8 @@ StoredDecision sample(std::string id, int64_t deadline) {
 }  // namespace
 
 TEST(SqliteDecisionStore, KeepsDecisionsVotesAndResultsAcrossReopening) {
-  char path[] = "/tmp/sb-decisions-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  close(fd);
+  test_support::TempDatabase db;
+  const std::string& path = db.path();
   std::string error;
   {
     auto store = SqliteDecisionStore::open(path, error);
@@ -71,9 +68,6 @@ TEST(SqliteDecisionStore, KeepsDecisionsVotesAndResultsAcrossReopening) {
   EXPECT_EQ(d2->result, "rejected");
   EXPECT_EQ(d2->completed_at_ms, 100);
   store.reset();
-  std::remove(path);
-  std::remove((std::string(path) + "-wal").c_str());
-  std::remove((std::string(path) + "-shm").c_str());
 }
 
 TEST(VoteChoice, ParsesOnlyTheThreeChoices) {

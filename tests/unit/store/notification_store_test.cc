@@ -2,19 +2,16 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
-#include <cstdio>
 
 #include "store/sqlite_helpers.h"
+#include "../support/temp_database.h"
 
 namespace sb::store {
 
 TEST(NotificationStore, KeepsUnreadUntilMarkedAndSurvivesReopening) {
-  char path[] = "/tmp/sb-store-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  close(fd);
+  test_support::TempDatabase db;
+  const std::string& path = db.path();
   std::string error;
   {
     auto store = NotificationStore::open(path, error);
@@ -34,9 +31,6 @@ TEST(NotificationStore, KeepsUnreadUntilMarkedAndSurvivesReopening) {
   EXPECT_EQ(reopened->mark_read("bob", ""), 1);
   EXPECT_TRUE(reopened->unread("bob", 100).empty());
   reopened.reset();
-  std::remove(path);
-  std::remove((std::string(path) + "-wal").c_str());
-  std::remove((std::string(path) + "-shm").c_str());
 }
 
 TEST(NotificationStore, DropsExpiredNotifications) {
@@ -53,21 +47,19 @@ TEST(NotificationStore, DropsExpiredNotifications) {
 }
 
 TEST(NotificationStore, UpgradesAStoreWrittenBeforeExpiry) {
-  char path[] = "/tmp/sb-store-XXXXXX";
-  int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  close(fd);
+  test_support::TempDatabase db;
+  const std::string& path = db.path();
   std::string error;
   {
     // The table as earlier versions created it, with one unread notification.
-    auto db = sqlite::open_database(path,
+    auto old = sqlite::open_database(path,
                                     "CREATE TABLE notifications (id TEXT NOT NULL, user_id TEXT NOT NULL,"
                                     " type TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL,"
                                     " read_at INTEGER, PRIMARY KEY (user_id, id));"
                                     "INSERT INTO notifications VALUES ('old', 'alice', 'NOTIFICATION', '{}', 1, NULL);",
                                     error);
-    ASSERT_NE(db, nullptr) << error;
-    sqlite3_close(db);
+    ASSERT_NE(old, nullptr) << error;
+    sqlite3_close(old);
   }
   auto store = NotificationStore::open(path, error);
   ASSERT_TRUE(store) << error;
@@ -75,9 +67,6 @@ TEST(NotificationStore, UpgradesAStoreWrittenBeforeExpiry) {
   ASSERT_EQ(unread.size(), 1u);
   EXPECT_EQ(unread[0].expires_at_ms, 0);
   store.reset();
-  std::remove(path);
-  std::remove((std::string(path) + "-wal").c_str());
-  std::remove((std::string(path) + "-shm").c_str());
 }
 
 TEST(NotificationStore, ReportsAnUnopenablePath) {
