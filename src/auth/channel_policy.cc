@@ -19,7 +19,7 @@ ChannelRule personal_channel_rule() {
   AccessRule own;  // any authenticated caller, for their own channel only
   AccessRule nobody;
   nobody.allow = false;
-  return ChannelRule{"user:{userId}", own, nobody};
+  return ChannelRule{"user:{userId}", own, nobody, {}};
 }
 
 // Appends the rule's segments to out with `value` for placeholder `which` and the
@@ -130,6 +130,7 @@ void ChannelPolicy::compile(ChannelRule rule) {
       compiled.generic += s.text;
     }
   }
+  any_history_ = any_history_ || rule.history.keeps_history();
   compiled.rule = std::move(rule);
   rules_.push_back(std::move(compiled));
 }
@@ -190,6 +191,14 @@ Decision ChannelPolicy::check_pattern(const Identity& identity, std::string_view
   }
   if (!covered) combine(evaluate(identity, subscribe ? default_subscribe_ : default_publish_));
   return worst;
+}
+
+hub::Retention ChannelPolicy::retention(std::string_view channel) const {
+  if (!any_history_ || hub::has_wildcard(channel)) return {};
+  for (const auto& compiled : rules_) {
+    if (hub::pattern_matches(compiled.generic, channel)) return compiled.rule.history;
+  }
+  return {};
 }
 
 const AccessRule& ChannelPolicy::subscribe_rule(std::string_view channel) const {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "auth/identity.h"
+#include "hub/broker.h"
 
 namespace sb::auth {
 
@@ -39,6 +40,7 @@ struct ChannelRule {
   std::string pattern;
   AccessRule subscribe;
   AccessRule publish;
+  hub::Retention history;  // the recent publications its channels keep (none by default)
 };
 
 enum class Decision { kAllow, kUnauthenticated, kForbidden };
@@ -72,6 +74,9 @@ class ChannelPolicy {
   // such as the permission that was missing).
   const AccessRule& subscribe_rule(std::string_view channel) const;
   Decision can_publish(const Identity& identity, std::string_view channel) const;
+  // The history a concrete channel keeps: that of the first rule whose pattern (placeholders
+  // standing for any value) matches it; none for patterns and channels no rule names.
+  hub::Retention retention(std::string_view channel) const;
   const RoleHierarchy& roles() const { return roles_; }
 
  private:
@@ -91,6 +96,7 @@ class ChannelPolicy {
   AccessRule default_subscribe_;
   AccessRule default_publish_;
   RoleHierarchy roles_;
+  bool any_history_ = false;  // some rule keeps history (else publishes skip the lookup)
 };
 
 // The patterns a placeholder rule names for one identity: each placeholder filled with the

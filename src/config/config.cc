@@ -107,6 +107,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
 
   config.pubsub_adapter = root["pubsub"]["adapter"].value_or(config.pubsub_adapter);
   config.pubsub_redis_url = root["pubsub"]["redis_url"].value_or(config.pubsub_redis_url);
+  read_u32(root["pubsub"], "history_meta_ttl", config.history_meta_ttl_s);
 
   if (const toml::array* endpoints = root["endpoints"].as_array()) {
     config.endpoints.clear();
@@ -185,6 +186,14 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       }
       rule.subscribe = access_rule(toml::node_view<const toml::node>((*t)["subscribe"]));
       rule.publish = access_rule(toml::node_view<const toml::node>((*t)["publish"]));
+      auto rule_view = toml::node_view<const toml::node>(*t);
+      read_u32(rule_view, "history_size", rule.history.size);
+      read_u32(rule_view, "history_ttl", rule.history.ttl_s);
+      if ((rule.history.size == 0) != (rule.history.ttl_s == 0) || rule.history.size > kMaxHistorySize) {
+        error = std::string(source_name) + ": channel rule \"" + rule.pattern +
+                "\" needs both history_size (1.." + std::to_string(kMaxHistorySize) + ") and history_ttl (seconds)";
+        return false;
+      }
       config.channel_rules.push_back(std::move(rule));
     }
   }

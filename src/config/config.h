@@ -73,6 +73,9 @@ struct EventsConfig {
   std::string meeting_host_role = "admin"; // needed to join a meeting as presenter or host
 };
 
+// The most publications one channel's history may keep.
+inline constexpr uint32_t kMaxHistorySize = 100000;
+
 struct Config {
   // [server]
   std::string host = "0.0.0.0";
@@ -95,6 +98,7 @@ struct Config {
   // [pubsub]
   std::string pubsub_adapter = "memory";
   std::string pubsub_redis_url = "redis://localhost:6379";
+  uint32_t history_meta_ttl_s = 86400;  // a stream idle this long forgets its offset and epoch
   std::vector<EndpointConfig> endpoints;
   // [jwt]
   auth::JwtSettings jwt;

@@ -140,6 +140,7 @@ void SessionCore::publish_event(std::string channel, std::string event_type, std
   publication->sender_name = identity_->name;
   publication->sender_connection_id = info_.connection_id;
   publication->echo_to_sender = echo_to_sender;
+  publication->keep_in_history = false;  // presence and activity are news of the moment
   publication->time_ms = context_.loop.wall_ms();
   publication->published_mono_us = transport::EventLoop::monotonic_us();
   context_.hub.publish(publication, context_.shard_index);

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <random>
 
+#include "hub/memory_broker.h"
+
 namespace sb::hub {
 
 bool HubShard::subscribe(Subscriber& subscriber, std::string_view pattern) {
@@ -60,14 +62,20 @@ HubShard& Hub::add_shard(std::function<void()> wake) {
   return *shards_.back();
 }
 
-void Hub::publish(const PublicationPtr& publication, size_t origin) {
+Hub::Hub() : broker_(std::make_unique<MemoryBroker>(*this, RetentionLookup{}, 0)) {}
+
+Hub::~Hub() = default;
+
+void Hub::publish(std::shared_ptr<Publication> publication, size_t origin) {
+  if (origin < shards_.size()) shards_[origin]->counters().publications.fetch_add(1, std::memory_order_relaxed);
+  broker_->publish(std::move(publication), origin);
+}
+
+void Hub::fan_out(const PublicationPtr& publication, size_t origin) {
   for (size_t i = 0; i < shards_.size(); ++i) {
     if (i != origin) shards_[i]->enqueue(publication);
   }
-  if (origin < shards_.size()) {
-    shards_[origin]->counters().publications.fetch_add(1, std::memory_order_relaxed);
-    shards_[origin]->deliver(publication);
-  }
+  if (origin < shards_.size()) shards_[origin]->deliver(publication);
 }
 
 std::string Hub::make_node_prefix() {

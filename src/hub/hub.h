@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/broker.h"
 #include "hub/pattern_trie.h"
 #include "hub/publication.h"
 #include "hub/subscriber.h"
@@ -56,15 +57,27 @@ class HubShard {
 // (one inbox push per loop, not per subscriber); there is no lock shared by all loops.
 class Hub {
  public:
+  // Starts with a memory broker that keeps no history.
+  Hub();
+  ~Hub();
+  // Replaces the broker; done at start-up, before any loop runs.
+  void set_broker(std::unique_ptr<Broker> broker) { broker_ = std::move(broker); }
+  Broker& broker() { return *broker_; }
+
   // Adds a shard for one loop; done at start-up, before any loop runs.
   HubShard& add_shard(std::function<void()> wake);
   size_t shard_count() const { return shards_.size(); }
   HubShard& shard(size_t index) { return *shards_[index]; }
   const HubShard& shard(size_t index) const { return *shards_[index]; }
 
-  // Publishes from the thread of shard `origin`: local subscribers get it now, other
-  // loops on their next turn.
-  void publish(const PublicationPtr& publication, size_t origin);
+  // Publishes from the thread of shard `origin` (Broker::kNoOrigin from any other thread)
+  // through the broker, which numbers it when its channel keeps history and hands it back
+  // through fan_out() on every node.
+  void publish(std::shared_ptr<Publication> publication, size_t origin);
+  // Delivers a publication the broker accepted: shard `origin` delivers it now (on its own
+  // thread), every other loop on its next turn. With Broker::kNoOrigin every loop gets it
+  // through its inbox, so publications fanned out in some order arrive in that order.
+  void fan_out(const PublicationPtr& publication, size_t origin);
   // Allocates a node-unique publication id ("<node>-<counter>").
   std::string next_publication_id();
 
@@ -74,6 +87,7 @@ class Hub {
 
  private:
   std::vector<std::unique_ptr<HubShard>> shards_;
+  std::unique_ptr<Broker> broker_;
   std::atomic<uint64_t> id_counter_{0};
   std::string node_prefix_ = make_node_prefix();
   static std::string make_node_prefix();

@@ -24,6 +24,9 @@ struct Publication {
   std::string sender_name;           // display name of the sender, when known
   std::string sender_connection_id;  // empty for backend publications
   bool echo_to_sender = true;  // false: the sender's own connection does not receive it
+  bool keep_in_history = true; // false: never kept nor numbered (typing, cursors, presence)
+  uint64_t offset = 0;         // position in the channel's stream; 0 when it keeps no history
+  std::string epoch;           // the stream's epoch, with offset
   uint64_t time_ms = 0;         // wall clock at publish
   uint64_t published_mono_us = 0;  // monotonic clock at publish, for latency metrics
 

@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+
 #include <pthread.h>
 #include <signal.h>
 
@@ -12,6 +13,7 @@
 #include "dialects/rooms/rooms_dialect.h"
 #include "dialects/socketio/socketio_dialect.h"
 #include "dialects/topics/topics_dialect.h"
+#include "hub/memory_broker.h"
 #include "json/json_writer.h"
 #include "observability/log.h"
 #include "server/worker.h"
@@ -27,14 +29,16 @@ constexpr size_t kSocketIoEncodingSlot = 3;
 constexpr size_t kEventsEncodingSlot = 4;
 
 // Rooms are channels: each configured room becomes a channel rule (checked before the
-// general rules, for every dialect) and, with maxConnections, a capacity.
+// general rules, for every dialect) and, with maxConnections, a capacity. A room keeps the
+// history of the first general rule that names it.
 std::vector<auth::ChannelRule> rules_with_rooms(const config::Config& c) {
   std::vector<auth::ChannelRule> rules;
+  auth::ChannelPolicy general(c.channel_rules, {}, {}, {});
   for (const auto& room : c.rooms.rooms) {
     auth::AccessRule access;
     access.role = room.min_role;
     access.anonymous = room.is_public;
-    rules.push_back(auth::ChannelRule{room.name, access, access});
+    rules.push_back(auth::ChannelRule{room.name, access, access, general.retention(room.name)});
   }
   rules.insert(rules.end(), c.channel_rules.begin(), c.channel_rules.end());
   return rules;
@@ -60,6 +64,9 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   if (!server->jwt_) return nullptr;
   server->policy_ = auth::ChannelPolicy(rules_with_rooms(c), c.default_subscribe, c.default_publish,
                                         auth::RoleHierarchy(c.role_hierarchy));
+  server->hub_.set_broker(std::make_unique<hub::MemoryBroker>(
+      server->hub_, [policy = &server->policy_](std::string_view channel) { return policy->retention(channel); },
+      uint64_t{c.history_meta_ttl_s} * 1000));
   for (const auto& room : c.rooms.rooms) {
     if (room.max_connections != 0) server->occupancy_.set_capacity(room.name, room.max_connections);
   }

@@ -161,7 +161,10 @@ void Worker::sweep() {
     shed += listener->shed_count();
   }
   metrics_.connections_shed.store(shed, std::memory_order_relaxed);
-  if (index_ == 0) server_.limiter().prune(now);
+  if (index_ == 0) {
+    server_.limiter().prune(now);
+    server_.hub().broker().maintain(loop_.wall_ms());
+  }
   for (const auto& dialect : server_.dialects()) dialect->on_loop_sweep(*context_, now);
   // Handlers may close connections, which reorders the registry: walk a copy.
   std::vector<transport::TcpConnection*> snapshot = loop_.connections();

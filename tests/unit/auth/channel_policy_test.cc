@@ -25,15 +25,25 @@ ChannelPolicy policy() {
   AccessRule public_access;
   public_access.anonymous = true;
   std::vector<ChannelRule> rules = {
-      {"notifications.user.{userId}", any, admin},
-      {"matter:*", reader, reader},
-      {"system.**", any, admin},
-      {"public.**", public_access, any},
-      {"team:{team}", any, any},
+      {"notifications.user.{userId}", any, admin, {}},
+      {"matter:*", reader, reader, {100, 300}},
+      {"system.**", any, admin, {}},
+      {"public.**", public_access, any, {}},
+      {"team:{team}", any, any, {5, 60}},
   };
   return ChannelPolicy(rules, AccessRule{}, AccessRule{}, RoleHierarchy({"viewer", "editor", "admin", "master"}));
 }
 }  // namespace
+
+TEST(ChannelPolicy, RetentionComesFromTheFirstRuleNamingTheChannel) {
+  auto p = policy();
+  EXPECT_EQ(p.retention("matter:1").size, 100u);
+  EXPECT_EQ(p.retention("matter:1").ttl_s, 300u);
+  EXPECT_EQ(p.retention("team:blue").size, 5u);  // placeholders stand for any value here
+  EXPECT_FALSE(p.retention("system.x").keeps_history());
+  EXPECT_FALSE(p.retention("elsewhere").keeps_history());
+  EXPECT_FALSE(p.retention("matter:*").keeps_history());  // a pattern is no stream
+}
 
 TEST(ChannelPolicy, OwnChannelsOnlyThroughPlaceholders) {
   auto p = policy();
@@ -131,7 +141,7 @@ TEST(ChannelPolicy, ReservedAndPersonalChannelsEvenWithAnOpenConfiguration) {
 
 TEST(ChannelPolicy, OwnSubtreesThroughPlaceholdersWithWildcards) {
   AccessRule any;
-  ChannelPolicy p({{"tenant.{tenant}.**", any, any}}, any, any, RoleHierarchy());
+  ChannelPolicy p({{"tenant.{tenant}.**", any, any, {}}}, any, any, RoleHierarchy());
   Identity acme = user("u1");
   acme.tenant = "acme.eu";
   EXPECT_EQ(p.can_subscribe(acme, "tenant.acme.eu.orders"), Decision::kAllow);
@@ -154,7 +164,7 @@ TEST(ChannelPolicy, APatternIsDecidedByEveryRuleItReaches) {
   AccessRule anyone;
   anyone.anonymous = true;
   AccessRule members;
-  ChannelPolicy p({{"public.**", anyone, members}}, members, members, RoleHierarchy());
+  ChannelPolicy p({{"public.**", anyone, members, {}}}, members, members, RoleHierarchy());
   Identity anonymous;
   // Covered whole by the public rule: the default (members only) does not apply.
   EXPECT_EQ(p.can_subscribe(anonymous, "public.*"), Decision::kAllow);

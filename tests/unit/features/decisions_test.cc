@@ -26,7 +26,7 @@ auth::ChannelPolicy open_policy() {
   auth::AccessRule everyone;  // authenticated users
   auth::AccessRule nobody;
   nobody.allow = false;
-  return auth::ChannelPolicy({auth::ChannelRule{"decision:secret", nobody, nobody}}, everyone, everyone,
+  return auth::ChannelPolicy({auth::ChannelRule{"decision:secret", nobody, nobody, {}}}, everyone, everyone,
                              auth::RoleHierarchy({"viewer", "editor", "admin"}));
 }
 

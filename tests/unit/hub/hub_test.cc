@@ -13,7 +13,7 @@ struct Sink : Subscriber {
   void deliver(const Publication& p) override { ids.push_back(p.id); }
 };
 
-PublicationPtr make(std::string channel, std::string id) {
+std::shared_ptr<Publication> make(std::string channel, std::string id) {
   auto p = std::make_shared<Publication>();
   p->channel = std::move(channel);
   p->id = std::move(id);

@@ -1,0 +1,65 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hub/publication.h"
+
+namespace sb::hub {
+
+// How long a channel keeps its recent publications (from the channel policy); size 0 means
+// the channel keeps none.
+struct Retention {
+  uint32_t size = 0;    // publications kept
+  uint32_t ttl_s = 0;   // seconds each is kept
+  bool keeps_history() const { return size != 0 && ttl_s != 0; }
+};
+using RetentionLookup = std::function<Retention(std::string_view channel)>;
+
+// A place in a channel's stream: the offset of the last publication seen and the epoch of
+// the stream it belongs to (a new epoch means the history was lost and offsets restarted).
+struct StreamPosition {
+  uint64_t offset = 0;
+  std::string epoch;
+};
+
+// What a history read found.
+struct HistoryResult {
+  bool ok = true;             // false: the broker could not answer (error says why)
+  std::string error;
+  bool keeps_history = false; // the channel's rule keeps history
+  StreamPosition top;         // the latest offset and the stream's epoch
+  uint64_t first_offset = 0;  // offset of the oldest publication still kept (0: none kept)
+  std::vector<PublicationPtr> publications;  // after the asked offset, oldest first
+};
+using HistoryDone = std::function<void(HistoryResult)>;
+
+// Whether a client that last saw `since` can be brought up to date from `history` (read
+// with since.offset): same epoch, not beyond the stream, and nothing between since and the
+// first kept publication was dropped.
+bool can_recover(const StreamPosition& since, const HistoryResult& history);
+
+// Where publications leave and enter this node. The memory broker keeps everything on the
+// node; a cluster broker carries each publication to the other nodes once. Either way the
+// hub delivers what the broker hands back exactly as it delivers a local publication.
+class Broker {
+ public:
+  virtual ~Broker() = default;
+  // Publishes from the thread of loop `origin` (or any thread with kNoOrigin). A channel
+  // that keeps history gets the publication's offset and epoch stamped here, before any
+  // subscriber sees it; every node's subscribers of the channel receive it in offset order.
+  virtual void publish(std::shared_ptr<Publication> publication, size_t origin) = 0;
+  // Reads what `channel` kept after `after_offset` (0: all), at most `limit`. done runs on
+  // the calling loop's thread, possibly before this returns.
+  virtual void read_history(std::string_view channel, uint64_t after_offset, size_t limit, HistoryDone done) = 0;
+  // Periodic upkeep (dropping expired history), called from one loop every few seconds.
+  virtual void maintain(uint64_t /*now_ms*/) {}
+
+  static constexpr size_t kNoOrigin = static_cast<size_t>(-1);
+};
+
+}  // namespace sb::hub
