@@ -258,11 +258,88 @@ bool SessionCore::relay_cursor(std::string_view channel, std::string fields) {
   return true;
 }
 
+void SessionCore::follow(std::string channel, std::optional<hub::StreamPosition> since,
+                         std::function<void(const StreamState&)> answer) {
+  if (!since && !context_.policy.retention(channel).keeps_history()) {
+    answer(StreamState{});
+    return;
+  }
+  forget_follow(channel);
+  if (!follows_) follows_ = std::make_unique<std::vector<Follow>>();
+  uint32_t ticket = ++follow_tickets_;
+  follows_->push_back(Follow{channel, ticket, true, {}, {}});
+  if (!open_token_) open_token_ = std::make_shared<bool>(true);
+  std::weak_ptr<bool> open = open_token_;
+  uint64_t after = since ? since->offset : 0;
+  size_t limit = since ? SIZE_MAX : 0;
+  context_.hub.broker().read_history(
+      channel, after, limit,
+      [this, open, channel, ticket, since = std::move(since), answer = std::move(answer)](hub::HistoryResult history) {
+        if (!open.lock() || !follows_) return;
+        Follow* f = nullptr;
+        for (auto& candidate : *follows_) {
+          if (candidate.ticket == ticket) f = &candidate;
+        }
+        if (f == nullptr) return;  // closed, or left (and maybe joined again) meanwhile
+        StreamState state;
+        state.keeps_history = history.keeps_history;
+        state.position = history.top;
+        state.resumed = since.has_value();
+        state.recovered = since && hub::can_recover(*since, history);
+        if (!history.ok) {
+          log::warn("history.unavailable", {{"channel", channel}, {"error", history.error}});
+        }
+        // Everything up to the position answered counts as seen: replayed when recovered,
+        // and not the client's to receive live otherwise.
+        f->pending = false;
+        f->fence = history.top;
+        std::vector<hub::PublicationPtr> held;
+        held.swap(f->held);
+        answer(state);
+        if (state.recovered) {
+          replaying_ = true;
+          for (const auto& p : history.publications) subscriber_.deliver(*p);
+          replaying_ = false;
+        }
+        for (const auto& p : held) subscriber_.deliver(*p);
+        // Live publications already past the fence lifted it; what is left only guards
+        // against duplicates still on their way, so it goes when the stream moves on.
+        if (!history.keeps_history) forget_follow(channel);
+      });
+}
+
+bool SessionCore::admit_followed(const hub::Publication& p) {
+  if (replaying_) return true;
+  auto& list = *follows_;
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    if (it->channel != p.channel) continue;
+    if (it->pending) {
+      hub::PublicationPtr owned = p.weak_from_this().lock();
+      if (!owned) return true;  // not shared (never so from the hub): nothing to hold it by
+      it->held.push_back(std::move(owned));
+      return false;
+    }
+    if (p.epoch == it->fence.epoch && p.offset <= it->fence.offset) return false;  // replayed or seen
+    // The first publication past the fence: every later one of the channel comes after it.
+    list.erase(it);
+    if (list.empty()) follows_.reset();
+    return true;
+  }
+  return true;
+}
+
+void SessionCore::forget_follow(std::string_view channel) {
+  if (!follows_) return;
+  std::erase_if(*follows_, [&](const Follow& f) { return f.channel == channel; });
+  if (follows_->empty()) follows_.reset();
+}
+
 bool SessionCore::leave(std::string_view pattern) {
   auto it = std::find(joined_.begin(), joined_.end(), pattern);
   if (it == joined_.end()) return false;
   std::string channel = *it;
   joined_.erase(it);
+  forget_follow(channel);
   context_.shard().unsubscribe(subscriber_, channel);
   if (!hub::has_wildcard(channel)) context_.occupancy.leave(channel);
   leave_presence(channel);
@@ -303,6 +380,7 @@ void SessionCore::drop_all_subscriptions() {
     leave_presence(channel);
   }
   activity_.reset();
+  follows_.reset();
 }
 
 template <typename Result>

@@ -2,12 +2,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "auth/identity.h"
 #include "dialects/dialect.h"
+#include "dialects/stream_position.h"
 #include "hub/subscriber.h"
 
 namespace sb::dialects {
@@ -34,12 +36,23 @@ class SessionCore {
   bool set_identity(auth::IdentityPtr identity, uint32_t max_per_user, std::vector<std::string>& left);
   // Subscribes to a channel or pattern after the policy, capacity and max_joined checks.
   JoinResult join(std::string_view pattern, size_t max_joined);
+  // Completes a join of a concrete channel for the subscribe answer. A channel that keeps
+  // history has its stream position read; with `since`, what it published after that
+  // position is replayed when it can be (same epoch, nothing dropped since). answer(state)
+  // runs on the loop (possibly before this returns, possibly later with a cluster broker)
+  // before any replayed publication; live publications arriving meanwhile wait and follow
+  // the replay, none twice and none missed. Nothing runs if the connection closed or left
+  // the channel in between. Channels without history and no since: answered at once.
+  void follow(std::string channel, std::optional<hub::StreamPosition> since,
+              std::function<void(const StreamState&)> answer);
   // Leaves a channel or pattern joined with join(); false if it was not joined.
   bool leave(std::string_view pattern);
   bool is_joined(std::string_view channel) const;
-  // Whether a publication is for this connection (relays skip their own sender).
-  bool wants(const hub::Publication& p) const {
-    return p.echo_to_sender || p.sender_connection_id != info_.connection_id;
+  // Whether a publication is for this connection now (relays skip their own sender; a
+  // channel being resumed holds its live publications until the replay went out).
+  bool wants(const hub::Publication& p) {
+    if (!p.echo_to_sender && p.sender_connection_id == info_.connection_id) return false;
+    return !follows_ || p.offset == 0 || admit_followed(p);
   }
   // Members present in a channel (presence-tracking channels only).
   std::vector<hub::PresenceMember> presence(std::string_view channel) const;
@@ -98,6 +111,9 @@ class SessionCore {
   void send_typing(const std::string& channel, bool is_typing);
   void schedule_typing_expiry(const std::string& channel, uint32_t delay_ms);
   void flush_cursor(const std::string& channel);
+  // wants() for a connection with a channel being resumed or just resumed.
+  bool admit_followed(const hub::Publication& p);
+  void forget_follow(std::string_view channel);
   // Runs work on the work pool, then done(result) on the loop if this connection is still
   // open by then.
   template <typename Result>
@@ -127,6 +143,18 @@ class SessionCore {
   // Alive while the connection is open: store answers arriving later check it. Allocated on
   // first use, so idle connections do not pay for it.
   std::shared_ptr<bool> open_token_;
+  // Channels whose subscribe answer is awaited (live publications held) or whose replay
+  // just went out (live duplicates of it skipped): allocated only while there are some.
+  struct Follow {
+    std::string channel;
+    uint32_t ticket;                        // which follow() the history read answers
+    bool pending = true;                    // waiting for the history read
+    hub::StreamPosition fence;              // publications up to here went out already
+    std::vector<hub::PublicationPtr> held;  // live ones that arrived while pending
+  };
+  std::unique_ptr<std::vector<Follow>> follows_;
+  uint32_t follow_tickets_ = 0;
+  bool replaying_ = false;
   bool registered_ = false;
   bool notifications_handed_out_ = false;  // the stored ones went to this connection's user
 };

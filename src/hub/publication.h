@@ -13,7 +13,7 @@ inline constexpr size_t kMaxEncodings = 8;
 
 // One event on one channel, immutable once published and shared by every loop that
 // delivers it. The hub treats data and metadata as opaque bytes (JSON text in practice).
-struct Publication {
+struct Publication : std::enable_shared_from_this<Publication> {
   std::string id;
   std::string channel;
   std::string event_type;

@@ -81,6 +81,15 @@ ClientMessage parse_client_message(std::string_view text) {
     } else {
       if (!hub::is_valid_pattern(topic)) return fail("Invalid topic", "topic", "invalid");
       m.type = type == "subscribe" ? ClientType::kSubscribe : ClientType::kUnsubscribe;
+      simdjson::dom::element since;
+      if (m.type == ClientType::kSubscribe && object["since"].get(since) == simdjson::SUCCESS && !since.is_null()) {
+        if (hub::has_wildcard(topic)) return fail("Cannot resume a pattern", "since", "one concrete topic only");
+        hub::StreamPosition position;
+        if (!parse_stream_position(since, position)) {
+          return fail("Invalid message format", "since", "must be {\"offset\": <integer>, \"epoch\": <string>}");
+        }
+        m.since = std::move(position);
+      }
     }
     m.ok = true;
     return m;
@@ -102,10 +111,13 @@ std::string render_auth_error(std::string_view message, uint64_t now_ms) {
   return out;
 }
 
-std::string render_subscription(bool subscribed, std::string_view topic, uint64_t now_ms) {
+std::string render_subscription(bool subscribed, std::string_view topic, uint64_t now_ms,
+                                const StreamState& stream) {
   std::string out;
-  json::ObjectWriter(out).string("type", subscribed ? "subscribed" : "unsubscribed").string("topic", topic)
-      .string("timestamp", json::iso8601(now_ms)).end();
+  json::ObjectWriter w(out);
+  w.string("type", subscribed ? "subscribed" : "unsubscribed").string("topic", topic);
+  write_stream_state(w, stream);
+  w.string("timestamp", json::iso8601(now_ms)).end();
   return out;
 }
 
@@ -144,7 +156,9 @@ void render_publication(const hub::Publication& p, std::string& out) {
     sender.erase(0, 1);  // members only (left open): the braces come from publication_metadata
   }
   w.raw("metadata", publication_metadata(p, sender, {"senderId", "senderConnectionId"}));
-  w.string("id", p.id).string("timestamp", json::iso8601(p.time_ms)).end();
+  w.string("id", p.id);
+  write_stream_position(w, p);
+  w.string("timestamp", json::iso8601(p.time_ms)).end();
 }
 
 }  // namespace sb::dialects::topics

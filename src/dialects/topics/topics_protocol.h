@@ -1,8 +1,10 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "dialects/stream_position.h"
 #include "hub/publication.h"
 
 // Wire format of the `topics` dialect (lowercase `type`, `topic`, `data`): parsing client
@@ -20,6 +22,7 @@ struct ClientMessage {
   std::string event_type;
   std::string data = "null";  // JSON text
   std::string metadata;       // the client's metadata object (JSON text), or empty
+  std::optional<hub::StreamPosition> since;  // subscribe: resume after this position
   // On error: code 400 with message and details (field, issue).
   std::string error_message;
   std::string error_field;
@@ -32,7 +35,9 @@ ClientMessage parse_client_message(std::string_view text);
 // Server messages (JSON text, no frame header).
 std::string render_auth_success(std::string_view user_id, uint64_t now_ms);
 std::string render_auth_error(std::string_view message, uint64_t now_ms);
-std::string render_subscription(bool subscribed, std::string_view topic, uint64_t now_ms);
+// stream: for a subscription, its history position and whether a resume recovered.
+std::string render_subscription(bool subscribed, std::string_view topic, uint64_t now_ms,
+                                const StreamState& stream = {});
 std::string render_pong(uint64_t now_ms);
 // {"type":"error","code":..,"message":..,"details":{field,issue[,retryAfter]},"timestamp":..}
 // retry_after_ms: non-zero for a rate limit, the wait in ms before a message is accepted.

@@ -55,7 +55,7 @@ void TopicsSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string
         send_error(401, "Authentication required", "type", "authenticate first");
         return;
       }
-      handle_subscribe(message.topic, message.type == ClientType::kSubscribe);
+      handle_subscribe(message.topic, message.type == ClientType::kSubscribe, std::move(message.since));
       return;
     case ClientType::kMessage:
       if (core_.identity().anonymous) {
@@ -83,7 +83,8 @@ void TopicsSession::handle_auth(const std::string& token) {
   for (const auto& topic : left) send(render_subscription(false, topic, now_ms()));
 }
 
-void TopicsSession::handle_subscribe(const std::string& topic, bool subscribe) {
+void TopicsSession::handle_subscribe(const std::string& topic, bool subscribe,
+                                     std::optional<hub::StreamPosition> since) {
   if (!subscribe) {
     core_.leave(topic);
     send(render_subscription(false, topic, now_ms()));
@@ -92,7 +93,13 @@ void TopicsSession::handle_subscribe(const std::string& topic, bool subscribe) {
   switch (core_.join(topic, context_.limits.max_subscriptions)) {
     case SessionCore::JoinResult::kJoined:
     case SessionCore::JoinResult::kAlreadyJoined:
-      send(render_subscription(true, topic, now_ms()));
+      if (hub::has_wildcard(topic)) {
+        send(render_subscription(true, topic, now_ms()));
+        return;
+      }
+      core_.follow(topic, std::move(since), [this, topic](const StreamState& stream) {
+        send(render_subscription(true, topic, now_ms(), stream));
+      });
       return;
     case SessionCore::JoinResult::kInvalid:
       send_error(400, "Invalid topic", "topic", "invalid");

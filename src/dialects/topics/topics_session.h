@@ -27,7 +27,7 @@ class TopicsSession final : public protocol::websocket::WebSocketHandler, public
 
  private:
   void handle_auth(const std::string& token);
-  void handle_subscribe(const std::string& topic, bool subscribe);
+  void handle_subscribe(const std::string& topic, bool subscribe, std::optional<hub::StreamPosition> since);
   void handle_publish(ClientMessage& message);
   void send(const std::string& text);
   void send_error(int code, std::string_view message, std::string_view field = {}, std::string_view issue = {},
