@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "api/history_api.h"
 #include "api/json_body.h"
 #include "auth/password.h"
 #include "hub/topic.h"
@@ -101,6 +102,15 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
       respond(http::json_error(401, "missing or wrong API key"));
     } else {
       respond(hub_api_.handle(request, loop, shard_index));
+    }
+  } else if (path == "/api/history") {
+    if (!only("GET")) return;
+    if (config_.api_key.empty()) {
+      respond(http::json_error(401, "the history API is disabled: set SWITCHBOARD_API_KEY"));
+    } else if (!has_api_key(request)) {
+      respond(http::json_error(401, "missing or wrong API key"));
+    } else {
+      serve_history(request, hub_.broker(), std::move(respond));
     }
   } else if (FeaturesApi::serves(path)) {
     if (config_.api_key.empty()) {

@@ -260,52 +260,95 @@ bool SessionCore::relay_cursor(std::string_view channel, std::string fields) {
 
 void SessionCore::follow(std::string channel, std::optional<hub::StreamPosition> since,
                          std::function<void(const StreamState&)> answer) {
-  if (!since && !context_.policy.retention(channel).keeps_history()) {
-    answer(StreamState{});
+  std::vector<FollowRequest> one;
+  one.push_back({std::move(channel), std::move(since)});
+  follow(std::move(one), [answer = std::move(answer)](const std::vector<StreamState>& states) { answer(states[0]); });
+}
+
+// The history reads of one follow() call, answered together once all are in.
+struct SessionCore::FollowBatch {
+  std::vector<FollowRequest> requests;
+  std::vector<uint32_t> tickets;
+  std::vector<hub::HistoryResult> histories;
+  size_t remaining = 0;
+  std::function<void(const std::vector<StreamState>&)> answer;
+};
+
+void SessionCore::follow(std::vector<FollowRequest> requests,
+                         std::function<void(const std::vector<StreamState>&)> answer) {
+  bool any_stream = false;
+  for (const auto& r : requests) any_stream = any_stream || r.since || context_.policy.retention(r.channel).keeps_history();
+  if (!any_stream) {
+    answer(std::vector<StreamState>(requests.size()));
     return;
   }
-  forget_follow(channel);
-  if (!follows_) follows_ = std::make_unique<std::vector<Follow>>();
-  uint32_t ticket = ++follow_tickets_;
-  follows_->push_back(Follow{channel, ticket, true, {}, {}});
+  auto batch = std::make_shared<FollowBatch>();
+  batch->remaining = requests.size();
+  batch->histories.resize(requests.size());
+  batch->answer = std::move(answer);
+  for (const auto& r : requests) {
+    forget_follow(r.channel);
+    if (!follows_) follows_ = std::make_unique<std::vector<Follow>>();
+    uint32_t ticket = ++follow_tickets_;
+    follows_->push_back(Follow{r.channel, ticket, true, {}, {}});
+    batch->tickets.push_back(ticket);
+  }
+  batch->requests = std::move(requests);
   if (!open_token_) open_token_ = std::make_shared<bool>(true);
   std::weak_ptr<bool> open = open_token_;
-  uint64_t after = since ? since->offset : 0;
-  size_t limit = since ? SIZE_MAX : 0;
-  context_.hub.broker().read_history(
-      channel, after, limit,
-      [this, open, channel, ticket, since = std::move(since), answer = std::move(answer)](hub::HistoryResult history) {
-        if (!open.lock() || !follows_) return;
-        Follow* f = nullptr;
-        for (auto& candidate : *follows_) {
-          if (candidate.ticket == ticket) f = &candidate;
-        }
-        if (f == nullptr) return;  // closed, or left (and maybe joined again) meanwhile
-        StreamState state;
-        state.keeps_history = history.keeps_history;
-        state.position = history.top;
-        state.resumed = since.has_value();
-        state.recovered = since && hub::can_recover(*since, history);
-        if (!history.ok) {
-          log::warn("history.unavailable", {{"channel", channel}, {"error", history.error}});
-        }
-        // Everything up to the position answered counts as seen: replayed when recovered,
-        // and not the client's to receive live otherwise.
-        f->pending = false;
-        f->fence = history.top;
-        std::vector<hub::PublicationPtr> held;
-        held.swap(f->held);
-        answer(state);
-        if (state.recovered) {
-          replaying_ = true;
-          for (const auto& p : history.publications) subscriber_.deliver(*p);
-          replaying_ = false;
-        }
-        for (const auto& p : held) subscriber_.deliver(*p);
-        // Live publications already past the fence lifted it; what is left only guards
-        // against duplicates still on their way, so it goes when the stream moves on.
-        if (!history.keeps_history) forget_follow(channel);
-      });
+  for (size_t i = 0; i < batch->requests.size(); ++i) {
+    const FollowRequest& r = batch->requests[i];
+    uint64_t after = r.since ? r.since->offset : 0;
+    size_t limit = r.since ? SIZE_MAX : 0;  // without since only the position is needed
+    context_.hub.broker().read_history(r.channel, after, limit, [this, open, batch, i](hub::HistoryResult history) {
+      batch->histories[i] = std::move(history);
+      if (--batch->remaining == 0 && open.lock()) finish_follow(*batch);
+    });
+  }
+}
+
+void SessionCore::finish_follow(FollowBatch& batch) {
+  auto find = [this](uint32_t ticket) -> Follow* {
+    if (!follows_) return nullptr;
+    for (auto& f : *follows_) {
+      if (f.ticket == ticket) return &f;
+    }
+    return nullptr;
+  };
+  std::vector<StreamState> states(batch.requests.size());
+  std::vector<std::vector<hub::PublicationPtr>> held(batch.requests.size());
+  for (size_t i = 0; i < batch.requests.size(); ++i) {
+    const hub::HistoryResult& history = batch.histories[i];
+    const auto& since = batch.requests[i].since;
+    StreamState& state = states[i];
+    state.keeps_history = history.keeps_history;
+    state.position = history.top;
+    state.resumed = since.has_value();
+    state.recovered = since && hub::can_recover(*since, history);
+    if (!history.ok) log::warn("history.unavailable", {{"channel", batch.requests[i].channel}, {"error", history.error}});
+    Follow* f = find(batch.tickets[i]);
+    if (f == nullptr) continue;  // left (and maybe joined again) meanwhile
+    // Everything up to the position answered counts as seen: replayed when recovered, and
+    // not the client's to receive live otherwise.
+    f->pending = false;
+    f->fence = history.top;
+    held[i].swap(f->held);
+  }
+  batch.answer(states);
+  for (size_t i = 0; i < batch.requests.size(); ++i) {
+    if (states[i].recovered) {
+      replaying_ = true;
+      for (const auto& p : batch.histories[i].publications) subscriber_.deliver(*p);
+      replaying_ = false;
+    }
+    // Held live ones pass the fence in admit_followed(): duplicates of the replay drop.
+    for (const auto& p : held[i]) subscriber_.deliver(*p);
+    // Without history nothing has an offset to guard; with it the fence stays until the
+    // stream moves past it (duplicates may still be on their way).
+    if (!batch.histories[i].keeps_history) {
+      if (Follow* f = find(batch.tickets[i])) forget_follow(f->channel);
+    }
+  }
 }
 
 bool SessionCore::admit_followed(const hub::Publication& p) {

@@ -45,6 +45,13 @@ class SessionCore {
   // the channel in between. Channels without history and no since: answered at once.
   void follow(std::string channel, std::optional<hub::StreamPosition> since,
               std::function<void(const StreamState&)> answer);
+  // The same for several channels answered at once (one subscribe naming many): answer
+  // gets their states in request order, before any of them replays.
+  struct FollowRequest {
+    std::string channel;
+    std::optional<hub::StreamPosition> since;
+  };
+  void follow(std::vector<FollowRequest> requests, std::function<void(const std::vector<StreamState>&)> answer);
   // Leaves a channel or pattern joined with join(); false if it was not joined.
   bool leave(std::string_view pattern);
   bool is_joined(std::string_view channel) const;
@@ -113,6 +120,8 @@ class SessionCore {
   void flush_cursor(const std::string& channel);
   // wants() for a connection with a channel being resumed or just resumed.
   bool admit_followed(const hub::Publication& p);
+  struct FollowBatch;
+  void finish_follow(FollowBatch& batch);
   void forget_follow(std::string_view channel);
   // Runs work on the work pool, then done(result) on the loop if this connection is still
   // open by then.

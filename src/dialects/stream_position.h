@@ -1,7 +1,10 @@
 #pragma once
 #include <simdjson.h>
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hub/broker.h"
 #include "json/json_writer.h"
@@ -30,5 +33,20 @@ struct StreamState {
 // The members a subscribe answer adds: "recovered" when the client asked to resume,
 // "offset" and "epoch" when the channel keeps history.
 void write_stream_state(json::ObjectWriter& writer, const StreamState& state);
+
+// A subscribe's `since` that maps channels to positions (envelope and events), for the
+// channels the subscribe lists: each key must be one of them and not a pattern. Returns an
+// empty string on success, else the error naming `field` (e.g. "payload.since").
+using SincePositions = std::vector<std::pair<std::string, hub::StreamPosition>>;
+std::string parse_since_map(simdjson::dom::element since, const std::vector<std::string>& channels,
+                            std::string_view field, SincePositions& out);
+// The position asked for `channel`, if any.
+std::optional<hub::StreamPosition> since_for(const SincePositions& since, std::string_view channel);
+
+// The members an answer to a many-channel subscribe adds: "recovered" (every channel asked
+// to resume was) when any was asked, and "streams" {channel: {recovered?, offset, epoch}}
+// for the channels that keep history or were asked to resume.
+void write_stream_states(json::ObjectWriter& writer, const std::vector<std::string>& channels,
+                         const std::vector<StreamState>& states);
 
 }  // namespace sb::dialects

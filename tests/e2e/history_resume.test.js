@@ -17,6 +17,16 @@ after(async () => {
 });
 
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+const API_KEY = 'test-api-key';
+
+async function api(method, path, body) {
+  const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
 
 async function topicsClient(user) {
   const c = await openClient(server.url());
@@ -145,4 +155,168 @@ test('topics: resuming while a publisher floods loses nothing and repeats nothin
   assert.ok(await again.none((m) => m.type === 'message', 200));
   publisher.ws.close();
   again.ws.close();
+});
+
+test('envelope: metadata carries offset and epoch; SUBSCRIBE with payload.since recovers per channel', async () => {
+  const url = (user) => server.url('/v1/ws') + '?token=' + server.token(user, '--permission', 'matter:read', '--permission', 'matter:write');
+  const open = async (user) => {
+    const c = await openClient(url(user));
+    await c.next((m) => m.type === 'CONNECTION_ESTABLISHED');
+    return c;
+  };
+  const reader = await open('env-reader');
+  reader.send({ type: 'SUBSCRIBE', id: 's1', payload: { channels: ['matter:h1', 'matter:h2', 'plain:x'] } });
+  const confirmed = await reader.next((m) => m.type === 'SUBSCRIPTION_CONFIRMED');
+  assert.strictEqual(confirmed.payload.recovered, undefined);
+  assert.strictEqual(confirmed.payload.streams['matter:h1'].offset, 0);
+  assert.strictEqual(confirmed.payload.streams['plain:x'], undefined);
+  for (let i = 1; i <= 2; i++) {
+    assert.strictEqual((await api('POST', '/api/publish', { channel: 'matter:h1', type: 'matter.updated', data: { i } })).status, 200);
+  }
+  const seen = [await reader.next((m) => m.type === 'MATTER_UPDATED'), await reader.next((m) => m.type === 'MATTER_UPDATED')];
+  assert.deepStrictEqual(seen.map((m) => m.metadata.offset), [1, 2]);
+  assert.strictEqual(seen[0].metadata.channel, 'matter:h1');
+  const epoch1 = seen[1].metadata.epoch;
+  const epoch2 = confirmed.payload.streams['matter:h2'].epoch;
+  reader.ws.close();
+  for (let i = 3; i <= 4; i++) await api('POST', '/api/publish', { channel: 'matter:h1', type: 'matter.updated', data: { i } });
+  await api('POST', '/api/publish', { channel: 'matter:h2', type: 'matter.updated', data: { i: 'h2' } });
+
+  const back = await open('env-reader');
+  back.send({
+    type: 'SUBSCRIBE', id: 's2',
+    payload: { channels: ['matter:h1', 'matter:h2'], since: { 'matter:h1': { offset: 2, epoch: epoch1 }, 'matter:h2': { offset: 0, epoch: epoch2 } } },
+  });
+  const answer = await back.next((m) => m.type === 'SUBSCRIPTION_CONFIRMED');
+  assert.strictEqual(answer.metadata.correlationId, 's2');
+  assert.strictEqual(answer.payload.recovered, true);
+  assert.deepStrictEqual(answer.payload.streams['matter:h1'], { recovered: true, offset: 4, epoch: epoch1 });
+  const replay = [];
+  for (let i = 0; i < 3; i++) replay.push(await back.next((m) => m.type === 'MATTER_UPDATED'));
+  assert.deepStrictEqual(replay.map((m) => [m.metadata.channel, m.payload.i]), [['matter:h1', 3], ['matter:h1', 4], ['matter:h2', 'h2']]);
+
+  back.send({ type: 'SUBSCRIBE', id: 's3', payload: { channels: ['matter:h1'], since: { 'matter:h1': { offset: 1, epoch: 'other' } } } });
+  const lost = await back.next((m) => m.type === 'SUBSCRIPTION_CONFIRMED');
+  assert.strictEqual(lost.payload.recovered, false);
+  for (const payload of [
+    { channels: ['matter:*'], since: { 'matter:*': { offset: 1, epoch: epoch1 } } },
+    { channels: ['matter:h1'], since: { 'matter:h9': { offset: 1, epoch: epoch1 } } },
+    { channels: ['matter:h1'], since: { 'matter:h1': { offset: 'x', epoch: epoch1 } } },
+    { channels: ['matter:h1'], since: [1] },
+  ]) {
+    back.send({ type: 'SUBSCRIBE', id: 'bad', payload });
+    const e = await back.next((m) => m.type === 'ERROR');
+    assert.strictEqual(e.payload.code, 'INVALID_MESSAGE', JSON.stringify(payload));
+  }
+  assert.ok(await back.none((m) => m.type === 'MATTER_UPDATED', 150));
+  back.ws.close();
+});
+
+test('events: metadata carries offset and epoch; subscribe with data.since answers subscription.update recovered', async () => {
+  const open = async (user) => {
+    const c = await openClient(`${server.url('/events/ws')}?token=${server.token(user)}`);
+    await c.next((m) => m.type === 'connection.ready');
+    return c;
+  };
+  const reader = await open('ev-reader');
+  reader.send({ type: 'subscribe', data: { channels: ['feed.events'] } });
+  const first = await reader.next((m) => m.type === 'subscription.update');
+  const epoch = first.data.streams['feed.events'].epoch;
+  await api('POST', '/api/publish', { channel: 'feed.events', type: 'report.ready', data: { n: 1 } });
+  const one = await reader.next((m) => m.type === 'report.ready');
+  assert.strictEqual(one.metadata.offset, 1);
+  assert.strictEqual(one.metadata.epoch, epoch);
+  reader.ws.close();
+  await api('POST', '/api/publish', { channel: 'feed.events', type: 'report.ready', data: { n: 2 } });
+  const back = await open('ev-reader');
+  back.send({ type: 'subscribe', metadata: { correlationId: 'c-1' }, data: { channels: ['feed.events'], since: { 'feed.events': { offset: 1, epoch } } } });
+  const answer = await back.next((m) => m.type === 'subscription.update');
+  assert.strictEqual(answer.metadata.correlationId, 'c-1');
+  assert.strictEqual(answer.data.recovered, true);
+  assert.deepStrictEqual(answer.data.subscribed, ['feed.events']);
+  const missed = await back.next((m) => m.type === 'report.ready');
+  assert.deepStrictEqual([missed.data.n, missed.metadata.offset], [2, 2]);
+  back.send({ type: 'subscribe', data: { channels: ['feed.*'], since: { 'feed.*': { offset: 1, epoch } } } });
+  const e = await back.next((m) => m.type === 'error');
+  assert.strictEqual(e.data.code, 'INVALID_MESSAGE');
+  back.ws.close();
+});
+
+test('rooms: payload carries offset and epoch; subscribe with payload.since replays the room', async () => {
+  const cookie = (user) => ({ headers: { Cookie: `pm-session=${server.token(user)}` } });
+  const open = async (user) => {
+    const c = await openClient(server.url('/api/ws'), cookie(user));
+    await c.next((m) => m.type === 'connected');
+    return c;
+  };
+  const writer = await open('room-writer');
+  const reader = await open('room-reader');
+  writer.send({ type: 'subscribe', payload: { room: 'feed.room' } });
+  await writer.next((m) => m.type === 'subscribed');
+  reader.send({ type: 'subscribe', payload: { room: 'feed.room' } });
+  const joined = await reader.next((m) => m.type === 'subscribed');
+  assert.strictEqual(joined.payload.offset, 0);
+  writer.send({ type: 'message', payload: { room: 'feed.room', content: 'one' } });
+  const m1 = await reader.next((m) => m.type === 'message');
+  assert.strictEqual(m1.payload.offset, 1);
+  assert.strictEqual(m1.payload.epoch, joined.payload.epoch);
+  reader.ws.close();
+  writer.send({ type: 'message', payload: { room: 'feed.room', content: 'two' } });
+  await api('POST', '/api/publish', { channel: 'feed.room', type: 'alert', data: { level: 'high', offset: 'spoofed' } });
+  await wait(100);
+  const back = await open('room-reader');
+  back.send({ type: 'subscribe', id: 'r1', payload: { room: 'feed.room', since: { offset: 1, epoch: joined.payload.epoch } } });
+  const answer = await back.next((m) => m.type === 'subscribed');
+  assert.strictEqual(answer.id, 'r1');
+  assert.strictEqual(answer.payload.recovered, true);
+  const two = await back.next((m) => m.type === 'message');
+  assert.deepStrictEqual([two.payload.content, two.payload.offset], ['two', 2]);
+  const alert = await back.next((m) => m.type === 'alert');
+  assert.deepStrictEqual(alert.payload, { level: 'high', offset: 3, epoch: joined.payload.epoch });
+  writer.ws.close();
+  back.ws.close();
+});
+
+test('history API: a backend reads what a channel kept after an offset', async () => {
+  for (let i = 1; i <= 3; i++) await api('POST', '/api/publish', { channel: 'messages.api', type: 'note', data: { i } });
+  const all = await api('GET', '/api/history?channel=messages.api');
+  assert.strictEqual(all.status, 200);
+  assert.strictEqual(all.body.offset, 3);
+  assert.match(all.body.epoch, /^[0-9a-f]{8}$/);
+  assert.deepStrictEqual(all.body.publications.map((p) => [p.offset, p.data.i, p.event]), [[1, 1, 'note'], [2, 2, 'note'], [3, 3, 'note']]);
+  const after = await api('GET', '/api/history?channel=messages.api&since=1&limit=1');
+  assert.deepStrictEqual(after.body.publications.map((p) => p.offset), [2]);
+  assert.strictEqual((await api('GET', '/api/history?channel=plain.none')).status, 404);
+  assert.strictEqual((await api('GET', '/api/history?channel=messages.*')).status, 400);
+  assert.strictEqual((await api('GET', '/api/history?channel=messages.api&since=-1')).status, 400);
+  assert.strictEqual((await api('GET', '/api/history?channel=messages.api&limit=0')).status, 400);
+  const res = await fetch(`http://127.0.0.1:${server.port}/api/history?channel=messages.api`);
+  assert.strictEqual(res.status, 401);
+});
+
+test('a restart loses the in-memory history: the old position no longer recovers', async () => {
+  const store = require('./support/server').tempStore();
+  let node = await startServer({ SWITCHBOARD_DB: store });
+  const open = async () => {
+    const c = await openClient(node.url());
+    c.send({ type: 'auth', token: node.token('restart-reader') });
+    await c.next((m) => m.type === 'auth_success');
+    return c;
+  };
+  let c = await open();
+  c.send({ type: 'subscribe', topic: 'messages.restart' });
+  await c.next((m) => m.type === 'subscribed');
+  c.send({ type: 'message', topic: 'messages.restart', data: 1 });
+  const m = await c.next((x) => x.type === 'message');
+  c.ws.close();
+  const port = node.port;
+  assert.strictEqual(await node.stop(), 0);
+  node = await startServer({ SWITCHBOARD_DB: store, PORT_FIXED: String(port) });
+  c = await open();
+  c.send({ type: 'subscribe', topic: 'messages.restart', since: { offset: m.offset, epoch: m.epoch } });
+  const answer = await c.next((x) => x.type === 'subscribed');
+  assert.strictEqual(answer.recovered, false);
+  assert.notStrictEqual(answer.epoch, m.epoch);
+  c.ws.close();
+  assert.strictEqual(await node.stop(), 0);
 });

@@ -6,6 +6,7 @@
 
 #include "dialects/json_fields.h"
 #include "dialects/publication_metadata.h"
+#include "dialects/stream_position.h"
 #include "json/json_writer.h"
 
 namespace sb::dialects::envelope {
@@ -55,6 +56,11 @@ ClientMessage parse_client_message(std::string_view text) {
       m.channels.emplace_back(s);
     }
     if (m.channels.empty() || m.channels.size() > 100) return fail("give 1 to 100 channels", m.id);
+    simdjson::dom::element since;
+    if (m.type == ClientType::kSubscribe && payload["since"].get(since) == simdjson::SUCCESS && !since.is_null()) {
+      std::string error = parse_since_map(since, m.channels, "payload.since", m.since);
+      if (!error.empty()) return fail(error, m.id);
+    }
   } else if (type == "TYPING_INDICATOR") {
     m.type = ClientType::kTyping;
     if (!has_payload || payload["channelId"].get_string().get(s) != simdjson::SUCCESS) {
@@ -147,10 +153,19 @@ void render_publication(const hub::Publication& p, std::string& out) {
   json::ObjectWriter m(server);  // left open: members only
   m.string("channel", p.channel);
   if (!p.sender_user_id.empty()) m.string("userId", p.sender_user_id);
+  write_stream_position(m, p);
   server.erase(0, 1);
   // A backend (trusted) may name a user in its metadata; a client's publication never can.
-  std::string metadata = p.sender_user_id.empty() ? publication_metadata(p, server, {"channel"})
-                                                  : publication_metadata(p, server, {"channel", "userId"});
+  // A stream position is the server's word too.
+  std::string metadata;
+  bool numbered = p.offset != 0;
+  if (p.sender_user_id.empty()) {
+    metadata = numbered ? publication_metadata(p, server, {"channel", "offset", "epoch"})
+                        : publication_metadata(p, server, {"channel"});
+  } else {
+    metadata = numbered ? publication_metadata(p, server, {"channel", "userId", "offset", "epoch"})
+                        : publication_metadata(p, server, {"channel", "userId"});
+  }
   out += render(p.id, envelope_type(p.event_type), p.data, p.time_ms, metadata);
 }
 

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dialects/stream_position.h"
 #include "hub/publication.h"
 
 // Wire format of the `envelope` dialect (seed 000): {id, type (UPPERCASE), timestamp
@@ -27,6 +28,8 @@ struct ClientMessage {
   std::string id;                     // echoed as metadata.correlationId on answers
   std::string token;                  // AUTH
   std::vector<std::string> channels;  // SUBSCRIBE / UNSUBSCRIBE
+  // SUBSCRIBE: payload.since, channel -> position to resume after (channels of the list only)
+  SincePositions since;
   std::string channel;                // typing, cursor, presence
   bool is_typing = false;
   std::string cursor_fields;          // the cursor payload's members, without identity keys
@@ -45,7 +48,7 @@ std::string render_error(std::string_view id, std::string_view code, std::string
                          std::string_view details_json = {}, std::string_view correlation_id = {});
 // A publication: presence becomes USER_JOINED/USER_LEFT, typing TYPING_INDICATOR, cursors
 // CURSOR_POSITION, other events keep their type (UPPERCASE, "message.sent" ->
-// "MESSAGE_SENT"), with payload = data and metadata {channel, userId, ...}.
+// "MESSAGE_SENT"), with payload = data and metadata {channel, userId, offset?, epoch?, ...}.
 void render_publication(const hub::Publication& publication, std::string& out);
 // The envelope type for an event type.
 std::string envelope_type(std::string_view event_type);

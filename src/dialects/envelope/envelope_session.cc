@@ -143,6 +143,7 @@ void EnvelopeSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::stri
 
 void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
   std::vector<std::string> joined;
+  std::vector<SessionCore::FollowRequest> streams;  // the joined channels (not patterns)
   std::string failed = "[";
   bool wants_notifications = false;
   for (const auto& channel : m.channels) {
@@ -155,9 +156,12 @@ void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
     std::string reason, code = "SUBSCRIPTION_FAILED", details;
     switch (core_.join(channel, context_.limits.max_subscriptions)) {
       case SessionCore::JoinResult::kJoined:
-      case SessionCore::JoinResult::kAlreadyJoined:
+      case SessionCore::JoinResult::kAlreadyJoined: {
         joined.push_back(channel);
+        if (hub::has_wildcard(channel)) continue;
+        streams.push_back({channel, since_for(m.since, channel)});
         continue;
+      }
       case SessionCore::JoinResult::kInvalid:
         reason = "Invalid channel name";
         break;
@@ -186,10 +190,19 @@ void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
     send_error("SUBSCRIPTION_FAILED", "You don't have permission to subscribe to " + channel, m.id, details);
   }
   failed += ']';
-  std::string payload;
-  json::ObjectWriter(payload).raw("channels", json::string_array(joined)).raw("failed", failed).end();
-  send("SUBSCRIPTION_CONFIRMED", payload, m.id);
-  if (wants_notifications) deliver_unread_notifications();
+  std::vector<std::string> names;
+  for (const auto& r : streams) names.push_back(r.channel);
+  // Confirmed once every joined channel's stream position is known, before any replay.
+  core_.follow(std::move(streams), [this, joined = std::move(joined), failed = std::move(failed), names, id = m.id,
+                                    wants_notifications](const std::vector<StreamState>& states) {
+    std::string payload;
+    json::ObjectWriter w(payload);
+    w.raw("channels", json::string_array(joined)).raw("failed", failed);
+    write_stream_states(w, names, states);
+    w.end();
+    send("SUBSCRIPTION_CONFIRMED", payload, id);
+    if (wants_notifications) deliver_unread_notifications();
+  });
 }
 
 void EnvelopeSession::handle_unsubscribe(const ClientMessage& m) {

@@ -163,6 +163,11 @@ ClientMessage parse_client_message(std::string_view text) {
       m.channels.emplace_back(s);
     }
     if (m.channels.empty() || m.channels.size() > 100) return fail_here("give 1 to 100 channels");
+    simdjson::dom::element since;
+    if (m.type == ClientType::kSubscribe && data["since"].get(since) == simdjson::SUCCESS && !since.is_null()) {
+      std::string error = parse_since_map(since, m.channels, "data.since", m.since);
+      if (!error.empty()) return fail_here(error);
+    }
   } else {
     return fail_here("unknown message type: " + std::string(type.substr(0, 64)));
   }
@@ -306,10 +311,19 @@ void render_publication(const hub::Publication& p, std::string& out) {
   m.string("timestamp", json::iso8601(p.time_ms));
   if (!p.sender_user_id.empty()) m.string("userId", p.sender_user_id);
   m.string("version", kVersion).string("channel", p.channel);
+  write_stream_position(m, p);
   server.erase(0, 1);
-  std::string metadata = p.sender_user_id.empty()
-                             ? publication_metadata(p, server, {"timestamp", "version", "channel"})
-                             : publication_metadata(p, server, {"timestamp", "version", "channel", "userId"});
+  // The stream position is the server's word: a backend's "offset" is dropped beside it.
+  std::string metadata;
+  bool numbered = p.offset != 0;
+  if (p.sender_user_id.empty()) {
+    metadata = numbered ? publication_metadata(p, server, {"timestamp", "version", "channel", "offset", "epoch"})
+                        : publication_metadata(p, server, {"timestamp", "version", "channel"});
+  } else {
+    metadata = numbered
+                   ? publication_metadata(p, server, {"timestamp", "version", "channel", "userId", "offset", "epoch"})
+                   : publication_metadata(p, server, {"timestamp", "version", "channel", "userId"});
+  }
   bool relay = p.event_type == "presence.join" || p.event_type == "presence.leave" || p.event_type == "typing" ||
                p.event_type == "cursor";
   std::string data = relay ? relay_data(p) : std::string();

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dialects/stream_position.h"
 #include "hub/publication.h"
 
 // Wire format of the `events` dialect (seed 003): every message is {id, type (dot
@@ -53,6 +54,7 @@ struct ClientMessage {
   bool is_typing = false;
   std::string client_timestamp;  // heartbeat: the client's timestamp, as sent (JSON text)
   std::vector<std::string> channels;  // subscribe / unsubscribe
+  SincePositions since;               // subscribe: data.since, channel -> position to resume after
   std::string error_message;   // when !ok: why (answered as INVALID_MESSAGE)
 };
 

@@ -497,6 +497,8 @@ void EventsSession::send_decision_snapshot(const std::string& decision_id) {
 
 void EventsSession::handle_subscribe(const ClientMessage& m) {
   std::vector<std::string> subscribed;
+  std::vector<SessionCore::FollowRequest> streams;  // the joined channels (not patterns)
+  std::vector<std::string> decisions;               // decision snapshots, after the answer
   std::string failed = "{";
   auto fail = [&](const std::string& channel, std::string_view reason) {
     if (failed.size() > 1) failed += ',';
@@ -515,9 +517,9 @@ void EventsSession::handle_subscribe(const ClientMessage& m) {
       case SessionCore::JoinResult::kJoined:
       case SessionCore::JoinResult::kAlreadyJoined:
         subscribed.push_back(channel);
-        if (channel.starts_with("decision:") && !hub::has_wildcard(channel)) {
-          send_decision_snapshot(channel.substr(9));  // the tally so far, or the result
-        }
+        if (hub::has_wildcard(channel)) break;
+        streams.push_back({channel, since_for(m.since, channel)});
+        if (channel.starts_with("decision:")) decisions.push_back(channel.substr(9));
         break;
       case SessionCore::JoinResult::kInvalid: fail(channel, "Invalid channel name"); break;
       case SessionCore::JoinResult::kUnauthenticated:
@@ -527,9 +529,20 @@ void EventsSession::handle_subscribe(const ClientMessage& m) {
     }
   }
   failed += '}';
-  std::string data;
-  json::ObjectWriter(data).raw("subscribed", json::string_array(subscribed)).raw("failed", failed).end();
-  send("subscription.update", data, m.correlation_id);
+  std::vector<std::string> names;
+  for (const auto& r : streams) names.push_back(r.channel);
+  // Answered once every joined channel's stream position is known, before any replay.
+  core_.follow(std::move(streams), [this, subscribed = std::move(subscribed), failed = std::move(failed), names,
+                                    decisions = std::move(decisions),
+                                    correlation = m.correlation_id](const std::vector<StreamState>& states) {
+    std::string data;
+    json::ObjectWriter w(data);
+    w.raw("subscribed", json::string_array(subscribed)).raw("failed", failed);
+    write_stream_states(w, names, states);
+    w.end();
+    send("subscription.update", data, correlation);
+    for (const auto& id : decisions) send_decision_snapshot(id);  // the tally so far, or the result
+  });
 }
 
 void EventsSession::handle_unsubscribe(const ClientMessage& m) {

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "dialects/json_fields.h"
+#include "hub/topic.h"
 #include "json/json_writer.h"
 
 namespace sb::dialects::rooms {
@@ -68,6 +69,16 @@ ClientMessage parse_client_message(std::string_view text) {
     }
   } else {
     m.type = type == "subscribe" ? ClientType::kSubscribe : ClientType::kUnsubscribe;
+    simdjson::dom::element since;
+    if (m.type == ClientType::kSubscribe && has_payload && payload.is_object() &&
+        payload["since"].get(since) == simdjson::SUCCESS && !since.is_null()) {
+      if (hub::has_wildcard(room)) return fail("INVALID_MESSAGE", "payload.since cannot resume a pattern", id);
+      hub::StreamPosition position;
+      if (!parse_stream_position(since, position)) {
+        return fail("INVALID_MESSAGE", "payload.since must be {offset: integer, epoch: string}", id);
+      }
+      m.since = std::move(position);
+    }
   }
   m.ok = true;
   return m;
@@ -92,6 +103,26 @@ std::string render_error(std::string_view code, std::string_view message, uint64
   return render("error", payload, now_ms, id);
 }
 
+namespace {
+// The payload of an event on a channel that keeps history: an object payload with the
+// stream position added (the server's offset and epoch replacing any the data had); any
+// other payload unchanged.
+std::string numbered_payload(const hub::Publication& p) {
+  if (p.offset == 0) return p.data;
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object data;
+  if (parser.parse(p.data).get_object().get(data) != simdjson::SUCCESS) return p.data;
+  std::string out;
+  json::ObjectWriter w(out);
+  for (auto [key, value] : data) {
+    if (key != "offset" && key != "epoch") w.raw(key, simdjson::minify(value));
+  }
+  write_stream_position(w, p);
+  w.end();
+  return out;
+}
+}  // namespace
+
 void render_publication(const hub::Publication& p, std::string& out) {
   // Personal and role channels are how a message reached this user, not rooms they joined.
   bool implicit = p.channel.starts_with("$") || p.channel.starts_with("user:");
@@ -100,6 +131,7 @@ void render_publication(const hub::Publication& p, std::string& out) {
     std::string payload;
     json::ObjectWriter body(payload);
     body.string("room", p.channel).raw("content", p.data);
+    write_stream_position(body, p);
     if (!p.sender_user_id.empty()) {
       std::string from;
       json::ObjectWriter f(from);
@@ -113,10 +145,10 @@ void render_publication(const hub::Publication& p, std::string& out) {
     body.end();
     w.string("type", "message").raw("payload", payload);
   } else if (iequals(p.event_type, "notification")) {
-    w.string("type", "notification").raw("payload", p.data);
+    w.string("type", "notification").raw("payload", numbered_payload(p));
     if (!implicit) w.string("room", p.channel);
   } else {
-    w.string("type", p.event_type).raw("payload", p.data);
+    w.string("type", p.event_type).raw("payload", numbered_payload(p));
     if (!implicit) w.string("room", p.channel);
   }
   w.number("timestamp", static_cast<int64_t>(p.time_ms)).string("id", p.id).end();

@@ -1,8 +1,10 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "dialects/stream_position.h"
 #include "hub/publication.h"
 
 // Wire format of the `rooms` dialect: {type, payload?, timestamp (ms), id?}. Parsing of
@@ -17,6 +19,7 @@ struct ClientMessage {
   std::string id;          // the client's id, echoed on the answer ("" when absent)
   std::string room;
   std::string content = "null";  // JSON text of payload.content
+  std::optional<hub::StreamPosition> since;  // subscribe: payload.since, resume after it
   // On error: a code such as INVALID_MESSAGE and a readable message.
   std::string error_code;
   std::string error_message;
@@ -33,7 +36,9 @@ std::string render_error(std::string_view code, std::string_view message, uint64
                          uint64_t retry_after_ms = 0);
 // A publication as this dialect shows it: "message" events become
 // {"type":"message","payload":{"room","content","from":{"id","name"}}}, "notification"
-// events {"type":"notification","payload":data}, others {"type":event,"payload":data}.
+// events {"type":"notification","payload":data}, others {"type":event,"payload":data}. On a
+// channel that keeps history the payload also carries "offset" and "epoch" (an object
+// payload gains them; the server's values replace any of the same name).
 void render_publication(const hub::Publication& publication, std::string& out);
 
 }  // namespace sb::dialects::rooms

@@ -93,7 +93,18 @@ void RoomsSession::handle_join(const ClientMessage& message) {
   switch (core_.join(message.room, settings_.max_rooms_per_connection)) {
     case SessionCore::JoinResult::kJoined:
     case SessionCore::JoinResult::kAlreadyJoined:
-      send(render("subscribed", room_payload(message.room), now_ms(), message.id));
+      if (hub::has_wildcard(message.room)) {
+        send(render("subscribed", room_payload(message.room), now_ms(), message.id));
+        return;
+      }
+      core_.follow(message.room, message.since, [this, room = message.room, id = message.id](const StreamState& stream) {
+        std::string payload;
+        json::ObjectWriter w(payload);
+        w.string("room", room);
+        write_stream_state(w, stream);
+        w.end();
+        send(render("subscribed", payload, now_ms(), id));
+      });
       return;
     case SessionCore::JoinResult::kInvalid:
       send_error("INVALID_ROOM", "room names are segments of letters, digits and - _ separated by . or :", message.id);
