@@ -7,6 +7,7 @@ find_package(tomlplusplus REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 
 # libhttp-parser ships no CMake or pkg-config file.
 find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)

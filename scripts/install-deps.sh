@@ -9,7 +9,9 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   # libraries
   libssl-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  libhttp-parser-dev libsodium-dev libcurl4-openssl-dev libsqlite3-dev
+  libhttp-parser-dev libsodium-dev libcurl4-openssl-dev libsqlite3-dev libhiredis-dev
+  # clustering (the tests start their own redis-server and haproxy on loopback ports)
+  redis-server haproxy
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-autobahn python3-websockets openssl
   nodejs

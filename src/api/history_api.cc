@@ -30,7 +30,7 @@ void write_publication(json::ObjectWriter& list_item, const hub::Publication& p)
 }
 }  // namespace
 
-void serve_history(const http::HttpRequest& request, hub::Broker& broker,
+void serve_history(const http::HttpRequest& request, hub::Broker& broker, size_t shard_index,
                    std::function<void(http::HttpResponse)> respond) {
   std::string channel = request.query_param("channel");
   if (!hub::is_valid_channel(channel) || hub::is_reserved_channel(channel)) {
@@ -47,7 +47,7 @@ void serve_history(const http::HttpRequest& request, hub::Broker& broker,
     respond(http::json_error(400, "limit must be 1.." + std::to_string(kMaxLimit)));
     return;
   }
-  broker.read_history(channel, since, limit, [channel, respond = std::move(respond)](hub::HistoryResult history) {
+  broker.read_history(channel, since, limit, shard_index, [channel, respond = std::move(respond)](hub::HistoryResult history) {
     if (!history.ok) {
       respond(http::json_error(503, "history unavailable: " + history.error));
       return;

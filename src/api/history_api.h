@@ -14,7 +14,7 @@ namespace sb::api {
 //    "epoch","timestamp","metadata"?,"senderId"?}]}
 // 400 for a missing or malformed channel, since or limit; 404 for a channel whose rule keeps
 // no history; 503 when the broker cannot be read. respond runs on the calling loop.
-void serve_history(const protocol::http::HttpRequest& request, hub::Broker& broker,
+void serve_history(const protocol::http::HttpRequest& request, hub::Broker& broker, size_t shard_index,
                    std::function<void(protocol::http::HttpResponse)> respond);
 
 }  // namespace sb::api

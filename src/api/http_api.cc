@@ -110,7 +110,7 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
     } else if (!has_api_key(request)) {
       respond(http::json_error(401, "missing or wrong API key"));
     } else {
-      serve_history(request, hub_.broker(), std::move(respond));
+      serve_history(request, hub_.broker(), shard_index, std::move(respond));
     }
   } else if (FeaturesApi::serves(path)) {
     if (config_.api_key.empty()) {

@@ -107,6 +107,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
 
   config.pubsub_adapter = root["pubsub"]["adapter"].value_or(config.pubsub_adapter);
   config.pubsub_redis_url = root["pubsub"]["redis_url"].value_or(config.pubsub_redis_url);
+  config.pubsub_redis_prefix = root["pubsub"]["redis_prefix"].value_or(config.pubsub_redis_prefix);
   read_u32(root["pubsub"], "history_meta_ttl", config.history_meta_ttl_s);
 
   if (const toml::array* endpoints = root["endpoints"].as_array()) {
@@ -299,6 +300,7 @@ bool apply_environment(Config& config, std::string& error) {
   if (!env_number("SWITCHBOARD_MAX_SEND_BUFFER", config.max_send_buffer, error)) return false;
   env_string("PUBSUB_ADAPTER", config.pubsub_adapter);
   env_string("PUBSUB_REDIS_URL", config.pubsub_redis_url);
+  env_string("PUBSUB_REDIS_PREFIX", config.pubsub_redis_prefix);
   env_string("JWT_SECRET", config.jwt.secret);
   env_string("JWT_ISSUER", config.jwt.issuer);
   env_string("JWT_AUDIENCE", config.jwt.audience);

@@ -98,6 +98,7 @@ struct Config {
   // [pubsub]
   std::string pubsub_adapter = "memory";
   std::string pubsub_redis_url = "redis://localhost:6379";
+  std::string pubsub_redis_prefix = "switchboard:";  // before every Redis key and channel
   uint32_t history_meta_ttl_s = 86400;  // a stream idle this long forgets its offset and epoch
   std::vector<EndpointConfig> endpoints;
   // [jwt]

@@ -276,7 +276,9 @@ struct SessionCore::FollowBatch {
 
 void SessionCore::follow(std::vector<FollowRequest> requests,
                          std::function<void(const std::vector<StreamState>&)> answer) {
-  bool any_stream = false;
+  // A cluster broker answers once the node's subscription is in place in Redis, so that a
+  // "subscribed" really means that publications from every node arrive from then on.
+  bool any_stream = context_.hub.broker().wants_interest();
   for (const auto& r : requests) any_stream = any_stream || r.since || context_.policy.retention(r.channel).keeps_history();
   if (!any_stream) {
     answer(std::vector<StreamState>(requests.size()));
@@ -300,7 +302,8 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
     const FollowRequest& r = batch->requests[i];
     uint64_t after = r.since ? r.since->offset : 0;
     size_t limit = r.since ? SIZE_MAX : 0;  // without since only the position is needed
-    context_.hub.broker().read_history(r.channel, after, limit, [this, open, batch, i](hub::HistoryResult history) {
+    context_.hub.broker().read_history(r.channel, after, limit, context_.shard_index,
+                                       [this, open, batch, i](hub::HistoryResult history) {
       batch->histories[i] = std::move(history);
       if (--batch->remaining == 0 && open.lock()) finish_follow(*batch);
     });

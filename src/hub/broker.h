@@ -53,9 +53,25 @@ class Broker {
   // that keeps history gets the publication's offset and epoch stamped here, before any
   // subscriber sees it; every node's subscribers of the channel receive it in offset order.
   virtual void publish(std::shared_ptr<Publication> publication, size_t origin) = 0;
-  // Reads what `channel` kept after `after_offset` (0: all), at most `limit`. done runs on
-  // the calling loop's thread, possibly before this returns.
-  virtual void read_history(std::string_view channel, uint64_t after_offset, size_t limit, HistoryDone done) = 0;
+  // Reads what `channel` kept after `after_offset` (0: all), at most `limit`, for loop
+  // `origin`: done runs on that loop's thread, possibly before this returns. A channel this
+  // node watches is read only once its subscription is in place, so that nothing published
+  // between the read and the first live publication goes missing (a cluster broker also
+  // answers channels without history that way: the caller learns the subscription is live).
+  virtual void read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t origin,
+                            HistoryDone done) = 0;
+  // Whether the broker wants to hear which channels and patterns this node's subscribers
+  // hold (a cluster broker subscribes to exactly those); the memory broker does not.
+  virtual bool wants_interest() const { return false; }
+  // The node's first subscriber of a channel or pattern arrived / its last one left. Called
+  // in order, from any loop thread, with the hub's interest lock held.
+  virtual void watch(std::string_view /*pattern*/) {}
+  virtual void unwatch(std::string_view /*pattern*/) {}
+  // Stops the broker's own threads (after the loops stopped, before they are destroyed):
+  // nothing reaches the hub afterwards.
+  virtual void shutdown() {}
+  // Empty when healthy, else why the node is degraded (for /health).
+  virtual std::string problem() const { return {}; }
   // Periodic upkeep (dropping expired history), called from one loop every few seconds.
   virtual void maintain(uint64_t /*now_ms*/) {}
 

@@ -7,6 +7,12 @@
 
 namespace sb::hub {
 
+HubShard::HubShard(std::function<void()> wake, Hub& hub) : hub_(hub), wake_(std::move(wake)) {
+  trie_.on_interest([this](std::string_view pattern, bool first) {
+    if (hub_.broker().wants_interest()) hub_.interest_changed(pattern, first ? 1 : -1);
+  });
+}
+
 bool HubShard::subscribe(Subscriber& subscriber, std::string_view pattern) {
   bool added = trie_.add(subscriber, pattern);
   if (added) counters_.subscriptions.fetch_add(1, std::memory_order_relaxed);
@@ -41,9 +47,19 @@ void HubShard::enqueue(PublicationPtr publication) {
   {
     std::lock_guard lock(inbox_mutex_);
     was_empty = inbox_.empty();
-    inbox_.push_back(std::move(publication));
+    inbox_.push_back({std::move(publication), {}});
   }
   // Only the push that makes the inbox non-empty needs to wake the loop.
+  if (was_empty) wake_();
+}
+
+void HubShard::post(std::function<void()> task) {
+  bool was_empty;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    was_empty = inbox_.empty();
+    inbox_.push_back({nullptr, std::move(task)});
+  }
   if (was_empty) wake_();
 }
 
@@ -53,18 +69,45 @@ void HubShard::drain_inbox() {
     if (inbox_.empty()) return;
     draining_.swap(inbox_);
   }
-  for (const auto& publication : draining_) deliver(publication);
+  for (auto& item : draining_) {
+    if (item.publication) {
+      deliver(item.publication);
+    } else {
+      item.task();
+    }
+  }
   draining_.clear();
 }
 
 HubShard& Hub::add_shard(std::function<void()> wake) {
-  shards_.push_back(std::make_unique<HubShard>(std::move(wake)));
+  shards_.push_back(std::make_unique<HubShard>(std::move(wake), *this));
   return *shards_.back();
 }
 
 Hub::Hub() : broker_(std::make_unique<MemoryBroker>(*this, RetentionLookup{}, 0)) {}
 
 Hub::~Hub() = default;
+
+void Hub::set_broker(std::unique_ptr<Broker> broker) { broker_ = std::move(broker); }
+
+void Hub::interest_changed(std::string_view pattern, int delta) {
+  std::lock_guard lock(interest_mutex_);
+  auto it = interest_.find(std::string(pattern));
+  if (delta > 0) {
+    if (it == interest_.end()) {
+      interest_.emplace(std::string(pattern), 1);
+      broker_->watch(pattern);
+    } else {
+      ++it->second;
+    }
+    return;
+  }
+  if (it == interest_.end()) return;
+  if (--it->second == 0) {
+    interest_.erase(it);
+    broker_->unwatch(pattern);
+  }
+}
 
 void Hub::publish(std::shared_ptr<Publication> publication, size_t origin) {
   if (origin < shards_.size()) shards_[origin]->counters().publications.fetch_add(1, std::memory_order_relaxed);

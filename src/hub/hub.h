@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "hub/broker.h"
@@ -23,10 +24,12 @@ struct ShardCounters {
 
 // The hub's part on one loop: that loop's subscriptions and an inbox of publications
 // from other loops. Everything but enqueue() runs on the owning loop's thread.
+class Hub;
+
 class HubShard {
  public:
   // wake: thread-safe callback that makes the owning loop call drain_inbox() soon.
-  explicit HubShard(std::function<void()> wake) : wake_(std::move(wake)) {}
+  HubShard(std::function<void()> wake, Hub& hub);
 
   bool subscribe(Subscriber& subscriber, std::string_view pattern);
   bool unsubscribe(Subscriber& subscriber, std::string_view pattern);
@@ -35,6 +38,9 @@ class HubShard {
   void deliver(const PublicationPtr& publication);
   // Thread-safe: queues a publication from another loop.
   void enqueue(PublicationPtr publication);
+  // Thread-safe: runs task on the owning loop, at its next inbox drain (after the
+  // publications queued before it).
+  void post(std::function<void()> task);
   // Delivers everything queued by other loops, in arrival order.
   void drain_inbox();
   // Publications delivered since the last call (for publish-to-write latency after flush).
@@ -45,10 +51,17 @@ class HubShard {
 
  private:
   PatternTrie trie_;
+  Hub& hub_;
   std::function<void()> wake_;
   std::mutex inbox_mutex_;
-  std::vector<PublicationPtr> inbox_;
-  std::vector<PublicationPtr> draining_;
+  // Publications and tasks from other threads, in arrival order (a task is an item
+  // without a publication).
+  struct InboxItem {
+    PublicationPtr publication;
+    std::function<void()> task;
+  };
+  std::vector<InboxItem> inbox_;
+  std::vector<InboxItem> draining_;
   std::vector<PublicationPtr> delivered_this_turn_;
   ShardCounters counters_;
 };
@@ -61,8 +74,9 @@ class Hub {
   Hub();
   ~Hub();
   // Replaces the broker; done at start-up, before any loop runs.
-  void set_broker(std::unique_ptr<Broker> broker) { broker_ = std::move(broker); }
+  void set_broker(std::unique_ptr<Broker> broker);
   Broker& broker() { return *broker_; }
+  const Broker& broker() const { return *broker_; }
 
   // Adds a shard for one loop; done at start-up, before any loop runs.
   HubShard& add_shard(std::function<void()> wake);
@@ -78,16 +92,25 @@ class Hub {
   // thread), every other loop on its next turn. With Broker::kNoOrigin every loop gets it
   // through its inbox, so publications fanned out in some order arrive in that order.
   void fan_out(const PublicationPtr& publication, size_t origin);
-  // Allocates a node-unique publication id ("<node>-<counter>").
+  // Allocates a cluster-unique publication id ("<node>-<counter>").
   std::string next_publication_id();
+  // This node's random id, unique in a cluster (8 hex characters): ids minted here start
+  // with it (publications, connections).
+  const std::string& node_id() const { return node_prefix_; }
 
   uint64_t total_publications() const;
   uint64_t total_deliveries() const;
   uint64_t total_subscriptions() const;
 
+  // A shard's first subscriber of `pattern` arrived (+1) or its last left (-1): the node's
+  // count across shards tells the broker when the node starts or stops needing it.
+  void interest_changed(std::string_view pattern, int delta);
+
  private:
   std::vector<std::unique_ptr<HubShard>> shards_;
   std::unique_ptr<Broker> broker_;
+  std::mutex interest_mutex_;
+  std::unordered_map<std::string, uint32_t> interest_;  // pattern -> shards holding it
   std::atomic<uint64_t> id_counter_{0};
   std::string node_prefix_ = make_node_prefix();
   static std::string make_node_prefix();

@@ -76,7 +76,8 @@ void MemoryBroker::publish(std::shared_ptr<Publication> publication, size_t orig
   hub_.fan_out(publication, kNoOrigin);
 }
 
-void MemoryBroker::read_history(std::string_view channel, uint64_t after_offset, size_t limit, HistoryDone done) {
+void MemoryBroker::read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t /*origin*/,
+                                HistoryDone done) {
   HistoryResult result;
   if (retention_) result.keeps_history = retention_(channel).keeps_history();
   if (result.keeps_history) {

@@ -26,7 +26,8 @@ class MemoryBroker final : public Broker {
                std::function<uint64_t()> clock_ms = system_clock_ms);
 
   void publish(std::shared_ptr<Publication> publication, size_t origin) override;
-  void read_history(std::string_view channel, uint64_t after_offset, size_t limit, HistoryDone done) override;
+  void read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t origin,
+                    HistoryDone done) override;
   void maintain(uint64_t now_ms) override;
 
   // Streams currently held (for tests and metrics).

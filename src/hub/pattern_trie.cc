@@ -53,7 +53,9 @@ bool PatternTrie::add(Subscriber& subscriber, std::string_view pattern) {
   for (const auto& sub : subscriber.subscriptions_) {
     if (sub.node == node) return false;
   }
+  bool first = node->entries.empty();
   node->entries.push_back({&subscriber, static_cast<uint32_t>(subscriber.subscriptions_.size())});
+  if (first && interest_) interest_(pattern, true);
   auto& subs = subscriber.subscriptions_;
   // A connection holds a handful of subscriptions for a long time: grow its list by one
   // instead of doubling, so that idle connections carry no slack (subscribing is rare).
@@ -81,6 +83,7 @@ void PatternTrie::detach(Subscriber& subscriber, uint32_t subscription_index) {
     const auto& moved = subs[subscription_index];
     moved.node->entries[moved.index_in_node].index_in_subscriber = subscription_index;
   }
+  if (entries.empty() && interest_) interest_(node->pattern(), false);
   prune(node);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,8 @@ class PatternTrie {
   // Patterns the subscriber holds.
   std::vector<std::string> patterns_of(const Subscriber& subscriber) const;
   size_t node_count() const { return node_count_; }
+  // Called when a pattern gets its first subscriber (true) or loses its last (false).
+  void on_interest(std::function<void(std::string_view pattern, bool first)> hook) { interest_ = std::move(hook); }
 
  private:
   TrieNode* find(std::string_view pattern) const;
@@ -73,6 +76,7 @@ class PatternTrie {
   std::vector<Segment> segments_;  // scratch for match(), reused to avoid allocation
   std::string key_;                // scratch key
   uint64_t delivery_seq_ = 0;
+  std::function<void(std::string_view, bool)> interest_;
   size_t node_count_ = 1;
 };
 

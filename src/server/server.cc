@@ -13,6 +13,7 @@
 #include "dialects/rooms/rooms_dialect.h"
 #include "dialects/socketio/socketio_dialect.h"
 #include "dialects/topics/topics_dialect.h"
+#include "cluster/redis_broker.h"
 #include "hub/memory_broker.h"
 #include "json/json_writer.h"
 #include "observability/log.h"
@@ -53,9 +54,8 @@ Server::~Server() {
 }
 
 std::unique_ptr<Server> Server::create(config::Config config, std::string& error) {
-  if (config.pubsub_adapter != "memory") {
-    error = "PUBSUB_ADAPTER=" + config.pubsub_adapter +
-            " is not supported yet: this version routes in memory on one node (use PUBSUB_ADAPTER=memory)";
+  if (config.pubsub_adapter != "memory" && config.pubsub_adapter != "redis") {
+    error = "PUBSUB_ADAPTER=" + config.pubsub_adapter + " is not known: use memory (one node) or redis (a cluster)";
     return nullptr;
   }
   std::unique_ptr<Server> server(new Server(std::move(config)));
@@ -64,9 +64,26 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   if (!server->jwt_) return nullptr;
   server->policy_ = auth::ChannelPolicy(rules_with_rooms(c), c.default_subscribe, c.default_publish,
                                         auth::RoleHierarchy(c.role_hierarchy));
-  server->hub_.set_broker(std::make_unique<hub::MemoryBroker>(
-      server->hub_, [policy = &server->policy_](std::string_view channel) { return policy->retention(channel); },
-      uint64_t{c.history_meta_ttl_s} * 1000));
+  hub::RetentionLookup retention = [policy = &server->policy_](std::string_view channel) {
+    return policy->retention(channel);
+  };
+  if (c.pubsub_adapter == "redis") {
+    cluster::RedisBroker::Settings settings;
+    if (!cluster::parse_redis_urls(c.pubsub_redis_url, settings.endpoints, error)) return nullptr;
+    settings.prefix = c.pubsub_redis_prefix;
+    settings.meta_ttl_s = c.history_meta_ttl_s;
+    settings.retention = retention;
+    auto broker = cluster::RedisBroker::start(server->hub_, std::move(settings), error);
+    if (!broker) return nullptr;
+    server->cluster_broker_ = broker.get();
+    server->hub_.set_broker(std::move(broker));
+    log::info("cluster.redis", {{"instances", c.pubsub_redis_url.find('@') == std::string::npos
+                                                  ? c.pubsub_redis_url : std::string("(with credentials)")},
+                                {"prefix", c.pubsub_redis_prefix}});
+  } else {
+    server->hub_.set_broker(
+        std::make_unique<hub::MemoryBroker>(server->hub_, retention, uint64_t{c.history_meta_ttl_s} * 1000));
+  }
   for (const auto& room : c.rooms.rooms) {
     if (room.max_connections != 0) server->occupancy_.set_capacity(room.name, room.max_connections);
   }
@@ -176,6 +193,7 @@ void Server::start() {
 void Server::stop() {
   for (auto& worker : workers_) worker->begin_shutdown();
   for (auto& worker : workers_) worker->join();
+  hub_.broker().shutdown();
 }
 
 int Server::run() {
@@ -222,6 +240,10 @@ std::string Server::render_metrics() const {
   extras.extra_gauges.emplace_back("switchboard_subscriptions", hub_.total_subscriptions());
   extras.extra_counters.emplace_back("switchboard_publications_total", hub_.total_publications());
   extras.extra_counters.emplace_back("switchboard_deliveries_total", hub_.total_deliveries());
+  if (cluster_broker_ != nullptr) {
+    extras.extra_counters.emplace_back("switchboard_broker_errors_total", cluster_broker_->errors());
+    extras.extra_counters.emplace_back("switchboard_broker_reconnects_total", cluster_broker_->reconnects());
+  }
   return observability::render_prometheus(loops, bytes_in, bytes_out, extras);
 }
 
@@ -240,8 +262,11 @@ std::string Server::render_health() const {
                                            std::chrono::steady_clock::now().time_since_epoch())
                                            .count());
   std::string out;
-  json::ObjectWriter(out).string("status", "ok").string("version", SWITCHBOARD_VERSION)
-      .number("connections", static_cast<int64_t>(connections))
+  std::string problem = hub_.broker().problem();
+  json::ObjectWriter w(out);
+  w.string("status", problem.empty() ? "ok" : "degraded");
+  if (!problem.empty()) w.string("reason", problem);
+  w.string("version", SWITCHBOARD_VERSION).number("connections", static_cast<int64_t>(connections))
       .number("uptimeSeconds", static_cast<int64_t>((now - started_ms_) / 1000)).end();
   return out;
 }

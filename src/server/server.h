@@ -24,6 +24,10 @@
 #include "transport/descriptor_reserve.h"
 #include "transport/work_pool.h"
 
+namespace sb::cluster {
+class RedisBroker;
+}
+
 namespace sb::server {
 
 class Worker;
@@ -79,6 +83,7 @@ class Server {
   std::unique_ptr<auth::JwtCodec> jwt_;
   auth::ChannelPolicy policy_;
   hub::Hub hub_;
+  cluster::RedisBroker* cluster_broker_ = nullptr;  // owned by hub_ when clustered
   hub::ConnectionLimiter limiter_;
   transport::DescriptorReserve descriptor_reserve_;  // shared by every loop's listeners
   hub::ChannelOccupancy occupancy_;

@@ -91,7 +91,8 @@ uint16_t Worker::listen(const std::string& host, uint16_t port, std::string& err
 }
 
 std::string Worker::next_connection_id() {
-  return "conn-" + std::to_string(index_) + "-" + std::to_string(++connection_counter_);
+  // Unique in the cluster: relays skip their sender by this id on every node.
+  return "conn-" + server_.hub().node_id() + "-" + std::to_string(index_) + "-" + std::to_string(++connection_counter_);
 }
 
 void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {

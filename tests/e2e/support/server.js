@@ -42,10 +42,21 @@ function startServer(env = {}) {
             child.once('exit', (code) => done(code));
             child.kill('SIGTERM');
           }),
+        // kill -9: no shutdown at all, as a crashed node.
+        kill: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGKILL');
+          }),
       });
     });
+    let stderr = '';
+    lines.on('line', (line) => {
+      if (!started && stderr.length < 4000) stderr += line + '\n';
+    });
     child.once('exit', (code) => {
-      if (!started) reject(new Error(`switchboard exited with ${code} before listening`));
+      if (!started) reject(Object.assign(new Error(`switchboard exited with ${code} before listening`), { code, stderr }));
     });
   });
 }

@@ -38,7 +38,7 @@ struct Fixture {
   HistoryResult read(std::string_view channel, uint64_t after = 0, size_t limit = 100) {
     HistoryResult out;
     bool called = false;
-    broker->read_history(channel, after, limit, [&](HistoryResult r) {
+    broker->read_history(channel, after, limit, 0, [&](HistoryResult r) {
       out = std::move(r);
       called = true;
     });

@@ -1,0 +1,495 @@
+#include "cluster/redis_broker.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include "cluster/publication_codec.h"
+#include "hub/memory_broker.h"
+#include "hub/topic.h"
+#include "observability/log.h"
+
+namespace sb::cluster {
+
+namespace {
+
+// Numbers a publication, appends it to the channel's history and publishes it: one atomic
+// step, so every node sees offsets in the order they were given.
+// KEYS: history list, stream meta. ARGV: Redis channel, body, size, ttl ms, meta ttl s,
+// epoch for a new stream, now ms.
+constexpr std::string_view kPublishScript = R"(local epoch = redis.call('HGET', KEYS[2], 'epoch')
+if not epoch then
+  epoch = ARGV[6]
+  redis.call('HSET', KEYS[2], 'epoch', epoch, 'offset', 0)
+end
+local offset = redis.call('HINCRBY', KEYS[2], 'offset', 1)
+local message = offset .. ' ' .. epoch .. ' ' .. ARGV[2]
+redis.call('RPUSH', KEYS[1], (tonumber(ARGV[7]) + tonumber(ARGV[4])) .. ' ' .. message)
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('PUBLISH', ARGV[1], message)
+return offset)";
+
+// The stream's position and everything its history list holds, starting the stream (a new
+// epoch) when it does not exist. KEYS: history list, stream meta. ARGV: epoch, meta ttl s.
+constexpr std::string_view kReadScript = R"(local epoch = redis.call('HGET', KEYS[2], 'epoch')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('HSET', KEYS[2], 'epoch', epoch, 'offset', 0)
+end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return {redis.call('HGET', KEYS[2], 'offset'), epoch, redis.call('LRANGE', KEYS[1], 0, -1)})";
+
+std::string sha1_hex(std::string_view text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  std::string out;
+  char buf[3];
+  for (unsigned char b : digest) {
+    std::snprintf(buf, sizeof buf, "%02x", b);
+    out += buf;
+  }
+  return out;
+}
+
+const std::string& publish_sha() {
+  static const std::string sha = sha1_hex(kPublishScript);
+  return sha;
+}
+
+const std::string& read_sha() {
+  static const std::string sha = sha1_hex(kReadScript);
+  return sha;
+}
+
+uint64_t wall_ms() { return hub::MemoryBroker::system_clock_ms(); }
+
+// Signs in to one instance synchronously and pings it (start-up check only).
+bool check_endpoint(const RedisEndpoint& endpoint, std::string& error) {
+  timeval timeout{2, 0};
+  redisContext* c = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timeout);
+  auto fail = [&](std::string why) {
+    error = "Redis at " + endpoint.display() + " (PUBSUB_REDIS_URL): " + why;
+    if (c != nullptr) redisFree(c);
+    return false;
+  };
+  if (c == nullptr || c->err != 0) return fail(c != nullptr ? c->errstr : "cannot allocate a connection");
+  redisSetTimeout(c, timeout);
+  auto run = [&](std::vector<std::string> args, std::string& why) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    auto* reply = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+    bool ok = reply != nullptr && reply->type != REDIS_REPLY_ERROR;
+    why = reply == nullptr ? std::string(c->errstr) : std::string(reply_text(reply));
+    if (reply != nullptr) freeReplyObject(reply);
+    return ok;
+  };
+  std::string why;
+  if (!endpoint.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!endpoint.user.empty()) auth.push_back(endpoint.user);
+    auth.push_back(endpoint.password);
+    if (!run(auth, why)) return fail("AUTH refused: " + why);
+  }
+  if (endpoint.database != 0 && !run({"SELECT", std::to_string(endpoint.database)}, why)) {
+    return fail("SELECT refused: " + why);
+  }
+  if (!run({"PING"}, why)) return fail("PING failed: " + why);
+  redisFree(c);
+  return true;
+}
+
+bool parse_u64(std::string_view text, uint64_t& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+}  // namespace
+
+size_t RedisBroker::shard_of(std::string_view channel, size_t shard_count) {
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : channel) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return shard_count == 0 ? 0 : static_cast<size_t>(hash % shard_count);
+}
+
+std::string RedisBroker::glob_of(std::string_view prefix, std::string_view pattern) {
+  std::string out;
+  auto literal = [&out](std::string_view text) {
+    for (char c : text) {
+      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+      out += c;
+    }
+  };
+  literal(prefix);
+  std::vector<hub::Segment> segments;
+  hub::split_segments(pattern, segments);
+  for (const auto& s : segments) {
+    if (s.separator != 0) out += s.separator;
+    if (s.text == "*" || s.text == "**") {
+      out += '*';
+    } else {
+      literal(s.text);
+    }
+  }
+  return out;
+}
+
+std::unique_ptr<RedisBroker> RedisBroker::start(hub::Hub& hub, Settings settings, std::string& error) {
+  for (const auto& endpoint : settings.endpoints) {
+    if (!check_endpoint(endpoint, error)) return nullptr;
+  }
+  std::unique_ptr<RedisBroker> broker(new RedisBroker(hub, std::move(settings)));
+  RedisBroker* self = broker.get();
+  broker->loop_.post([self] { self->connect_all(); });
+  broker->thread_ = std::thread([self] { self->loop_.run(); });
+  return broker;
+}
+
+RedisBroker::RedisBroker(hub::Hub& hub, Settings settings) : hub_(hub), settings_(std::move(settings)) {
+  shards_.resize(settings_.endpoints.size());
+}
+
+RedisBroker::~RedisBroker() {
+  shutdown();
+  shards_.clear();  // links close their connections here, after the loop stopped
+}
+
+void RedisBroker::shutdown() {
+  loop_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RedisBroker::connect_all() {
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    Shard& shard = shards_[i];
+    shard.command = std::make_unique<RedisLink>(loop_, settings_.endpoints[i]);
+    shard.subscriber = std::make_unique<RedisLink>(loop_, settings_.endpoints[i]);
+    shard.subscriber->on_push([this, i](redisReply* reply) { on_push(i, reply); });
+    shard.command->start([this, i] { on_command_ready(i); },
+                         [this, i](const std::string& reason) { on_link_down(i, reason); });
+    shard.subscriber->start([this, i] { on_subscriber_ready(i); },
+                            [this, i](const std::string& reason) { on_link_down(i, reason); });
+  }
+}
+
+std::string RedisBroker::key(std::string_view kind, std::string_view channel) const {
+  std::string out = settings_.prefix;
+  out += kind;
+  out += channel;
+  return out;
+}
+
+std::string RedisBroker::problem() const {
+  if (links_down_.load(std::memory_order_relaxed) == 0) return {};
+  std::lock_guard lock(problem_mutex_);
+  return "redis unreachable: " + last_problem_;
+}
+
+void RedisBroker::on_link_down(size_t shard, const std::string& reason) {
+  errors_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(problem_mutex_);
+    last_problem_ = settings_.endpoints[shard].display() + ": " + reason;
+  }
+  links_down_.store(1, std::memory_order_relaxed);
+  log::warn("redis.down", {{"redis", settings_.endpoints[shard].display()}, {"reason", reason}});
+  // Reads waiting for a subscription on this instance cannot be answered safely now.
+  for (auto& [channel, watch] : exact_) {
+    if (shard_of(channel, shards_.size()) != shard) continue;
+    watch.confirmed = false;
+    for (auto& read : watch.waiting) {
+      hub::HistoryResult failed;
+      failed.ok = false;
+      failed.error = "redis unreachable";
+      failed.keeps_history = true;
+      answer(read, std::move(failed));
+    }
+    watch.waiting.clear();
+  }
+}
+
+void RedisBroker::on_command_ready(size_t shard) {
+  reconnects_.fetch_add(1, std::memory_order_relaxed);
+  bool all_up = true;
+  for (const auto& s : shards_) all_up = all_up && s.command && s.command->ready() && s.subscriber && s.subscriber->ready();
+  if (all_up) links_down_.store(0, std::memory_order_relaxed);
+  log::info("redis.ready", {{"redis", settings_.endpoints[shard].display()}, {"link", "command"}});
+  // The scripts first, on this connection: every EVALSHA after them finds them, so no
+  // publication is retried out of order (a NOSCRIPT retry would overtake later ones).
+  for (std::string_view script : {kPublishScript, kReadScript}) {
+    shards_[shard].command->command({"SCRIPT", "LOAD", script}, [this](redisReply* reply) {
+      if (reply_is_error(reply)) errors_.fetch_add(1, std::memory_order_relaxed);
+    });
+  }
+  std::deque<OutgoingPublication> queued;
+  queued.swap(shards_[shard].queued);
+  for (auto& p : queued) send_publication(shard, std::move(p));
+}
+
+void RedisBroker::on_subscriber_ready(size_t shard) {
+  bool all_up = true;
+  for (const auto& s : shards_) all_up = all_up && s.command && s.command->ready() && s.subscriber && s.subscriber->ready();
+  if (all_up) links_down_.store(0, std::memory_order_relaxed);
+  log::info("redis.ready", {{"redis", settings_.endpoints[shard].display()}, {"link", "subscriber"}});
+  // Everything this node listens to, again (a new connection starts with nothing).
+  pending_subscribes_.clear();
+  for (auto& [channel, watch] : exact_) {
+    if (shard_of(channel, shards_.size()) == shard) subscribe_exact(channel);
+  }
+  for (const auto& [glob, count] : globs_) shards_[shard].subscriber->subscribe_command({"PSUBSCRIBE", glob});
+}
+
+void RedisBroker::publish(std::shared_ptr<hub::Publication> publication, size_t /*origin*/) {
+  OutgoingPublication out;
+  if (publication->keep_in_history && settings_.retention) out.retention = settings_.retention(publication->channel);
+  out.channel = publication->channel;
+  out.body = encode_publication(*publication);
+  // Delivered here too when it comes back from Redis, in the channel's order.
+  loop_.post([this, out = std::move(out)]() mutable {
+    size_t shard = shard_of(out.channel, shards_.size());
+    send_publication(shard, std::move(out));
+  });
+}
+
+void RedisBroker::send_publication(size_t shard, OutgoingPublication p) {
+  Shard& s = shards_[shard];
+  if (!s.command || !s.command->ready()) {
+    if (s.queued.size() >= settings_.max_queued) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      log::warn("redis.publication_dropped", {{"channel", p.channel}, {"reason", "redis unreachable, queue full"}});
+      return;
+    }
+    s.queued.push_back(std::move(p));
+    return;
+  }
+  std::string channel = settings_.prefix + p.channel;
+  if (!p.retention.keeps_history()) {
+    std::string message(kUnnumberedPrefix);
+    message += p.body;
+    s.command->command({"PUBLISH", channel, message}, [this](redisReply* reply) {
+      if (reply_is_error(reply)) errors_.fetch_add(1, std::memory_order_relaxed);
+    });
+    return;
+  }
+  std::vector<std::string> args = {key("h:", p.channel), key("m:", p.channel), channel, std::move(p.body),
+                                    std::to_string(p.retention.size), std::to_string(uint64_t{p.retention.ttl_s} * 1000),
+                                    std::to_string(settings_.meta_ttl_s), hub::new_epoch(), std::to_string(wall_ms())};
+  run_script(shard, publish_sha(), kPublishScript, std::move(args), [this, channel](redisReply* reply) {
+    if (reply_is_error(reply)) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      log::warn("redis.publish_failed", {{"channel", channel}, {"error", std::string(reply_text(reply))}});
+    }
+  });
+}
+
+void RedisBroker::run_script(size_t shard, std::string_view sha, std::string_view script, std::vector<std::string> args,
+                             RedisLink::Reply reply) {
+  auto argv = [&](std::string_view verb, std::string_view body) {
+    std::vector<std::string_view> out = {verb, body, "2"};
+    for (const auto& a : args) out.push_back(a);
+    return out;
+  };
+  RedisLink& link = *shards_[shard].command;
+  // EVALSHA first; a server that does not know the script yet gets it whole once.
+  std::vector<std::string_view> with_sha = argv("EVALSHA", sha);
+  auto retry = [this, shard, script = std::string(script), args, reply](redisReply* r) mutable {
+    if (r != nullptr && r->type == REDIS_REPLY_ERROR && reply_text(r).starts_with("NOSCRIPT")) {
+      std::vector<std::string_view> full = {"EVAL", script, "2"};
+      for (const auto& a : args) full.push_back(a);
+      if (!shards_[shard].command->command(full, reply)) reply(nullptr);
+      return;
+    }
+    reply(r);
+  };
+  if (!link.command(with_sha, std::move(retry))) reply(nullptr);
+}
+
+void RedisBroker::read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t origin,
+                               hub::HistoryDone done) {
+  PendingRead read{std::string(channel), after_offset, limit, origin, std::move(done)};
+  // Even a channel without history is answered only once its subscription is confirmed.
+  loop_.post([this, read = std::move(read)]() mutable {
+    auto it = exact_.find(read.channel);
+    if (it != exact_.end() && !it->second.confirmed) {
+      Shard& s = shards_[shard_of(read.channel, shards_.size())];
+      if (s.subscriber && s.subscriber->ready()) {
+        it->second.waiting.push_back(std::move(read));  // after the SUBSCRIBE is confirmed
+        return;
+      }
+    }
+    do_read(std::move(read));
+  });
+}
+
+void RedisBroker::answer(PendingRead& read, hub::HistoryResult result) {
+  if (read.origin < hub_.shard_count()) {
+    hub_.shard(read.origin).post([done = std::move(read.done), result = std::move(result)]() mutable {
+      done(std::move(result));
+    });
+  } else {
+    read.done(std::move(result));
+  }
+}
+
+void RedisBroker::do_read(PendingRead read) {
+  if (!settings_.retention || !settings_.retention(read.channel).keeps_history()) {
+    answer(read, hub::HistoryResult{});  // nothing kept: the subscription was all to wait for
+    return;
+  }
+  size_t shard = shard_of(read.channel, shards_.size());
+  auto shared = std::make_shared<PendingRead>(std::move(read));
+  std::vector<std::string> args = {key("h:", shared->channel), key("m:", shared->channel), hub::new_epoch(),
+                                   std::to_string(settings_.meta_ttl_s)};
+  if (!shards_[shard].command || !shards_[shard].command->ready()) {
+    hub::HistoryResult failed;
+    failed.ok = false;
+    failed.keeps_history = true;
+    failed.error = "redis unreachable";
+    answer(*shared, std::move(failed));
+    return;
+  }
+  run_script(shard, read_sha(), kReadScript, std::move(args), [this, shared](redisReply* reply) {
+    hub::HistoryResult result;
+    result.keeps_history = true;
+    if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+        reply->element[2]->type != REDIS_REPLY_ARRAY) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      result.ok = false;
+      result.error = reply == nullptr ? "redis unreachable" : "unexpected reply: " + std::string(reply_text(reply));
+      answer(*shared, std::move(result));
+      return;
+    }
+    parse_u64(reply_text(reply->element[0]), result.top.offset);
+    result.top.epoch = reply_text(reply->element[1]);
+    uint64_t now = wall_ms();
+    const redisReply* entries = reply->element[2];
+    for (size_t i = 0; i < entries->elements; ++i) {
+      std::string_view entry = reply_text(entries->element[i]);
+      size_t space = entry.find(' ');
+      uint64_t expires = 0;
+      if (space == std::string_view::npos || !parse_u64(entry.substr(0, space), expires) || expires <= now) continue;
+      auto p = decode_message(entry.substr(space + 1));
+      if (!p || p->epoch != result.top.epoch) continue;
+      p->published_mono_us = transport::EventLoop::monotonic_us();
+      if (result.first_offset == 0) result.first_offset = p->offset;
+      if (p->offset > shared->after && result.publications.size() < shared->limit) {
+        result.publications.push_back(std::move(p));
+      }
+    }
+    answer(*shared, std::move(result));
+  });
+}
+
+void RedisBroker::watch(std::string_view pattern) {
+  loop_.post([this, pattern = std::string(pattern)] { add_watch(pattern); });
+}
+
+void RedisBroker::unwatch(std::string_view pattern) {
+  loop_.post([this, pattern = std::string(pattern)] { remove_watch(pattern); });
+}
+
+void RedisBroker::subscribe_exact(const std::string& channel) {
+  Shard& s = shards_[shard_of(channel, shards_.size())];
+  if (s.subscriber && s.subscriber->subscribe_command({"SUBSCRIBE", settings_.prefix + channel})) {
+    ++pending_subscribes_[channel];
+  }
+}
+
+void RedisBroker::add_watch(const std::string& pattern) {
+  if (!hub::has_wildcard(pattern)) {
+    exact_.try_emplace(pattern);
+    subscribe_exact(pattern);
+    return;
+  }
+  std::string glob = glob_of(settings_.prefix, pattern);
+  patterns_[pattern] = glob;
+  if (++globs_[glob] == 1) {
+    for (auto& s : shards_) {
+      if (s.subscriber) s.subscriber->subscribe_command({"PSUBSCRIBE", glob});
+    }
+  }
+}
+
+void RedisBroker::remove_watch(const std::string& pattern) {
+  if (!hub::has_wildcard(pattern)) {
+    auto it = exact_.find(pattern);
+    if (it == exact_.end()) return;
+    std::vector<PendingRead> waiting = std::move(it->second.waiting);
+    exact_.erase(it);
+    for (auto& read : waiting) do_read(std::move(read));
+    Shard& s = shards_[shard_of(pattern, shards_.size())];
+    if (s.subscriber) s.subscriber->subscribe_command({"UNSUBSCRIBE", settings_.prefix + pattern});
+    return;
+  }
+  auto it = patterns_.find(pattern);
+  if (it == patterns_.end()) return;
+  std::string glob = it->second;
+  patterns_.erase(it);
+  if (--globs_[glob] == 0) {
+    globs_.erase(glob);
+    for (auto& s : shards_) {
+      if (s.subscriber) s.subscriber->subscribe_command({"PUNSUBSCRIBE", glob});
+    }
+  }
+}
+
+void RedisBroker::on_push(size_t /*shard*/, redisReply* reply) {
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) return;
+  std::string_view kind = reply_text(reply->element[0]);
+  const std::string& prefix = settings_.prefix;
+  if (kind == "message") {
+    deliver(reply_text(reply->element[2]));
+  } else if (kind == "pmessage" && reply->elements == 4) {
+    std::string_view glob = reply_text(reply->element[1]);
+    std::string_view full = reply_text(reply->element[2]);
+    if (!full.starts_with(prefix)) return;
+    std::string channel(full.substr(prefix.size()));
+    // Exactly once per node: a channel also subscribed exactly comes through that
+    // subscription; among the patterns that match it, only the smallest glob delivers.
+    if (exact_.contains(channel)) return;
+    const std::string* canonical = nullptr;
+    for (const auto& [pattern, pattern_glob] : patterns_) {
+      if (hub::pattern_matches(pattern, channel) && (canonical == nullptr || pattern_glob < *canonical)) {
+        canonical = &pattern_glob;
+      }
+    }
+    if (canonical == nullptr || *canonical != glob) return;
+    deliver(reply_text(reply->element[3]));
+  } else if (kind == "subscribe") {
+    std::string_view full = reply_text(reply->element[1]);
+    if (!full.starts_with(prefix)) return;
+    std::string channel(full.substr(prefix.size()));
+    auto pending = pending_subscribes_.find(channel);
+    if (pending != pending_subscribes_.end() && --pending->second == 0) pending_subscribes_.erase(pending);
+    if (pending_subscribes_.contains(channel)) return;  // a later SUBSCRIBE is still on its way
+    auto it = exact_.find(channel);
+    if (it == exact_.end()) return;
+    it->second.confirmed = true;
+    std::vector<PendingRead> waiting = std::move(it->second.waiting);
+    it->second.waiting.clear();
+    for (auto& read : waiting) do_read(std::move(read));
+  }
+}
+
+void RedisBroker::deliver(std::string_view message) {
+  auto p = decode_message(message);
+  if (!p) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  p->published_mono_us = transport::EventLoop::monotonic_us();
+  hub_.fan_out(std::move(p), hub::Broker::kNoOrigin);
+}
+
+}  // namespace sb::cluster

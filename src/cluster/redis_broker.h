@@ -1,0 +1,118 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "cluster/redis_endpoint.h"
+#include "cluster/redis_link.h"
+#include "hub/broker.h"
+#include "hub/hub.h"
+#include "transport/event_loop.h"
+
+namespace sb::cluster {
+
+// The broker of a cluster: publications leave through Redis and come back from it, so every
+// node (this one included) delivers each publication of a channel in the order Redis saw
+// them. A channel that keeps history is published by a Lua script that numbers it, appends
+// it to the channel's list and publishes it in one atomic step. The node subscribes in Redis
+// to exactly the channels its clients hold (patterns through a covering PSUBSCRIBE glob,
+// the hub's trie deciding exactly). Channels are sharded over the Redis instances by a
+// stable hash of their name. All Redis traffic runs on the broker's own loop thread.
+class RedisBroker final : public hub::Broker {
+ public:
+  struct Settings {
+    std::vector<RedisEndpoint> endpoints;
+    std::string prefix = "switchboard:";  // before every key and Redis channel name
+    uint32_t meta_ttl_s = 86400;           // how long an idle stream keeps its offset and epoch
+    hub::RetentionLookup retention;
+    size_t max_queued = 10000;             // publications held while Redis is unreachable
+  };
+
+  // Checks that every instance answers and accepts the credentials (blocking, once, at
+  // start-up), then starts the broker's loop. Null with an error naming the instance.
+  static std::unique_ptr<RedisBroker> start(hub::Hub& hub, Settings settings, std::string& error);
+  ~RedisBroker() override;
+
+  void publish(std::shared_ptr<hub::Publication> publication, size_t origin) override;
+  void read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t origin,
+                    hub::HistoryDone done) override;
+  bool wants_interest() const override { return true; }
+  void watch(std::string_view pattern) override;
+  void unwatch(std::string_view pattern) override;
+  std::string problem() const override;
+  void shutdown() override;
+
+  // Counters for /metrics (any thread).
+  uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
+  uint64_t reconnects() const { return reconnects_.load(std::memory_order_relaxed); }
+
+  // Which of n instances holds a channel (a stable FNV-1a hash, the same on every node).
+  static size_t shard_of(std::string_view channel, size_t shard_count);
+  // The Redis glob that covers a pattern ("*" and "**" segments become "*", glob
+  // characters of literal segments are escaped), after the prefix.
+  static std::string glob_of(std::string_view prefix, std::string_view pattern);
+
+ private:
+  struct PendingRead {
+    std::string channel;
+    uint64_t after;
+    size_t limit;
+    size_t origin;
+    hub::HistoryDone done;
+  };
+  struct OutgoingPublication {
+    std::string channel;
+    std::string body;
+    hub::Retention retention;
+  };
+  struct Shard {
+    std::unique_ptr<RedisLink> command;
+    std::unique_ptr<RedisLink> subscriber;
+    std::deque<OutgoingPublication> queued;  // while the command link is down
+  };
+  struct ExactWatch {
+    bool confirmed = false;  // Redis confirmed the SUBSCRIBE
+    std::vector<PendingRead> waiting;
+  };
+
+  RedisBroker(hub::Hub& hub, Settings settings);
+  // Everything below runs on the broker's loop.
+  void connect_all();
+  void send_publication(size_t shard, OutgoingPublication publication);
+  void run_script(size_t shard, std::string_view sha, std::string_view script, std::vector<std::string> args,
+                  RedisLink::Reply reply);
+  void do_read(PendingRead read);
+  void answer(PendingRead& read, hub::HistoryResult result);
+  void add_watch(const std::string& pattern);
+  void remove_watch(const std::string& pattern);
+  void subscribe_exact(const std::string& channel);
+  void on_push(size_t shard, redisReply* reply);
+  void on_subscriber_ready(size_t shard);
+  void on_command_ready(size_t shard);
+  void on_link_down(size_t shard, const std::string& reason);
+  void deliver(std::string_view message);
+  std::string key(std::string_view kind, std::string_view channel) const;
+
+  hub::Hub& hub_;
+  Settings settings_;
+  transport::EventLoop loop_;
+  std::thread thread_;
+  std::vector<Shard> shards_;
+  std::unordered_map<std::string, ExactWatch> exact_;            // channels watched
+  std::unordered_map<std::string, uint32_t> pending_subscribes_; // SUBSCRIBEs not yet confirmed
+  std::unordered_map<std::string, std::string> patterns_;        // pattern -> glob
+  std::unordered_map<std::string, uint32_t> globs_;              // glob -> patterns using it
+  std::atomic<uint64_t> errors_{0};
+  std::atomic<uint64_t> reconnects_{0};
+  std::atomic<uint32_t> links_down_{0};
+  mutable std::mutex problem_mutex_;
+  std::string last_problem_;
+};
+
+}  // namespace sb::cluster

@@ -1,0 +1,250 @@
+// Several Switchboard nodes over a real redis-server (Debian's, on a free loopback port):
+// one channel space whichever node holds the socket, history and resume across nodes, a
+// node killed with SIGKILL, Redis restarting, sharding over two Redis instances, and a
+// clear refusal to start when Redis is unreachable.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert');
+const { startServer } = require('./support/server');
+const { openClient } = require('./support/client');
+const { startRedis, freePort } = require('./support/redis');
+
+const API_KEY = 'test-api-key';
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let redis;
+const nodes = [];
+before(async () => {
+  redis = await startRedis();
+  for (let i = 0; i < 3; i++) nodes.push(await startServer(clusterEnv(redis.url)));
+});
+after(async () => {
+  for (const n of nodes) await n.stop();
+  await redis.stop();
+});
+
+function clusterEnv(url) {
+  return { PUBSUB_ADAPTER: 'redis', PUBSUB_REDIS_URL: url };
+}
+
+async function topics(node, user) {
+  const c = await openClient(node.url());
+  c.send({ type: 'auth', token: node.token(user) });
+  assert.strictEqual((await c.next((m) => m.type.startsWith('auth'))).type, 'auth_success');
+  return c;
+}
+
+async function subscribe(c, topic, since) {
+  c.send(since ? { type: 'subscribe', topic, since } : { type: 'subscribe', topic });
+  return c.next((m) => m.type === 'subscribed' && m.topic === topic);
+}
+
+async function publishApi(node, body) {
+  const res = await fetch(`http://127.0.0.1:${node.port}/api/publish`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.strictEqual(res.status, 200, await res.text());
+}
+
+async function collect(c, count, pred = (m) => m.type === 'message') {
+  const out = [];
+  while (out.length < count) out.push(await c.next(pred));
+  return out;
+}
+
+test('a publication from any node or any node\'s HTTP API reaches every subscriber once, in order', async () => {
+  const readers = [];
+  for (let i = 0; i < 3; i++) {
+    const c = await topics(nodes[i], `reader-${i}`);
+    await subscribe(c, 'messages.cluster');  // keeps history
+    await subscribe(c, 'plain.cluster');     // does not
+    readers.push(c);
+  }
+  const writers = [];
+  for (let i = 0; i < 3; i++) writers.push(await topics(nodes[i], `writer-${i}`));
+  for (let n = 0; n < 20; n++) {
+    for (let i = 0; i < 3; i++) {
+      writers[i].send({ type: 'message', topic: 'messages.cluster', data: { w: i, n } });
+      writers[i].send({ type: 'message', topic: 'plain.cluster', data: { w: i, n } });
+    }
+  }
+  for (let n = 0; n < 5; n++) await publishApi(nodes[n % 3], { channel: 'messages.cluster', type: 'api', data: { w: 'api', n } });
+  for (const c of readers) {
+    const history = await collect(c, 65, (m) => m.type === 'message' && m.topic === 'messages.cluster');
+    const plain = await collect(c, 60, (m) => m.type === 'message' && m.topic === 'plain.cluster');
+    assert.deepStrictEqual(history.map((m) => m.offset), Array.from({ length: 65 }, (_, i) => i + 1), 'offsets in order');
+    for (const list of [history, plain]) {
+      for (const w of [0, 1, 2, 'api']) {
+        const ns = list.filter((m) => m.data.w === w).map((m) => m.data.n);
+        assert.deepStrictEqual(ns, Array.from({ length: w === 'api' ? (list === plain ? 0 : 5) : 20 }, (_, i) => i), `publisher ${w}`);
+      }
+    }
+    assert.ok(await c.none((m) => m.type === 'message', 200), 'nothing twice');
+  }
+  for (const c of [...readers, ...writers]) c.ws.close();
+});
+
+test('patterns across nodes: one delivery per node even when patterns and exact channels overlap', async () => {
+  const c = await topics(nodes[1], 'pattern-reader');
+  await subscribe(c, 'messages.overlap.*');
+  await subscribe(c, 'messages.**');
+  await subscribe(c, 'messages.overlap.one');
+  await wait(200);  // a pattern's PSUBSCRIBE is not awaited by the answer
+  const w = await topics(nodes[0], 'pattern-writer');
+  w.send({ type: 'message', topic: 'messages.overlap.one', data: 1 });
+  w.send({ type: 'message', topic: 'messages.overlap.two', data: 2 });
+  w.send({ type: 'message', topic: 'messages.deeper.x.y', data: 3 });
+  const got = await collect(c, 3);
+  assert.deepStrictEqual(got.map((m) => m.data).sort(), [1, 2, 3]);
+  assert.ok(await c.none((m) => m.type === 'message', 300));
+  c.ws.close();
+  w.ws.close();
+});
+
+test('every dialect on different nodes hears the same publication', async () => {
+  const envelope = await openClient(`${nodes[0].url('/v1/ws')}?token=${nodes[0].token('env-user')}`);
+  await envelope.next((m) => m.type === 'CONNECTION_ESTABLISHED');
+  envelope.send({ type: 'SUBSCRIBE', payload: { channels: ['messages.all'] } });
+  await envelope.next((m) => m.type === 'SUBSCRIPTION_CONFIRMED');
+  const events = await openClient(`${nodes[1].url('/events/ws')}?token=${nodes[1].token('ev-user')}`);
+  await events.next((m) => m.type === 'connection.ready');
+  events.send({ type: 'subscribe', data: { channels: ['messages.all'] } });
+  await events.next((m) => m.type === 'subscription.update');
+  const rooms = await openClient(nodes[2].url('/api/ws'), { headers: { Cookie: `pm-session=${nodes[2].token('room-user')}` } });
+  await rooms.next((m) => m.type === 'connected');
+  rooms.send({ type: 'subscribe', payload: { room: 'messages.all' } });
+  await rooms.next((m) => m.type === 'subscribed');
+  await publishApi(nodes[2], { channel: 'messages.all', type: 'note', data: { text: 'hello' } });
+  const e = await envelope.next((m) => m.type === 'NOTE');
+  assert.deepStrictEqual([e.payload.text, e.metadata.offset], ['hello', 1]);
+  const v = await events.next((m) => m.type === 'note');
+  assert.deepStrictEqual([v.data.text, v.metadata.offset, v.metadata.epoch], ['hello', 1, e.metadata.epoch]);
+  const r = await rooms.next((m) => m.type === 'note');
+  assert.deepStrictEqual([r.payload.text, r.payload.offset], ['hello', 1]);
+  for (const c of [envelope, events, rooms]) c.ws.close();
+});
+
+test('kill -9 of a node: its client resumes on another node and gets exactly what it missed', async () => {
+  const victim = await startServer(clusterEnv(redis.url));
+  const c = await topics(victim, 'resumer');
+  const start = await subscribe(c, 'messages.resume');
+  const w = await topics(nodes[0], 'resume-writer');
+  for (let n = 1; n <= 3; n++) w.send({ type: 'message', topic: 'messages.resume', data: n });
+  const seen = await collect(c, 3);
+  assert.strictEqual(seen[2].epoch, start.epoch);
+  await victim.kill();
+  for (let n = 4; n <= 9; n++) w.send({ type: 'message', topic: 'messages.resume', data: n });
+  await wait(100);
+  const back = await topics(nodes[2], 'resumer');
+  const answer = await subscribe(back, 'messages.resume', { offset: seen[2].offset, epoch: seen[2].epoch });
+  assert.strictEqual(answer.recovered, true);
+  assert.strictEqual(answer.offset, 9);
+  w.send({ type: 'message', topic: 'messages.resume', data: 10 });
+  const rest = await collect(back, 7);
+  assert.deepStrictEqual(rest.map((m) => m.data), [4, 5, 6, 7, 8, 9, 10]);
+  assert.deepStrictEqual(rest.map((m) => m.offset), [4, 5, 6, 7, 8, 9, 10]);
+  assert.ok(await back.none((m) => m.type === 'message', 200));
+  back.ws.close();
+  w.ws.close();
+});
+
+test('history API answers the same on every node', async () => {
+  await publishApi(nodes[0], { channel: 'messages.api-history', type: 'e', data: { n: 1 } });
+  await publishApi(nodes[1], { channel: 'messages.api-history', type: 'e', data: { n: 2 } });
+  const bodies = [];
+  for (const node of nodes) {
+    const res = await fetch(`http://127.0.0.1:${node.port}/api/history?channel=messages.api-history&since=0`, {
+      headers: { Authorization: `Bearer ${API_KEY}` },
+    });
+    assert.strictEqual(res.status, 200);
+    bodies.push(await res.json());
+  }
+  assert.deepStrictEqual(bodies[0].publications.map((p) => p.data.n), [1, 2]);
+  assert.deepStrictEqual(bodies[1], bodies[0]);
+  assert.deepStrictEqual(bodies[2], bodies[0]);
+});
+
+test('Redis restarting: nodes report degraded, reconnect, resubscribe; old positions no longer recover', async () => {
+  const own = await startRedis();
+  const a = await startServer(clusterEnv(own.url));
+  const b = await startServer(clusterEnv(own.url));
+  const reader = await topics(a, 'restart-reader');
+  const start = await subscribe(reader, 'messages.restart');
+  await subscribe(reader, 'plain.restart');
+  const writer = await topics(b, 'restart-writer');
+  writer.send({ type: 'message', topic: 'messages.restart', data: 1 });
+  const before = await reader.next((m) => m.type === 'message');
+  assert.strictEqual(before.epoch, start.epoch);
+
+  await own.stop();
+  let health;
+  for (let i = 0; i < 50; i++) {
+    health = await (await fetch(`http://127.0.0.1:${a.port}/health`)).json();
+    if (health.status === 'degraded') break;
+    await wait(100);
+  }
+  assert.strictEqual(health.status, 'degraded');
+  assert.match(health.reason, /redis/);
+  const restarted = await startRedis(own.port);
+  for (let i = 0; i < 100; i++) {
+    health = await (await fetch(`http://127.0.0.1:${a.port}/health`)).json();
+    if (health.status === 'ok') break;
+    await wait(100);
+  }
+  assert.strictEqual(health.status, 'ok');
+  await wait(300);  // the subscriber links resubscribe once back
+  writer.send({ type: 'message', topic: 'plain.restart', data: 'live again' });
+  assert.strictEqual((await reader.next((m) => m.type === 'message' && m.topic === 'plain.restart')).data, 'live again');
+  const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+  assert.match(metrics, /switchboard_broker_reconnects_total [1-9]/);
+
+  const again = await topics(b, 'restart-reader');
+  const answer = await subscribe(again, 'messages.restart', { offset: before.offset, epoch: before.epoch });
+  assert.strictEqual(answer.recovered, false, 'the history was lost with the restart');
+  assert.notStrictEqual(answer.epoch, before.epoch);
+  for (const c of [reader, writer, again]) c.ws.close();
+  await a.stop();
+  await b.stop();
+  await restarted.stop();
+});
+
+test('channels shard over two Redis instances and still reach every node', async () => {
+  const r1 = await startRedis();
+  const r2 = await startRedis();
+  const urls = `${r1.url},${r2.url}`;
+  const a = await startServer(clusterEnv(urls));
+  const b = await startServer(clusterEnv(urls));
+  const reader = await topics(a, 'shard-reader');
+  const channels = Array.from({ length: 8 }, (_, i) => `messages.shard.${i}`);
+  for (const ch of channels) await subscribe(reader, ch);
+  const writer = await topics(b, 'shard-writer');
+  for (const ch of channels) writer.send({ type: 'message', topic: ch, data: ch });
+  const got = await collect(reader, channels.length);
+  assert.deepStrictEqual(got.map((m) => m.data).sort(), [...channels].sort());
+  // Both instances hold some of the streams.
+  const keys = async (port) => {
+    const { execFileSync } = require('child_process');
+    return execFileSync('redis-cli', ['-p', String(port), '--scan', '--pattern', 'switchboard:m:*'], { encoding: 'utf8' })
+      .split('\n').filter(Boolean);
+  };
+  const k1 = await keys(r1.port), k2 = await keys(r2.port);
+  assert.strictEqual(k1.length + k2.length, channels.length);
+  assert.ok(k1.length > 0 && k2.length > 0, `both instances used (${k1.length}/${k2.length})`);
+  for (const c of [reader, writer]) c.ws.close();
+  await a.stop();
+  await b.stop();
+  await r1.stop();
+  await r2.stop();
+});
+
+test('an unreachable Redis at start is a clear error, not a pretend cluster', async () => {
+  const port = await freePort();
+  await assert.rejects(startServer(clusterEnv(`redis://127.0.0.1:${port}`)), (e) => {
+    assert.notStrictEqual(e.code, 0);
+    assert.match(e.stderr, new RegExp(`redis://127.0.0.1:${port}`));
+    return true;
+  });
+  await assert.rejects(startServer(clusterEnv('http://nowhere')), (e) => /redis:\/\//.test(e.stderr));
+});
