@@ -15,6 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     p.sender_user_id = "u";
     std::string out;
     sb::dialects::rooms::render_publication(p, out);
+    // A numbered publication of another event type: its payload gains the stream position.
+    p.event_type = "alert";
+    p.offset = 7;
+    p.epoch = "abcd";
+    out.clear();
+    sb::dialects::rooms::render_publication(p, out);
   } else {
     (void)sb::dialects::rooms::render_error(message.error_code, message.error_message, 0, message.id, 5);
   }

@@ -66,7 +66,7 @@ fuzz() {
   return 1
 }
 for target in frame_reader http_request topics_protocol rooms_protocol envelope_protocol topic_patterns jwt \
-    engineio_packet socketio_packet socketio_messages events_protocol \
+    engineio_packet socketio_packet socketio_messages events_protocol cluster_message redis_url \
     channel_policy; do
   step "fuzz $target (${FUZZ_SECONDS}s)" fuzz $target
 done

@@ -1,0 +1,98 @@
+#include <gtest/gtest.h>
+
+#include "cluster/publication_codec.h"
+#include "cluster/redis_broker.h"
+#include "cluster/redis_endpoint.h"
+
+namespace sb::cluster {
+
+TEST(PublicationCodec, RoundTripsEveryFieldWithThePositionFromThePrefix) {
+  hub::Publication p;
+  p.id = "n1-7";
+  p.channel = "messages.room.1";
+  p.event_type = "chat";
+  p.data = R"({"text":"a b\u0000c"})";
+  p.metadata = R"({"k":1})";
+  p.client_metadata = R"({"c":2})";
+  p.sender_user_id = "alice";
+  p.sender_name = "Alice";
+  p.sender_connection_id = "conn-x-0-1";
+  p.echo_to_sender = false;
+  p.keep_in_history = true;
+  p.time_ms = 1763800000123;
+  std::string body = encode_publication(p);
+  auto q = decode_message("42 0badcafe " + body);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->id, p.id);
+  EXPECT_EQ(q->channel, p.channel);
+  EXPECT_EQ(q->event_type, p.event_type);
+  EXPECT_EQ(q->data, p.data);
+  EXPECT_EQ(q->metadata, p.metadata);
+  EXPECT_EQ(q->client_metadata, p.client_metadata);
+  EXPECT_EQ(q->sender_user_id, p.sender_user_id);
+  EXPECT_EQ(q->sender_name, p.sender_name);
+  EXPECT_EQ(q->sender_connection_id, p.sender_connection_id);
+  EXPECT_FALSE(q->echo_to_sender);
+  EXPECT_TRUE(q->keep_in_history);
+  EXPECT_EQ(q->time_ms, p.time_ms);
+  EXPECT_EQ(q->offset, 42u);
+  EXPECT_EQ(q->epoch, "0badcafe");
+  auto plain = decode_message(std::string(kUnnumberedPrefix) + body);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->offset, 0u);
+  EXPECT_TRUE(plain->epoch.empty());
+}
+
+TEST(PublicationCodec, RefusesWhatIsNotOurs) {
+  hub::Publication p;
+  p.channel = "c";
+  p.data = "1";
+  std::string body = encode_publication(p);
+  EXPECT_FALSE(decode_message(""));
+  EXPECT_FALSE(decode_message("hello world"));
+  EXPECT_FALSE(decode_message("x 1 " + body));                       // offset not a number
+  EXPECT_FALSE(decode_message("1 e " + body.substr(0, body.size() - 1)));  // truncated
+  EXPECT_FALSE(decode_message("1 e " + body + "!"));                 // trailing bytes
+  EXPECT_FALSE(decode_message("1 e {\"json\":true}"));               // another format
+  EXPECT_FALSE(decode_message("1 " + std::string(65, 'e') + " " + body));  // epoch too long
+}
+
+TEST(RedisEndpoint, ParsesCredentialsDatabaseAndLists) {
+  std::vector<RedisEndpoint> out;
+  std::string error;
+  ASSERT_TRUE(parse_redis_urls("redis://app:p%40ss@10.1.2.3:6380/4, redis://localhost", out, error)) << error;
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].user, "app");
+  EXPECT_EQ(out[0].password, "p@ss");
+  EXPECT_EQ(out[0].host, "10.1.2.3");
+  EXPECT_EQ(out[0].port, 6380);
+  EXPECT_EQ(out[0].database, 4u);
+  EXPECT_EQ(out[0].display(), "redis://app:***@10.1.2.3:6380/4");
+  EXPECT_EQ(out[1].host, "127.0.0.1");
+  EXPECT_EQ(out[1].port, 6379);
+  ASSERT_TRUE(parse_redis_urls("redis://:secret@h", out, error));
+  EXPECT_EQ(out[0].user, "");
+  EXPECT_EQ(out[0].password, "secret");
+  for (const char* bad : {"", "http://h", "redis://h:port", "redis://h/db", "redis://", "redis://u:%zz@h"}) {
+    EXPECT_FALSE(parse_redis_urls(bad, out, error)) << bad;
+  }
+  EXPECT_FALSE(parse_redis_urls("redis://h:x", out, error));
+  EXPECT_NE(error.find("redis://h:x"), std::string::npos);  // the error names the URL
+}
+
+TEST(RedisBroker, GlobsCoverPatternsAndEscapeLiterals) {
+  EXPECT_EQ(RedisBroker::glob_of("sb:", "messages.*"), "sb:messages.*");
+  EXPECT_EQ(RedisBroker::glob_of("sb:", "a.**"), "sb:a.*");
+  EXPECT_EQ(RedisBroker::glob_of("sb:", "team:*:doc"), "sb:team:*:doc");
+  EXPECT_EQ(RedisBroker::glob_of("p[1]:", "x?y.*"), "p\\[1\\]:x\\?y.*");
+}
+
+TEST(RedisBroker, ShardsAreStableAndSpread) {
+  EXPECT_EQ(RedisBroker::shard_of("messages.a", 1), 0u);
+  EXPECT_EQ(RedisBroker::shard_of("messages.a", 3), RedisBroker::shard_of("messages.a", 3));
+  std::vector<int> counts(3);
+  for (int i = 0; i < 300; ++i) ++counts[RedisBroker::shard_of("channel." + std::to_string(i), 3)];
+  for (int c : counts) EXPECT_GT(c, 60);
+}
+
+}  // namespace sb::cluster
