@@ -181,11 +181,20 @@ void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& lo
                                    publication->event_type == "notification.send");
   if (!notification || notifications_ == nullptr) {
     publication->published_mono_us = transport::EventLoop::monotonic_us();
-    std::string response;
-    json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
-        .string("channel", publication->channel).end();
-    hub_.publish(publication, shard_index);
-    respond(http::json_response(200, std::move(response)));
+    // Answered once the broker holds it (in a cluster: Redis), with its stream position.
+    hub_.publish(publication, shard_index,
+                 [respond, id = publication->id, channel = publication->channel](bool ok, hub::StreamPosition at) {
+                   if (!ok) {
+                     respond(http::json_error(503, "the publication was not accepted: the broker is unreachable"));
+                     return;
+                   }
+                   std::string response;
+                   json::ObjectWriter w(response);
+                   w.boolean("success", true).string("id", id).string("channel", channel);
+                   if (at.offset != 0) w.number("offset", static_cast<int64_t>(at.offset)).string("epoch", at.epoch);
+                   w.end();
+                   respond(http::json_response(200, std::move(response)));
+                 });
     return;
   }
   // A notification is stored until read: its data must be an object with an id, under

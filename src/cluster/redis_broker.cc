@@ -32,7 +32,7 @@ redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 redis.call('PUBLISH', ARGV[1], message)
-return offset)";
+return {offset, epoch})";
 
 // The stream's position and everything its history list holds, starting the stream (a new
 // epoch) when it does not exist. KEYS: history list, stream meta. ARGV: epoch, meta ttl s.
@@ -250,8 +250,10 @@ void RedisBroker::on_subscriber_ready(size_t shard) {
   for (const auto& [glob, count] : globs_) shards_[shard].subscriber->subscribe_command({"PSUBSCRIBE", glob});
 }
 
-void RedisBroker::publish(std::shared_ptr<hub::Publication> publication, size_t /*origin*/) {
+void RedisBroker::publish(std::shared_ptr<hub::Publication> publication, size_t origin, hub::PublishDone done) {
   OutgoingPublication out;
+  out.origin = origin;
+  out.done = std::move(done);
   if (publication->keep_in_history && settings_.retention) out.retention = settings_.retention(publication->channel);
   out.channel = publication->channel;
   out.body = encode_publication(*publication);
@@ -262,9 +264,24 @@ void RedisBroker::publish(std::shared_ptr<hub::Publication> publication, size_t 
   });
 }
 
+void RedisBroker::accepted(OutgoingPublication& p, bool ok, hub::StreamPosition position) {
+  if (!p.done) return;
+  if (p.origin < hub_.shard_count()) {
+    hub_.shard(p.origin).post([done = std::move(p.done), ok, position = std::move(position)]() mutable {
+      done(ok, std::move(position));
+    });
+  } else {
+    p.done(ok, std::move(position));
+  }
+}
+
 void RedisBroker::send_publication(size_t shard, OutgoingPublication p) {
   Shard& s = shards_[shard];
   if (!s.command || !s.command->ready()) {
+    if (p.done) {
+      accepted(p, false, {});  // a backend hears at once that it was not taken
+      return;
+    }
     if (s.queued.size() >= settings_.max_queued) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       log::warn("redis.publication_dropped", {{"channel", p.channel}, {"reason", "redis unreachable, queue full"}});
@@ -277,19 +294,31 @@ void RedisBroker::send_publication(size_t shard, OutgoingPublication p) {
   if (!p.retention.keeps_history()) {
     std::string message(kUnnumberedPrefix);
     message += p.body;
-    s.command->command({"PUBLISH", channel, message}, [this](redisReply* reply) {
+    auto shared = std::make_shared<OutgoingPublication>(std::move(p));
+    s.command->command({"PUBLISH", channel, message}, [this, shared](redisReply* reply) {
       if (reply_is_error(reply)) errors_.fetch_add(1, std::memory_order_relaxed);
+      accepted(*shared, !reply_is_error(reply), {});
     });
     return;
   }
   std::vector<std::string> args = {key("h:", p.channel), key("m:", p.channel), channel, std::move(p.body),
                                     std::to_string(p.retention.size), std::to_string(uint64_t{p.retention.ttl_s} * 1000),
                                     std::to_string(settings_.meta_ttl_s), hub::new_epoch(), std::to_string(wall_ms())};
-  run_script(shard, publish_sha(), kPublishScript, std::move(args), [this, channel](redisReply* reply) {
+  auto shared = std::make_shared<OutgoingPublication>(std::move(p));
+  run_script(shard, publish_sha(), kPublishScript, std::move(args), [this, channel, shared](redisReply* reply) {
     if (reply_is_error(reply)) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       log::warn("redis.publish_failed", {{"channel", channel}, {"error", std::string(reply_text(reply))}});
+      accepted(*shared, false, {});
+      return;
     }
+    // The script answers {offset, epoch}.
+    hub::StreamPosition position;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+      position.offset = static_cast<uint64_t>(reply->element[0]->integer);
+      position.epoch = reply_text(reply->element[1]);
+    }
+    accepted(*shared, true, std::move(position));
   });
 }
 

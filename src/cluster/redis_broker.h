@@ -39,7 +39,7 @@ class RedisBroker final : public hub::Broker {
   static std::unique_ptr<RedisBroker> start(hub::Hub& hub, Settings settings, std::string& error);
   ~RedisBroker() override;
 
-  void publish(std::shared_ptr<hub::Publication> publication, size_t origin) override;
+  void publish(std::shared_ptr<hub::Publication> publication, size_t origin, hub::PublishDone done) override;
   void read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t origin,
                     hub::HistoryDone done) override;
   bool wants_interest() const override { return true; }
@@ -70,6 +70,8 @@ class RedisBroker final : public hub::Broker {
     std::string channel;
     std::string body;
     hub::Retention retention;
+    size_t origin = hub::Broker::kNoOrigin;
+    hub::PublishDone done;  // a backend waiting for the answer (never queued)
   };
   struct Shard {
     std::unique_ptr<RedisLink> command;
@@ -89,6 +91,7 @@ class RedisBroker final : public hub::Broker {
                   RedisLink::Reply reply);
   void do_read(PendingRead read);
   void answer(PendingRead& read, hub::HistoryResult result);
+  void accepted(OutgoingPublication& publication, bool ok, hub::StreamPosition position);
   void add_watch(const std::string& pattern);
   void remove_watch(const std::string& pattern);
   void subscribe_exact(const std::string& channel);

@@ -37,6 +37,9 @@ struct HistoryResult {
   std::vector<PublicationPtr> publications;  // after the asked offset, oldest first
 };
 using HistoryDone = std::function<void(HistoryResult)>;
+// Whether the broker accepted a publication (for a cluster: Redis holds it), and the
+// position it was given when its channel keeps history (offset 0 otherwise).
+using PublishDone = std::function<void(bool accepted, StreamPosition position)>;
 
 // Whether a client that last saw `since` can be brought up to date from `history` (read
 // with since.offset): same epoch, not beyond the stream, and nothing between since and the
@@ -52,7 +55,10 @@ class Broker {
   // Publishes from the thread of loop `origin` (or any thread with kNoOrigin). A channel
   // that keeps history gets the publication's offset and epoch stamped here, before any
   // subscriber sees it; every node's subscribers of the channel receive it in offset order.
-  virtual void publish(std::shared_ptr<Publication> publication, size_t origin) = 0;
+  // done (optional) runs on loop `origin` once the publication is safe with the broker (a
+  // backend is answered then); with done the broker refuses at once rather than queueing
+  // while it cannot reach its store, without it a publication waits for the store.
+  virtual void publish(std::shared_ptr<Publication> publication, size_t origin, PublishDone done) = 0;
   // Reads what `channel` kept after `after_offset` (0: all), at most `limit`, for loop
   // `origin`: done runs on that loop's thread, possibly before this returns. A channel this
   // node watches is read only once its subscription is in place, so that nothing published

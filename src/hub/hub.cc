@@ -109,9 +109,9 @@ void Hub::interest_changed(std::string_view pattern, int delta) {
   }
 }
 
-void Hub::publish(std::shared_ptr<Publication> publication, size_t origin) {
+void Hub::publish(std::shared_ptr<Publication> publication, size_t origin, PublishDone done) {
   if (origin < shards_.size()) shards_[origin]->counters().publications.fetch_add(1, std::memory_order_relaxed);
-  broker_->publish(std::move(publication), origin);
+  broker_->publish(std::move(publication), origin, std::move(done));
 }
 
 void Hub::fan_out(const PublicationPtr& publication, size_t origin) {

@@ -87,7 +87,7 @@ class Hub {
   // Publishes from the thread of shard `origin` (Broker::kNoOrigin from any other thread)
   // through the broker, which numbers it when its channel keeps history and hands it back
   // through fan_out() on every node.
-  void publish(std::shared_ptr<Publication> publication, size_t origin);
+  void publish(std::shared_ptr<Publication> publication, size_t origin, PublishDone done = {});
   // Delivers a publication the broker accepted: shard `origin` delivers it now (on its own
   // thread), every other loop on its next turn. With Broker::kNoOrigin every loop gets it
   // through its inbox, so publications fanned out in some order arrive in that order.

@@ -55,12 +55,18 @@ void MemoryBroker::drop_expired(Stream& stream, uint64_t now_ms) {
   while (!stream.entries.empty() && stream.entries.front().expires_ms <= now_ms) stream.entries.pop_front();
 }
 
-void MemoryBroker::publish(std::shared_ptr<Publication> publication, size_t origin) {
+void MemoryBroker::publish(std::shared_ptr<Publication> publication, size_t origin, PublishDone done) {
   Retention rule = retention_ && publication->keep_in_history ? retention_(publication->channel) : Retention{};
   if (!rule.keeps_history()) {
     hub_.fan_out(publication, origin);
+    if (done) done(true, {});
     return;
   }
+  append_and_fan_out(publication, rule);
+  if (done) done(true, {publication->offset, publication->epoch});
+}
+
+void MemoryBroker::append_and_fan_out(const std::shared_ptr<Publication>& publication, Retention rule) {
   uint64_t now = clock_ms_();
   Bucket& b = bucket(publication->channel);
   std::lock_guard lock(b.mutex);

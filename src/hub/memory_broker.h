@@ -25,7 +25,7 @@ class MemoryBroker final : public Broker {
   MemoryBroker(Hub& hub, RetentionLookup retention, uint64_t meta_ttl_ms,
                std::function<uint64_t()> clock_ms = system_clock_ms);
 
-  void publish(std::shared_ptr<Publication> publication, size_t origin) override;
+  void publish(std::shared_ptr<Publication> publication, size_t origin, PublishDone done) override;
   void read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t origin,
                     HistoryDone done) override;
   void maintain(uint64_t now_ms) override;
@@ -55,6 +55,8 @@ class MemoryBroker final : public Broker {
   };
 
   Bucket& bucket(std::string_view channel);
+  // Numbers the publication, keeps it and hands it to every loop, under its stream's lock.
+  void append_and_fan_out(const std::shared_ptr<Publication>& publication, Retention rule);
   // The channel's stream, started with a fresh epoch when absent. Bucket lock held.
   Stream& stream_locked(Bucket& bucket, std::string_view channel, uint64_t now_ms);
   static void drop_expired(Stream& stream, uint64_t now_ms);

@@ -5,9 +5,9 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
-const { startServer } = require('./support/server');
+const { startServer, stopAll: stopAllServers } = require('./support/server');
 const { openClient } = require('./support/client');
-const { startRedis, freePort } = require('./support/redis');
+const { startRedis, stopAll: stopAllRedis, freePort } = require('./support/redis');
 
 const API_KEY = 'test-api-key';
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -19,8 +19,9 @@ before(async () => {
   for (let i = 0; i < 3; i++) nodes.push(await startServer(clusterEnv(redis.url)));
 });
 after(async () => {
-  for (const n of nodes) await n.stop();
-  await redis.stop();
+  // Also whatever a failed test left running.
+  await stopAllServers();
+  await stopAllRedis();
 });
 
 function clusterEnv(url) {
@@ -150,7 +151,15 @@ test('kill -9 of a node: its client resumes on another node and gets exactly wha
   w.ws.close();
 });
 
-test('history API answers the same on every node', async () => {
+test('history API answers the same on every node; /api/publish answers with the position Redis gave', async () => {
+  const res = await fetch(`http://127.0.0.1:${nodes[2].port}/api/publish`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ channel: 'messages.api-history', type: 'e', data: { n: 0 } }),
+  });
+  const answer = await res.json();
+  assert.strictEqual(answer.offset, 1);
+  assert.match(answer.epoch, /^[0-9a-f]{8}$/);
   await publishApi(nodes[0], { channel: 'messages.api-history', type: 'e', data: { n: 1 } });
   await publishApi(nodes[1], { channel: 'messages.api-history', type: 'e', data: { n: 2 } });
   const bodies = [];
@@ -161,7 +170,8 @@ test('history API answers the same on every node', async () => {
     assert.strictEqual(res.status, 200);
     bodies.push(await res.json());
   }
-  assert.deepStrictEqual(bodies[0].publications.map((p) => p.data.n), [1, 2]);
+  assert.deepStrictEqual(bodies[0].publications.map((p) => p.data.n), [0, 1, 2]);
+  assert.strictEqual(bodies[0].epoch, answer.epoch);
   assert.deepStrictEqual(bodies[1], bodies[0]);
   assert.deepStrictEqual(bodies[2], bodies[0]);
 });
@@ -187,6 +197,13 @@ test('Redis restarting: nodes report degraded, reconnect, resubscribe; old posit
   }
   assert.strictEqual(health.status, 'degraded');
   assert.match(health.reason, /redis/);
+  // A backend is never told "done" for what Redis did not take.
+  const refused = await fetch(`http://127.0.0.1:${a.port}/api/publish`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ channel: 'messages.restart', type: 'e', data: 1 }),
+  });
+  assert.strictEqual(refused.status, 503);
   const restarted = await startRedis(own.port);
   for (let i = 0; i < 100; i++) {
     health = await (await fetch(`http://127.0.0.1:${a.port}/health`)).json();

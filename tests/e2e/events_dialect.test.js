@@ -8,7 +8,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const ts = require('typescript');
 const WebSocket = require('ws');
-const { startServer, tempStore } = require('./support/server');
+const { startServer, stopAll, tempStore } = require('./support/server');
 const { openClient } = require('./support/client');
 const { extractEventsClient, seedDocument, vendored } = require('./support/seed_extract');
 
@@ -21,6 +21,7 @@ before(async () => {
 });
 after(async () => {
   assert.strictEqual(await server.stop(), 0);
+  await stopAll();  // what a failed test left running
 });
 
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));

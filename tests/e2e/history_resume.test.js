@@ -5,7 +5,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
-const { startServer } = require('./support/server');
+const { startServer, stopAll } = require('./support/server');
 const { openClient } = require('./support/client');
 
 let server;
@@ -14,6 +14,7 @@ before(async () => {
 });
 after(async () => {
   assert.strictEqual(await server.stop(), 0);
+  await stopAll();  // what a failed test left running
 });
 
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -278,7 +279,9 @@ test('rooms: payload carries offset and epoch; subscribe with payload.since repl
 });
 
 test('history API: a backend reads what a channel kept after an offset', async () => {
-  for (let i = 1; i <= 3; i++) await api('POST', '/api/publish', { channel: 'messages.api', type: 'note', data: { i } });
+  const answers = [];
+  for (let i = 1; i <= 3; i++) answers.push((await api('POST', '/api/publish', { channel: 'messages.api', type: 'note', data: { i } })).body);
+  assert.deepStrictEqual(answers.map((a) => a.offset), [1, 2, 3]);  // the position each was given
   const all = await api('GET', '/api/history?channel=messages.api');
   assert.strictEqual(all.status, 200);
   assert.strictEqual(all.body.offset, 3);

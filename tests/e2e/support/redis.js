@@ -15,11 +15,27 @@ function freePort() {
   });
 }
 
-// Resolves to { port, url, stop(signal), restart() } once the server accepts commands.
+// Every redis-server started and not stopped yet (see stopAll()).
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+function stopAll() {
+  return Promise.all([...live].map((child) => new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  })));
+}
+
+// Resolves to { port, url, stop(signal) } once the server accepts commands.
 async function startRedis(port, extraArgs = []) {
   port = port || (await freePort());
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   await new Promise((resolve, reject) => {
     let out = '';
     const onData = (d) => {
@@ -41,4 +57,4 @@ async function startRedis(port, extraArgs = []) {
   };
 }
 
-module.exports = { startRedis, freePort };
+module.exports = { startRedis, stopAll, freePort };

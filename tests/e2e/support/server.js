@@ -16,6 +16,22 @@ function tempStore() {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sb-e2e-')), 'switchboard.db');
 }
 
+// Every server a test file started and did not stop yet: stopAll() ends them (a failing
+// test must not leave a process that keeps the test file from ending), and they are killed
+// when the test process exits anyway.
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+function stopAll() {
+  return Promise.all([...live].map((child) => new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  })));
+}
+
 // Resolves to { port, url(path), token(user, ...args), stop() } once the server listens.
 // env may set PORT_FIXED to reuse a port (restart tests) and SWITCHBOARD_DB to keep a store.
 function startServer(env = {}) {
@@ -25,6 +41,8 @@ function startServer(env = {}) {
       env: { ...process.env, LOG_LEVEL: 'info', SWITCHBOARD_DB: tempStore(), ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     const lines = readline.createInterface({ input: child.stderr });
     let started = false;
     lines.on('line', (line) => {
@@ -61,4 +79,4 @@ function startServer(env = {}) {
   });
 }
 
-module.exports = { startServer, tempStore, THREADS };
+module.exports = { startServer, stopAll, tempStore, THREADS };
