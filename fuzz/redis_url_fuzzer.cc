@@ -1,5 +1,5 @@
 // Arbitrary text as PUBSUB_REDIS_URL: parsing never crashes, and every endpoint it accepts
-// has a host and prints without its password.
+// has a host and prints the same whatever its password.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -14,8 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!sb::cluster::parse_redis_urls(text, endpoints, error)) return 0;
   for (const auto& e : endpoints) {
     if (e.host.empty()) std::abort();
-    std::string shown = e.display();
-    if (e.password.size() > 3 && shown.find(e.password) != std::string::npos && e.password != e.host) std::abort();
+    // What is shown does not depend on the password at all.
+    sb::cluster::RedisEndpoint other = e;
+    other.password = e.password.empty() ? "" : "another-password";
+    if (e.display() != other.display()) std::abort();
   }
   return 0;
 }

@@ -16,13 +16,18 @@
 #            at fixed rates, and a vote by all 1,000 within 10 s (tally updates coalesced),
 #            against Switchboard's events endpoint (8081) and the Node `ws` events peer
 #            (tools/bench/peer/events_load.js drives both)
+#   cluster  the fanout workload over Redis: one publisher on node A, the 1,000 subscribers
+#            on node B (every delivery crosses Redis), beside a single node at the same rates.
+#            Node B (the fan-out) and the single node run alone on CPU 0; node A, Redis and the
+#            load generator share CPU 1. Reports Redis's CPU seconds and the bytes it sent and
+#            received per step (proportional to publications, not to subscribers)
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
 #        SECTIONS="topics socketio events" (default all three) picks what runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP_SECONDS=${1:-5}
 RATES=${RATES:-"100 250 500 1000 1500 2000"}
-SECTIONS=${SECTIONS:-"topics socketio events"}
+SECTIONS=${SECTIONS:-"topics socketio events cluster"}
 SECRET=bench-secret
 ulimit -n 20000
 
@@ -76,6 +81,30 @@ stop_server() {
   wait "$PID" 2>/dev/null || true
 }
 
+# A cluster node over the Redis at $REDIS_PORT: $1 = port, $2 = CPU; sets NODE_PID.
+start_node() {
+  PUBSUB_ADAPTER=redis PUBSUB_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
+    JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 \
+    SWITCHBOARD_MAX_MESSAGES_PER_SECOND=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
+    taskset -c "$2" ./build/switchboard serve --threads 1 --port "$1" 2>/dev/null &
+  NODE_PID=$!
+  for _ in $(seq 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "node on $1 did not start" >&2
+  return 1
+}
+
+cpu_seconds() {  # utime + stime of a process, in seconds
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+redis_bytes() {  # bytes Redis received and sent so far
+  redis-cli -p "$REDIS_PORT" info stats | tr -d '\r' |
+    awk -F: '/^total_net_input_bytes/ { i = $2 } /^total_net_output_bytes/ { o = $2 } END { print i, o }'
+}
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 for server in switchboard ws; do
@@ -127,3 +156,34 @@ for server in switchboard ws-events; do
     --secret $SECRET --api-key $SECRET --pid $PID --participants 1000
   stop_server
 done
+
+# Two nodes over Redis against one node, at the same offered rates.
+if [[ " $SECTIONS " == *" cluster "* ]]; then
+  echo
+  echo "## cluster: one node (memory)"
+  for rate in $RATES; do
+    start_server switchboard
+    echo "fanout rate=$rate/s: $($BENCH --port $PORT -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')"
+    stop_server
+  done
+  echo
+  echo "## cluster: two nodes over Redis (publisher on A, subscribers on B)"
+  REDIS_PORT=6390
+  taskset -c 1 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+  REDIS_PID=$!
+  sleep 0.3
+  for rate in $RATES; do
+    start_node 3201 1; NODE_A=$NODE_PID
+    start_node 3202 0; NODE_B=$NODE_PID
+    redis_cpu_before=$(cpu_seconds $REDIS_PID)
+    read -r in_before out_before <<<"$(redis_bytes)"
+    result=$($BENCH --port 3202 --publish-port 3201 -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')
+    read -r in_after out_after <<<"$(redis_bytes)"
+    redis_cpu=$(awk -v a="$(cpu_seconds $REDIS_PID)" -v b="$redis_cpu_before" 'BEGIN { printf "%.2f", a - b }')
+    echo "fanout rate=$rate/s: $result redis_cpu_s=$redis_cpu redis_in_bytes=$((in_after - in_before)) redis_out_bytes=$((out_after - out_before))"
+    kill $NODE_A $NODE_B 2>/dev/null || true
+    wait $NODE_A $NODE_B 2>/dev/null || true
+  done
+  kill $REDIS_PID 2>/dev/null || true
+  wait $REDIS_PID 2>/dev/null || true
+fi

@@ -62,6 +62,11 @@ bool parse_one(std::string_view url, RedisEndpoint& out, std::string& error) {
     return fail("the port must be a number");
   }
   if (host.empty()) return fail("no host");
+  for (char c : host) {
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                   c == '_' || c == ':' || c == '[' || c == ']';
+    if (!allowed) return fail("the host holds a character a host name cannot");
+  }
   out.host = host == "localhost" ? "127.0.0.1" : std::string(host);
   return true;
 }

@@ -129,7 +129,9 @@ class Driver {
     c->channels = std::move(channels);
     c->started_ns = now_ns();
     c->last_seq.assign(static_cast<size_t>(o_.publishers), -1);
-    int rc = ::connect(c->fd, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_);
+    sockaddr_in to = addr_;
+    if (publisher && o_.publish_port != 0) to.sin_port = htons(o_.publish_port);
+    int rc = ::connect(c->fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
     if (rc < 0 && errno != EINPROGRESS) {
       ::close(c->fd);
       ++result_.errors;

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fanout", "idle", "connect", "cursors"}));
   app.add_option("--dialect", o.dialect, "topics | envelope (cursors uses envelope) | socketio (fanout, idle)");
   app.add_option("--publish-path", o.publish_path, "socketio: the topics endpoint publishers use");
+  app.add_option("--publish-port", o.publish_port, "Port publishers connect to (another cluster node)");
   app.add_option("--hz", o.hz, "cursors: moves per second per user");
   app.add_option("--subscribers,-n", o.subscribers, "Subscriber connections (fanout, idle)");
   app.add_option("--publishers,-p", o.publishers, "Publisher connections (fanout)");

@@ -73,7 +73,8 @@ TEST(RedisEndpoint, ParsesCredentialsDatabaseAndLists) {
   ASSERT_TRUE(parse_redis_urls("redis://:secret@h", out, error));
   EXPECT_EQ(out[0].user, "");
   EXPECT_EQ(out[0].password, "secret");
-  for (const char* bad : {"", "http://h", "redis://h:port", "redis://h/db", "redis://", "redis://u:%zz@h"}) {
+  for (const char* bad : {"", "http://h", "redis://h:port", "redis://h/db", "redis://", "redis://u:%zz@h", "redis://h o",
+                          "redis://u@\x01h"}) {
     EXPECT_FALSE(parse_redis_urls(bad, out, error)) << bad;
   }
   EXPECT_FALSE(parse_redis_urls("redis://h:x", out, error));
