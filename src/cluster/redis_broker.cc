@@ -208,6 +208,7 @@ void RedisBroker::on_link_down(size_t shard, const std::string& reason) {
   for (auto& [channel, watch] : exact_) {
     if (shard_of(channel, shards_.size()) != shard) continue;
     watch.confirmed = false;
+    watch.gap = true;  // whatever it publishes until the link is back is missed live
     for (auto& read : watch.waiting) {
       hub::HistoryResult failed;
       failed.ok = false;
@@ -376,19 +377,25 @@ void RedisBroker::do_read(PendingRead read) {
     answer(read, hub::HistoryResult{});  // nothing kept: the subscription was all to wait for
     return;
   }
-  size_t shard = shard_of(read.channel, shards_.size());
   auto shared = std::make_shared<PendingRead>(std::move(read));
-  std::vector<std::string> args = {key("h:", shared->channel), key("m:", shared->channel), hub::new_epoch(),
+  read_stream(shared->channel, shared->after, shared->limit,
+              [this, shared](hub::HistoryResult result) { answer(*shared, std::move(result)); });
+}
+
+void RedisBroker::read_stream(const std::string& channel, uint64_t after, size_t limit,
+                              std::function<void(hub::HistoryResult)> done) {
+  size_t shard = shard_of(channel, shards_.size());
+  std::vector<std::string> args = {key("h:", channel), key("m:", channel), hub::new_epoch(),
                                    std::to_string(settings_.meta_ttl_s)};
   if (!shards_[shard].command || !shards_[shard].command->ready()) {
     hub::HistoryResult failed;
     failed.ok = false;
     failed.keeps_history = true;
     failed.error = "redis unreachable";
-    answer(*shared, std::move(failed));
+    done(std::move(failed));
     return;
   }
-  run_script(shard, read_sha(), kReadScript, std::move(args), [this, shared](redisReply* reply) {
+  run_script(shard, read_sha(), kReadScript, std::move(args), [this, after, limit, done](redisReply* reply) {
     hub::HistoryResult result;
     result.keeps_history = true;
     if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
@@ -396,7 +403,7 @@ void RedisBroker::do_read(PendingRead read) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       result.ok = false;
       result.error = reply == nullptr ? "redis unreachable" : "unexpected reply: " + std::string(reply_text(reply));
-      answer(*shared, std::move(result));
+      done(std::move(result));
       return;
     }
     parse_u64(reply_text(reply->element[0]), result.top.offset);
@@ -412,11 +419,39 @@ void RedisBroker::do_read(PendingRead read) {
       if (!p || p->epoch != result.top.epoch) continue;
       p->published_mono_us = transport::EventLoop::monotonic_us();
       if (result.first_offset == 0) result.first_offset = p->offset;
-      if (p->offset > shared->after && result.publications.size() < shared->limit) {
-        result.publications.push_back(std::move(p));
+      if (p->offset > after && result.publications.size() < limit) result.publications.push_back(std::move(p));
+    }
+    done(std::move(result));
+  });
+}
+
+void RedisBroker::catch_up(const std::string& channel) {
+  auto it = exact_.find(channel);
+  if (it == exact_.end()) return;
+  hub::StreamPosition from = it->second.delivered;
+  // Live publications wait until the missed ones went out, so the channel stays in order.
+  it->second.catching_up = true;
+  read_stream(channel, from.offset, SIZE_MAX, [this, channel, from](hub::HistoryResult history) {
+    auto watch = exact_.find(channel);
+    if (watch == exact_.end()) return;
+    ExactWatch& w = watch->second;
+    size_t replayed = 0;
+    if (history.ok && history.top.epoch == from.epoch) {
+      for (auto& p : history.publications) {
+        if (p->offset <= w.delivered.offset) continue;
+        w.delivered.offset = p->offset;
+        hub_.fan_out(std::move(p), hub::Broker::kNoOrigin);
+        ++replayed;
       }
     }
-    answer(*shared, std::move(result));
+    // A lost history (another epoch) cannot be made good here: clients that resume later
+    // learn it from their own position (recovered: false).
+    log::info("redis.caught_up", {{"channel", channel}, {"missed", std::to_string(replayed)},
+                                  {"history", history.ok && history.top.epoch == from.epoch ? "kept" : "lost"}});
+    w.catching_up = false;
+    std::vector<std::shared_ptr<hub::Publication>> held;
+    held.swap(w.held);
+    for (auto& p : held) deliver_publication(std::move(p));
   });
 }
 
@@ -505,6 +540,12 @@ void RedisBroker::on_push(size_t /*shard*/, redisReply* reply) {
     auto it = exact_.find(channel);
     if (it == exact_.end()) return;
     it->second.confirmed = true;
+    // Subscribed again after the link dropped: what the channel published meanwhile comes
+    // from its history, before anything live.
+    if (it->second.gap) {
+      it->second.gap = false;
+      if (!it->second.delivered.epoch.empty()) catch_up(channel);
+    }
     std::vector<PendingRead> waiting = std::move(it->second.waiting);
     it->second.waiting.clear();
     for (auto& read : waiting) do_read(std::move(read));
@@ -518,6 +559,23 @@ void RedisBroker::deliver(std::string_view message) {
     return;
   }
   p->published_mono_us = transport::EventLoop::monotonic_us();
+  deliver_publication(std::move(p));
+}
+
+void RedisBroker::deliver_publication(std::shared_ptr<hub::Publication> p) {
+  if (p->offset != 0) {
+    auto it = exact_.find(p->channel);
+    if (it != exact_.end()) {
+      ExactWatch& w = it->second;
+      if (w.catching_up) {
+        w.held.push_back(std::move(p));
+        return;
+      }
+      // What the node has handed out of this stream: a catch-up starts after it.
+      if (p->epoch == w.delivered.epoch && p->offset <= w.delivered.offset) return;  // caught up already
+      w.delivered = {p->offset, p->epoch};
+    }
+  }
   hub_.fan_out(std::move(p), hub::Broker::kNoOrigin);
 }
 

@@ -81,6 +81,12 @@ class RedisBroker final : public hub::Broker {
   struct ExactWatch {
     bool confirmed = false;  // Redis confirmed the SUBSCRIBE
     std::vector<PendingRead> waiting;
+    // The last numbered publication the node handed out, and after a dropped link the
+    // catch-up from the history: live ones are held meanwhile.
+    hub::StreamPosition delivered;
+    bool gap = false;
+    bool catching_up = false;
+    std::vector<std::shared_ptr<hub::Publication>> held;
   };
 
   RedisBroker(hub::Hub& hub, Settings settings);
@@ -90,6 +96,12 @@ class RedisBroker final : public hub::Broker {
   void run_script(size_t shard, std::string_view sha, std::string_view script, std::vector<std::string> args,
                   RedisLink::Reply reply);
   void do_read(PendingRead read);
+  // Reads a stream from Redis; done runs on the broker's loop.
+  void read_stream(const std::string& channel, uint64_t after, size_t limit,
+                   std::function<void(hub::HistoryResult)> done);
+  // Replays to this node what a history channel published while its subscription was down.
+  void catch_up(const std::string& channel);
+  void deliver_publication(std::shared_ptr<hub::Publication> publication);
   void answer(PendingRead& read, hub::HistoryResult result);
   void accepted(OutgoingPublication& publication, bool ok, hub::StreamPosition position);
   void add_watch(const std::string& pattern);
