@@ -168,6 +168,9 @@ RedisBroker::~RedisBroker() {
 void RedisBroker::shutdown() {
   loop_.stop();
   if (thread_.joinable()) thread_.join();
+  // Replies still pending run (with nothing) when the links close: the loops they would
+  // answer to are gone by then.
+  stopped_ = true;
 }
 
 void RedisBroker::connect_all() {
@@ -243,8 +246,9 @@ void RedisBroker::on_subscriber_ready(size_t shard) {
   for (const auto& s : shards_) all_up = all_up && s.command && s.command->ready() && s.subscriber && s.subscriber->ready();
   if (all_up) links_down_.store(0, std::memory_order_relaxed);
   log::info("redis.ready", {{"redis", settings_.endpoints[shard].display()}, {"link", "subscriber"}});
-  // Everything this node listens to, again (a new connection starts with nothing).
-  pending_subscribes_.clear();
+  // Everything this node listens to on this instance, again (a new connection starts with
+  // nothing); confirmations still owed by the old connection will never come.
+  std::erase_if(pending_subscribes_, [&](const auto& item) { return shard_of(item.first, shards_.size()) == shard; });
   for (auto& [channel, watch] : exact_) {
     if (shard_of(channel, shards_.size()) == shard) subscribe_exact(channel);
   }
@@ -266,7 +270,7 @@ void RedisBroker::publish(std::shared_ptr<hub::Publication> publication, size_t 
 }
 
 void RedisBroker::accepted(OutgoingPublication& p, bool ok, hub::StreamPosition position) {
-  if (!p.done) return;
+  if (!p.done || stopped_) return;
   if (p.origin < hub_.shard_count()) {
     hub_.shard(p.origin).post([done = std::move(p.done), ok, position = std::move(position)]() mutable {
       done(ok, std::move(position));
@@ -363,6 +367,7 @@ void RedisBroker::read_history(std::string_view channel, uint64_t after_offset, 
 }
 
 void RedisBroker::answer(PendingRead& read, hub::HistoryResult result) {
+  if (stopped_) return;
   if (read.origin < hub_.shard_count()) {
     hub_.shard(read.origin).post([done = std::move(read.done), result = std::move(result)]() mutable {
       done(std::move(result));
@@ -433,7 +438,7 @@ void RedisBroker::catch_up(const std::string& channel) {
   it->second.catching_up = true;
   read_stream(channel, from.offset, SIZE_MAX, [this, channel, from](hub::HistoryResult history) {
     auto watch = exact_.find(channel);
-    if (watch == exact_.end()) return;
+    if (watch == exact_.end() || stopped_) return;
     ExactWatch& w = watch->second;
     size_t replayed = 0;
     if (history.ok && history.top.epoch == from.epoch) {
@@ -563,6 +568,7 @@ void RedisBroker::deliver(std::string_view message) {
 }
 
 void RedisBroker::deliver_publication(std::shared_ptr<hub::Publication> p) {
+  if (stopped_) return;
   if (p->offset != 0) {
     auto it = exact_.find(p->channel);
     if (it != exact_.end()) {

@@ -123,6 +123,7 @@ class RedisBroker final : public hub::Broker {
   std::unordered_map<std::string, uint32_t> pending_subscribes_; // SUBSCRIBEs not yet confirmed
   std::unordered_map<std::string, std::string> patterns_;        // pattern -> glob
   std::unordered_map<std::string, uint32_t> globs_;              // glob -> patterns using it
+  bool stopped_ = false;  // shutdown() is done: nothing reaches the hub any more
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> reconnects_{0};
   std::atomic<uint32_t> links_down_{0};
