@@ -137,7 +137,8 @@ bool RedisLink::command(const std::vector<std::string_view>& args, Reply reply) 
   return ready_ && send(args, std::move(reply));
 }
 
-bool RedisLink::send(const std::vector<std::string_view>& args, Reply reply) {
+bool RedisLink::send_argv(const std::vector<std::string_view>& args, void (*callback)(redisAsyncContext*, void*, void*),
+                         void* privdata) {
   if (context_ == nullptr) return false;
   std::vector<const char*> argv;
   std::vector<size_t> lengths;
@@ -145,9 +146,13 @@ bool RedisLink::send(const std::vector<std::string_view>& args, Reply reply) {
     argv.push_back(a.data());
     lengths.push_back(a.size());
   }
+  return redisAsyncCommandArgv(context_, callback, privdata, static_cast<int>(argv.size()), argv.data(),
+                               lengths.data()) == REDIS_OK;
+}
+
+bool RedisLink::send(const std::vector<std::string_view>& args, Reply reply) {
   auto* callback = new Reply(std::move(reply));
-  if (redisAsyncCommandArgv(context_, on_reply, callback, static_cast<int>(argv.size()), argv.data(), lengths.data()) !=
-      REDIS_OK) {
+  if (!send_argv(args, on_reply, callback)) {
     delete callback;
     return false;
   }
@@ -155,15 +160,7 @@ bool RedisLink::send(const std::vector<std::string_view>& args, Reply reply) {
 }
 
 bool RedisLink::subscribe_command(const std::vector<std::string_view>& args) {
-  if (!ready_ || context_ == nullptr) return false;
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (auto a : args) {
-    argv.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  return redisAsyncCommandArgv(context_, on_push_reply, this, static_cast<int>(argv.size()), argv.data(),
-                               lengths.data()) == REDIS_OK;
+  return ready_ && send_argv(args, on_push_reply, this);
 }
 
 void RedisLink::on_reply(redisAsyncContext*, void* reply, void* privdata) {

@@ -52,6 +52,9 @@ class RedisLink final : public transport::IoHandler {
   void sign_in();
   // command() without the readiness check (signing in).
   bool send(const std::vector<std::string_view>& args, Reply reply);
+  // Hands one command to hiredis with its C callback; false when not connected.
+  bool send_argv(const std::vector<std::string_view>& args, void (*callback)(redisAsyncContext*, void*, void*),
+                 void* privdata);
   void schedule_reconnect(const std::string& reason);
   void update_interest();
   static void on_connect(const redisAsyncContext* context, int status);

@@ -5,9 +5,10 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
-const { startServer, stopAll: stopAllServers } = require('./support/server');
-const { openClient } = require('./support/client');
-const { startRedis, stopAll: stopAllRedis, freePort } = require('./support/redis');
+const { startServer } = require('./support/server');
+const { openClient, topicsClient: topics, subscribeTopic: subscribe } = require('./support/client');
+const { startRedis, freePort } = require('./support/redis');
+const { stopAll } = require('./support/children');
 
 const API_KEY = 'test-api-key';
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -20,24 +21,11 @@ before(async () => {
 });
 after(async () => {
   // Also whatever a failed test left running.
-  await stopAllServers();
-  await stopAllRedis();
+  await stopAll();
 });
 
 function clusterEnv(url) {
   return { PUBSUB_ADAPTER: 'redis', PUBSUB_REDIS_URL: url };
-}
-
-async function topics(node, user) {
-  const c = await openClient(node.url());
-  c.send({ type: 'auth', token: node.token(user) });
-  assert.strictEqual((await c.next((m) => m.type.startsWith('auth'))).type, 'auth_success');
-  return c;
-}
-
-async function subscribe(c, topic, since) {
-  c.send(since ? { type: 'subscribe', topic, since } : { type: 'subscribe', topic });
-  return c.next((m) => m.type === 'subscribed' && m.topic === topic);
 }
 
 async function publishApi(node, body) {

@@ -6,7 +6,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const { startServer, stopAll } = require('./support/server');
-const { openClient } = require('./support/client');
+const { openClient, topicsClient: clientOf, subscribeTopic } = require('./support/client');
 
 let server;
 before(async () => {
@@ -29,17 +29,7 @@ async function api(method, path, body) {
   return { status: res.status, body: await res.json() };
 }
 
-async function topicsClient(user) {
-  const c = await openClient(server.url());
-  c.send({ type: 'auth', token: server.token(user) });
-  assert.strictEqual((await c.next((m) => m.type.startsWith('auth'))).type, 'auth_success');
-  return c;
-}
-
-async function subscribeTopic(c, topic, since) {
-  c.send(since ? { type: 'subscribe', topic, since } : { type: 'subscribe', topic });
-  return c.next((m) => m.type === 'subscribed' && m.topic === topic);
-}
+const topicsClient = (user) => clientOf(server, user);
 
 // Publishes n messages on topic from c, numbered from `from`, and waits until `until` saw
 // the last one.
@@ -322,4 +312,44 @@ test('a restart loses the in-memory history: the old position no longer recovers
   assert.notStrictEqual(answer.epoch, m.epoch);
   c.ws.close();
   assert.strictEqual(await node.stop(), 0);
+});
+
+test('stream positions are the server\'s, and a resume never reaches a channel the caller may not read', async () => {
+  const body = { channel: 'matter:secret', type: 'matter.updated', data: { n: 1 }, metadata: { offset: 999, epoch: 'fake', note: 'kept' } };
+  const published = (await api('POST', '/api/publish', body)).body;
+  await api('POST', '/api/publish', { ...body, data: { n: 2 } });
+  const since = { offset: 0, epoch: published.epoch };
+
+  // A reader with the permission: the backend's offset and epoch give way to the server's.
+  const reader = await openClient(server.url('/v1/ws') + '?token=' + server.token('positions', '--permission', 'matter:read'));
+  await reader.next((m) => m.type === 'CONNECTION_ESTABLISHED');
+  reader.send({ type: 'SUBSCRIBE', payload: { channels: ['matter:secret'], since: { 'matter:secret': since } } });
+  assert.strictEqual((await reader.next((m) => m.type === 'SUBSCRIPTION_CONFIRMED')).payload.recovered, true);
+  const first = await reader.next((m) => m.type === 'MATTER_UPDATED');
+  assert.deepStrictEqual([first.metadata.offset, first.metadata.epoch, first.metadata.note], [1, published.epoch, 'kept']);
+  reader.ws.close();
+
+  // Without matter:read: the envelope subscribe fails and nothing is replayed.
+  const outsider = await openClient(server.url('/v1/ws') + '?token=' + server.token('outsider'));
+  await outsider.next((m) => m.type === 'CONNECTION_ESTABLISHED');
+  outsider.send({ type: 'SUBSCRIBE', payload: { channels: ['matter:secret'], since: { 'matter:secret': since } } });
+  const refused = await outsider.next((m) => m.type === 'SUBSCRIPTION_CONFIRMED');
+  assert.deepStrictEqual(refused.payload.channels, []);
+  assert.strictEqual(refused.payload.recovered, undefined);
+  assert.ok(await outsider.none((m) => m.type === 'MATTER_UPDATED', 200));
+  outsider.ws.close();
+
+  // Nor through the topics dialect, nor for another user's personal channel.
+  const mallory = await topicsClient('mallory');
+  mallory.send({ type: 'subscribe', topic: 'matter:secret', since });
+  assert.strictEqual((await mallory.next((m) => m.type === 'error')).code, 403);
+  mallory.send({ type: 'subscribe', topic: 'user:alice', since });
+  assert.strictEqual((await mallory.next((m) => m.type === 'error')).code, 403);
+  assert.ok(await mallory.none((m) => m.type === 'message' || m.type === 'subscribed', 200));
+  mallory.ws.close();
+
+  // The history API is the backend's: the server's own channels are not readable there.
+  assert.strictEqual((await api('GET', '/api/history?channel=%24all')).status, 400);
+  const read = await api('GET', '/api/history?channel=matter%3Asecret');
+  assert.deepStrictEqual(read.body.publications.map((p) => [p.offset, p.data.n]), [[1, 1], [2, 2]]);
 });

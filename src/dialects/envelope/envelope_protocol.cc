@@ -153,19 +153,11 @@ void render_publication(const hub::Publication& p, std::string& out) {
   json::ObjectWriter m(server);  // left open: members only
   m.string("channel", p.channel);
   if (!p.sender_user_id.empty()) m.string("userId", p.sender_user_id);
-  write_stream_position(m, p);
   server.erase(0, 1);
   // A backend (trusted) may name a user in its metadata; a client's publication never can.
   // A stream position is the server's word too.
-  std::string metadata;
-  bool numbered = p.offset != 0;
-  if (p.sender_user_id.empty()) {
-    metadata = numbered ? publication_metadata(p, server, {"channel", "offset", "epoch"})
-                        : publication_metadata(p, server, {"channel"});
-  } else {
-    metadata = numbered ? publication_metadata(p, server, {"channel", "userId", "offset", "epoch"})
-                        : publication_metadata(p, server, {"channel", "userId"});
-  }
+  std::string metadata = p.sender_user_id.empty() ? publication_metadata(p, server, {"channel"}, true)
+                                                  : publication_metadata(p, server, {"channel", "userId"}, true);
   out += render(p.id, envelope_type(p.event_type), p.data, p.time_ms, metadata);
 }
 

@@ -311,19 +311,11 @@ void render_publication(const hub::Publication& p, std::string& out) {
   m.string("timestamp", json::iso8601(p.time_ms));
   if (!p.sender_user_id.empty()) m.string("userId", p.sender_user_id);
   m.string("version", kVersion).string("channel", p.channel);
-  write_stream_position(m, p);
   server.erase(0, 1);
   // The stream position is the server's word: a backend's "offset" is dropped beside it.
-  std::string metadata;
-  bool numbered = p.offset != 0;
-  if (p.sender_user_id.empty()) {
-    metadata = numbered ? publication_metadata(p, server, {"timestamp", "version", "channel", "offset", "epoch"})
-                        : publication_metadata(p, server, {"timestamp", "version", "channel"});
-  } else {
-    metadata = numbered
-                   ? publication_metadata(p, server, {"timestamp", "version", "channel", "userId", "offset", "epoch"})
-                   : publication_metadata(p, server, {"timestamp", "version", "channel", "userId"});
-  }
+  std::string metadata = p.sender_user_id.empty()
+                             ? publication_metadata(p, server, {"timestamp", "version", "channel"}, true)
+                             : publication_metadata(p, server, {"timestamp", "version", "channel", "userId"}, true);
   bool relay = p.event_type == "presence.join" || p.event_type == "presence.leave" || p.event_type == "typing" ||
                p.event_type == "cursor";
   std::string data = relay ? relay_data(p) : std::string();

@@ -46,4 +46,19 @@ async function openClient(url, options = {}) {
   return { ws, next, none, send, inbox, closed };
 }
 
-module.exports = { openClient };
+// A topics-dialect client of `server` (from startServer) authenticated as user.
+async function topicsClient(server, user) {
+  const c = await openClient(server.url());
+  c.send({ type: 'auth', token: server.token(user) });
+  const answer = await c.next((m) => m.type.startsWith('auth'));
+  if (answer.type !== 'auth_success') throw new Error(`auth failed: ${JSON.stringify(answer)}`);
+  return c;
+}
+
+// Subscribes a topics client (resuming after `since` when given); resolves with the answer.
+function subscribeTopic(c, topic, since) {
+  c.send(since ? { type: 'subscribe', topic, since } : { type: 'subscribe', topic });
+  return c.next((m) => m.type === 'subscribed' && m.topic === topic);
+}
+
+module.exports = { openClient, topicsClient, subscribeTopic };

@@ -3,6 +3,7 @@
 'use strict';
 const { spawn } = require('child_process');
 const net = require('net');
+const { track, stopChild } = require('./children');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -15,27 +16,11 @@ function freePort() {
   });
 }
 
-// Every redis-server started and not stopped yet (see stopAll()).
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-function stopAll() {
-  return Promise.all([...live].map((child) => new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  })));
-}
-
 // Resolves to { port, url, stop(signal) } once the server accepts commands.
 async function startRedis(port, extraArgs = []) {
   port = port || (await freePort());
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  const child = track(spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   await new Promise((resolve, reject) => {
     let out = '';
     const onData = (d) => {
@@ -48,13 +33,8 @@ async function startRedis(port, extraArgs = []) {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill(signal);
-      }),
+    stop: (signal = 'SIGTERM') => stopChild(child, signal),
   };
 }
 
-module.exports = { startRedis, stopAll, freePort };
+module.exports = { startRedis, freePort };

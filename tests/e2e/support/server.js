@@ -5,6 +5,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const readline = require('readline');
+const { track, stopChild, stopAll } = require('./children');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BINARY = process.env.SWITCHBOARD_BIN || path.join(ROOT, 'build', 'switchboard');
@@ -16,22 +17,6 @@ function tempStore() {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sb-e2e-')), 'switchboard.db');
 }
 
-// Every server a test file started and did not stop yet: stopAll() ends them (a failing
-// test must not leave a process that keeps the test file from ending), and they are killed
-// when the test process exits anyway.
-const live = new Set();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-function stopAll() {
-  return Promise.all([...live].map((child) => new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  })));
-}
-
 // Resolves to { port, url(path), token(user, ...args), stop() } once the server listens.
 // env may set PORT_FIXED to reuse a port (restart tests) and SWITCHBOARD_DB to keep a store.
 function startServer(env = {}) {
@@ -41,8 +26,7 @@ function startServer(env = {}) {
       env: { ...process.env, LOG_LEVEL: 'info', SWITCHBOARD_DB: tempStore(), ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    live.add(child);
-    child.once('exit', () => live.delete(child));
+    track(child);
     const lines = readline.createInterface({ input: child.stderr });
     let started = false;
     lines.on('line', (line) => {
@@ -54,19 +38,9 @@ function startServer(env = {}) {
         url: (p = '/ws') => `ws://127.0.0.1:${port}${p}`,
         token: (user, ...args) =>
           execFileSync(BINARY, ['token', '--config', CONFIG, '--user', user, ...args], { encoding: 'utf8' }).trim(),
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done(child.exitCode);
-            child.once('exit', (code) => done(code));
-            child.kill('SIGTERM');
-          }),
+        stop: () => stopChild(child),
         // kill -9: no shutdown at all, as a crashed node.
-        kill: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGKILL');
-          }),
+        kill: () => stopChild(child, 'SIGKILL'),
       });
     });
     let stderr = '';
