@@ -1,10 +1,33 @@
-// The socketio dialect's own parsing (a `message` event's REQUEST, event names) on
-// fuzzer-chosen event arrays: never a crash, and a refused request says why.
+// The socketio dialect's own parsing (a `message` event's REQUEST, event names, recovery
+// offsets and pids) on fuzzer-chosen text: never a crash, a refused request says why, and an
+// offset that parses formats back to text that parses to the same positions.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "dialects/socketio/recovery_offset.h"
 #include "dialects/socketio/socketio_protocol.h"
+
+namespace {
+
+void check_offsets(std::string_view text) {
+  namespace sio = sb::dialects::socketio;
+  for (size_t expected = 1; expected <= 3; ++expected) {
+    std::vector<sb::hub::StreamPosition> positions;
+    if (!sio::parse_positions(text, expected, positions)) continue;
+    if (positions.size() != expected) std::abort();
+    std::vector<sb::hub::StreamPosition> again;
+    if (!sio::parse_positions(sio::format_positions(positions), expected, again)) std::abort();
+    for (size_t i = 0; i < expected; ++i) {
+      if (again[i].offset != positions[i].offset || again[i].epoch != positions[i].epoch) std::abort();
+    }
+    if (!sio::pid_positions(sio::new_pid(positions), expected, again)) std::abort();
+  }
+  std::vector<sb::hub::StreamPosition> ignored;
+  (void)sio::pid_positions(text, 2, ignored);
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -12,5 +35,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto request = sb::dialects::socketio::parse_request(text);
   if (!request.ok && request.error.empty()) std::abort();
   if (request.ok && (request.request_id.empty() || request.action.empty())) std::abort();
+  check_offsets(text);
   return 0;
 }

@@ -81,9 +81,17 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
   } else if (path == "/api/publish") {
     if (only("POST")) publish(request, loop, shard_index, std::move(respond));
   } else if (path == "/api/updates") {
-    if (only("POST")) respond(post_update(request, loop, shard_index));
+    if (only("POST")) {
+      Publications publications;
+      http::HttpResponse answer = post_update(request, loop, publications);
+      answer_when_accepted(std::move(answer), std::move(publications), shard_index, std::move(respond));
+    }
   } else if (path == "/api/messages") {
-    if (only("POST")) respond(post_message(request, loop, shard_index));
+    if (only("POST")) {
+      Publications publications;
+      http::HttpResponse answer = post_message(request, loop, publications);
+      answer_when_accepted(std::move(answer), std::move(publications), shard_index, std::move(respond));
+    }
   } else if (path == "/api/auth/login") {
     if (only("POST")) login(request, loop, client_address, std::move(respond));
   } else if (path == "/api/auth/refresh") {
@@ -264,8 +272,34 @@ void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& lo
   });
 }
 
+void HttpApi::answer_when_accepted(http::HttpResponse answer, Publications publications, size_t shard_index,
+                                   Respond respond) {
+  if (publications.empty()) {
+    respond(std::move(answer));
+    return;
+  }
+  struct Pending {
+    http::HttpResponse answer;
+    Respond respond;
+    size_t remaining;
+    bool refused = false;
+  };
+  auto pending = std::make_shared<Pending>(Pending{std::move(answer), std::move(respond), publications.size()});
+  for (auto& publication : publications) {
+    hub_.publish(std::move(publication), shard_index, [pending](bool accepted, hub::StreamPosition) {
+      pending->refused = pending->refused || !accepted;
+      if (--pending->remaining != 0) return;
+      if (pending->refused) {
+        pending->respond(http::json_error(503, "the publication was not accepted: the broker is unreachable"));
+        return;
+      }
+      pending->respond(std::move(pending->answer));
+    });
+  }
+}
+
 http::HttpResponse HttpApi::post_update(const http::HttpRequest& request, transport::EventLoop& loop,
-                                        size_t shard_index) {
+                                        Publications& out) {
   if (config_.api_key.empty()) return http::json_error(401, "the updates API is disabled: set SWITCHBOARD_API_KEY");
   if (!has_api_key(request)) return http::json_error(401, "missing or wrong API key");
   simdjson::dom::parser parser;
@@ -297,12 +331,12 @@ http::HttpResponse HttpApi::post_update(const http::HttpRequest& request, transp
   std::string response;
   json::ObjectWriter(response).boolean("success", true).string("id", publication->id)
       .string("channel", publication->channel).end();
-  hub_.publish(publication, shard_index);
+  out.push_back(std::move(publication));
   return http::json_response(200, std::move(response));
 }
 
 http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, transport::EventLoop& loop,
-                                         size_t shard_index) {
+                                         Publications& out) {
   simdjson::dom::parser parser;
   simdjson::dom::object body;
   if (auto bad = parse_json_object(parser, request.body, body)) return std::move(*bad);
@@ -356,7 +390,7 @@ http::HttpResponse HttpApi::post_message(const http::HttpRequest& request, trans
     publication->sender_user_id = sender;
     publication->time_ms = loop.wall_ms();
     publication->published_mono_us = transport::EventLoop::monotonic_us();
-    hub_.publish(publication, shard_index);
+    out.push_back(std::move(publication));
   }
   std::string response;
   json::ObjectWriter(response).boolean("success", true).raw("data", message).end();

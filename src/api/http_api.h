@@ -46,12 +46,20 @@ class HttpApi {
   // once it is durable.
   void publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
                Respond respond);
+  using Publications = std::vector<std::shared_ptr<hub::Publication>>;
   // POST /api/updates (API key): {companyId, artifactId?, requestId?, action, data} to the
-  // company's channel, or only its artifact's, as an UPDATE.
+  // company's channel, or only its artifact's, as an UPDATE. Returns the answer and fills
+  // `out` with what to publish (nothing on an error answer).
   protocol::http::HttpResponse post_update(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
-                                           size_t shard_index);
-  protocol::http::HttpResponse post_message(const protocol::http::HttpRequest& request,
-                                            transport::EventLoop& loop, size_t shard_index);
+                                           Publications& out);
+  // POST /api/messages: the seed's message to its topics, as post_update.
+  protocol::http::HttpResponse post_message(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
+                                            Publications& out);
+  // Publishes every publication and sends `answer` once the broker accepted all of them (in
+  // a cluster: Redis holds them, so a backend told 2xx loses nothing to a node crash), or
+  // 503 when it refused one. With nothing to publish, answers at once.
+  void answer_when_accepted(protocol::http::HttpResponse answer, Publications publications, size_t shard_index,
+                            Respond respond);
   // Checks the per-address and per-account limits (429 with Retry-After), then hashes on
   // the password pool (503 when its queue is full).
   void login(const protocol::http::HttpRequest& request, transport::EventLoop& loop, std::string_view client_address,

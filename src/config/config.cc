@@ -69,6 +69,22 @@ void env_string(const char* name, std::string& out) {
   if (value != nullptr && *value != '\0') out = value;
 }
 
+// true/1 or false/0; anything else is an error naming the variable.
+bool env_bool(const char* name, bool& out, std::string& error) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return true;
+  std::string_view v(value);
+  if (v == "true" || v == "1") {
+    out = true;
+  } else if (v == "false" || v == "0") {
+    out = false;
+  } else {
+    error = std::string(name) + " must be true or false, got \"" + value + "\"";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string_view embedded_default_toml() { return kEmbeddedDefaultToml; }
@@ -231,6 +247,8 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
     u32("max_actions_in_flight", config.socketio.max_actions_in_flight);
     u32("max_connections_per_user", config.socketio.max_connections_per_user);
     config.socketio.actions_url = sio["actions_url"].value_or(config.socketio.actions_url);
+    config.socketio.connection_state_recovery =
+        sio["connection_state_recovery"].value_or(config.socketio.connection_state_recovery);
   }
   if (const auto ev = root["events"]) {
     auto u32 = [&](const char* key, uint32_t& field) { read_u32(ev, key, field); };
@@ -327,6 +345,7 @@ bool apply_environment(Config& config, std::string& error) {
   env_string("ROOMS_SESSION_URL", config.rooms.session_url);
   env_string("SWITCHBOARD_ACTIONS_URL", config.socketio.actions_url);
   if (!env_number("SWITCHBOARD_ACTION_TIMEOUT_MS", config.socketio.action_timeout_ms, error)) return false;
+  if (!env_bool("SWITCHBOARD_SOCKETIO_RECOVERY", config.socketio.connection_state_recovery, error)) return false;
   env_string("SWITCHBOARD_DB", config.store_path);
   env_string("LOG_LEVEL", config.log_level);
   return true;

@@ -60,6 +60,9 @@ struct SocketIoConfig {
   uint32_t action_timeout_ms = 10000;  // SWITCHBOARD_ACTION_TIMEOUT_MS
   uint32_t max_actions_in_flight = 16; // per connection
   uint32_t max_connections_per_user = 100;  // connected Socket.IO sessions per user (0: no limit)
+  // Connection state recovery (`socket.recovered`): a pid at CONNECT and an offset after
+  // every event, when every channel of the session keeps history.
+  bool connection_state_recovery = true;
 };
 
 // Settings of the `events` dialect (seed 003): its per-action rate limits and meetings.

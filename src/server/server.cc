@@ -28,6 +28,7 @@ constexpr size_t kRoomsEncodingSlot = 1;
 constexpr size_t kEnvelopeEncodingSlot = 2;
 constexpr size_t kSocketIoEncodingSlot = 3;
 constexpr size_t kEventsEncodingSlot = 4;
+constexpr size_t kSocketIoRecoveryEncodingSlot = 5;  // Socket.IO events before their offset
 
 // Rooms are channels: each configured room becomes a channel rule (checked before the
 // general rules, for every dialect) and, with maxConnections, a capacity. A room keeps the
@@ -114,7 +115,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   server->dialects_.push_back(std::make_unique<dialects::events::EventsDialect>(
       c.events, dialects::events::EventsServices{*server->meetings_, *server->decisions_}, kEventsEncodingSlot));
   server->dialects_.push_back(std::make_unique<dialects::socketio::SocketIoDialect>(
-      c.socketio, threads, kSocketIoEncodingSlot, *server->action_pool_));
+      c.socketio, threads, kSocketIoEncodingSlot, kSocketIoRecoveryEncodingSlot, *server->action_pool_));
   server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
   for (const auto& endpoint : c.endpoints) {
     bool found = false;

@@ -9,6 +9,7 @@ const { startServer } = require('./support/server');
 const { openClient, topicsClient: topics, subscribeTopic: subscribe } = require('./support/client');
 const { startRedis, freePort } = require('./support/redis');
 const { stopAll } = require('./support/children');
+const { io } = require('socket.io-client');
 
 const API_KEY = 'test-api-key';
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -137,6 +138,48 @@ test('kill -9 of a node: its client resumes on another node and gets exactly wha
   assert.ok(await back.none((m) => m.type === 'message', 200));
   back.ws.close();
   w.ws.close();
+});
+
+test('kill -9 of a node: a Socket.IO client reconnecting to another node is recovered with what it missed', async () => {
+  const victim = await startServer(clusterEnv(redis.url));
+  const socket = io(`ws://127.0.0.1:${victim.port}`, {
+    path: '/realtime',
+    auth: { token: victim.token('sio-resumer', '--claim', 'companyId=cluster-co') },
+    query: { sessionId: 's', artifactId: 'doc-1' },
+    transports: ['websocket'],
+    reconnectionDelay: 200,
+    reconnectionDelayMax: 200,
+  });
+  const updates = [];
+  socket.on('message', (text) => {
+    const m = JSON.parse(text);
+    if (m.type === 'UPDATE') updates.push(m.data);
+  });
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  const post = (node, n, artifact) => fetch(`http://127.0.0.1:${node.port}/api/updates`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ companyId: 'cluster-co', ...(artifact && { artifactId: 'doc-1' }), action: 'step', data: { n, artifact } }),
+  }).then((r) => assert.strictEqual(r.status, 200));
+  for (let n = 1; n <= 4; n++) await post(nodes[n % 3], n, n % 2 === 0);
+  while (updates.length < 4) await wait(10);
+  // The node dies; the client's next attempt reaches another node (as through a balancer).
+  const reconnected = new Promise((resolve) => socket.once('connect', resolve));
+  await victim.kill();
+  socket.io.uri = `ws://127.0.0.1:${nodes[1].port}`;
+  for (let n = 5; n <= 12; n++) await post(nodes[n % 3], n, n % 3 === 0);
+  await reconnected;
+  assert.strictEqual(socket.recovered, true);
+  await post(nodes[0], 13, false);
+  const deadline = Date.now() + 5000;
+  while (updates.length < 13 && Date.now() < deadline) await wait(10);
+  await wait(200);
+  const ns = updates.map((u) => u.n);
+  assert.deepStrictEqual([...ns].sort((a, b) => a - b), Array.from({ length: 13 }, (_, i) => i + 1), 'each once');
+  const artifact = updates.filter((u) => u.artifact).map((u) => u.n);
+  assert.deepStrictEqual(artifact, [2, 4, 6, 9, 12], 'the artifact channel in order');
+  assert.deepStrictEqual(updates.filter((u) => !u.artifact).map((u) => u.n), [1, 3, 5, 7, 8, 10, 11, 13]);
+  socket.disconnect();
 });
 
 test('history API answers the same on every node; /api/publish answers with the position Redis gave', async () => {

@@ -29,10 +29,11 @@ UpgradeAuth refusal(eio::RequestError error) {
 }  // namespace
 
 SocketIoDialect::SocketIoDialect(const config::SocketIoConfig& settings, size_t loops, size_t encoding_slot,
-                                 transport::WorkPool& action_pool)
+                                 size_t recovery_encoding_slot, transport::WorkPool& action_pool)
     : settings_(settings),
       forwarder_(settings.actions_url, settings.action_timeout_ms),
-      services_{settings_, actions_, forwarder_, action_pool, static_cast<uint8_t>(encoding_slot)},
+      services_{settings_, actions_, forwarder_, action_pool, static_cast<uint8_t>(encoding_slot),
+                static_cast<uint8_t>(recovery_encoding_slot)},
       loops_(loops) {}
 
 SocketIoDialect::~SocketIoDialect() = default;

@@ -20,10 +20,11 @@ namespace sb::dialects::socketio {
 // session (polls, posts, the upgrade) is handed to that loop.
 class SocketIoDialect final : public Dialect {
  public:
-  // loops: the number of event loops. action_pool: the threads that call the actions
-  // backend (config actions_url).
+  // loops: the number of event loops. The encoding slots: the publication cache's slots for
+  // whole frames and for event heads (sessions offering recovery end each with an offset).
+  // action_pool: the threads that call the actions backend (config actions_url).
   SocketIoDialect(const config::SocketIoConfig& settings, size_t loops, size_t encoding_slot,
-                  transport::WorkPool& action_pool);
+                  size_t recovery_encoding_slot, transport::WorkPool& action_pool);
   ~SocketIoDialect() override;
   std::string_view name() const override { return "socketio"; }
   // Only `EIO=4&transport=websocket` upgrades are taken, with a live polling sid when one is

@@ -122,6 +122,20 @@ std::string message_packet(std::string_view text) {
   return out;
 }
 
+std::string message_head(std::string_view text) {
+  std::string out = message_packet(text);
+  out.pop_back();  // the array's closing bracket: the tail closes it
+  return out;
+}
+
+std::string message_tail(std::string_view offset) {
+  if (offset.empty()) return "]";
+  std::string out = ",";
+  json::append_string(out, offset);
+  out += ']';
+  return out;
+}
+
 std::string ack_packet(uint64_t ack_id, std::string_view text) {
   std::string data = "[";
   json::append_string(data, text);

@@ -41,6 +41,11 @@ std::string render_update(const hub::Publication& publication);
 // Engine.IO + Socket.IO framing of a `message` event carrying text as a JSON string:
 // `42["message","<text escaped>"]`, or with ack_id the ACK `43<id>["<text escaped>"]`.
 std::string message_packet(std::string_view text);
+// The same event in two parts, for an offset that differs per session after a body shared
+// by all (connection state recovery): the head `42["message","<text escaped>"`, and the
+// tail `,"<offset>"]` (just `]` for an empty offset).
+std::string message_head(std::string_view text);
+std::string message_tail(std::string_view offset);
 std::string ack_packet(uint64_t ack_id, std::string_view text);
 // The Engine.IO open packet: `0{"sid","upgrades","pingInterval","pingTimeout","maxPayload"}`;
 // upgrades lists "websocket" for a socket opened by polling.

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "dialects/socketio/recovery_offset.h"
 #include "dialects/socketio/socketio_protocol.h"
 #include "dialects/text_frame.h"
 #include "hub/topic.h"
@@ -36,7 +37,7 @@ void SocketIoSession::on_engine_message(std::string_view data) {
   if (binary_) {
     // Text where an attachment was due: the binary packet is abandoned.
     binary_.reset();
-    engine_.send(message_packet(render_error({}, {}, "INVALID_PACKET", "an attachment of a binary packet is missing")));
+    send_message(render_error({}, {}, "INVALID_PACKET", "an attachment of a binary packet is missing"));
   }
   handle_socket_packet(data, {});
 }
@@ -44,7 +45,7 @@ void SocketIoSession::on_engine_message(std::string_view data) {
 void SocketIoSession::on_engine_binary(std::string_view bytes) {
   context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
   if (!binary_) {
-    engine_.send(message_packet(render_error({}, {}, "INVALID_PACKET", "a binary message that no packet announced")));
+    send_message(render_error({}, {}, "INVALID_PACKET", "a binary message that no packet announced"));
     return;
   }
   binary_->attachments.emplace_back(bytes);
@@ -54,8 +55,7 @@ void SocketIoSession::on_engine_binary(std::string_view bytes) {
 }
 
 void SocketIoSession::on_engine_invalid(std::string_view why) {
-  engine_.send(message_packet(render_error({}, {}, "INVALID_PACKET", std::string("not an Engine.IO packet: ") +
-                                                                         std::string(why))));
+  send_message(render_error({}, {}, "INVALID_PACKET", std::string("not an Engine.IO packet: ") + std::string(why)));
 }
 
 void SocketIoSession::handle_socket_packet(std::string_view text, std::vector<std::string> attachments) {
@@ -65,7 +65,7 @@ void SocketIoSession::handle_socket_packet(std::string_view text, std::vector<st
     if (!connected_) {
       connect_error("/", std::string("invalid packet: ") + std::string(sio::to_string(status)));
     } else {
-      engine_.send(message_packet(render_error({}, {}, "INVALID_PACKET", sio::to_string(status))));
+      send_message(render_error({}, {}, "INVALID_PACKET", sio::to_string(status)));
     }
     return;
   }
@@ -153,14 +153,77 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
     return;
   }
   if (services_.forwarder.enabled()) token_ = token;  // the backend checks actions with it
+  connect_groups(std::move(groups), auth_object);
+}
+
+void SocketIoSession::connect_groups(std::vector<std::string> groups, simdjson::dom::object auth) {
   for (const auto& channel : groups) core_.join(channel, 0);
   connected_ = true;
+  bool offer = services_.settings.connection_state_recovery && !groups.empty();
+  for (const auto& channel : groups) offer = offer && context_.policy.retention(channel).keeps_history();
+  if (!offer) {
+    send_connect({});
+    return;
+  }
+  // A reconnecting client sends the pid it was given and the offset of the last event it
+  // received; with no event received, the pid's own positions stand for it. A malformed
+  // offset is not replaced by the pid's (older) positions: that would replay twice.
+  std::string_view pid;
+  std::string_view offset;
+  std::vector<hub::StreamPosition> since;
+  bool resuming = false;
+  if (auth["pid"].get_string().get(pid) == simdjson::SUCCESS) {
+    resuming = auth["offset"].get_string().get(offset) == simdjson::SUCCESS
+                   ? parse_positions(offset, groups.size(), since)
+                   : pid_positions(pid, groups.size(), since);
+  }
+  std::vector<SessionCore::FollowRequest> requests;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    requests.push_back({groups[i], resuming ? std::optional<hub::StreamPosition>(since[i]) : std::nullopt});
+  }
+  core_.follow(std::move(requests), [this, groups = std::move(groups), since = std::move(since),
+                                     client_pid = resuming ? std::string(pid) : std::string()](
+                                        const std::vector<StreamState>& states) {
+    auto recovery = std::make_unique<Recovery>();
+    bool recovered = !client_pid.empty();
+    bool keeps_history = true;
+    for (size_t i = 0; i < states.size(); ++i) {
+      // A channel being replayed starts where the client stands, so that every replayed
+      // event's offset names, for the other channels too, what the client really has.
+      recovery->positions.push_back(states[i].recovered ? since[i] : states[i].position);
+      recovered = recovered && states[i].recovered;
+      keeps_history = keeps_history && states[i].keeps_history && !states[i].position.epoch.empty();
+    }
+    if (!keeps_history) {
+      send_connect({});  // the history is not reachable now: nothing to offer
+      return;
+    }
+    recovery->channels = groups;
+    recovery->pid = recovered ? client_pid : new_pid(recovery->positions);
+    recovery->tail = message_tail(format_positions(recovery->positions));
+    recovery_ = std::move(recovery);
+    send_connect(recovery_->pid);
+  });
+}
+
+void SocketIoSession::send_connect(std::string_view pid) {
   std::string data;
-  json::ObjectWriter(data).string("sid", core_.connection_id()).end();
+  json::ObjectWriter writer(data);
+  writer.string("sid", core_.connection_id());
+  if (!pid.empty()) writer.string("pid", pid);
+  writer.end();
   std::string out;
   eio::append_text_packet(out, eio::PacketType::kMessage);
   sio::append(out, sio::Packet{sio::PacketType::kConnect, 0, "/", false, 0, data});
   engine_.send(out);
+}
+
+void SocketIoSession::send_message(std::string_view text) {
+  if (!recovery_) {
+    engine_.send(message_packet(text));
+    return;
+  }
+  engine_.send(message_head(text) + recovery_->tail);
 }
 
 void SocketIoSession::answer(const sio::Packet& event, const std::string& text) {
@@ -168,7 +231,11 @@ void SocketIoSession::answer(const sio::Packet& event, const std::string& text) 
 }
 
 void SocketIoSession::answer(bool has_id, uint64_t ack_id, const std::string& text) {
-  engine_.send(has_id ? ack_packet(ack_id, text) : message_packet(text));
+  if (has_id) {
+    engine_.send(ack_packet(ack_id, text));  // acks carry no offset: the client reads none there
+    return;
+  }
+  send_message(text);
 }
 
 void SocketIoSession::answer_binary(bool has_id, uint64_t ack_id, const std::string& object,
@@ -271,6 +338,10 @@ void SocketIoSession::forward(const sio::Packet& packet, Request& request, std::
 
 void SocketIoSession::deliver(const hub::Publication& publication) {
   if (!connected_ || !core_.wants(publication)) return;
+  if (recovery_) {
+    deliver_with_offset(publication);
+    return;
+  }
   if (ws::WebSocketConnection* ws = engine_.websocket()) {
     // Encoded once per publication for every WebSocket subscriber of this loop.
     const std::string& frame = text_frame(publication, services_.encoding_slot,
@@ -283,11 +354,34 @@ void SocketIoSession::deliver(const hub::Publication& publication) {
   engine_.send(message_packet(render_update(publication)));
 }
 
+void SocketIoSession::deliver_with_offset(const hub::Publication& publication) {
+  Recovery& recovery = *recovery_;
+  if (publication.offset != 0) {
+    for (size_t i = 0; i < recovery.channels.size(); ++i) {
+      if (recovery.channels[i] != publication.channel) continue;
+      recovery.positions[i] = {publication.offset, publication.epoch};
+      recovery.tail = message_tail(format_positions(recovery.positions));
+      break;
+    }
+  }
+  // The body is rendered once per publication for every recovering session; only the
+  // offset after it is this session's.
+  const std::string& head = publication.encoded(services_.recovery_encoding_slot,
+                                                [](const hub::Publication& p, std::string& out) {
+                                                  out = message_head(render_update(p));
+                                                });
+  if (ws::WebSocketConnection* ws = engine_.websocket()) {
+    ws->send_text_parts(head, recovery.tail);
+    return;
+  }
+  engine_.send(head + recovery.tail);
+}
+
 void SocketIoSession::tick(uint64_t now_ms) {
   engine_.tick(now_ms);
   if (engine_.closed()) return;
   if (core_.token_expired(this->now_ms())) {
-    engine_.send(message_packet(render_error({}, {}, "AUTH_EXPIRED", "the token has expired")));
+    send_message(render_error({}, {}, "AUTH_EXPIRED", "the token has expired"));
     engine_.close();
   }
 }

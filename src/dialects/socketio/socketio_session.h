@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "config/config.h"
 #include "dialects/dialect.h"
 #include "dialects/session_core.h"
@@ -24,7 +26,8 @@ struct SessionServices {
   const features::actions::ActionRegistry& actions;
   const features::actions::ActionForwarder& forwarder;
   transport::WorkPool& action_pool;
-  uint8_t encoding_slot;
+  uint8_t encoding_slot;           // a publication as one whole WebSocket frame
+  uint8_t recovery_encoding_slot;  // a publication as a message head (recovering sessions)
 };
 
 // Where one session came from: its Engine.IO sid and transport, the handshake's `sessionId`
@@ -80,6 +83,14 @@ class SocketIoSession final : public EngineListener, public hub::Subscriber {
   // Sends the call to the actions backend off the loop; the answer comes back through self_.
   void forward(const protocol::socketio::Packet& packet, Request& request, std::vector<std::string>& attachments);
   void connect_error(std::string_view nsp, std::string_view message);
+  // Joins the company's and artifact's channels and answers the CONNECT, offering (and with
+  // the client's pid, attempting) connection state recovery when all of them keep history.
+  void connect_groups(std::vector<std::string> groups, simdjson::dom::object auth);
+  void send_connect(std::string_view pid);
+  // deliver() for a session offering recovery: the event ends with its offset.
+  void deliver_with_offset(const hub::Publication& publication);
+  // Sends a `message` event, ending with the session's offset when it offers recovery.
+  void send_message(std::string_view text);
   uint64_t now_ms() const { return context_.loop.wall_ms(); }
 
   SessionContext& context_;
@@ -93,6 +104,15 @@ class SocketIoSession final : public EngineListener, public hub::Subscriber {
   std::string artifact_id_;
   std::string limiter_key_;
   std::unique_ptr<BinaryPacket> binary_;  // while a binary packet's attachments arrive
+  // Connection state recovery, when this session offers it: its channels, the position of
+  // the last publication sent on each, and the pid given at CONNECT.
+  struct Recovery {
+    std::vector<std::string> channels;
+    std::vector<hub::StreamPosition> positions;
+    std::string pid;
+    std::string tail;  // message_tail() of the positions, ending every event
+  };
+  std::unique_ptr<Recovery> recovery_;
   uint32_t actions_in_flight_ = 0;
   bool connected_ = false;  // the client is connected to the "/" namespace
 };

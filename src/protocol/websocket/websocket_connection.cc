@@ -28,6 +28,15 @@ transport::SendStatus WebSocketConnection::send_message(Opcode opcode, std::stri
   return tcp_->send(text.data(), text.size());
 }
 
+transport::SendStatus WebSocketConnection::send_text_parts(std::string_view head, std::string_view tail) {
+  if (!open()) return transport::SendStatus::kDropped;
+  uint8_t header[kMaxServerHeader];
+  size_t n = write_frame_header(header, Opcode::kText, head.size() + tail.size());
+  if (tcp_->send(header, n) == transport::SendStatus::kDropped) return transport::SendStatus::kDropped;
+  if (tcp_->send(head.data(), head.size()) == transport::SendStatus::kDropped) return transport::SendStatus::kDropped;
+  return tcp_->send(tail.data(), tail.size());
+}
+
 void WebSocketConnection::close(CloseCode code, std::string_view reason) {
   if (!open()) return;
   std::string frame;

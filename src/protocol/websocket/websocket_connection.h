@@ -54,6 +54,9 @@ class WebSocketConnection final : public transport::ConnectionHandler, private F
   transport::SendStatus send_text(std::string_view text) { return send_message(Opcode::kText, text); }
   // Sends one message of the given opcode (text or binary) in one frame.
   transport::SendStatus send_message(Opcode opcode, std::string_view payload);
+  // Sends one text message whose payload is head followed by tail (a shared body and a
+  // per-connection ending), without joining them first.
+  transport::SendStatus send_text_parts(std::string_view head, std::string_view tail);
   // Sends bytes that already form complete frames (a publication encoded once for all).
   transport::SendStatus send_frames(std::string_view frames) {
     return open() ? tcp_->send(frames.data(), frames.size()) : transport::SendStatus::kDropped;
