@@ -1,7 +1,6 @@
 #include "cluster/redis_broker.h"
 
 #include <hiredis/hiredis.h>
-#include <openssl/sha.h>
 
 #include <charconv>
 #include <chrono>
@@ -44,25 +43,13 @@ end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return {redis.call('HGET', KEYS[2], 'offset'), epoch, redis.call('LRANGE', KEYS[1], 0, -1)})";
 
-std::string sha1_hex(std::string_view text) {
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string out;
-  char buf[3];
-  for (unsigned char b : digest) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    out += buf;
-  }
-  return out;
-}
-
 const std::string& publish_sha() {
-  static const std::string sha = sha1_hex(kPublishScript);
+  static const std::string sha = script_sha1(kPublishScript);
   return sha;
 }
 
 const std::string& read_sha() {
-  static const std::string sha = sha1_hex(kReadScript);
+  static const std::string sha = script_sha1(kReadScript);
   return sha;
 }
 
@@ -158,6 +145,11 @@ std::unique_ptr<RedisBroker> RedisBroker::start(hub::Hub& hub, Settings settings
 
 RedisBroker::RedisBroker(hub::Hub& hub, Settings settings) : hub_(hub), settings_(std::move(settings)) {
   shards_.resize(settings_.endpoints.size());
+  presence_ = std::make_unique<RedisPresence>(
+      hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(),
+      RedisPresence::Settings{settings_.prefix, hub_.node_id(), settings_.presence_ttl_ms});
+  presence_->set_departed(settings_.presence_departed);
+  loop_.on_sweep([this] { presence_->tick(loop_.now_ms()); });
 }
 
 RedisBroker::~RedisBroker() {
@@ -171,6 +163,7 @@ void RedisBroker::shutdown() {
   // Replies still pending run (with nothing) when the links close: the loops they would
   // answer to are gone by then.
   stopped_ = true;
+  if (presence_) presence_->stop();
 }
 
 void RedisBroker::connect_all() {
@@ -239,6 +232,7 @@ void RedisBroker::on_command_ready(size_t shard) {
   std::deque<OutgoingPublication> queued;
   queued.swap(shards_[shard].queued);
   for (auto& p : queued) send_publication(shard, std::move(p));
+  presence_->on_ready(shard);
 }
 
 void RedisBroker::on_subscriber_ready(size_t shard) {

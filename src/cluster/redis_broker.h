@@ -11,6 +11,7 @@
 
 #include "cluster/redis_endpoint.h"
 #include "cluster/redis_link.h"
+#include "cluster/redis_presence.h"
 #include "hub/broker.h"
 #include "hub/hub.h"
 #include "transport/event_loop.h"
@@ -32,6 +33,8 @@ class RedisBroker final : public hub::Broker {
     uint32_t meta_ttl_s = 86400;           // how long an idle stream keeps its offset and epoch
     hub::RetentionLookup retention;
     size_t max_queued = 10000;             // publications held while Redis is unreachable
+    uint32_t presence_ttl_ms = 30000;      // a silent node's presence members leave after this
+    RedisPresence::Departed presence_departed;  // users who left because their node died
   };
 
   // Checks that every instance answers and accepts the credentials (blocking, once, at
@@ -47,6 +50,9 @@ class RedisBroker final : public hub::Broker {
   void unwatch(std::string_view pattern) override;
   std::string problem() const override;
   void shutdown() override;
+
+  // Presence across the cluster, on the same instances and loop (RedisPresence).
+  RedisPresence& presence() { return *presence_; }
 
   // Counters for /metrics (any thread).
   uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
@@ -119,6 +125,7 @@ class RedisBroker final : public hub::Broker {
   transport::EventLoop loop_;
   std::thread thread_;
   std::vector<Shard> shards_;
+  std::unique_ptr<RedisPresence> presence_;
   std::unordered_map<std::string, ExactWatch> exact_;            // channels watched
   std::unordered_map<std::string, uint32_t> pending_subscribes_; // SUBSCRIBEs not yet confirmed
   std::unordered_map<std::string, std::string> patterns_;        // pattern -> glob

@@ -4,7 +4,10 @@
 #include <hiredis/hiredis.h>
 #include <sys/epoll.h>
 
+#include <openssl/sha.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "observability/log.h"
 
@@ -14,6 +17,18 @@ namespace {
 constexpr uint32_t kFirstBackoffMs = 100;
 constexpr uint32_t kMaxBackoffMs = 5000;
 }  // namespace
+
+std::string script_sha1(std::string_view script) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(script.data()), script.size(), digest);
+  std::string out;
+  char hex[3];
+  for (unsigned char b : digest) {
+    std::snprintf(hex, sizeof hex, "%02x", b);
+    out += hex;
+  }
+  return out;
+}
 
 std::string_view reply_text(const redisReply* reply) {
   if (reply == nullptr) return {};

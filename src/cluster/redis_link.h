@@ -83,6 +83,9 @@ class RedisLink final : public transport::IoHandler {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
+// The name Redis gives a Lua script (its SHA1 in hex), for EVALSHA.
+std::string script_sha1(std::string_view script);
+
 // Reply helpers: the string of a string/status/error reply, or empty.
 std::string_view reply_text(const redisReply* reply);
 bool reply_is_error(const redisReply* reply);

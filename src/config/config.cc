@@ -231,6 +231,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   }
   config.store_path = root["store"]["path"].value_or(config.store_path);
   if (root["presence"]["channels"]) config.presence_channels = string_list(root["presence"]["channels"]);
+  if (const auto presence = root["presence"]) read_u32(presence, "ttl_ms", config.presence_ttl_ms);
   config.cursor_max_per_second = static_cast<uint32_t>(
       root["collaboration"]["cursor_max_per_second"].value_or(int64_t{config.cursor_max_per_second}));
   config.typing_timeout_ms =
@@ -345,6 +346,7 @@ bool apply_environment(Config& config, std::string& error) {
   env_string("ROOMS_SESSION_URL", config.rooms.session_url);
   env_string("SWITCHBOARD_ACTIONS_URL", config.socketio.actions_url);
   if (!env_number("SWITCHBOARD_ACTION_TIMEOUT_MS", config.socketio.action_timeout_ms, error)) return false;
+  if (!env_number("PRESENCE_TTL_MS", config.presence_ttl_ms, error)) return false;
   if (!env_bool("SWITCHBOARD_SOCKETIO_RECOVERY", config.socketio.connection_state_recovery, error)) return false;
   env_string("SWITCHBOARD_DB", config.store_path);
   env_string("LOG_LEVEL", config.log_level);

@@ -130,6 +130,9 @@ struct Config {
   EventsConfig events;
   // [presence], [collaboration]
   std::vector<std::string> presence_channels;  // patterns of channels that track presence
+  // In a cluster: members of a node that stopped answering leave after this (heartbeats
+  // every third of it). PRESENCE_TTL_MS.
+  uint32_t presence_ttl_ms = 30000;
   uint32_t cursor_max_per_second = 20;
   uint32_t typing_timeout_ms = 5000;
   // [store]

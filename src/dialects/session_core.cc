@@ -91,25 +91,24 @@ SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_j
   context_.shard().subscribe(subscriber_, pattern);
   joined_.emplace_back(pattern);
   if (exact && !identity_->anonymous && context_.presence.tracks(pattern)) {
-    hub::PresenceMember me{identity_->user_id, identity_->name, identity_->avatar, 0, 0, 0, {}, {}};
-    if (context_.presence.join(pattern, me, context_.loop.wall_ms())) {
-      // The user's first connection here: the others learn who arrived.
-      std::string data;
-      json::ObjectWriter(data).string("channelId", pattern).raw("user", user_json()).end();
-      publish_relay(std::string(pattern), "presence.join", std::move(data));
-    }
+    hub::PresenceMember me{identity_->user_id, identity_->name, identity_->avatar, 0, 0, 0, {}, {}, 0};
+    // The user's first connection here (in a cluster: anywhere): the others learn who
+    // arrived. The answer may come later; it needs nothing of this connection by then.
+    context_.presence.join(pattern, me, context_.loop.wall_ms(), context_.shard_index,
+                           [context = &context_, channel = std::string(pattern), who = presence_subject()](bool joined) {
+                             if (joined) publish_presence_join(context->hub, context->shard_index, channel, who,
+                                                               context->loop.wall_ms());
+                           });
   }
   return JoinResult::kJoined;
 }
 
+PresenceSubject SessionCore::presence_subject() const {
+  return PresenceSubject{identity_->user_id, identity_->name, identity_->avatar, info_.connection_id};
+}
+
 std::string SessionCore::user_json() const {
-  std::string out;
-  json::ObjectWriter w(out);
-  w.string("id", identity_->user_id);
-  if (!identity_->name.empty()) w.string("name", identity_->name); else w.null("name");
-  if (!identity_->avatar.empty()) w.string("avatar", identity_->avatar);
-  w.end();
-  return out;
+  return presence_user_json(presence_subject());
 }
 
 void SessionCore::leave_presence(const std::string& channel) {
@@ -119,11 +118,12 @@ void SessionCore::leave_presence(const std::string& channel) {
       if (a.channel == channel && a.typing) send_typing(channel, false);
     }
   }
-  if (context_.presence.leave(channel, identity_->user_id, context_.loop.wall_ms())) {
-    std::string data;
-    json::ObjectWriter(data).string("channelId", channel).string("userId", identity_->user_id).end();
-    publish_relay(channel, "presence.leave", std::move(data));
-  }
+  // The answer may come after this connection is gone (a leave on close): it needs none of it.
+  context_.presence.leave(channel, identity_->user_id, context_.loop.wall_ms(), context_.shard_index,
+                          [context = &context_, channel, who = presence_subject()](bool left) {
+                            if (left) publish_presence_leave(context->hub, context->shard_index, channel, who,
+                                                             context->loop.wall_ms());
+                          });
 }
 
 void SessionCore::publish_relay(std::string channel, std::string event_type, std::string data) {
@@ -150,8 +150,13 @@ bool SessionCore::is_joined(std::string_view channel) const {
   return std::find(joined_.begin(), joined_.end(), channel) != joined_.end();
 }
 
-std::vector<hub::PresenceMember> SessionCore::presence(std::string_view channel) const {
-  return context_.presence.members(channel);
+void SessionCore::presence(std::string_view channel, std::function<void(std::vector<hub::PresenceMember>)> done) {
+  if (!open_token_) open_token_ = std::make_shared<bool>(true);
+  std::weak_ptr<bool> open = open_token_;
+  context_.presence.members(channel, context_.shard_index,
+                            [open, done = std::move(done)](std::vector<hub::PresenceMember> members) {
+                              if (open.lock()) done(std::move(members));
+                            });
 }
 
 SessionCore::Activity& SessionCore::activity(std::string_view channel) {

@@ -9,6 +9,7 @@
 
 #include "auth/identity.h"
 #include "dialects/dialect.h"
+#include "dialects/presence_events.h"
 #include "dialects/stream_position.h"
 #include "hub/subscriber.h"
 
@@ -61,8 +62,10 @@ class SessionCore {
     if (!p.echo_to_sender && p.sender_connection_id == info_.connection_id) return false;
     return !follows_ || p.offset == 0 || admit_followed(p);
   }
-  // Members present in a channel (presence-tracking channels only).
-  std::vector<hub::PresenceMember> presence(std::string_view channel) const;
+  // Members present in a channel (presence-tracking channels only), on every node of a
+  // cluster: done runs on the loop (possibly before this returns) unless the connection
+  // closed in between.
+  void presence(std::string_view channel, std::function<void(std::vector<hub::PresenceMember>)> done);
   // Typing and cursors, for every dialect. Both go to the channel's other members with the
   // sender's identity filled in by the server (event types "typing" and "cursor"; data
   // {"channelId","userId","user":{"id","name"},...}). Typing true ends by itself after
@@ -115,6 +118,7 @@ class SessionCore {
   void leave_presence(const std::string& channel);
   void publish_relay(std::string channel, std::string event_type, std::string data);
   std::string user_json() const;
+  PresenceSubject presence_subject() const;
   void send_typing(const std::string& channel, bool is_typing);
   void schedule_typing_expiry(const std::string& channel, uint32_t delay_ms);
   void flush_cursor(const std::string& channel);

@@ -1,5 +1,6 @@
 #include "hub/presence.h"
 
+#include "hub/broker.h"
 #include "hub/topic.h"
 
 namespace sb::hub {
@@ -13,6 +14,10 @@ bool PresenceTracker::tracks(std::string_view channel) const {
 
 bool PresenceTracker::join(std::string_view channel, const PresenceMember& who, uint64_t now_ms) {
   std::lock_guard lock(mutex_);
+  return join_locked(channel, who, now_ms);
+}
+
+bool PresenceTracker::join_locked(std::string_view channel, const PresenceMember& who, uint64_t now_ms) {
   auto& users = channels_[std::string(channel)];
   auto [it, inserted] = users.try_emplace(who.user_id, who);
   PresenceMember& m = it->second;
@@ -28,12 +33,19 @@ bool PresenceTracker::join(std::string_view channel, const PresenceMember& who, 
 
 bool PresenceTracker::leave(std::string_view channel, std::string_view user_id, uint64_t now_ms) {
   std::lock_guard lock(mutex_);
+  return leave_locked(channel, user_id, now_ms, nullptr);
+}
+
+bool PresenceTracker::leave_locked(std::string_view channel, std::string_view user_id, uint64_t now_ms,
+                                   PresenceMember* after) {
   auto c = channels_.find(std::string(channel));
   if (c == channels_.end()) return false;
   auto u = c->second.find(std::string(user_id));
   if (u == c->second.end()) return false;
   u->second.last_seen_ms = now_ms;
-  if (--u->second.connections > 0) return false;
+  --u->second.connections;
+  if (after != nullptr) *after = snapshot(u->second);
+  if (u->second.connections > 0) return false;
   auto state = users_.find(u->first);
   if (state != users_.end() && --state->second.channels == 0) users_.erase(state);
   c->second.erase(u);
@@ -57,7 +69,70 @@ bool PresenceTracker::set_status(std::string_view user_id, std::string status, s
   state->second.status = std::move(status);
   state->second.activity = std::move(activity);
   state->second.updated_ms = now_ms;
+  if (cluster_ != nullptr) report_user(user_id);
   return true;
+}
+
+PresenceMember PresenceTracker::snapshot(const PresenceMember& member) const {
+  PresenceMember out = member;
+  auto state = users_.find(member.user_id);
+  if (state != users_.end()) {
+    out.status = state->second.status;
+    out.activity = state->second.activity;
+    out.status_ms = state->second.updated_ms;
+    if (state->second.updated_ms > out.last_seen_ms) out.last_seen_ms = state->second.updated_ms;
+  }
+  return out;
+}
+
+void PresenceTracker::report_user(std::string_view user_id) {
+  for (const auto& [channel, users] : channels_) {
+    auto u = users.find(std::string(user_id));
+    if (u != users.end()) cluster_->update(channel, snapshot(u->second), Broker::kNoOrigin, {});
+  }
+}
+
+void PresenceTracker::join(std::string_view channel, const PresenceMember& who, uint64_t now_ms, size_t origin,
+                           std::function<void(bool joined)> done) {
+  bool first_here;
+  {
+    std::lock_guard lock(mutex_);
+    first_here = join_locked(channel, who, now_ms);
+    if (cluster_ != nullptr) {
+      const PresenceMember& member = channels_[std::string(channel)][who.user_id];
+      cluster_->update(std::string(channel), snapshot(member), origin,
+                       [done = std::move(done)](PresenceCluster::Change change) {
+                         done(change == PresenceCluster::Change::kJoined);
+                       });
+      return;
+    }
+  }
+  done(first_here);
+}
+
+void PresenceTracker::leave(std::string_view channel, std::string_view user_id, uint64_t now_ms, size_t origin,
+                            std::function<void(bool left)> done) {
+  bool last_here;
+  {
+    std::lock_guard lock(mutex_);
+    PresenceMember gone;
+    last_here = leave_locked(channel, user_id, now_ms, &gone);
+    if (cluster_ != nullptr && !gone.user_id.empty()) {
+      cluster_->update(std::string(channel), gone, origin, [done = std::move(done)](PresenceCluster::Change change) {
+        done(change == PresenceCluster::Change::kLeft);
+      });
+      return;
+    }
+  }
+  done(last_here);
+}
+
+void PresenceTracker::members(std::string_view channel, size_t origin, PresenceCluster::MembersDone done) const {
+  if (cluster_ != nullptr) {
+    cluster_->members(channel, origin, std::move(done));
+    return;
+  }
+  done(members(channel));
 }
 
 std::vector<PresenceMember> PresenceTracker::members(std::string_view channel) const {

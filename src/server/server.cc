@@ -12,6 +12,7 @@
 #include "dialects/events/events_dialect.h"
 #include "dialects/rooms/rooms_dialect.h"
 #include "dialects/socketio/socketio_dialect.h"
+#include "dialects/presence_events.h"
 #include "dialects/topics/topics_dialect.h"
 #include "cluster/redis_broker.h"
 #include "hub/memory_broker.h"
@@ -74,9 +75,18 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
     settings.prefix = c.pubsub_redis_prefix;
     settings.meta_ttl_s = c.history_meta_ttl_s;
     settings.retention = retention;
+    settings.presence_ttl_ms = c.presence_ttl_ms;
+    // Presence covers the cluster; members of a node that died leave through whichever node
+    // noticed it first.
+    settings.presence_departed = [hub = &server->hub_](const std::string& channel, const std::string& user_id) {
+      dialects::publish_presence_leave(*hub, hub::Broker::kNoOrigin, channel,
+                                       dialects::PresenceSubject{user_id, {}, {}, {}},
+                                       hub::MemoryBroker::system_clock_ms());
+    };
     auto broker = cluster::RedisBroker::start(server->hub_, std::move(settings), error);
     if (!broker) return nullptr;
     server->cluster_broker_ = broker.get();
+    server->presence_.set_cluster(&broker->presence());
     server->hub_.set_broker(std::move(broker));
     log::info("cluster.redis", {{"instances", c.pubsub_redis_url.find('@') == std::string::npos
                                                   ? c.pubsub_redis_url : std::string("(with credentials)")},

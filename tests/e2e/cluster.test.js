@@ -182,6 +182,71 @@ test('kill -9 of a node: a Socket.IO client reconnecting to another node is reco
   socket.disconnect();
 });
 
+// An envelope client (seed 000) of a node, allowed to read matters (a presence channel).
+async function matterReader(node, user, name) {
+  const c = await openClient(`${node.url('/v1/ws')}?token=${node.token(user, '--name', name, '--permission', 'matter:read')}`);
+  await c.next((m) => m.type === 'CONNECTION_ESTABLISHED');
+  return c;
+}
+async function enter(c, channel) {
+  c.send({ type: 'SUBSCRIBE', payload: { channels: [channel] } });
+  await c.next((m) => m.type === 'SUBSCRIPTION_CONFIRMED');
+}
+async function presenceList(c, channel) {
+  c.send({ type: 'GET_PRESENCE', payload: { channelId: channel } });
+  const list = await c.next((m) => m.type === 'PRESENCE_LIST');
+  return Object.fromEntries(list.payload.users.map((u) => [u.id, u.connections]));
+}
+
+test('presence across nodes: one join for the first tab anywhere, one leave after the last, lists from every node', async () => {
+  const bob = await matterReader(nodes[0], 'p-bob', 'Bob');
+  await enter(bob, 'matter:cl1');
+  const alice1 = await matterReader(nodes[1], 'p-alice', 'Alice');
+  await enter(alice1, 'matter:cl1');
+  const joined = await bob.next((m) => m.type === 'USER_JOINED');
+  assert.deepStrictEqual(joined.payload, { channelId: 'matter:cl1', user: { id: 'p-alice', name: 'Alice' } });
+  const alice2 = await matterReader(nodes[2], 'p-alice', 'Alice');
+  await enter(alice2, 'matter:cl1');
+  assert.ok(await bob.none((m) => m.type === 'USER_JOINED', 300), 'a second tab on another node is not a new user');
+  // Every node lists both users, with alice's two connections on two nodes.
+  for (const [c, node] of [[bob, 0], [alice1, 1], [alice2, 2]]) {
+    assert.deepStrictEqual(await presenceList(c, 'matter:cl1'), { 'p-alice': 2, 'p-bob': 1 }, `node ${node}`);
+  }
+  alice1.ws.close();
+  assert.ok(await bob.none((m) => m.type === 'USER_LEFT', 300), 'one tab left, the user is still here');
+  assert.deepStrictEqual(await presenceList(bob, 'matter:cl1'), { 'p-alice': 1, 'p-bob': 1 });
+  alice2.ws.terminate();
+  const left = await bob.next((m) => m.type === 'USER_LEFT');
+  assert.deepStrictEqual(left.payload, { channelId: 'matter:cl1', userId: 'p-alice' });
+  assert.ok(await bob.none((m) => m.type === 'USER_LEFT', 300), 'left once');
+  assert.deepStrictEqual(await presenceList(bob, 'matter:cl1'), { 'p-bob': 1 });
+  bob.ws.close();
+});
+
+test('presence across nodes: the members of a node killed with SIGKILL leave within the TTL', async () => {
+  const victim = await startServer({ ...clusterEnv(redis.url), PRESENCE_TTL_MS: '2000' });
+  const watcher = await matterReader(nodes[0], 'p-watcher', 'Watcher');
+  await enter(watcher, 'matter:cl2');
+  const carol = await matterReader(victim, 'p-carol', 'Carol');
+  await enter(carol, 'matter:cl2');
+  const dave = await matterReader(victim, 'p-dave', 'Dave');
+  await enter(dave, 'matter:cl2');
+  const daveElsewhere = await matterReader(nodes[1], 'p-dave', 'Dave');
+  await enter(daveElsewhere, 'matter:cl2');
+  for (let i = 0; i < 2; i++) await watcher.next((m) => m.type === 'USER_JOINED');
+  assert.deepStrictEqual(await presenceList(watcher, 'matter:cl2'), { 'p-carol': 1, 'p-dave': 2, 'p-watcher': 1 });
+  const killedAt = Date.now();
+  await victim.kill();
+  const left = await watcher.next((m) => m.type === 'USER_LEFT', 6000);
+  const waited = Date.now() - killedAt;
+  assert.deepStrictEqual(left.payload, { channelId: 'matter:cl2', userId: 'p-carol' });
+  assert.ok(waited < 4500, `left after ${waited} ms with a TTL of 2000 ms`);
+  // Dave is still here on another node: no leave, one connection left.
+  assert.ok(await watcher.none((m) => m.type === 'USER_LEFT', 500), 'dave did not leave');
+  assert.deepStrictEqual(await presenceList(watcher, 'matter:cl2'), { 'p-dave': 1, 'p-watcher': 1 });
+  for (const c of [watcher, daveElsewhere]) c.ws.close();
+});
+
 test('history API answers the same on every node; /api/publish answers with the position Redis gave', async () => {
   const res = await fetch(`http://127.0.0.1:${nodes[2].port}/api/publish`, {
     method: 'POST',

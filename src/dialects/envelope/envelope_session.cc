@@ -217,18 +217,20 @@ void EnvelopeSession::handle_presence(const ClientMessage& m) {
     send_error("FORBIDDEN", "subscribe to " + m.channel + " to see who is there", m.id);
     return;
   }
-  std::string users = "[";
-  for (const auto& member : core_.presence(m.channel)) {
-    if (users.size() > 1) users += ',';
-    json::ObjectWriter u(users);
-    u.string("id", member.user_id).string("name", member.name);
-    if (!member.avatar.empty()) u.string("avatar", member.avatar);
-    u.number("connections", member.connections).string("lastSeen", json::iso8601(member.last_seen_ms)).end();
-  }
-  users += ']';
-  std::string payload;
-  json::ObjectWriter(payload).string("channelId", m.channel).raw("users", users).end();
-  send("PRESENCE_LIST", payload, m.id);
+  core_.presence(m.channel, [this, channel = m.channel, id = m.id](std::vector<hub::PresenceMember> members) {
+    std::string users = "[";
+    for (const auto& member : members) {
+      if (users.size() > 1) users += ',';
+      json::ObjectWriter u(users);
+      u.string("id", member.user_id).string("name", member.name);
+      if (!member.avatar.empty()) u.string("avatar", member.avatar);
+      u.number("connections", member.connections).string("lastSeen", json::iso8601(member.last_seen_ms)).end();
+    }
+    users += ']';
+    std::string payload;
+    json::ObjectWriter(payload).string("channelId", channel).raw("users", users).end();
+    send("PRESENCE_LIST", payload, id);
+  });
 }
 
 void EnvelopeSession::handle_notification_read(const ClientMessage& m) {

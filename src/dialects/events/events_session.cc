@@ -438,19 +438,22 @@ void EventsSession::handle_presence_subscribe(const ClientMessage& m) {
     context_.shard().subscribe(*this, channel);
     watching_.push_back(channel);
   }
-  std::string users = "[";
-  for (const auto& member : core_.presence(channel)) {
-    if (users.size() > 1) users += ',';
-    json::ObjectWriter(users).string("userId", member.user_id)
-        .string("userName", member.name.empty() ? member.user_id : member.name)
-        .string("status", member.status.empty() ? "online" : member.status)
-        .raw("activity", member.activity.empty() ? "null" : member.activity)
-        .string("lastSeen", json::iso8601(member.last_seen_ms)).end();
-  }
-  users += ']';
-  std::string data;
-  json::ObjectWriter(data).string("roomId", m.room_id).raw("users", users).end();
-  send("presence.list", data, m.correlation_id);
+  core_.presence(channel, [this, room_id = m.room_id, correlation = m.correlation_id](
+                              std::vector<hub::PresenceMember> members) {
+    std::string users = "[";
+    for (const auto& member : members) {
+      if (users.size() > 1) users += ',';
+      json::ObjectWriter(users).string("userId", member.user_id)
+          .string("userName", member.name.empty() ? member.user_id : member.name)
+          .string("status", member.status.empty() ? "online" : member.status)
+          .raw("activity", member.activity.empty() ? "null" : member.activity)
+          .string("lastSeen", json::iso8601(member.last_seen_ms)).end();
+    }
+    users += ']';
+    std::string data;
+    json::ObjectWriter(data).string("roomId", room_id).raw("users", users).end();
+    send("presence.list", data, correlation);
+  });
 }
 
 void EventsSession::handle_presence_unsubscribe(const ClientMessage& m) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "cluster/presence_record.h"
 #include "cluster/publication_codec.h"
 #include "cluster/redis_broker.h"
 #include "cluster/redis_endpoint.h"
@@ -94,6 +95,33 @@ TEST(RedisBroker, ShardsAreStableAndSpread) {
   std::vector<int> counts(3);
   for (int i = 0; i < 300; ++i) ++counts[RedisBroker::shard_of("channel." + std::to_string(i), 3)];
   for (int c : counts) EXPECT_GT(c, 60);
+}
+
+}  // namespace sb::cluster
+
+namespace sb::cluster {
+
+TEST(PresenceRecord, RoundTripsAndMergesOneUserOfSeveralNodes) {
+  hub::PresenceMember a{"alice\nodd", "Alice", "a.png", 2, 100, 300, "away", R"({"type":"typing"})", 250};
+  hub::PresenceMember back;
+  ASSERT_TRUE(decode_member(encode_member(a), back));
+  EXPECT_EQ(back.user_id, a.user_id);
+  EXPECT_EQ(back.activity, a.activity);
+  EXPECT_EQ(back.connections, 2u);
+  EXPECT_EQ(back.status_ms, 250u);
+  EXPECT_FALSE(decode_member("", back));
+  EXPECT_FALSE(decode_member(encode_member(a) + "x", back));
+  hub::PresenceMember b{"alice\nodd", "Alice", "", 1, 50, 200, "busy", "", 400};
+  merge_member(back, b);
+  EXPECT_EQ(back.connections, 3u);
+  EXPECT_EQ(back.joined_at_ms, 50u);   // the earliest join
+  EXPECT_EQ(back.last_seen_ms, 300u);  // the latest sighting
+  EXPECT_EQ(back.status, "busy");      // said last
+  std::string_view user, node;
+  ASSERT_TRUE(split_member_field(member_field("alice\nodd", "n1"), user, node));
+  EXPECT_EQ(user, "alice\nodd");  // the last newline splits
+  EXPECT_EQ(node, "n1");
+  EXPECT_FALSE(split_member_field("no-node", user, node));
 }
 
 }  // namespace sb::cluster

@@ -1,0 +1,252 @@
+#include "cluster/redis_presence.h"
+
+#include <hiredis/hiredis.h>
+
+#include "cluster/presence_record.h"
+#include "cluster/redis_broker.h"
+#include "observability/log.h"
+
+namespace sb::cluster {
+
+namespace {
+
+// Writes (record non-empty) or removes (record empty) one node's record of a user in a
+// channel, keeping the count of nodes that hold the user and the node's per-channel count of
+// users (what a reaper walks), and refreshes the node's deadline. Answers 1 when the user is
+// now held by one node and was by none, 2 when no node holds it any more, else 0.
+// KEYS: records of the channel, node counts of the channel, the node's channels, deadlines.
+// ARGV: field, user, record, channel, node, ttl ms.
+constexpr std::string_view kUpdateScript = R"(local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[4], ARGV[5], now + tonumber(ARGV[6]))
+if ARGV[3] ~= '' then
+  local existed = redis.call('HEXISTS', KEYS[1], ARGV[1])
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  if existed == 1 then return 0 end
+  redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
+  if redis.call('HINCRBY', KEYS[2], ARGV[2], 1) == 1 then return 1 end
+  return 0
+end
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('HINCRBY', KEYS[3], ARGV[4], -1) <= 0 then redis.call('HDEL', KEYS[3], ARGV[4]) end
+if redis.call('HINCRBY', KEYS[2], ARGV[2], -1) <= 0 then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  return 2
+end
+return 0)";
+
+// Refreshes this node's deadline, then removes every node whose deadline passed: their
+// records go, and each user no node holds any more is answered (channel, user, ...).
+// Key names of other nodes are built here from the prefix: the cluster shards by channel
+// itself, on standalone Redis instances, so a script may reach any key of its instance.
+// KEYS: deadlines. ARGV: node, ttl ms, key prefix.
+constexpr std::string_view kReapScript = R"(local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[1], ARGV[1], now + tonumber(ARGV[2]))
+local left = {}
+local nodes = redis.call('HGETALL', KEYS[1])
+for i = 1, #nodes, 2 do
+  local node = nodes[i]
+  if tonumber(nodes[i + 1]) < now then
+    local held = ARGV[3] .. 'presence:n:' .. node
+    for _, channel in ipairs(redis.call('HKEYS', held)) do
+      local records = ARGV[3] .. 'presence:m:' .. channel
+      local counts = ARGV[3] .. 'presence:u:' .. channel
+      for _, field in ipairs(redis.call('HKEYS', records)) do
+        local at = field:match('^.*()\n')
+        if at and field:sub(at + 1) == node then
+          redis.call('HDEL', records, field)
+          local user = field:sub(1, at - 1)
+          if redis.call('HINCRBY', counts, user, -1) <= 0 then
+            redis.call('HDEL', counts, user)
+            left[#left + 1] = channel
+            left[#left + 1] = user
+          end
+        end
+      end
+    end
+    redis.call('DEL', held)
+    redis.call('HDEL', KEYS[1], node)
+  end
+end
+return left)";
+
+// Every node refreshes its deadline (and reaps) this often.
+constexpr uint64_t kHeartbeatMs = 1000;
+
+}  // namespace
+
+RedisPresence::RedisPresence(hub::Hub& hub, transport::EventLoop& loop, std::function<RedisLink*(size_t)> link,
+                             size_t shard_count, Settings settings)
+    : hub_(hub), loop_(loop), link_(std::move(link)), shard_count_(shard_count), settings_(std::move(settings)) {}
+
+std::string RedisPresence::deadline_ms() const {
+  // A node silent for the TTL is reaped by the next heartbeat of another node: the deadline
+  // leaves room for that heartbeat's interval.
+  uint64_t ttl = settings_.ttl_ms;
+  return std::to_string(ttl > 2 * kHeartbeatMs ? ttl - kHeartbeatMs : kHeartbeatMs);
+}
+
+std::string RedisPresence::key(std::string_view kind, std::string_view name) const {
+  std::string out = settings_.prefix;
+  out += "presence:";
+  out += kind;
+  out += name;
+  return out;
+}
+
+void RedisPresence::eval(size_t shard, std::string_view script, std::vector<std::string> keys,
+                         std::vector<std::string> args, RedisLink::Reply reply) {
+  RedisLink* link = link_(shard);
+  std::string sha = script_sha1(script);
+  std::string count = std::to_string(keys.size());
+  auto argv = [&](std::string_view verb, std::string_view body) {
+    std::vector<std::string_view> out = {verb, body, count};
+    for (const auto& k : keys) out.push_back(k);
+    for (const auto& a : args) out.push_back(a);
+    return out;
+  };
+  auto retry = [this, shard, script, keys, args, reply](redisReply* r) mutable {
+    if (r != nullptr && r->type == REDIS_REPLY_ERROR && reply_text(r).starts_with("NOSCRIPT")) {
+      RedisLink* again = link_(shard);
+      std::string n = std::to_string(keys.size());
+      std::vector<std::string_view> full = {"EVAL", script, n};
+      for (const auto& k : keys) full.push_back(k);
+      for (const auto& a : args) full.push_back(a);
+      if (again == nullptr || !again->command(full, reply)) reply(nullptr);
+      return;
+    }
+    reply(r);
+  };
+  if (link == nullptr || !link->command(argv("EVALSHA", sha), std::move(retry))) reply(nullptr);
+}
+
+void RedisPresence::answer_change(size_t origin, ChangeDone done, Change change) {
+  if (!done || stopped_) return;
+  if (origin < hub_.shard_count()) {
+    hub_.shard(origin).post([done = std::move(done), change] { done(change); });
+  } else {
+    done(change);
+  }
+}
+
+void RedisPresence::answer_members(size_t origin, MembersDone done, std::vector<hub::PresenceMember> members) {
+  if (!done || stopped_) return;
+  if (origin < hub_.shard_count()) {
+    hub_.shard(origin).post([done = std::move(done), members = std::move(members)]() mutable {
+      done(std::move(members));
+    });
+  } else {
+    done(std::move(members));
+  }
+}
+
+void RedisPresence::update(const std::string& channel, const hub::PresenceMember& member, size_t origin,
+                           ChangeDone done) {
+  std::string record = member.connections == 0 ? std::string() : encode_member(member);
+  loop_.post([this, channel, user = member.user_id, record = std::move(record), origin,
+              done = std::move(done)]() mutable {
+    if (record.empty()) {
+      auto c = records_.find(channel);
+      if (c != records_.end()) {
+        c->second.erase(user);
+        if (c->second.empty()) records_.erase(c);
+      }
+    } else {
+      records_[channel][user] = record;
+    }
+    size_t shard = RedisBroker::shard_of(channel, shard_count_);
+    // While Redis is unreachable nobody can say whether this was the user's first or last
+    // connection anywhere: no event is announced (the records are written again later).
+    send_update(shard, channel, user, record, [this, origin, done = std::move(done)](Change change) mutable {
+      answer_change(origin, std::move(done), change);
+    });
+  });
+}
+
+void RedisPresence::send_update(size_t shard, const std::string& channel, const std::string& user_id,
+                                const std::string& record, std::function<void(Change)> answer) {
+  eval(shard, kUpdateScript,
+       {key("m:", channel), key("u:", channel), key("n:", settings_.node_id), key("nodes", "")},
+       {member_field(user_id, settings_.node_id), user_id, record, channel, settings_.node_id, deadline_ms()},
+       [answer = std::move(answer)](redisReply* reply) {
+         Change change = Change::kNone;
+         if (reply != nullptr && reply->type == REDIS_REPLY_INTEGER) {
+           if (reply->integer == 1) change = Change::kJoined;
+           if (reply->integer == 2) change = Change::kLeft;
+         }
+         answer(change);
+       });
+}
+
+void RedisPresence::members(std::string_view channel, size_t origin, MembersDone done) {
+  loop_.post([this, channel = std::string(channel), origin, done = std::move(done)]() mutable {
+    // This node's own records, merged: the answer while Redis cannot be asked.
+    auto local = [this, &channel] {
+      std::vector<hub::PresenceMember> out;
+      auto c = records_.find(channel);
+      if (c == records_.end()) return out;
+      for (const auto& [user, record] : c->second) {
+        hub::PresenceMember m;
+        if (decode_member(record, m)) out.push_back(std::move(m));
+      }
+      return out;
+    };
+    RedisLink* link = link_(RedisBroker::shard_of(channel, shard_count_));
+    auto ask = [this, origin, done, local](redisReply* reply) mutable {
+      if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY) {
+        answer_members(origin, std::move(done), local());
+        return;
+      }
+      std::vector<hub::PresenceMember> merged;
+      std::unordered_map<std::string, size_t> index;
+      for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        hub::PresenceMember m;
+        if (!decode_member(reply_text(reply->element[i + 1]), m)) continue;
+        auto [at, fresh] = index.try_emplace(m.user_id, merged.size());
+        if (fresh) {
+          merged.push_back(std::move(m));
+        } else {
+          merge_member(merged[at->second], m);
+        }
+      }
+      answer_members(origin, std::move(done), std::move(merged));
+    };
+    if (link == nullptr || !link->command({"HGETALL", key("m:", channel)}, ask)) ask(nullptr);
+  });
+}
+
+void RedisPresence::on_ready(size_t shard) {
+  RedisLink* link = link_(shard);
+  for (std::string_view script : {kUpdateScript, kReapScript}) {
+    link->command({"SCRIPT", "LOAD", script}, [](redisReply*) {});
+  }
+  // A Redis restarted without persistence forgot this node's members: they are written
+  // again, without events (to everyone else they never left).
+  for (const auto& [channel, users] : records_) {
+    if (RedisBroker::shard_of(channel, shard_count_) != shard) continue;
+    for (const auto& [user, record] : users) send_update(shard, channel, user, record, [](Change) {});
+  }
+  last_heartbeat_ms_ = 0;  // and the heartbeat at the next tick
+}
+
+void RedisPresence::tick(uint64_t now_ms) {
+  if (last_heartbeat_ms_ != 0 && now_ms - last_heartbeat_ms_ < kHeartbeatMs) return;
+  last_heartbeat_ms_ = now_ms;
+  for (size_t shard = 0; shard < shard_count_; ++shard) {
+    RedisLink* link = link_(shard);
+    if (link == nullptr || !link->ready()) continue;
+    eval(shard, kReapScript, {key("nodes", "")},
+         {settings_.node_id, deadline_ms(), settings_.prefix}, [this](redisReply* reply) {
+           if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || stopped_) return;
+           for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+             std::string channel(reply_text(reply->element[i]));
+             std::string user(reply_text(reply->element[i + 1]));
+             log::info("presence.reaped", {{"channel", channel}, {"user", user}});
+             if (departed_) departed_(channel, user);
+           }
+         });
+  }
+}
+
+}  // namespace sb::cluster
