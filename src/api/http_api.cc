@@ -109,7 +109,7 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
     } else if (!has_api_key(request)) {
       respond(http::json_error(401, "missing or wrong API key"));
     } else {
-      respond(hub_api_.handle(request, loop, shard_index));
+      hub_api_.handle(request, loop, shard_index, std::move(respond));
     }
   } else if (path == "/api/history") {
     if (!only("GET")) return;

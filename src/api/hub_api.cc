@@ -57,20 +57,31 @@ http::HttpResponse HubApi::maintenance(const http::HttpRequest& request, transpo
   return ok(std::move(out));
 }
 
-http::HttpResponse HubApi::handle(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index) {
+void HubApi::handle(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
+                    std::function<void(http::HttpResponse)> respond) {
   std::string_view path = request.path();
   std::string_view rest = path.substr(std::string_view("/api/hub/").size());
   auto method = [&](std::string_view wanted) { return request.method == wanted; };
   if (rest == "send-to-user") {
-    return method("POST") ? publish(request, loop, shard_index, "userId") : http::json_error(405, "use POST");
+    respond(method("POST") ? publish(request, loop, shard_index, "userId") : http::json_error(405, "use POST"));
+    return;
   }
   if (rest == "broadcast-to-room") {
-    return method("POST") ? publish(request, loop, shard_index, "room") : http::json_error(405, "use POST");
+    respond(method("POST") ? publish(request, loop, shard_index, "room") : http::json_error(405, "use POST"));
+    return;
   }
   if (rest == "broadcast-to-authenticated") {
-    return method("POST") ? publish(request, loop, shard_index, "minRole") : http::json_error(405, "use POST");
+    respond(method("POST") ? publish(request, loop, shard_index, "minRole") : http::json_error(405, "use POST"));
+    return;
   }
-  if (rest == "stats") return method("GET") ? stats() : http::json_error(405, "use GET");
+  if (rest == "stats") {
+    if (method("GET")) {
+      stats(shard_index, std::move(respond));
+    } else {
+      respond(http::json_error(405, "use GET"));
+    }
+    return;
+  }
   constexpr std::string_view kUsers = "users/";
   constexpr std::string_view kConnections = "/connections";
   if (rest.substr(0, kUsers.size()) == kUsers && rest.size() > kUsers.size() + kConnections.size() &&
@@ -78,10 +89,16 @@ http::HttpResponse HubApi::handle(const http::HttpRequest& request, transport::E
     // A path segment: '+' is a plus here, only %XX escapes decode.
     std::string user =
         http::percent_decode_path(rest.substr(kUsers.size(), rest.size() - kUsers.size() - kConnections.size()));
-    if (!json::is_valid_utf8(user)) return http::json_error(400, "the user id is not valid UTF-8");
-    return method("GET") ? user_connections(user) : http::json_error(405, "use GET");
+    if (!json::is_valid_utf8(user)) {
+      respond(http::json_error(400, "the user id is not valid UTF-8"));
+    } else if (method("GET")) {
+      user_connections(user, shard_index, std::move(respond));
+    } else {
+      respond(http::json_error(405, "use GET"));
+    }
+    return;
   }
-  return http::json_error(404, "unknown hub API call");
+  respond(http::json_error(404, "unknown hub API call"));
 }
 
 http::HttpResponse HubApi::publish(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
@@ -119,38 +136,59 @@ http::HttpResponse HubApi::publish(const http::HttpRequest& request, transport::
   return ok(std::move(response));
 }
 
-http::HttpResponse HubApi::user_connections(std::string_view user_id) {
-  std::string list = "[";
-  bool first = true;
-  for (const auto& info : registry_.of_user(user_id)) {
-    if (!first) list += ',';
-    first = false;
-    json::ObjectWriter(list).string("connectionId", info.connection_id).string("dialect", info.dialect)
-        .number("connectedAt", static_cast<int64_t>(info.connected_at_ms)).end();
+void HubApi::user_connections(std::string_view user_id, size_t shard_index,
+                              std::function<void(http::HttpResponse)> respond) {
+  auto render = [user = std::string(user_id), respond = std::move(respond)](
+                    const std::vector<hub::ConnectionRecord>& connections) {
+    std::string list = "[";
+    for (const auto& c : connections) {
+      if (list.size() > 1) list += ',';
+      json::ObjectWriter(list).string("connectionId", c.connection_id).string("dialect", c.dialect)
+          .number("connectedAt", static_cast<int64_t>(c.connected_at_ms)).end();
+    }
+    list += ']';
+    std::string out;
+    json::ObjectWriter(out).boolean("success", true).string("userId", user).raw("data", list).end();
+    respond(ok(std::move(out)));
+  };
+  if (hub::RegistryCluster* cluster = registry_.cluster()) {
+    cluster->of_user(user_id, shard_index, std::move(render));
+    return;
   }
-  list += ']';
-  std::string out;
-  json::ObjectWriter(out).boolean("success", true).string("userId", user_id).raw("data", list).end();
-  return ok(std::move(out));
+  std::vector<hub::ConnectionRecord> here;
+  for (const auto& info : registry_.of_user(user_id)) {
+    here.push_back({info.connection_id, info.user_id, std::string(info.dialect), info.connected_at_ms});
+  }
+  render(here);
 }
 
-http::HttpResponse HubApi::stats() {
-  std::string rooms = "[";
-  bool first = true;
-  for (const auto& [name, members] : occupancy_.snapshot()) {
-    if (!first) rooms += ',';
-    first = false;
-    json::ObjectWriter(rooms).string("name", name).number("members", members).end();
+void HubApi::stats(size_t shard_index, std::function<void(http::HttpResponse)> respond) {
+  auto render = [respond = std::move(respond)](const hub::ClusterStats& totals) {
+    std::string rooms = "[";
+    for (const auto& [name, members] : totals.rooms) {
+      if (rooms.size() > 1) rooms += ',';
+      json::ObjectWriter(rooms).string("name", name).number("members", static_cast<int64_t>(members)).end();
+    }
+    rooms += ']';
+    std::string data;
+    json::ObjectWriter(data).number("connections", static_cast<int64_t>(totals.connections))
+        .number("authenticatedUsers", static_cast<int64_t>(totals.users))
+        .raw("rooms", rooms)
+        .number("messagesPerSecond", static_cast<int64_t>(totals.messages_per_second)).end();
+    std::string out;
+    json::ObjectWriter(out).boolean("success", true).raw("data", data).end();
+    respond(ok(std::move(out)));
+  };
+  if (hub::RegistryCluster* cluster = registry_.cluster()) {
+    cluster->stats(shard_index, std::move(render));
+    return;
   }
-  rooms += ']';
-  std::string data;
-  json::ObjectWriter(data).number("connections", static_cast<int64_t>(registry_.connection_count()))
-      .number("authenticatedUsers", static_cast<int64_t>(registry_.user_count()))
-      .raw("rooms", rooms)
-      .number("messagesPerSecond", static_cast<int64_t>(messages_per_second_())).end();
-  std::string out;
-  json::ObjectWriter(out).boolean("success", true).raw("data", data).end();
-  return ok(std::move(out));
+  hub::ClusterStats here;
+  here.connections = registry_.connection_count();
+  here.users = registry_.user_count();
+  here.messages_per_second = messages_per_second_();
+  for (const auto& [name, members] : occupancy_.snapshot()) here.rooms[name] += members;
+  render(here);
 }
 
 }  // namespace sb::api

@@ -27,8 +27,9 @@ class HubApi {
          std::atomic<bool>& maintenance, std::function<uint64_t()> messages_per_second);
 
   // Handles a request whose path starts with /api/hub/ (the caller checked the API key).
-  protocol::http::HttpResponse handle(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
-                                      size_t shard_index);
+  // respond runs on this loop, at once or (look-ups of a cluster) after Redis answered.
+  void handle(const protocol::http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
+              std::function<void(protocol::http::HttpResponse)> respond);
   // POST /api/admin/maintenance {"enabled","message"?}: switches maintenance mode. Turning it
   // on tells every connected client (publication "maintenance" to $all, which each dialect
   // renders as its error); new connections are refused while it is on.
@@ -40,8 +41,10 @@ class HubApi {
  private:
   protocol::http::HttpResponse publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
                                        size_t shard_index, std::string_view target_field);
-  protocol::http::HttpResponse user_connections(std::string_view user_id);
-  protocol::http::HttpResponse stats();
+  // Both cover the whole cluster when there is one (the registry's cluster store).
+  void user_connections(std::string_view user_id, size_t shard_index,
+                        std::function<void(protocol::http::HttpResponse)> respond);
+  void stats(size_t shard_index, std::function<void(protocol::http::HttpResponse)> respond);
 
   hub::Hub& hub_;
   hub::ConnectionRegistry& registry_;

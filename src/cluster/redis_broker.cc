@@ -149,7 +149,14 @@ RedisBroker::RedisBroker(hub::Hub& hub, Settings settings) : hub_(hub), settings
       hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(),
       RedisPresence::Settings{settings_.prefix, hub_.node_id(), settings_.presence_ttl_ms});
   presence_->set_departed(settings_.presence_departed);
-  loop_.on_sweep([this] { presence_->tick(loop_.now_ms()); });
+  registry_ = std::make_unique<RedisRegistry>(
+      hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(), settings_.prefix,
+      hub_.node_id(), settings_.presence_ttl_ms);
+  registry_->set_snapshot(settings_.node_totals);
+  loop_.on_sweep([this] {
+    presence_->tick(loop_.now_ms());
+    registry_->tick(loop_.now_ms());
+  });
 }
 
 RedisBroker::~RedisBroker() {
@@ -164,6 +171,7 @@ void RedisBroker::shutdown() {
   // answer to are gone by then.
   stopped_ = true;
   if (presence_) presence_->stop();
+  if (registry_) registry_->stop();
 }
 
 void RedisBroker::connect_all() {
@@ -233,6 +241,7 @@ void RedisBroker::on_command_ready(size_t shard) {
   queued.swap(shards_[shard].queued);
   for (auto& p : queued) send_publication(shard, std::move(p));
   presence_->on_ready(shard);
+  registry_->on_ready(shard);
 }
 
 void RedisBroker::on_subscriber_ready(size_t shard) {

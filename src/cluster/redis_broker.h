@@ -12,6 +12,7 @@
 #include "cluster/redis_endpoint.h"
 #include "cluster/redis_link.h"
 #include "cluster/redis_presence.h"
+#include "cluster/redis_registry.h"
 #include "hub/broker.h"
 #include "hub/hub.h"
 #include "transport/event_loop.h"
@@ -35,6 +36,7 @@ class RedisBroker final : public hub::Broker {
     size_t max_queued = 10000;             // publications held while Redis is unreachable
     uint32_t presence_ttl_ms = 30000;      // a silent node's presence members leave after this
     RedisPresence::Departed presence_departed;  // users who left because their node died
+    RedisRegistry::Snapshot node_totals;        // this node's totals for the cluster's stats
   };
 
   // Checks that every instance answers and accepts the credentials (blocking, once, at
@@ -53,6 +55,8 @@ class RedisBroker final : public hub::Broker {
 
   // Presence across the cluster, on the same instances and loop (RedisPresence).
   RedisPresence& presence() { return *presence_; }
+  // The connection registry across the cluster (RedisRegistry).
+  RedisRegistry& registry() { return *registry_; }
 
   // Counters for /metrics (any thread).
   uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
@@ -126,6 +130,7 @@ class RedisBroker final : public hub::Broker {
   std::thread thread_;
   std::vector<Shard> shards_;
   std::unique_ptr<RedisPresence> presence_;
+  std::unique_ptr<RedisRegistry> registry_;
   std::unordered_map<std::string, ExactWatch> exact_;            // channels watched
   std::unordered_map<std::string, uint32_t> pending_subscribes_; // SUBSCRIBEs not yet confirmed
   std::unordered_map<std::string, std::string> patterns_;        // pattern -> glob

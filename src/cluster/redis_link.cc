@@ -239,4 +239,29 @@ void RedisLink::on_io(uint32_t events) {
   if ((events & (EPOLLOUT | EPOLLERR)) != 0 && context_ != nullptr) redisAsyncHandleWrite(context_);
 }
 
+void RedisLink::eval(std::string_view script, std::vector<std::string> keys, std::vector<std::string> args,
+                     Reply reply) {
+  std::string sha = script_sha1(script);
+  std::string count = std::to_string(keys.size());
+  auto argv = [&](std::string_view verb, std::string_view body) {
+    std::vector<std::string_view> out = {verb, body, count};
+    for (const auto& k : keys) out.push_back(k);
+    for (const auto& a : args) out.push_back(a);
+    return out;
+  };
+  std::vector<std::string_view> with_sha = argv("EVALSHA", sha);
+  auto retry = [this, script, keys = std::move(keys), args = std::move(args), reply](redisReply* r) {
+    if (r != nullptr && r->type == REDIS_REPLY_ERROR && reply_text(r).starts_with("NOSCRIPT")) {
+      std::string n = std::to_string(keys.size());
+      std::vector<std::string_view> full = {"EVAL", script, n};
+      for (const auto& k : keys) full.push_back(k);
+      for (const auto& a : args) full.push_back(a);
+      if (!command(full, reply)) reply(nullptr);
+      return;
+    }
+    reply(r);
+  };
+  if (!command(with_sha, std::move(retry))) reply(nullptr);
+}
+
 }  // namespace sb::cluster

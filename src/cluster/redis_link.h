@@ -38,6 +38,9 @@ class RedisLink final : public transport::IoHandler {
   // Sends one command. reply runs once, on the loop. False (reply never runs) when the link
   // is not ready.
   bool command(const std::vector<std::string_view>& args, Reply reply);
+  // Runs a Lua script (static text) by EVALSHA, sending it whole with EVAL only when Redis
+  // does not know it yet. reply(nullptr) when the link is down.
+  void eval(std::string_view script, std::vector<std::string> keys, std::vector<std::string> args, Reply reply);
   // Sends a (P)SUBSCRIBE or (P)UNSUBSCRIBE: every push for it (the confirmation, then each
   // message) goes to the link's push handler. False when not ready.
   bool subscribe_command(const std::vector<std::string_view>& args);

@@ -36,7 +36,8 @@ end
 return 0)";
 
 // Refreshes this node's deadline, then removes every node whose deadline passed: their
-// records go, and each user no node holds any more is answered (channel, user, ...).
+// presence records go, and each user no node holds any more is answered (channel, user,
+// ...); their connection records and totals (RedisRegistry) go too.
 // Key names of other nodes are built here from the prefix: the cluster shards by channel
 // itself, on standalone Redis instances, so a script may reach any key of its instance.
 // KEYS: deadlines. ARGV: node, ttl ms, key prefix.
@@ -66,6 +67,20 @@ for i = 1, #nodes, 2 do
       end
     end
     redis.call('DEL', held)
+    local conns = ARGV[3] .. 'conns:n:' .. node
+    for _, user in ipairs(redis.call('HKEYS', conns)) do
+      local records = ARGV[3] .. 'conns:u:' .. user
+      local all = redis.call('HGETALL', records)
+      for j = 1, #all, 2 do
+        if all[j + 1]:sub(1, #node + 1) == node .. ' ' then redis.call('HDEL', records, all[j]) end
+      end
+      if #all > 0 and redis.call('EXISTS', records) == 0 then redis.call('DECR', ARGV[3] .. 'conns:users') end
+    end
+    redis.call('DEL', conns)
+    local stats = ARGV[3] .. 'stats'
+    for _, field in ipairs(redis.call('HKEYS', stats)) do
+      if field:sub(1, #node + 1) == node .. '\n' then redis.call('HDEL', stats, field) end
+    end
     redis.call('HDEL', KEYS[1], node)
   end
 end
@@ -80,12 +95,14 @@ RedisPresence::RedisPresence(hub::Hub& hub, transport::EventLoop& loop, std::fun
                              size_t shard_count, Settings settings)
     : hub_(hub), loop_(loop), link_(std::move(link)), shard_count_(shard_count), settings_(std::move(settings)) {}
 
-std::string RedisPresence::deadline_ms() const {
+std::string node_deadline_ms(uint32_t ttl_ms) {
   // A node silent for the TTL is reaped by the next heartbeat of another node: the deadline
   // leaves room for that heartbeat's interval.
-  uint64_t ttl = settings_.ttl_ms;
+  uint64_t ttl = ttl_ms;
   return std::to_string(ttl > 2 * kHeartbeatMs ? ttl - kHeartbeatMs : kHeartbeatMs);
 }
+
+std::string RedisPresence::deadline_ms() const { return node_deadline_ms(settings_.ttl_ms); }
 
 std::string RedisPresence::key(std::string_view kind, std::string_view name) const {
   std::string out = settings_.prefix;
@@ -93,32 +110,6 @@ std::string RedisPresence::key(std::string_view kind, std::string_view name) con
   out += kind;
   out += name;
   return out;
-}
-
-void RedisPresence::eval(size_t shard, std::string_view script, std::vector<std::string> keys,
-                         std::vector<std::string> args, RedisLink::Reply reply) {
-  RedisLink* link = link_(shard);
-  std::string sha = script_sha1(script);
-  std::string count = std::to_string(keys.size());
-  auto argv = [&](std::string_view verb, std::string_view body) {
-    std::vector<std::string_view> out = {verb, body, count};
-    for (const auto& k : keys) out.push_back(k);
-    for (const auto& a : args) out.push_back(a);
-    return out;
-  };
-  auto retry = [this, shard, script, keys, args, reply](redisReply* r) mutable {
-    if (r != nullptr && r->type == REDIS_REPLY_ERROR && reply_text(r).starts_with("NOSCRIPT")) {
-      RedisLink* again = link_(shard);
-      std::string n = std::to_string(keys.size());
-      std::vector<std::string_view> full = {"EVAL", script, n};
-      for (const auto& k : keys) full.push_back(k);
-      for (const auto& a : args) full.push_back(a);
-      if (again == nullptr || !again->command(full, reply)) reply(nullptr);
-      return;
-    }
-    reply(r);
-  };
-  if (link == nullptr || !link->command(argv("EVALSHA", sha), std::move(retry))) reply(nullptr);
 }
 
 void RedisPresence::answer_change(size_t origin, ChangeDone done, Change change) {
@@ -166,7 +157,12 @@ void RedisPresence::update(const std::string& channel, const hub::PresenceMember
 
 void RedisPresence::send_update(size_t shard, const std::string& channel, const std::string& user_id,
                                 const std::string& record, std::function<void(Change)> answer) {
-  eval(shard, kUpdateScript,
+  RedisLink* link = link_(shard);
+  if (link == nullptr) {
+    answer(Change::kNone);
+    return;
+  }
+  link->eval(kUpdateScript,
        {key("m:", channel), key("u:", channel), key("n:", settings_.node_id), key("nodes", "")},
        {member_field(user_id, settings_.node_id), user_id, record, channel, settings_.node_id, deadline_ms()},
        [answer = std::move(answer)](redisReply* reply) {
@@ -236,7 +232,7 @@ void RedisPresence::tick(uint64_t now_ms) {
   for (size_t shard = 0; shard < shard_count_; ++shard) {
     RedisLink* link = link_(shard);
     if (link == nullptr || !link->ready()) continue;
-    eval(shard, kReapScript, {key("nodes", "")},
+    link->eval(kReapScript, {key("nodes", "")},
          {settings_.node_id, deadline_ms(), settings_.prefix}, [this](redisReply* reply) {
            if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || stopped_) return;
            for (size_t i = 0; i + 1 < reply->elements; i += 2) {

@@ -20,6 +20,9 @@ namespace sb::cluster {
 // reaps nodes whose deadline passed (a node that died without a goodbye), so their members
 // leave within the TTL: their records go, and users they were the last holder of leave, with
 // leave events published by the node that reaped them. Runs on the broker's loop; the links are the broker's.
+// How far ahead (ms, as script text) a node's deadline is set for a presence TTL.
+std::string node_deadline_ms(uint32_t ttl_ms);
+
 class RedisPresence final : public hub::PresenceCluster {
  public:
   struct Settings {
@@ -52,9 +55,6 @@ class RedisPresence final : public hub::PresenceCluster {
                    std::function<void(Change)> answer);
   void answer_change(size_t origin, ChangeDone done, Change change);
   void answer_members(size_t origin, MembersDone done, std::vector<hub::PresenceMember> members);
-  // EVALSHA of a loaded script (EVAL when Redis does not know it); reply(nullptr) on failure.
-  void eval(size_t shard, std::string_view script, std::vector<std::string> keys, std::vector<std::string> args,
-            RedisLink::Reply reply);
   std::string key(std::string_view kind, std::string_view name) const;
   // How far ahead a heartbeat sets this node's deadline (ms, as script text).
   std::string deadline_ms() const;

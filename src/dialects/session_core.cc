@@ -1,5 +1,7 @@
 #include "dialects/session_core.h"
 
+#include <utility>
+
 #include <algorithm>
 
 #include "dialects/server_events.h"
@@ -18,10 +20,24 @@ SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, s
   info_.dialect = dialect;
 }
 
-bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user) {
+hub::ClusterCheck SessionCore::limit_check(uint32_t max_per_user, LimitVerdict& within_limit) {
+  // Without a cluster the registry's own check covered everything: the caller gives the
+  // verdict once the session is complete. A cluster answers later, on this loop.
+  // An anonymous connection counts against no user.
+  if (!within_limit || context_.registry.cluster() == nullptr || info_.user_id.empty()) return {};
+  if (!open_token_) open_token_ = std::make_shared<bool>(true);
+  std::weak_ptr<bool> open = open_token_;
+  LimitVerdict verdict = std::move(within_limit);
+  within_limit = nullptr;  // the cluster gives it
+  return hub::ClusterCheck{context_.shard_index, [open, max_per_user, verdict = std::move(verdict)](uint32_t connections) {
+                             if (open.lock()) verdict(max_per_user == 0 || connections <= max_per_user);
+                           }};
+}
+
+bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user, LimitVerdict within_limit) {
   info_.user_id = identity->anonymous ? std::string() : identity->user_id;
   info_.connected_at_ms = context_.loop.wall_ms();
-  if (!context_.registry.try_add(&info_, max_per_user)) {
+  if (!context_.registry.try_add(&info_, max_per_user, limit_check(max_per_user, within_limit))) {
     log::info("session.refused", {{"connection", info_.connection_id}, {"dialect", info_.dialect},
                                   {"user", info_.user_id}, {"reason", "connections per user"}});
     return false;
@@ -30,11 +46,20 @@ bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user) {
   identity_ = std::move(identity);
   log::debug("session.open", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
   for (const auto& channel : implicit_channels(*identity_)) context_.shard().subscribe(subscriber_, channel);
+  if (within_limit) within_limit(true);  // left set only without a cluster
   return true;
 }
 
-bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user, std::vector<std::string>& left) {
-  if (!context_.registry.set_user(&info_, identity->user_id, max_per_user)) return false;
+bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user, std::vector<std::string>& left,
+                               LimitVerdict within_limit) {
+  // The check is for the new user (an anonymous one counts against nobody).
+  hub::ClusterCheck check;
+  if (!identity->anonymous && identity->user_id != info_.user_id) {
+    std::string previous = std::exchange(info_.user_id, identity->user_id);
+    check = limit_check(max_per_user, within_limit);
+    info_.user_id = std::move(previous);
+  }
+  if (!context_.registry.set_user(&info_, identity->user_id, max_per_user, std::move(check))) return false;
   log::debug("session.auth", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
   // Another user's stored notifications are theirs to receive on this socket.
   if (identity_->user_id != identity->user_id) notifications_handed_out_ = false;
@@ -55,6 +80,7 @@ bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user
     }
   }
   for (const auto& channel : implicit_channels(*identity_)) context_.shard().subscribe(subscriber_, channel);
+  if (within_limit) within_limit(true);  // left set only without a cluster
   return true;
 }
 

@@ -27,14 +27,21 @@ class SessionCore {
               std::string_view dialect);
 
   // Registers the connection with an identity (anonymous allowed). False when the user
-  // already has max_per_user connections (0 = no limit); nothing is registered then.
-  bool open(auth::IdentityPtr identity, uint32_t max_per_user);
+  // already has max_per_user connections on this node (0 = no limit); nothing is registered
+  // then. With within_limit, the count of the whole cluster is checked too: it runs on the
+  // loop (possibly before this returns, never after the connection closed) with false when
+  // the user's connections on every node exceed max_per_user, and the caller refuses the
+  // connection in its dialect's words.
+  using LimitVerdict = std::function<void(bool within_limit)>;
+  bool open(auth::IdentityPtr identity, uint32_t max_per_user, LimitVerdict within_limit = {});
   // Replaces the identity (an `auth` message). False when the new user is at its
   // connection limit (nothing changes then). Every joined channel is checked against the new
   // identity: a different user leaves all of them, the same user those it may no longer
   // subscribe to (a token with fewer permissions). What was left is appended to `left`, for
   // the dialect to tell the client in its own words.
-  bool set_identity(auth::IdentityPtr identity, uint32_t max_per_user, std::vector<std::string>& left);
+  // within_limit: as for open().
+  bool set_identity(auth::IdentityPtr identity, uint32_t max_per_user, std::vector<std::string>& left,
+                    LimitVerdict within_limit = {});
   // Subscribes to a channel or pattern after the policy, capacity and max_joined checks.
   JoinResult join(std::string_view pattern, size_t max_joined);
   // Completes a join of a concrete channel for the subscribe answer. A channel that keeps
@@ -115,6 +122,8 @@ class SessionCore {
   // byte kept here is paid by each idle connection).
   std::vector<std::string> implicit_channels(const auth::Identity& identity) const;
   void drop_all_subscriptions();
+  // The registry's cluster check for a limit verdict (none without one).
+  hub::ClusterCheck limit_check(uint32_t max_per_user, LimitVerdict& within_limit);
   void leave_presence(const std::string& channel);
   void publish_relay(std::string channel, std::string event_type, std::string data);
   std::string user_json() const;

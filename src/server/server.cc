@@ -83,10 +83,19 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
                                        dialects::PresenceSubject{user_id, {}, {}, {}},
                                        hub::MemoryBroker::system_clock_ms());
     };
+    // The node's totals for the cluster's stats (read on the broker's thread).
+    settings.node_totals = [raw = server.get()] {
+      std::vector<std::pair<std::string, uint64_t>> totals;
+      totals.emplace_back("connections", raw->registry_.connection_count());
+      if (raw->workers_ready_.load(std::memory_order_acquire)) totals.emplace_back("mps", raw->messages_per_second());
+      for (const auto& [room, members] : raw->occupancy_.snapshot()) totals.emplace_back("room:" + room, members);
+      return totals;
+    };
     auto broker = cluster::RedisBroker::start(server->hub_, std::move(settings), error);
     if (!broker) return nullptr;
     server->cluster_broker_ = broker.get();
     server->presence_.set_cluster(&broker->presence());
+    server->registry_.set_cluster(&broker->registry());
     server->hub_.set_broker(std::move(broker));
     log::info("cluster.redis", {{"instances", c.pubsub_redis_url.find('@') == std::string::npos
                                                   ? c.pubsub_redis_url : std::string("(with credentials)")},
@@ -148,6 +157,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
     server->workers_.push_back(std::make_unique<Worker>(*server, i));
     server->loops_->set(i, server->workers_.back()->loop());
   }
+  server->workers_ready_.store(true, std::memory_order_release);
   server->decisions_->load(static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                     std::chrono::system_clock::now().time_since_epoch())
                                                     .count()));

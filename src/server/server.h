@@ -84,6 +84,7 @@ class Server {
   auth::ChannelPolicy policy_;
   hub::Hub hub_;
   cluster::RedisBroker* cluster_broker_ = nullptr;  // owned by hub_ when clustered
+  std::atomic<bool> workers_ready_{false};          // workers_ is complete (the broker reads totals)
   hub::ConnectionLimiter limiter_;
   transport::DescriptorReserve descriptor_reserve_;  // shared by every loop's listeners
   hub::ChannelOccupancy occupancy_;

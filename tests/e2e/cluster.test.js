@@ -247,6 +247,63 @@ test('presence across nodes: the members of a node killed with SIGKILL leave wit
   for (const c of [watcher, daveElsewhere]) c.ws.close();
 });
 
+// A rooms client (seed 004) of a node; resolves with its first message (connected or an error).
+async function roomsClient(node, user) {
+  const c = await openClient(node.url('/api/ws'), { headers: { Cookie: `pm-session=${node.token(user, '--role', 'editor')}` } });
+  c.first = await c.next((m) => m.type === 'connected' || m.type === 'error');
+  return c;
+}
+async function hubApi(node, path) {
+  const res = await fetch(`http://127.0.0.1:${node.port}${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } });
+  assert.strictEqual(res.status, 200);
+  return (await res.json()).data;
+}
+
+test('the per-user connection limit and the hub API count every node', async () => {
+  const open = [];
+  for (let i = 0; i < 5; i++) {
+    const c = await roomsClient(nodes[i % 2], 'limited');
+    assert.strictEqual(c.first.type, 'connected', `connection ${i + 1} of 5`);
+    open.push(c);
+  }
+  // Five on nodes 0 and 1: a sixth on node 2 is one too many for seed 004's limit of 5.
+  const sixth = await roomsClient(nodes[2], 'limited');
+  assert.strictEqual(sixth.first.type, 'error');
+  assert.strictEqual(sixth.first.payload.code, 'CONNECTION_LIMIT');
+  assert.strictEqual((await sixth.closed).code, 1008);
+  const listed = await hubApi(nodes[2], '/api/hub/users/limited/connections');
+  assert.strictEqual(listed.length, 5, JSON.stringify(listed));
+  assert.deepStrictEqual([...new Set(listed.map((c) => c.dialect))], ['rooms']);
+  await wait(1200);  // each node's totals are refreshed every second
+  const stats = await hubApi(nodes[2], '/api/hub/stats');
+  assert.ok(stats.connections >= 5, JSON.stringify(stats));
+  assert.ok(stats.authenticatedUsers >= 1, JSON.stringify(stats));
+  // One closes on node 0: node 2 admits a new one.
+  open.shift().ws.close();
+  await wait(200);
+  const again = await roomsClient(nodes[2], 'limited');
+  assert.strictEqual(again.first.type, 'connected');
+  open.push(again);
+  for (const c of open) c.ws.close();
+  await wait(200);
+  assert.deepStrictEqual(await hubApi(nodes[0], '/api/hub/users/limited/connections'), []);
+});
+
+test('the connections of a node killed with SIGKILL leave the cluster\'s count within the TTL', async () => {
+  const victim = await startServer({ ...clusterEnv(redis.url), PRESENCE_TTL_MS: '2000' });
+  const c = await roomsClient(victim, 'stranded');
+  assert.strictEqual(c.first.type, 'connected');
+  assert.strictEqual((await hubApi(nodes[0], '/api/hub/users/stranded/connections')).length, 1);
+  await victim.kill();
+  const deadline = Date.now() + 6000;
+  let listed;
+  do {
+    await wait(250);
+    listed = await hubApi(nodes[0], '/api/hub/users/stranded/connections');
+  } while (listed.length !== 0 && Date.now() < deadline);
+  assert.deepStrictEqual(listed, []);
+});
+
 test('history API answers the same on every node; /api/publish answers with the position Redis gave', async () => {
   const res = await fetch(`http://127.0.0.1:${nodes[2].port}/api/publish`, {
     method: 'POST',

@@ -19,23 +19,36 @@ RoomsSession::RoomsSession(SessionContext& context, const config::RoomsConfig& s
 void RoomsSession::on_open(ws::WebSocketConnection& ws) {
   ws_ = &ws;
   auth::IdentityPtr identity = std::move(pending_identity_);
-  if (!core_.open(identity, settings_.max_connections_per_user)) {
-    send_error("CONNECTION_LIMIT",
-               "at most " + std::to_string(settings_.max_connections_per_user) + " connections per user", {});
-    ws.close(ws::CloseCode::kPolicyViolation, "too many connections for this user");
-    return;
-  }
+  // The limit counts the user's connections on every node: in a cluster the verdict comes
+  // after a round trip, and `connected` waits for it.
+  bool opened = core_.open(identity, settings_.max_connections_per_user, [this, identity](bool within_limit) {
+    if (!within_limit) {
+      refuse_over_limit();
+      return;
+    }
+    send_connected(*identity);
+  });
+  if (!opened) refuse_over_limit();
+}
+
+void RoomsSession::refuse_over_limit() {
+  send_error("CONNECTION_LIMIT",
+             "at most " + std::to_string(settings_.max_connections_per_user) + " connections per user", {});
+  if (ws_ != nullptr) ws_->close(ws::CloseCode::kPolicyViolation, "too many connections for this user");
+}
+
+void RoomsSession::send_connected(const auth::Identity& identity) {
   std::string payload;
   json::ObjectWriter p(payload);
   p.string("connectionId", core_.connection_id());
-  if (identity->anonymous) {
+  if (identity.anonymous) {
     p.null("userId").null("user").boolean("authenticated", false);
   } else {
     std::string user;
     json::ObjectWriter u(user);
-    u.string("id", identity->user_id).string("name", identity->name).raw("roles", json::string_array(identity->roles));
+    u.string("id", identity.user_id).string("name", identity.name).raw("roles", json::string_array(identity.roles));
     u.end();
-    p.string("userId", identity->user_id).raw("user", user).boolean("authenticated", true);
+    p.string("userId", identity.user_id).raw("user", user).boolean("authenticated", true);
   }
   p.end();
   send(render("connected", payload, now_ms()));

@@ -27,6 +27,10 @@ class RoomsSession final : public protocol::websocket::WebSocketHandler, public 
   void deliver(const hub::Publication& publication) override;
 
  private:
+  // The connection limit says no: CONNECTION_LIMIT, then close 1008.
+  void refuse_over_limit();
+  // The `connected` message, once the connection is admitted.
+  void send_connected(const auth::Identity& identity);
   void handle_join(const ClientMessage& message);
   void handle_leave(const ClientMessage& message);
   void handle_room_message(ClientMessage& message);

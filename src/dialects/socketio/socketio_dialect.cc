@@ -142,7 +142,9 @@ bool SocketIoDialect::serve_http(SessionContext& context, const http::HttpReques
       return true;
     }
     auto& loop = loops_[context.shard_index];
-    std::string connection_id = "sio-" + std::to_string(context.shard_index) + "-" + std::to_string(++loop.counter);
+    // Unique in the cluster, as every connection id: publications name their sender by it.
+    std::string connection_id = "sio-" + context.hub.node_id() + "-" + std::to_string(context.shard_index) + "-" +
+                                std::to_string(++loop.counter);
     SocketIoSession& session = open_session(context, EngineSocket::Transport::kPolling, request,
                                             std::move(connection_id), peer.address_key);
     reply.send(polling_response(session.engine().open_packet()));

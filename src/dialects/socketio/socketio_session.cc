@@ -147,16 +147,30 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
       return;
     }
   }
+  // What a reconnecting client sends for connection state recovery (read now: the parsed
+  // packet is gone when a cluster gives its verdict on the connection limit).
+  RecoveryAuth recovery;
+  std::string_view text;
+  if (auth_object["pid"].get_string().get(text) == simdjson::SUCCESS) recovery.pid = text;
+  if (auth_object["offset"].get_string().get(text) == simdjson::SUCCESS) recovery.offset = text;
+  std::string kept_token = services_.forwarder.enabled() ? std::string(token) : std::string();
   std::vector<std::string> left;
-  if (!core_.set_identity(identity, services_.settings.max_connections_per_user, left)) {
-    connect_error("/", "Too many connections for this user");
-    return;
-  }
-  if (services_.forwarder.enabled()) token_ = token;  // the backend checks actions with it
-  connect_groups(std::move(groups), auth_object);
+  bool admitted = core_.set_identity(
+      identity, services_.settings.max_connections_per_user, left,
+      [this, groups = std::move(groups), recovery = std::move(recovery),
+       kept_token = std::move(kept_token)](bool within_limit) mutable {
+        if (!within_limit) {  // the user's other connections are on other nodes
+          connect_error("/", "Too many connections for this user");
+          engine_.close();
+          return;
+        }
+        token_ = std::move(kept_token);  // the backend checks actions with it
+        connect_groups(std::move(groups), std::move(recovery));
+      });
+  if (!admitted) connect_error("/", "Too many connections for this user");
 }
 
-void SocketIoSession::connect_groups(std::vector<std::string> groups, simdjson::dom::object auth) {
+void SocketIoSession::connect_groups(std::vector<std::string> groups, RecoveryAuth auth) {
   for (const auto& channel : groups) core_.join(channel, 0);
   connected_ = true;
   bool offer = services_.settings.connection_state_recovery && !groups.empty();
@@ -168,21 +182,18 @@ void SocketIoSession::connect_groups(std::vector<std::string> groups, simdjson::
   // A reconnecting client sends the pid it was given and the offset of the last event it
   // received; with no event received, the pid's own positions stand for it. A malformed
   // offset is not replaced by the pid's (older) positions: that would replay twice.
-  std::string_view pid;
-  std::string_view offset;
   std::vector<hub::StreamPosition> since;
   bool resuming = false;
-  if (auth["pid"].get_string().get(pid) == simdjson::SUCCESS) {
-    resuming = auth["offset"].get_string().get(offset) == simdjson::SUCCESS
-                   ? parse_positions(offset, groups.size(), since)
-                   : pid_positions(pid, groups.size(), since);
+  if (auth.pid) {
+    resuming = auth.offset ? parse_positions(*auth.offset, groups.size(), since)
+                           : pid_positions(*auth.pid, groups.size(), since);
   }
   std::vector<SessionCore::FollowRequest> requests;
   for (size_t i = 0; i < groups.size(); ++i) {
     requests.push_back({groups[i], resuming ? std::optional<hub::StreamPosition>(since[i]) : std::nullopt});
   }
   core_.follow(std::move(requests), [this, groups = std::move(groups), since = std::move(since),
-                                     client_pid = resuming ? std::string(pid) : std::string()](
+                                     client_pid = resuming ? *auth.pid : std::string()](
                                         const std::vector<StreamState>& states) {
     auto recovery = std::make_unique<Recovery>();
     bool recovered = !client_pid.empty();

@@ -1,10 +1,9 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "config/config.h"
 #include "dialects/dialect.h"
@@ -85,7 +84,12 @@ class SocketIoSession final : public EngineListener, public hub::Subscriber {
   void connect_error(std::string_view nsp, std::string_view message);
   // Joins the company's and artifact's channels and answers the CONNECT, offering (and with
   // the client's pid, attempting) connection state recovery when all of them keep history.
-  void connect_groups(std::vector<std::string> groups, simdjson::dom::object auth);
+  // The CONNECT auth's `pid` and `offset` (strings), when given.
+  struct RecoveryAuth {
+    std::optional<std::string> pid;
+    std::optional<std::string> offset;
+  };
+  void connect_groups(std::vector<std::string> groups, RecoveryAuth auth);
   void send_connect(std::string_view pid);
   // deliver() for a session offering recovery: the event ends with its offset.
   void deliver_with_offset(const hub::Publication& publication);
