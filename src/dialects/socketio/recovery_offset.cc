@@ -13,7 +13,9 @@ namespace {
 constexpr size_t kMaxEpoch = 64;
 constexpr size_t kMaxOffsetText = 4096;  // a handful of channels; anything longer is not ours
 
-bool valid_epoch(std::string_view epoch) {
+}  // namespace
+
+bool is_plain_epoch(std::string_view epoch) {
   if (epoch.empty() || epoch.size() > kMaxEpoch) return false;
   for (char c : epoch) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -22,17 +24,22 @@ bool valid_epoch(std::string_view epoch) {
   return true;
 }
 
-}  // namespace
-
 std::string format_positions(const std::vector<hub::StreamPosition>& positions) {
   std::string out;
+  append_positions(out, positions);
+  return out;
+}
+
+void append_positions(std::string& out, const std::vector<hub::StreamPosition>& positions) {
   for (size_t i = 0; i < positions.size(); ++i) {
     if (i != 0) out += ',';
-    out += std::to_string(positions[i].offset);
+    char digits[20];
+    auto [end, error] = std::to_chars(digits, digits + sizeof(digits), positions[i].offset);
+    (void)error;  // 20 digits hold any uint64_t
+    out.append(digits, end);
     out += ':';
     out += positions[i].epoch;
   }
-  return out;
 }
 
 bool parse_positions(std::string_view text, size_t expected, std::vector<hub::StreamPosition>& out) {
@@ -47,7 +54,7 @@ bool parse_positions(std::string_view text, size_t expected, std::vector<hub::St
     auto [end, error] = std::from_chars(item.data(), item.data() + colon, position.offset);
     if (error != std::errc() || end != item.data() + colon) return false;
     std::string_view epoch = item.substr(colon + 1);
-    if (!valid_epoch(epoch)) return false;
+    if (!is_plain_epoch(epoch)) return false;
     position.epoch = epoch;
     out.push_back(std::move(position));
     if (out.size() > expected) return false;

@@ -20,9 +20,14 @@ namespace sb::dialects::socketio {
 
 // "<offset>:<epoch>" joined by commas.
 std::string format_positions(const std::vector<hub::StreamPosition>& positions);
+// The same appended to out (no allocation once out has grown: it runs per delivery).
+void append_positions(std::string& out, const std::vector<hub::StreamPosition>& positions);
 // Reads `expected` positions from an offset string. False for anything else (another
 // count, a malformed or overlong value, an epoch that is not [A-Za-z0-9_-]{1,64}).
 bool parse_positions(std::string_view text, size_t expected, std::vector<hub::StreamPosition>& out);
+
+// Whether an epoch is one this format carries ([A-Za-z0-9_-]{1,64}: nothing to escape).
+bool is_plain_epoch(std::string_view epoch);
 
 // A new pid: 16 random URL-safe characters, '.', and the positions.
 std::string new_pid(const std::vector<hub::StreamPosition>& positions);

@@ -370,8 +370,19 @@ void SocketIoSession::deliver_with_offset(const hub::Publication& publication) {
   if (publication.offset != 0) {
     for (size_t i = 0; i < recovery.channels.size(); ++i) {
       if (recovery.channels[i] != publication.channel) continue;
-      recovery.positions[i] = {publication.offset, publication.epoch};
-      recovery.tail = message_tail(format_positions(recovery.positions));
+      recovery.positions[i].offset = publication.offset;
+      if (recovery.positions[i].epoch != publication.epoch) recovery.positions[i].epoch = publication.epoch;
+      bool plain = true;
+      for (const auto& position : recovery.positions) plain = plain && is_plain_epoch(position.epoch);
+      if (plain) {
+        // The tail `,"<positions>"]` rebuilt in place (this runs per delivery): nothing in
+        // it needs escaping.
+        recovery.tail.assign(",\"");
+        append_positions(recovery.tail, recovery.positions);
+        recovery.tail.append("\"]");
+      } else {
+        recovery.tail = message_tail(format_positions(recovery.positions));
+      }
       break;
     }
   }

@@ -118,7 +118,8 @@ TEST(PresenceRecord, RoundTripsAndMergesOneUserOfSeveralNodes) {
   EXPECT_EQ(back.last_seen_ms, 300u);  // the latest sighting
   EXPECT_EQ(back.status, "busy");      // said last
   std::string_view user, node;
-  ASSERT_TRUE(split_member_field(member_field("alice\nodd", "n1"), user, node));
+  std::string field = member_field("alice\nodd", "n1");  // the views below point into it
+  ASSERT_TRUE(split_member_field(field, user, node));
   EXPECT_EQ(user, "alice\nodd");  // the last newline splits
   EXPECT_EQ(node, "n1");
   EXPECT_FALSE(split_member_field("no-node", user, node));
