@@ -43,14 +43,14 @@ end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return {redis.call('HGET', KEYS[2], 'offset'), epoch, redis.call('LRANGE', KEYS[1], 0, -1)})";
 
-const std::string& publish_sha() {
-  static const std::string sha = script_sha1(kPublishScript);
-  return sha;
+const RedisScript& publish_script() {
+  static const RedisScript script(kPublishScript);
+  return script;
 }
 
-const std::string& read_sha() {
-  static const std::string sha = script_sha1(kReadScript);
-  return sha;
+const RedisScript& read_script() {
+  static const RedisScript script(kReadScript);
+  return script;
 }
 
 uint64_t wall_ms() { return hub::MemoryBroker::system_clock_ms(); }
@@ -232,8 +232,8 @@ void RedisBroker::on_command_ready(size_t shard) {
   log::info("redis.ready", {{"redis", settings_.endpoints[shard].display()}, {"link", "command"}});
   // The scripts first, on this connection: every EVALSHA after them finds them, so no
   // publication is retried out of order (a NOSCRIPT retry would overtake later ones).
-  for (std::string_view script : {kPublishScript, kReadScript}) {
-    shards_[shard].command->command({"SCRIPT", "LOAD", script}, [this](redisReply* reply) {
+  for (const RedisScript* script : {&publish_script(), &read_script()}) {
+    shards_[shard].command->load(*script, [this](redisReply* reply) {
       if (reply_is_error(reply)) errors_.fetch_add(1, std::memory_order_relaxed);
     });
   }
@@ -274,13 +274,9 @@ void RedisBroker::publish(std::shared_ptr<hub::Publication> publication, size_t 
 
 void RedisBroker::accepted(OutgoingPublication& p, bool ok, hub::StreamPosition position) {
   if (!p.done || stopped_) return;
-  if (p.origin < hub_.shard_count()) {
-    hub_.shard(p.origin).post([done = std::move(p.done), ok, position = std::move(position)]() mutable {
-      done(ok, std::move(position));
-    });
-  } else {
-    p.done(ok, std::move(position));
-  }
+  hub_.run_on(p.origin, [done = std::move(p.done), ok, position = std::move(position)]() mutable {
+    done(ok, std::move(position));
+  });
 }
 
 void RedisBroker::send_publication(size_t shard, OutgoingPublication p) {
@@ -309,11 +305,12 @@ void RedisBroker::send_publication(size_t shard, OutgoingPublication p) {
     });
     return;
   }
-  std::vector<std::string> args = {key("h:", p.channel), key("m:", p.channel), channel, std::move(p.body),
-                                    std::to_string(p.retention.size), std::to_string(uint64_t{p.retention.ttl_s} * 1000),
-                                    std::to_string(settings_.meta_ttl_s), hub::new_epoch(), std::to_string(wall_ms())};
+  std::vector<std::string> keys = {key("h:", p.channel), key("m:", p.channel)};
+  std::vector<std::string> args = {channel, std::move(p.body), std::to_string(p.retention.size),
+                                   std::to_string(uint64_t{p.retention.ttl_s} * 1000),
+                                   std::to_string(settings_.meta_ttl_s), hub::new_epoch(), std::to_string(wall_ms())};
   auto shared = std::make_shared<OutgoingPublication>(std::move(p));
-  run_script(shard, publish_sha(), kPublishScript, std::move(args), [this, channel, shared](redisReply* reply) {
+  s.command->eval(publish_script(), std::move(keys), std::move(args), [this, channel, shared](redisReply* reply) {
     if (reply_is_error(reply)) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       log::warn("redis.publish_failed", {{"channel", channel}, {"error", std::string(reply_text(reply))}});
@@ -328,28 +325,6 @@ void RedisBroker::send_publication(size_t shard, OutgoingPublication p) {
     }
     accepted(*shared, true, std::move(position));
   });
-}
-
-void RedisBroker::run_script(size_t shard, std::string_view sha, std::string_view script, std::vector<std::string> args,
-                             RedisLink::Reply reply) {
-  auto argv = [&](std::string_view verb, std::string_view body) {
-    std::vector<std::string_view> out = {verb, body, "2"};
-    for (const auto& a : args) out.push_back(a);
-    return out;
-  };
-  RedisLink& link = *shards_[shard].command;
-  // EVALSHA first; a server that does not know the script yet gets it whole once.
-  std::vector<std::string_view> with_sha = argv("EVALSHA", sha);
-  auto retry = [this, shard, script = std::string(script), args, reply](redisReply* r) mutable {
-    if (r != nullptr && r->type == REDIS_REPLY_ERROR && reply_text(r).starts_with("NOSCRIPT")) {
-      std::vector<std::string_view> full = {"EVAL", script, "2"};
-      for (const auto& a : args) full.push_back(a);
-      if (!shards_[shard].command->command(full, reply)) reply(nullptr);
-      return;
-    }
-    reply(r);
-  };
-  if (!link.command(with_sha, std::move(retry))) reply(nullptr);
 }
 
 void RedisBroker::read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t origin,
@@ -371,13 +346,9 @@ void RedisBroker::read_history(std::string_view channel, uint64_t after_offset, 
 
 void RedisBroker::answer(PendingRead& read, hub::HistoryResult result) {
   if (stopped_) return;
-  if (read.origin < hub_.shard_count()) {
-    hub_.shard(read.origin).post([done = std::move(read.done), result = std::move(result)]() mutable {
-      done(std::move(result));
-    });
-  } else {
-    read.done(std::move(result));
-  }
+  hub_.run_on(read.origin, [done = std::move(read.done), result = std::move(result)]() mutable {
+    done(std::move(result));
+  });
 }
 
 void RedisBroker::do_read(PendingRead read) {
@@ -393,8 +364,8 @@ void RedisBroker::do_read(PendingRead read) {
 void RedisBroker::read_stream(const std::string& channel, uint64_t after, size_t limit,
                               std::function<void(hub::HistoryResult)> done) {
   size_t shard = shard_of(channel, shards_.size());
-  std::vector<std::string> args = {key("h:", channel), key("m:", channel), hub::new_epoch(),
-                                   std::to_string(settings_.meta_ttl_s)};
+  std::vector<std::string> keys = {key("h:", channel), key("m:", channel)};
+  std::vector<std::string> args = {hub::new_epoch(), std::to_string(settings_.meta_ttl_s)};
   if (!shards_[shard].command || !shards_[shard].command->ready()) {
     hub::HistoryResult failed;
     failed.ok = false;
@@ -403,7 +374,7 @@ void RedisBroker::read_stream(const std::string& channel, uint64_t after, size_t
     done(std::move(failed));
     return;
   }
-  run_script(shard, read_sha(), kReadScript, std::move(args), [this, after, limit, done](redisReply* reply) {
+  shards_[shard].command->eval(read_script(), std::move(keys), std::move(args), [this, after, limit, done](redisReply* reply) {
     hub::HistoryResult result;
     result.keeps_history = true;
     if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||

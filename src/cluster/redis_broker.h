@@ -103,8 +103,6 @@ class RedisBroker final : public hub::Broker {
   // Everything below runs on the broker's loop.
   void connect_all();
   void send_publication(size_t shard, OutgoingPublication publication);
-  void run_script(size_t shard, std::string_view sha, std::string_view script, std::vector<std::string> args,
-                  RedisLink::Reply reply);
   void do_read(PendingRead read);
   // Reads a stream from Redis; done runs on the broker's loop.
   void read_stream(const std::string& channel, uint64_t after, size_t limit,

@@ -18,16 +18,14 @@ constexpr uint32_t kFirstBackoffMs = 100;
 constexpr uint32_t kMaxBackoffMs = 5000;
 }  // namespace
 
-std::string script_sha1(std::string_view script) {
+RedisScript::RedisScript(std::string_view script) : text(script) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(script.data()), script.size(), digest);
-  std::string out;
   char hex[3];
   for (unsigned char b : digest) {
     std::snprintf(hex, sizeof hex, "%02x", b);
-    out += hex;
+    sha += hex;
   }
-  return out;
 }
 
 std::string_view reply_text(const redisReply* reply) {
@@ -239,9 +237,8 @@ void RedisLink::on_io(uint32_t events) {
   if ((events & (EPOLLOUT | EPOLLERR)) != 0 && context_ != nullptr) redisAsyncHandleWrite(context_);
 }
 
-void RedisLink::eval(std::string_view script, std::vector<std::string> keys, std::vector<std::string> args,
+void RedisLink::eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args,
                      Reply reply) {
-  std::string sha = script_sha1(script);
   std::string count = std::to_string(keys.size());
   auto argv = [&](std::string_view verb, std::string_view body) {
     std::vector<std::string_view> out = {verb, body, count};
@@ -249,11 +246,11 @@ void RedisLink::eval(std::string_view script, std::vector<std::string> keys, std
     for (const auto& a : args) out.push_back(a);
     return out;
   };
-  std::vector<std::string_view> with_sha = argv("EVALSHA", sha);
-  auto retry = [this, script, keys = std::move(keys), args = std::move(args), reply](redisReply* r) {
+  std::vector<std::string_view> with_sha = argv("EVALSHA", script.sha);
+  auto retry = [this, text = script.text, keys = std::move(keys), args = std::move(args), reply](redisReply* r) {
     if (r != nullptr && r->type == REDIS_REPLY_ERROR && reply_text(r).starts_with("NOSCRIPT")) {
       std::string n = std::to_string(keys.size());
-      std::vector<std::string_view> full = {"EVAL", script, n};
+      std::vector<std::string_view> full = {"EVAL", text, n};
       for (const auto& k : keys) full.push_back(k);
       for (const auto& a : args) full.push_back(a);
       if (!command(full, reply)) reply(nullptr);
@@ -262,6 +259,10 @@ void RedisLink::eval(std::string_view script, std::vector<std::string> keys, std
     reply(r);
   };
   if (!command(with_sha, std::move(retry))) reply(nullptr);
+}
+
+void RedisLink::load(const RedisScript& script, Reply reply) {
+  command({"SCRIPT", "LOAD", script.text}, std::move(reply));
 }
 
 }  // namespace sb::cluster

@@ -19,6 +19,14 @@ namespace sb::cluster {
 // the protocol; readiness comes from our epoll). It signs in (AUTH, SELECT) before it calls
 // itself ready, and when the connection drops it reconnects with capped exponential backoff,
 // calling on_ready again each time. Everything runs on the loop's thread.
+// A Lua script (static text) and the SHA1 Redis names it by, computed once: define each as
+// a function-local static.
+struct RedisScript {
+  explicit RedisScript(std::string_view script);
+  std::string_view text;
+  std::string sha;
+};
+
 class RedisLink final : public transport::IoHandler {
  public:
   // A reply, or nullptr when the connection dropped before one came.
@@ -38,9 +46,12 @@ class RedisLink final : public transport::IoHandler {
   // Sends one command. reply runs once, on the loop. False (reply never runs) when the link
   // is not ready.
   bool command(const std::vector<std::string_view>& args, Reply reply);
-  // Runs a Lua script (static text) by EVALSHA, sending it whole with EVAL only when Redis
-  // does not know it yet. reply(nullptr) when the link is down.
-  void eval(std::string_view script, std::vector<std::string> keys, std::vector<std::string> args, Reply reply);
+  // Runs a script by EVALSHA, sending it whole with EVAL only when Redis does not know it
+  // yet (load() on every connect avoids that retry, which could overtake later commands).
+  // reply(nullptr) when the link is down.
+  void eval(const RedisScript& script, std::vector<std::string> keys, std::vector<std::string> args, Reply reply);
+  // SCRIPT LOAD: the script is known to Redis for every later eval on this connection.
+  void load(const RedisScript& script, Reply reply = [](redisReply*) {});
   // Sends a (P)SUBSCRIBE or (P)UNSUBSCRIBE: every push for it (the confirmation, then each
   // message) goes to the link's push handler. False when not ready.
   bool subscribe_command(const std::vector<std::string_view>& args);
@@ -85,9 +96,6 @@ class RedisLink final : public transport::IoHandler {
   // Alive while the link is: timers and late callbacks check it.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
-
-// The name Redis gives a Lua script (its SHA1 in hex), for EVALSHA.
-std::string script_sha1(std::string_view script);
 
 // Reply helpers: the string of a string/status/error reply, or empty.
 std::string_view reply_text(const redisReply* reply);

@@ -89,6 +89,16 @@ return left)";
 // Every node refreshes its deadline (and reaps) this often.
 constexpr uint64_t kHeartbeatMs = 1000;
 
+const RedisScript& update_script() {
+  static const RedisScript script(kUpdateScript);
+  return script;
+}
+
+const RedisScript& reap_script() {
+  static const RedisScript script(kReapScript);
+  return script;
+}
+
 }  // namespace
 
 RedisPresence::RedisPresence(hub::Hub& hub, transport::EventLoop& loop, std::function<RedisLink*(size_t)> link,
@@ -114,22 +124,12 @@ std::string RedisPresence::key(std::string_view kind, std::string_view name) con
 
 void RedisPresence::answer_change(size_t origin, ChangeDone done, Change change) {
   if (!done || stopped_) return;
-  if (origin < hub_.shard_count()) {
-    hub_.shard(origin).post([done = std::move(done), change] { done(change); });
-  } else {
-    done(change);
-  }
+  hub_.run_on(origin, [done = std::move(done), change] { done(change); });
 }
 
 void RedisPresence::answer_members(size_t origin, MembersDone done, std::vector<hub::PresenceMember> members) {
   if (!done || stopped_) return;
-  if (origin < hub_.shard_count()) {
-    hub_.shard(origin).post([done = std::move(done), members = std::move(members)]() mutable {
-      done(std::move(members));
-    });
-  } else {
-    done(std::move(members));
-  }
+  hub_.run_on(origin, [done = std::move(done), members = std::move(members)]() mutable { done(std::move(members)); });
 }
 
 void RedisPresence::update(const std::string& channel, const hub::PresenceMember& member, size_t origin,
@@ -162,7 +162,7 @@ void RedisPresence::send_update(size_t shard, const std::string& channel, const 
     answer(Change::kNone);
     return;
   }
-  link->eval(kUpdateScript,
+  link->eval(update_script(),
        {key("m:", channel), key("u:", channel), key("n:", settings_.node_id), key("nodes", "")},
        {member_field(user_id, settings_.node_id), user_id, record, channel, settings_.node_id, deadline_ms()},
        [answer = std::move(answer)](redisReply* reply) {
@@ -214,9 +214,8 @@ void RedisPresence::members(std::string_view channel, size_t origin, MembersDone
 
 void RedisPresence::on_ready(size_t shard) {
   RedisLink* link = link_(shard);
-  for (std::string_view script : {kUpdateScript, kReapScript}) {
-    link->command({"SCRIPT", "LOAD", script}, [](redisReply*) {});
-  }
+  link->load(update_script());
+  link->load(reap_script());
   // A Redis restarted without persistence forgot this node's members: they are written
   // again, without events (to everyone else they never left).
   for (const auto& [channel, users] : records_) {
@@ -232,7 +231,7 @@ void RedisPresence::tick(uint64_t now_ms) {
   for (size_t shard = 0; shard < shard_count_; ++shard) {
     RedisLink* link = link_(shard);
     if (link == nullptr || !link->ready()) continue;
-    link->eval(kReapScript, {key("nodes", "")},
+    link->eval(reap_script(), {key("nodes", "")},
          {settings_.node_id, deadline_ms(), settings_.prefix}, [this](redisReply* reply) {
            if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || stopped_) return;
            for (size_t i = 0; i + 1 < reply->elements; i += 2) {

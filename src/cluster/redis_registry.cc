@@ -46,6 +46,21 @@ bool parse_u64(std::string_view text, uint64_t& out) {
   return error == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
+const RedisScript& add_script() {
+  static const RedisScript script(kAddScript);
+  return script;
+}
+
+const RedisScript& remove_script() {
+  static const RedisScript script(kRemoveScript);
+  return script;
+}
+
+const RedisScript& stats_script() {
+  static const RedisScript script(kStatsScript);
+  return script;
+}
+
 }  // namespace
 
 RedisRegistry::RedisRegistry(hub::Hub& hub, transport::EventLoop& loop, std::function<RedisLink*(size_t)> link,
@@ -66,12 +81,7 @@ std::string RedisRegistry::key(std::string_view kind, std::string_view name) con
 }
 
 void RedisRegistry::answer(size_t origin, std::function<void()> task) {
-  if (stopped_) return;
-  if (origin < hub_.shard_count()) {
-    hub_.shard(origin).post(std::move(task));
-  } else {
-    task();
-  }
+  if (!stopped_) hub_.run_on(origin, std::move(task));
 }
 
 void RedisRegistry::send_add(const std::string& user_id, const std::string& connection_id, const std::string& record,
@@ -86,7 +96,7 @@ void RedisRegistry::send_add(const std::string& user_id, const std::string& conn
     done(here());
     return;
   }
-  link->eval(kAddScript,
+  link->eval(add_script(),
              {key("conns:u:", user_id), key("conns:n:", node_id_), key("conns:users", ""), key("presence:nodes", "")},
              {connection_id, record, user_id, node_id_, node_deadline_ms(ttl_ms_)}, [done = std::move(done), here](redisReply* reply) {
                if (reply != nullptr && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0) {
@@ -117,7 +127,7 @@ void RedisRegistry::removed(const hub::ConnectionInfo& info) {
     }
     RedisLink* link = link_(RedisBroker::shard_of(user, shard_count_));
     if (link == nullptr) return;
-    link->eval(kRemoveScript, {key("conns:u:", user), key("conns:n:", node_id_), key("conns:users", "")},
+    link->eval(remove_script(), {key("conns:u:", user), key("conns:n:", node_id_), key("conns:users", "")},
                {connection, "", user, node_id_}, [](redisReply*) {});
   });
 }
@@ -198,9 +208,7 @@ void RedisRegistry::stats(size_t origin, std::function<void(hub::ClusterStats)> 
 
 void RedisRegistry::on_ready(size_t shard) {
   RedisLink* link = link_(shard);
-  for (std::string_view script : {kAddScript, kRemoveScript, kStatsScript}) {
-    link->command({"SCRIPT", "LOAD", script}, [](redisReply*) {});
-  }
+  for (const RedisScript* script : {&add_script(), &remove_script(), &stats_script()}) link->load(*script);
   for (const auto& [user, connections] : records_) {
     if (RedisBroker::shard_of(user, shard_count_) != shard) continue;
     for (const auto& [connection, record] : connections) send_add(user, connection, record, [](uint32_t) {});
@@ -218,7 +226,7 @@ void RedisRegistry::tick(uint64_t now_ms) {
     args.push_back(name);
     args.push_back(std::to_string(value));
   }
-  link->eval(kStatsScript, {key("stats", "")}, std::move(args), [](redisReply*) {});
+  link->eval(stats_script(), {key("stats", "")}, std::move(args), [](redisReply*) {});
 }
 
 }  // namespace sb::cluster

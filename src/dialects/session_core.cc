@@ -13,6 +13,13 @@
 
 namespace sb::dialects {
 
+namespace {
+// How long after a subscribe answer live duplicates of what it covered may still arrive
+// (publications already on their way to this loop, or from Redis): the fence lasts this
+// long at most, and ends earlier when the channel publishes past it.
+constexpr uint64_t kFenceGraceMs = 3000;
+}  // namespace
+
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
                          std::string_view dialect)
     : context_(context), subscriber_(subscriber), identity_(auth::anonymous_identity()) {
@@ -323,7 +330,7 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
     forget_follow(r.channel);
     if (!follows_) follows_ = std::make_unique<std::vector<Follow>>();
     uint32_t ticket = ++follow_tickets_;
-    follows_->push_back(Follow{r.channel, ticket, true, {}, {}});
+    follows_->push_back(Follow{r.channel, ticket, true, {}, 0, {}});
     batch->tickets.push_back(ticket);
   }
   batch->requests = std::move(requests);
@@ -366,6 +373,7 @@ void SessionCore::finish_follow(FollowBatch& batch) {
     // not the client's to receive live otherwise.
     f->pending = false;
     f->fence = history.top;
+    f->fence_until_ms = context_.loop.now_ms() + kFenceGraceMs;
     held[i].swap(f->held);
   }
   batch.answer(states);
@@ -388,6 +396,14 @@ void SessionCore::finish_follow(FollowBatch& batch) {
 bool SessionCore::admit_followed(const hub::Publication& p) {
   if (replaying_) return true;
   auto& list = *follows_;
+  // A fence on a quiet channel would otherwise stay for good, and every delivery of every
+  // channel would come through here.
+  uint64_t now = context_.loop.now_ms();
+  std::erase_if(list, [now](const Follow& f) { return !f.pending && now >= f.fence_until_ms; });
+  if (list.empty()) {
+    follows_.reset();
+    return true;
+  }
   for (auto it = list.begin(); it != list.end(); ++it) {
     if (it->channel != p.channel) continue;
     if (it->pending) {

@@ -172,6 +172,7 @@ class SessionCore {
     uint32_t ticket;                        // which follow() the history read answers
     bool pending = true;                    // waiting for the history read
     hub::StreamPosition fence;              // publications up to here went out already
+    uint64_t fence_until_ms = 0;            // loop time after which no duplicate can still come
     std::vector<hub::PublicationPtr> held;  // live ones that arrived while pending
   };
   std::unique_ptr<std::vector<Follow>> follows_;

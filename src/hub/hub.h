@@ -82,6 +82,15 @@ class Hub {
   HubShard& add_shard(std::function<void()> wake);
   size_t shard_count() const { return shards_.size(); }
   HubShard& shard(size_t index) { return *shards_[index]; }
+  // Runs task on the thread of loop `origin` (its next turn), or right here for
+  // Broker::kNoOrigin: how answers computed elsewhere reach the loop that asked.
+  void run_on(size_t origin, std::function<void()> task) {
+    if (origin < shards_.size()) {
+      shards_[origin]->post(std::move(task));
+    } else {
+      task();
+    }
+  }
   const HubShard& shard(size_t index) const { return *shards_[index]; }
 
   // Publishes from the thread of shard `origin` (Broker::kNoOrigin from any other thread)

@@ -212,6 +212,9 @@ void SocketIoSession::connect_groups(std::vector<std::string> groups, RecoveryAu
     recovery->channels = groups;
     recovery->pid = recovered ? client_pid : new_pid(recovery->positions);
     recovery->tail = message_tail(format_positions(recovery->positions));
+    for (const auto& position : recovery->positions) {
+      recovery->plain_epochs = recovery->plain_epochs && is_plain_epoch(position.epoch);
+    }
     recovery_ = std::move(recovery);
     send_connect(recovery_->pid);
   });
@@ -371,10 +374,14 @@ void SocketIoSession::deliver_with_offset(const hub::Publication& publication) {
     for (size_t i = 0; i < recovery.channels.size(); ++i) {
       if (recovery.channels[i] != publication.channel) continue;
       recovery.positions[i].offset = publication.offset;
-      if (recovery.positions[i].epoch != publication.epoch) recovery.positions[i].epoch = publication.epoch;
-      bool plain = true;
-      for (const auto& position : recovery.positions) plain = plain && is_plain_epoch(position.epoch);
-      if (plain) {
+      if (recovery.positions[i].epoch != publication.epoch) {  // rare: a stream restarted
+        recovery.positions[i].epoch = publication.epoch;
+        recovery.plain_epochs = true;
+        for (const auto& position : recovery.positions) {
+          recovery.plain_epochs = recovery.plain_epochs && is_plain_epoch(position.epoch);
+        }
+      }
+      if (recovery.plain_epochs) {
         // The tail `,"<positions>"]` rebuilt in place (this runs per delivery): nothing in
         // it needs escaping.
         recovery.tail.assign(",\"");

@@ -115,6 +115,7 @@ class SocketIoSession final : public EngineListener, public hub::Subscriber {
     std::vector<hub::StreamPosition> positions;
     std::string pid;
     std::string tail;  // message_tail() of the positions, ending every event
+    bool plain_epochs = true;  // no epoch needs escaping: the tail is rebuilt in place
   };
   std::unique_ptr<Recovery> recovery_;
   uint32_t actions_in_flight_ = 0;
