@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "cluster/publication_codec.h"
+#include "cluster/redis_client.h"
 #include "hub/memory_broker.h"
 #include "hub/topic.h"
 #include "observability/log.h"
@@ -55,45 +56,6 @@ const RedisScript& read_script() {
 
 uint64_t wall_ms() { return hub::MemoryBroker::system_clock_ms(); }
 
-// Signs in to one instance synchronously and pings it (start-up check only).
-bool check_endpoint(const RedisEndpoint& endpoint, std::string& error) {
-  timeval timeout{2, 0};
-  redisContext* c = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timeout);
-  auto fail = [&](std::string why) {
-    error = "Redis at " + endpoint.display() + " (PUBSUB_REDIS_URL): " + why;
-    if (c != nullptr) redisFree(c);
-    return false;
-  };
-  if (c == nullptr || c->err != 0) return fail(c != nullptr ? c->errstr : "cannot allocate a connection");
-  redisSetTimeout(c, timeout);
-  auto run = [&](std::vector<std::string> args, std::string& why) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lengths;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lengths.push_back(a.size());
-    }
-    auto* reply = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-    bool ok = reply != nullptr && reply->type != REDIS_REPLY_ERROR;
-    why = reply == nullptr ? std::string(c->errstr) : std::string(reply_text(reply));
-    if (reply != nullptr) freeReplyObject(reply);
-    return ok;
-  };
-  std::string why;
-  if (!endpoint.password.empty()) {
-    std::vector<std::string> auth = {"AUTH"};
-    if (!endpoint.user.empty()) auth.push_back(endpoint.user);
-    auth.push_back(endpoint.password);
-    if (!run(auth, why)) return fail("AUTH refused: " + why);
-  }
-  if (endpoint.database != 0 && !run({"SELECT", std::to_string(endpoint.database)}, why)) {
-    return fail("SELECT refused: " + why);
-  }
-  if (!run({"PING"}, why)) return fail("PING failed: " + why);
-  redisFree(c);
-  return true;
-}
-
 bool parse_u64(std::string_view text, uint64_t& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
@@ -134,7 +96,11 @@ std::string RedisBroker::glob_of(std::string_view prefix, std::string_view patte
 
 std::unique_ptr<RedisBroker> RedisBroker::start(hub::Hub& hub, Settings settings, std::string& error) {
   for (const auto& endpoint : settings.endpoints) {
-    if (!check_endpoint(endpoint, error)) return nullptr;
+    // Signs in and pings synchronously, once, so that a wrong URL stops the start.
+    if (!RedisClient(endpoint).check(error)) {
+      error += " (PUBSUB_REDIS_URL)";
+      return nullptr;
+    }
   }
   std::unique_ptr<RedisBroker> broker(new RedisBroker(hub, std::move(settings)));
   RedisBroker* self = broker.get();

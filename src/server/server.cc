@@ -15,6 +15,9 @@
 #include "dialects/presence_events.h"
 #include "dialects/topics/topics_dialect.h"
 #include "cluster/redis_broker.h"
+#include "cluster/redis_client.h"
+#include "cluster/redis_notification_store.h"
+#include "store/sqlite_notification_store.h"
 #include "hub/memory_broker.h"
 #include "json/json_writer.h"
 #include "observability/log.h"
@@ -91,8 +94,12 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
       for (const auto& [room, members] : raw->occupancy_.snapshot()) totals.emplace_back("room:" + room, members);
       return totals;
     };
+    // The stores' own connections (blocking, used from work-pool threads), one per instance.
+    std::vector<std::shared_ptr<cluster::RedisClient>> store_clients;
+    for (const auto& endpoint : settings.endpoints) store_clients.push_back(std::make_shared<cluster::RedisClient>(endpoint));
     auto broker = cluster::RedisBroker::start(server->hub_, std::move(settings), error);
     if (!broker) return nullptr;
+    server->notifications_ = std::make_unique<cluster::RedisNotificationStore>(store_clients, c.pubsub_redis_prefix);
     server->cluster_broker_ = broker.get();
     server->presence_.set_cluster(&broker->presence());
     server->registry_.set_cluster(&broker->registry());
@@ -108,8 +115,8 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
     if (room.max_connections != 0) server->occupancy_.set_capacity(room.name, room.max_connections);
   }
   server->presence_.set_patterns(c.presence_channels);
-  if (!c.store_path.empty()) {
-    server->notifications_ = store::NotificationStore::open(c.store_path, error);
+  if (!server->notifications_ && !c.store_path.empty()) {
+    server->notifications_ = store::SqliteNotificationStore::open(c.store_path, error);
     if (!server->notifications_) return nullptr;
   }
   server->dialects_.push_back(std::make_unique<dialects::topics::TopicsDialect>(kTopicsEncodingSlot));

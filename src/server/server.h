@@ -90,7 +90,7 @@ class Server {
   hub::ChannelOccupancy occupancy_;
   hub::ConnectionRegistry registry_;
   hub::PresenceTracker presence_;
-  std::unique_ptr<store::NotificationStore> notifications_;
+  std::unique_ptr<store::NotificationStore> notifications_;  // SQLite on one node, Redis in a cluster
   std::atomic<bool> maintenance_{false};
   std::unique_ptr<api::HubApi> hub_api_;
   std::unique_ptr<api::HttpApi> api_;

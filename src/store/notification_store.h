@@ -1,12 +1,8 @@
 #pragma once
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
-
-struct sqlite3;
 
 namespace sb::store {
 
@@ -20,29 +16,23 @@ struct StoredNotification {
   int64_t expires_at_ms = 0;  // 0: never; after it the notification is dropped unread
 };
 
-// Per-user notifications kept in SQLite until the user marks them read, so that a user
-// who was offline gets them on the next connect and nothing is lost on a restart. Every
-// call blocks on disk: run them on the work pool, never on an event loop. Thread-safe.
+// Per-user notifications kept until the user marks them read, so that a user who was
+// offline gets them on the next connect, on whichever node, and nothing is lost on a
+// restart. SQLite on one node, Redis in a cluster. Every call blocks on storage: run them on
+// the work pool, never on an event loop. Implementations are thread-safe.
 class NotificationStore {
  public:
-  // Opens (creating if needed) the database at path (":memory:" for tests). nullptr and
-  // error set when it cannot.
-  static std::unique_ptr<NotificationStore> open(const std::string& path, std::string& error);
-  ~NotificationStore();
-
-  // Stores a notification; false (with error) if the write failed. Durable on return.
-  bool add(const StoredNotification& n, std::string& error);
+  virtual ~NotificationStore() = default;
+  // Stores a notification (replacing one of the same user and id); false (with error) if
+  // the write failed. Durable on return.
+  virtual bool add(const StoredNotification& n, std::string& error) = 0;
   // Unread notifications of a user that have not expired by now_ms, oldest first. Expired
   // ones are deleted.
-  std::vector<StoredNotification> unread(std::string_view user_id, int64_t now_ms);
+  virtual std::vector<StoredNotification> unread(std::string_view user_id, int64_t now_ms) = 0;
   // Marks one (or, with an empty id, every) unread notification of the user read; returns
-  // how many changed.
-  int mark_read(std::string_view user_id, std::string_view id);
-
- private:
-  explicit NotificationStore(sqlite3* db) : db_(db) {}
-  std::mutex mutex_;
-  sqlite3* db_;
+  // how many changed, so that of two acknowledgements of one notification (from two tabs,
+  // on two nodes) exactly one counts.
+  virtual int mark_read(std::string_view user_id, std::string_view id) = 0;
 };
 
 }  // namespace sb::store

@@ -6,7 +6,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const { startServer } = require('./support/server');
-const { openClient, topicsClient: topics, subscribeTopic: subscribe } = require('./support/client');
+const { openClient, topicsClient: topics, subscribeTopic: subscribe, eventsClient } = require('./support/client');
 const { startRedis, freePort } = require('./support/redis');
 const { stopAll } = require('./support/children');
 const { io } = require('socket.io-client');
@@ -302,6 +302,34 @@ test('the connections of a node killed with SIGKILL leave the cluster\'s count w
     listed = await hubApi(nodes[0], '/api/hub/users/stranded/connections');
   } while (listed.length !== 0 && Date.now() < deadline);
   assert.deepStrictEqual(listed, []);
+});
+
+test('a notification stored through one node is delivered on another and acknowledged once', async () => {
+  const user = `roamer-${process.pid}`;
+  const online = await eventsClient(nodes[1], user);
+  await publishApi(nodes[0], { user, type: 'notification.send', data: { notificationId: 'cluster-n1', title: 'one' } });
+  await publishApi(nodes[0], { user, type: 'notification.send', data: { notificationId: 'cluster-n2', title: 'two' } });
+  const live = await collect(online, 2, (m) => m.type === 'notification.send');
+  assert.deepStrictEqual(live.map((m) => m.data.notificationId), ['cluster-n1', 'cluster-n2'], 'live on another node');
+  online.ws.close();
+
+  // The user comes back on a third node: both are still unread there.
+  const back = await eventsClient(nodes[2], user);
+  const stored = await collect(back, 2, (m) => m.type === 'notification.send');
+  assert.deepStrictEqual(stored.map((m) => m.data.notificationId), ['cluster-n1', 'cluster-n2']);
+  const ack = back.request('notification.acknowledge', { notificationId: 'cluster-n1' });
+  assert.strictEqual((await back.reply(ack, 'notification.acknowledged')).data.notificationId, 'cluster-n1');
+  // A second tab on the first node acknowledges the same one: it counts once.
+  const tab = await eventsClient(nodes[0], user);
+  assert.strictEqual((await tab.next((m) => m.type === 'notification.send')).data.notificationId, 'cluster-n2');
+  const again = tab.request('notification.acknowledge', { notificationId: 'cluster-n1' });
+  assert.strictEqual((await tab.reply(again, 'error')).data.code, 'RESOURCE_NOT_FOUND');
+  const second = tab.request('notification.acknowledge', { notificationId: 'cluster-n2' });
+  await tab.reply(second, 'notification.acknowledged');
+  for (const c of [back, tab]) c.ws.close();
+  const later = await eventsClient(nodes[1], user);
+  assert.ok(await later.none((m) => m.type === 'notification.send', 400), 'nothing unread anywhere');
+  later.ws.close();
 });
 
 test('history API answers the same on every node; /api/publish answers with the position Redis gave', async () => {

@@ -9,7 +9,7 @@ const assert = require('node:assert');
 const ts = require('typescript');
 const WebSocket = require('ws');
 const { startServer, stopAll, tempStore } = require('./support/server');
-const { openClient } = require('./support/client');
+const { openClient, eventsClient } = require('./support/client');
 const { extractEventsClient, seedDocument, vendored } = require('./support/seed_extract');
 
 const API_KEY = 'test-api-key';
@@ -29,21 +29,7 @@ const later = (ms) => new Date(Date.now() + ms).toISOString();
 let counter = 0;
 const unique = (prefix) => `${prefix}${process.pid}_${++counter}`;
 
-// A connected client that has seen connection.ready.
-async function events(srv, user, ...tokenArgs) {
-  const c = await openClient(`${srv.url(PATH)}?token=${srv.token(user, ...tokenArgs)}`);
-  c.ready = await c.next((m) => m.type === 'connection.ready');
-  let n = 0;
-  // Sends a message of the seed's structure and returns its correlation id.
-  c.request = (type, data) => {
-    const correlationId = `req_${++n}`;
-    c.send({ id: `m_${n}`, type, data, metadata: { correlationId } });
-    return correlationId;
-  };
-  c.reply = (correlationId, type) =>
-    c.next((m) => m.metadata && m.metadata.correlationId === correlationId && (!type || m.type === type));
-  return c;
-}
+const events = (srv, user, ...tokenArgs) => eventsClient(srv, user, PATH, ...tokenArgs);
 const close = (...clients) => clients.forEach((c) => c.ws.close());
 
 async function api(srv, method, path, body) {

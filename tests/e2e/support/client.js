@@ -61,4 +61,21 @@ function subscribeTopic(c, topic, since) {
   return c.next((m) => m.type === 'subscribed' && m.topic === topic);
 }
 
-module.exports = { openClient, topicsClient, subscribeTopic };
+// An events-dialect client (seed 003) that has seen connection.ready, with request(type,
+// data) returning the correlation id it sent and reply(correlationId, type) awaiting the
+// answer to it.
+async function eventsClient(server, user, path = '/events/ws', ...tokenArgs) {
+  const c = await openClient(`${server.url(path)}?token=${server.token(user, ...tokenArgs)}`);
+  c.ready = await c.next((m) => m.type === 'connection.ready');
+  let n = 0;
+  c.request = (type, data) => {
+    const correlationId = `req_${++n}`;
+    c.send({ id: `m_${n}`, type, data, metadata: { correlationId } });
+    return correlationId;
+  };
+  c.reply = (correlationId, type) =>
+    c.next((m) => m.metadata && m.metadata.correlationId === correlationId && (!type || m.type === type));
+  return c;
+}
+
+module.exports = { openClient, topicsClient, subscribeTopic, eventsClient };

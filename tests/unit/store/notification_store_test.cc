@@ -1,4 +1,4 @@
-#include "store/notification_store.h"
+#include "store/sqlite_notification_store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -14,7 +14,7 @@ TEST(NotificationStore, KeepsUnreadUntilMarkedAndSurvivesReopening) {
   const std::string& path = db.path();
   std::string error;
   {
-    auto store = NotificationStore::open(path, error);
+    auto store = SqliteNotificationStore::open(path, error);
     ASSERT_TRUE(store) << error;
     ASSERT_TRUE(store->add({"n1", "alice", "NOTIFICATION", R"({"id":"n1","title":"A"})", 1, 0}, error)) << error;
     ASSERT_TRUE(store->add({"n2", "alice", "NOTIFICATION", R"({"id":"n2","title":"B"})", 2, 0}, error));
@@ -22,7 +22,7 @@ TEST(NotificationStore, KeepsUnreadUntilMarkedAndSurvivesReopening) {
     EXPECT_EQ(store->mark_read("alice", "n1"), 1);
     EXPECT_EQ(store->mark_read("bob", "n2"), 0);  // not bob's
   }
-  auto reopened = NotificationStore::open(path, error);
+  auto reopened = SqliteNotificationStore::open(path, error);
   ASSERT_TRUE(reopened) << error;
   auto alice = reopened->unread("alice", 100);
   ASSERT_EQ(alice.size(), 1u);
@@ -35,7 +35,7 @@ TEST(NotificationStore, KeepsUnreadUntilMarkedAndSurvivesReopening) {
 
 TEST(NotificationStore, DropsExpiredNotifications) {
   std::string error;
-  auto store = NotificationStore::open(":memory:", error);
+  auto store = SqliteNotificationStore::open(":memory:", error);
   ASSERT_TRUE(store) << error;
   ASSERT_TRUE(store->add({"soon", "alice", "notification.send", R"({"notificationId":"soon"})", 1, 1000}, error));
   ASSERT_TRUE(store->add({"never", "alice", "notification.send", R"({"notificationId":"never"})", 2, 0}, error));
@@ -61,7 +61,7 @@ TEST(NotificationStore, UpgradesAStoreWrittenBeforeExpiry) {
     ASSERT_NE(old, nullptr) << error;
     sqlite3_close(old);
   }
-  auto store = NotificationStore::open(path, error);
+  auto store = SqliteNotificationStore::open(path, error);
   ASSERT_TRUE(store) << error;
   auto unread = store->unread("alice", 5);
   ASSERT_EQ(unread.size(), 1u);
@@ -71,7 +71,7 @@ TEST(NotificationStore, UpgradesAStoreWrittenBeforeExpiry) {
 
 TEST(NotificationStore, ReportsAnUnopenablePath) {
   std::string error;
-  EXPECT_EQ(NotificationStore::open("/nonexistent-dir/x.db", error), nullptr);
+  EXPECT_EQ(SqliteNotificationStore::open("/nonexistent-dir/x.db", error), nullptr);
   EXPECT_FALSE(error.empty());
 }
 

@@ -1,4 +1,4 @@
-#include "store/notification_store.h"
+#include "store/sqlite_notification_store.h"
 
 #include <sqlite3.h>
 
@@ -12,7 +12,7 @@ using sqlite::column_text;
 using sqlite::has_column;
 using sqlite::run;
 
-std::unique_ptr<NotificationStore> NotificationStore::open(const std::string& path, std::string& error) {
+std::unique_ptr<SqliteNotificationStore> SqliteNotificationStore::open(const std::string& path, std::string& error) {
   const char* schema =
       "CREATE TABLE IF NOT EXISTS notifications ("
       "  id TEXT NOT NULL, user_id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,"
@@ -28,12 +28,12 @@ std::unique_ptr<NotificationStore> NotificationStore::open(const std::string& pa
     sqlite3_close(db);
     return nullptr;
   }
-  return std::unique_ptr<NotificationStore>(new NotificationStore(db));
+  return std::unique_ptr<SqliteNotificationStore>(new SqliteNotificationStore(db));
 }
 
-NotificationStore::~NotificationStore() { sqlite3_close(db_); }
+SqliteNotificationStore::~SqliteNotificationStore() { sqlite3_close(db_); }
 
-bool NotificationStore::add(const StoredNotification& n, std::string& error) {
+bool SqliteNotificationStore::add(const StoredNotification& n, std::string& error) {
   std::lock_guard lock(mutex_);
   int rc = run(db_,
                "INSERT OR REPLACE INTO notifications (id, user_id, type, payload, created_at, read_at, expires_at) "
@@ -46,7 +46,7 @@ bool NotificationStore::add(const StoredNotification& n, std::string& error) {
   return true;
 }
 
-std::vector<StoredNotification> NotificationStore::unread(std::string_view user_id, int64_t now_ms) {
+std::vector<StoredNotification> SqliteNotificationStore::unread(std::string_view user_id, int64_t now_ms) {
   std::lock_guard lock(mutex_);
   std::vector<StoredNotification> out;
   run(db_, "DELETE FROM notifications WHERE user_id = ?1 AND expires_at > 0 AND expires_at <= ?2", {user_id},
@@ -68,7 +68,7 @@ std::vector<StoredNotification> NotificationStore::unread(std::string_view user_
   return out;
 }
 
-int NotificationStore::mark_read(std::string_view user_id, std::string_view id) {
+int SqliteNotificationStore::mark_read(std::string_view user_id, std::string_view id) {
   std::lock_guard lock(mutex_);
   int rc = id.empty() ? run(db_,
                             "UPDATE notifications SET read_at = strftime('%s','now') * 1000 "
