@@ -16,7 +16,9 @@
 #include "dialects/topics/topics_dialect.h"
 #include "cluster/redis_broker.h"
 #include "cluster/redis_client.h"
+#include "cluster/redis_decision_store.h"
 #include "cluster/redis_notification_store.h"
+#include "store/sqlite_decision_store.h"
 #include "store/sqlite_notification_store.h"
 #include "hub/memory_broker.h"
 #include "json/json_writer.h"
@@ -100,6 +102,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
     auto broker = cluster::RedisBroker::start(server->hub_, std::move(settings), error);
     if (!broker) return nullptr;
     server->notifications_ = std::make_unique<cluster::RedisNotificationStore>(store_clients, c.pubsub_redis_prefix);
+    server->decision_store_ = std::make_unique<cluster::RedisDecisionStore>(store_clients, c.pubsub_redis_prefix);
     server->cluster_broker_ = broker.get();
     server->presence_.set_cluster(&broker->presence());
     server->registry_.set_cluster(&broker->registry());
@@ -130,7 +133,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   // Meetings and decisions: each lives on one loop, reached through the loop group (filled
   // once the workers exist). Decisions persist in the embedded store's file.
   server->loops_ = std::make_unique<transport::LoopGroup>(threads);
-  if (!c.store_path.empty()) {
+  if (!server->decision_store_ && !c.store_path.empty()) {
     server->decision_store_ = store::SqliteDecisionStore::open(c.store_path, error);
     if (!server->decision_store_) return nullptr;
   }
@@ -215,6 +218,7 @@ void Server::start() {
                                           std::chrono::steady_clock::now().time_since_epoch())
                                           .count());
   decisions_->start();  // deadlines armed on their loops' first turn
+  decisions_->start_sweeping();  // a cluster's deadlines left by a node that died
   for (auto& worker : workers_) worker->start();
 }
 

@@ -16,7 +16,7 @@
 #include "hub/hub.h"
 #include "hub/presence.h"
 #include "store/notification_store.h"
-#include "store/sqlite_decision_store.h"
+#include "store/decision_store.h"
 #include "features/decisions/decision_service.h"
 #include "features/meetings/meeting_service.h"
 #include "hub/connection_limiter.h"
@@ -100,7 +100,7 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   // Feature modules; after the workers, so they go first: their writer thread posts to loops.
   std::unique_ptr<transport::LoopGroup> loops_;
-  std::unique_ptr<store::SqliteDecisionStore> decision_store_;
+  std::unique_ptr<store::DecisionStore> decision_store_;  // SQLite on one node, Redis in a cluster
   std::unique_ptr<features::meetings::MeetingService> meetings_;
   std::unique_ptr<features::decisions::DecisionService> decisions_;
   std::unique_ptr<api::FeaturesApi> features_api_;

@@ -70,29 +70,58 @@ DecisionStore::CreateResult SqliteDecisionStore::create(const StoredDecision& d,
   return CreateResult::kCreated;
 }
 
-bool SqliteDecisionStore::record_vote(std::string_view decision_id, const StoredVote& v, std::string& error) {
+DecisionStore::VoteResult SqliteDecisionStore::record_vote(std::string_view decision_id, StoredVote& v,
+                                                          StoredDecision* after, std::string& error) {
   std::lock_guard lock(mutex_);
-  int rc = run(db_,
-               "INSERT OR REPLACE INTO decision_votes (decision_id, user_id, choice, vote_id, comment, cast_at) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-               {decision_id, v.user_id, to_string(v.choice), v.vote_id, v.comment}, {v.cast_at_ms});
-  if (rc != SQLITE_OK) {
+  auto failed = [&] {
     error = std::string("store write failed: ") + sqlite3_errmsg(db_);
-    return false;
+    run(db_, "ROLLBACK", {});
+    return VoteResult::kFailed;
+  };
+  if (run(db_, "BEGIN IMMEDIATE", {}) != SQLITE_OK) return failed();
+  std::string closed = sqlite::select_text(db_, "SELECT closed FROM decisions WHERE id = ?1", {decision_id});
+  if (closed.empty() || closed != "0") {
+    run(db_, "ROLLBACK", {});
+    return closed.empty() ? VoteResult::kNotFound : VoteResult::kClosed;
   }
-  return true;
+  // A changed vote replaces the choice, comment and time, and keeps its first id.
+  int rc = run(db_,
+               "INSERT INTO decision_votes (decision_id, user_id, choice, vote_id, comment, cast_at) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (decision_id, user_id) DO UPDATE SET "
+               "choice = excluded.choice, comment = excluded.comment, cast_at = excluded.cast_at",
+               {decision_id, v.user_id, to_string(v.choice), v.vote_id, v.comment}, {v.cast_at_ms});
+  if (rc != SQLITE_OK) return failed();
+  v.vote_id = sqlite::select_text(db_, "SELECT vote_id FROM decision_votes WHERE decision_id = ?1 AND user_id = ?2",
+                                  {decision_id, v.user_id});
+  if (run(db_, "COMMIT", {}) != SQLITE_OK) return failed();
+  if (after != nullptr) {
+    if (auto found = find_locked(decision_id)) *after = std::move(*found);
+  }
+  return VoteResult::kRecorded;
 }
 
-bool SqliteDecisionStore::close(std::string_view decision_id, std::string_view result, int64_t completed_at_ms,
-                                std::string& error) {
+DecisionStore::CloseResult SqliteDecisionStore::close(std::string_view decision_id, std::string_view result,
+                                                      int64_t completed_at_ms, uint64_t /*revision*/,
+                                                      std::string& error) {
   std::lock_guard lock(mutex_);
-  int rc = run(db_, "UPDATE decisions SET closed = 1, result = ?2, completed_at = ?3 WHERE id = ?1",
+  int rc = run(db_, "UPDATE decisions SET closed = 1, result = ?2, completed_at = ?3 WHERE id = ?1 AND closed = 0",
                {decision_id, result}, {completed_at_ms});
   if (rc != SQLITE_OK) {
     error = std::string("store write failed: ") + sqlite3_errmsg(db_);
-    return false;
+    return CloseResult::kFailed;
   }
-  return true;
+  return sqlite3_changes(db_) == 1 ? CloseResult::kClosed : CloseResult::kAlreadyClosed;
+}
+
+std::vector<std::string> SqliteDecisionStore::overdue(int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> ids;
+  for (auto& d : select("SELECT id, meeting_id, required, deadline, created_at, has_eligible, eligible_role, closed, "
+                        "result, completed_at FROM decisions WHERE closed = 0 AND deadline <= ?1",
+                        {}, now_ms)) {
+    ids.push_back(std::move(d.id));
+  }
+  return ids;
 }
 
 std::vector<StoredDecision> SqliteDecisionStore::select(const char* sql, std::string_view text, int64_t number) {
@@ -156,6 +185,10 @@ std::vector<StoredDecision> SqliteDecisionStore::load(int64_t closed_since_ms) {
 
 std::optional<StoredDecision> SqliteDecisionStore::find(std::string_view id) {
   std::lock_guard lock(mutex_);
+  return find_locked(id);
+}
+
+std::optional<StoredDecision> SqliteDecisionStore::find_locked(std::string_view id) {
   if (id.empty()) return std::nullopt;
   auto found = select(
       "SELECT id, meeting_id, required, deadline, created_at, has_eligible, eligible_role, closed, result, "

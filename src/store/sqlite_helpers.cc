@@ -40,6 +40,16 @@ int run(sqlite3* db, const char* sql, std::initializer_list<std::string_view> te
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+std::string select_text(sqlite3* db, const char* sql, std::initializer_list<std::string_view> texts) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) return {};
+  int i = 1;
+  for (std::string_view t : texts) sqlite3_bind_text(stmt, i++, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+  std::string out = sqlite3_step(stmt) == SQLITE_ROW ? column_text(stmt, 0) : std::string();
+  sqlite3_finalize(stmt);
+  return out;
+}
+
 std::string column_text(sqlite3_stmt* stmt, int column) {
   const unsigned char* text = sqlite3_column_text(stmt, column);
   return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text));

@@ -19,6 +19,10 @@ sqlite3* open_database(const std::string& path, const char* schema, std::string&
 int run(sqlite3* db, const char* sql, std::initializer_list<std::string_view> texts,
         std::initializer_list<int64_t> numbers = {});
 
+// The first column of the first row as text (texts bound as ?1..?n); empty when there is
+// no row (or NULL).
+std::string select_text(sqlite3* db, const char* sql, std::initializer_list<std::string_view> texts);
+
 // A column's text, empty for NULL.
 std::string column_text(sqlite3_stmt* stmt, int column);
 

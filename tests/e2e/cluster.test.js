@@ -332,6 +332,93 @@ test('a notification stored through one node is delivered on another and acknowl
   later.ws.close();
 });
 
+async function api(node, method, path, body) {
+  const res = await fetch(`http://127.0.0.1:${node.port}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+async function eventsSubscribed(node, user, channel) {
+  const c = await eventsClient(node, user);
+  const id = c.request('subscribe', { channels: [channel] });
+  await c.reply(id, 'subscription.update');
+  return c;
+}
+
+test('a decision opened through one node takes votes on every node, counts them all and closes once', async () => {
+  const decisionId = `cluster_vote_${process.pid}`;
+  const deadline = new Date(Date.now() + 60000).toISOString();
+  const opened = await api(nodes[0], 'POST', '/api/decisions',
+    { decisionId, required: 3, deadline, eligible: { users: ['cv1', 'cv2', 'cv3'] } });
+  assert.strictEqual(opened.status, 201, JSON.stringify(opened.body));
+  assert.strictEqual((await api(nodes[1], 'POST', '/api/decisions', { decisionId, required: 3, deadline })).status, 409,
+    'the id is taken on every node');
+  const channel = `decision:${decisionId}`;
+  // Voters on three nodes; the two that did not open it learn of it from Redis.
+  const voters = [];
+  for (const [i, name] of [[1, 'cv1'], [2, 'cv2'], [0, 'cv3']]) {
+    const c = await eventsSubscribed(nodes[i], name, channel);
+    const snapshot = await c.next((m) => m.type === 'decision.vote.update');
+    assert.strictEqual(snapshot.data.voteSummary.total, 0);
+    voters.push(c);
+  }
+  const [v1, v2, v3] = voters;
+  const first = await v1.reply(v1.request('decision.vote.cast', { decisionId, vote: 'reject' }), 'decision.vote.received');
+  // The same user changes the vote through another node: still one vote, the same id.
+  const tab = await eventsClient(nodes[2], 'cv1');
+  const changed = await tab.reply(tab.request('decision.vote.cast', { decisionId, vote: 'approve' }), 'decision.vote.received');
+  assert.strictEqual(changed.data.voteId, first.data.voteId);
+  assert.strictEqual(changed.data.changed, true);
+  await v2.reply(v2.request('decision.vote.cast', { decisionId, vote: 'approve' }), 'decision.vote.received');
+  const snapshotOnB = await eventsSubscribed(nodes[1], 'watcher', channel);
+  const seen = await snapshotOnB.next((m) => m.type === 'decision.vote.update');
+  assert.deepStrictEqual(seen.data.voteSummary, { approve: 2, reject: 0, abstain: 0, total: 2, required: 3 },
+    'a new subscriber on another node sees the votes of every node');
+  await v3.reply(v3.request('decision.vote.cast', { decisionId, vote: 'reject' }), 'decision.vote.received');
+  for (const c of [...voters, snapshotOnB]) {
+    const result = await c.next((m) => m.type === 'decision.result');
+    assert.strictEqual(result.data.result, 'approved');
+    assert.deepStrictEqual(result.data.finalVotes, { approve: 2, reject: 1, abstain: 0 });
+    assert.ok(await c.none((m) => m.type === 'decision.result', 300), 'one result, from one node');
+  }
+  const late = await v1.reply(v1.request('decision.vote.cast', { decisionId, vote: 'reject' }), 'error');
+  assert.strictEqual(late.data.details.status, 'closed');
+  const described = await api(nodes[2], 'GET', `/api/decisions/${decisionId}`);
+  assert.strictEqual(described.body.result, 'approved');
+  assert.strictEqual(described.body.votes.length, 3);
+  for (const c of [...voters, tab, snapshotOnB]) c.ws.close();
+});
+
+test('a decision whose node was killed still closes at its deadline, through another node', async () => {
+  const victim = await startServer(clusterEnv(redis.url));
+  const decisionId = `orphan_vote_${process.pid}`;
+  const opened = await api(victim, 'POST', '/api/decisions',
+    { decisionId, required: 5, deadline: new Date(Date.now() + 1500).toISOString() });
+  assert.strictEqual(opened.status, 201);
+  // A second one that no other node has heard of: the nodes' sweep finds it.
+  const unseen = `unseen_vote_${process.pid}`;
+  assert.strictEqual((await api(victim, 'POST', '/api/decisions',
+    { decisionId: unseen, required: 5, deadline: new Date(Date.now() + 1500).toISOString() })).status, 201);
+  const watcher = await eventsSubscribed(nodes[1], 'orphan-watcher', `decision:${decisionId}`);
+  await watcher.reply(watcher.request('decision.vote.cast', { decisionId, vote: 'approve' }), 'decision.vote.received');
+  await victim.kill();
+  const result = await watcher.next((m) => m.type === 'decision.result', 8000);
+  assert.deepStrictEqual(result.data.finalVotes, { approve: 1, reject: 0, abstain: 0 });
+  assert.ok(await watcher.none((m) => m.type === 'decision.result', 300));
+  watcher.ws.close();
+  let described;
+  for (let i = 0; i < 40; i++) {
+    described = await api(nodes[2], 'GET', `/api/decisions/${unseen}`);
+    if (described.body.status === 'closed') break;
+    await wait(200);
+  }
+  assert.strictEqual(described.body.status, 'closed', JSON.stringify(described.body));
+  assert.strictEqual(described.body.result, 'rejected');
+});
+
 test('history API answers the same on every node; /api/publish answers with the position Redis gave', async () => {
   const res = await fetch(`http://127.0.0.1:${nodes[2].port}/api/publish`, {
     method: 'POST',

@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -36,6 +37,13 @@ struct CastOutcome {
 // update_interval_ms per decision, the latest tally wins, and the last one is always sent
 // before the result, so a vote of thousands costs updates per second, not per vote.
 // Methods are called on loop `from` (a hub shard index) and answer back on it.
+//
+// With a shared store (a cluster), every node runs the same service and the store is the
+// authority: a vote is applied by the store atomically and the node takes the decision's
+// votes from its answer; a node learns of a decision opened elsewhere from the store when
+// first asked; the result is written by whichever node first counted every vote (the
+// store refuses a close counted from a stale revision), and only that node publishes it;
+// a deadline left by a node that died is found by a sweep of every node.
 class DecisionService {
  public:
   // store may be null (nothing survives a restart then).
@@ -47,6 +55,9 @@ class DecisionService {
   // period from the store. start() then arms their deadlines (closing the overdue ones).
   void load(int64_t now_ms);
   void start();
+  // With a shared store: checks every sweep_ms for open decisions past their deadline that
+  // no node closed (their node died). Call once the loops run.
+  void start_sweeping(uint32_t sweep_ms = 2000);
 
   // Opens a decision (id, meeting id, required, deadline, eligibility set by the caller).
   // done(status, body): 201 with describe() JSON, 409 when the id exists, 500 on a store
@@ -77,7 +88,20 @@ class DecisionService {
     std::unordered_map<std::string, Entry> decisions;  // touched only on the home loop
   };
 
+  bool shared() const { return store_ != nullptr && store_->shared(); }
   size_t home_of(std::string_view id) const { return loops_.owner_of(id); }
+  // Runs fn with the decision's entry (null when unknown or still being created); with a
+  // shared store, one not in memory is looked up there first.
+  void with_entry(size_t home, const std::string& id, std::function<void(Entry*)> fn);
+  // Shared store: reads the decision again (votes through other nodes, a close by another
+  // node) into memory, then runs fn with its entry (null when unknown).
+  void refresh(size_t home, const std::string& id, std::function<void(Entry*)> fn);
+  void cast_shared(size_t home, Entry& e, auth::IdentityPtr voter, store::VoteChoice choice, std::string comment,
+                   std::function<void(CastOutcome)> answer);
+  void sweep(uint32_t sweep_ms);
+  // Drops a closed decision from memory after the retention period.
+  void forget_later(size_t home, const std::string& id);
+  void answer_snapshot(size_t from, Entry* known, std::function<void(std::string, std::string)> done);
   void at_home(const std::string& id, std::function<void(size_t home, Shard&)> fn);
   Entry* entry(size_t home, const std::string& id);
   void arm_deadline(size_t home, const std::string& id);
@@ -88,6 +112,9 @@ class DecisionService {
   // Runs write on the writer thread, then after on the home loop.
   void write(size_t home, std::function<bool(store::DecisionStore&, std::string&)> write,
              std::function<void(bool ok, std::string error)> after);
+  // Runs work on the writer thread, then then(its result) on the home loop.
+  template <class Result>
+  void on_writer(size_t home, std::function<Result(store::DecisionStore&)> work, std::function<void(Result)> then);
 
   hub::Hub& hub_;
   const transport::LoopGroup& loops_;

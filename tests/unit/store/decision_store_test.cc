@@ -33,12 +33,15 @@ TEST(SqliteDecisionStore, KeepsDecisionsVotesAndResultsAcrossReopening) {
     EXPECT_EQ(store->create(sample("d1", 5000), error), DecisionStore::CreateResult::kCreated) << error;
     EXPECT_EQ(store->create(sample("d1", 5000), error), DecisionStore::CreateResult::kExists);
     EXPECT_EQ(store->create(sample("d2", 6000), error), DecisionStore::CreateResult::kCreated);
-    ASSERT_TRUE(store->record_vote("d1", {"alice", VoteChoice::kApprove, "v1", "yes", 10}, error)) << error;
-    ASSERT_TRUE(store->record_vote("d1", {"bob", VoteChoice::kReject, "v2", "", 11}, error));
+    auto vote = [&](const char* id, StoredVote v) {
+      return store->record_vote(id, v, nullptr, error) == DecisionStore::VoteResult::kRecorded;
+    };
+    ASSERT_TRUE(vote("d1", {"alice", VoteChoice::kApprove, "v1", "yes", 10})) << error;
+    ASSERT_TRUE(vote("d1", {"bob", VoteChoice::kReject, "v2", "", 11}));
     // A changed vote replaces the earlier one.
-    ASSERT_TRUE(store->record_vote("d1", {"bob", VoteChoice::kAbstain, "v2", "changed", 12}, error));
-    ASSERT_TRUE(store->record_vote("d2", {"alice", VoteChoice::kReject, "v3", "", 13}, error));
-    ASSERT_TRUE(store->close("d2", "rejected", 100, error));
+    ASSERT_TRUE(vote("d1", {"bob", VoteChoice::kAbstain, "v2", "changed", 12}));
+    ASSERT_TRUE(vote("d2", {"alice", VoteChoice::kReject, "v3", "", 13}));
+    ASSERT_EQ(store->close("d2", "rejected", 100, 0, error), DecisionStore::CloseResult::kClosed);
   }
   auto store = SqliteDecisionStore::open(path, error);
   ASSERT_TRUE(store) << error;
