@@ -24,6 +24,24 @@ namespace sb::test_support {
 class RedisServer {
  public:
   RedisServer() {
+    // Tests run in parallel: a port found free may be taken before redis-server binds it,
+    // and then the child exits. Another port is tried then.
+    for (int attempt = 0; attempt < 5 && !ok_; ++attempt) start();
+  }
+  ~RedisServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  bool ok() const { return ok_; }
+  uint16_t port() const { return port_; }
+
+ private:
+  void start() {
     port_ = free_port();
     std::string port = std::to_string(port_);
     std::vector<std::string> args = {"redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
@@ -42,24 +60,28 @@ class RedisServer {
       pid_ = 0;
       return;
     }
-    for (int i = 0; i < 100 && !ok_; ++i) {
-      ok_ = accepts();
-      if (!ok_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int i = 0; i < 100; ++i) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {  // it could not bind: the port was taken
+        pid_ = 0;
+        return;
+      }
+      if (accepts()) {
+        // Still ours a moment later (not someone else's server on a port we lost).
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+          pid_ = 0;
+          return;
+        }
+        ok_ = true;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    kill(pid_, SIGKILL);  // never answered
+    waitpid(pid_, nullptr, 0);
+    pid_ = 0;
   }
-  ~RedisServer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  RedisServer(const RedisServer&) = delete;
-  RedisServer& operator=(const RedisServer&) = delete;
 
-  bool ok() const { return ok_; }
-  uint16_t port() const { return port_; }
-
- private:
   static uint16_t free_port() {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
