@@ -8,6 +8,7 @@
 #include "cluster/redis_client.h"
 #include "cluster/redis_decision_store.h"
 #include "store/sqlite_decision_store.h"
+#include "../support/decision_sample.h"
 #include "../support/redis_server.h"
 
 namespace sb::cluster {
@@ -18,18 +19,7 @@ using store::StoredDecision;
 using store::StoredVote;
 using store::VoteChoice;
 
-StoredDecision sample(std::string id, int64_t deadline) {
-  StoredDecision d;
-  d.id = std::move(id);
-  d.meeting_id = "m1";
-  d.required = 3;
-  d.deadline_ms = deadline;
-  d.created_at_ms = 1;
-  d.has_eligible = true;
-  d.eligible_users = {"alice", "bob"};
-  d.eligible_role = "admin";
-  return d;
-}
+using test_support::sample_decision;
 
 class DecisionStoreContract : public testing::TestWithParam<std::string> {
  protected:
@@ -60,9 +50,9 @@ class DecisionStoreContract : public testing::TestWithParam<std::string> {
 
 TEST_P(DecisionStoreContract, KeepsDecisionsVotesAndResults) {
   std::string error;
-  EXPECT_EQ(store_->create(sample("d1", 5000), error), DecisionStore::CreateResult::kCreated) << error;
-  EXPECT_EQ(store_->create(sample("d1", 5000), error), DecisionStore::CreateResult::kExists);
-  EXPECT_EQ(store_->create(sample("d2", 6000), error), DecisionStore::CreateResult::kCreated);
+  EXPECT_EQ(store_->create(sample_decision("d1", 5000), error), DecisionStore::CreateResult::kCreated) << error;
+  EXPECT_EQ(store_->create(sample_decision("d1", 5000), error), DecisionStore::CreateResult::kExists);
+  EXPECT_EQ(store_->create(sample_decision("d2", 6000), error), DecisionStore::CreateResult::kCreated);
   EXPECT_EQ(vote("d1", {"alice", VoteChoice::kApprove, "v1", "yes", 10}), DecisionStore::VoteResult::kRecorded);
   EXPECT_EQ(vote("d1", {"bob", VoteChoice::kReject, "v2", "", 11}), DecisionStore::VoteResult::kRecorded);
   // A changed vote replaces the earlier one and keeps its id.
@@ -123,7 +113,7 @@ TEST(RedisDecisionStore, AResultCountedBeforeAnotherNodesVoteIsRefusedAsStale) {
   RedisDecisionStore node_a({std::make_shared<RedisClient>(endpoint)}, "sbtest:");
   RedisDecisionStore node_b({std::make_shared<RedisClient>(endpoint)}, "sbtest:");
   std::string error;
-  ASSERT_EQ(node_a.create(sample("d", 5000), error), DecisionStore::CreateResult::kCreated);
+  ASSERT_EQ(node_a.create(sample_decision("d", 5000), error), DecisionStore::CreateResult::kCreated);
   StoredDecision seen_by_a;
   StoredVote a_vote{"alice", VoteChoice::kApprove, "va", "", 1};
   ASSERT_EQ(node_a.record_vote("d", a_vote, &seen_by_a, error), DecisionStore::VoteResult::kRecorded);
@@ -137,7 +127,7 @@ TEST(RedisDecisionStore, AResultCountedBeforeAnotherNodesVoteIsRefusedAsStale) {
 }
 
 TEST(RedisDecisionStore, RecordsRoundTripAndMalformedOnesAreRefused) {
-  StoredDecision d = sample("x", 42);
+  StoredDecision d = sample_decision("x", 42);
   StoredDecision back;
   std::string record = RedisDecisionStore::encode_decision(d);
   ASSERT_TRUE(RedisDecisionStore::decode_decision(record, back));

@@ -1,27 +1,13 @@
 #include "store/sqlite_decision_store.h"
 
 #include <gtest/gtest.h>
+#include "../support/decision_sample.h"
 #include "../support/temp_database.h"
 
 
 namespace sb::store {
 
-namespace {
-
-StoredDecision sample(std::string id, int64_t deadline) {
-  StoredDecision d;
-  d.id = std::move(id);
-  d.meeting_id = "m1";
-  d.required = 3;
-  d.deadline_ms = deadline;
-  d.created_at_ms = 1;
-  d.has_eligible = true;
-  d.eligible_users = {"alice", "bob"};
-  d.eligible_role = "admin";
-  return d;
-}
-
-}  // namespace
+using test_support::sample_decision;
 
 TEST(SqliteDecisionStore, KeepsDecisionsVotesAndResultsAcrossReopening) {
   test_support::TempDatabase db;
@@ -30,9 +16,9 @@ TEST(SqliteDecisionStore, KeepsDecisionsVotesAndResultsAcrossReopening) {
   {
     auto store = SqliteDecisionStore::open(path, error);
     ASSERT_TRUE(store) << error;
-    EXPECT_EQ(store->create(sample("d1", 5000), error), DecisionStore::CreateResult::kCreated) << error;
-    EXPECT_EQ(store->create(sample("d1", 5000), error), DecisionStore::CreateResult::kExists);
-    EXPECT_EQ(store->create(sample("d2", 6000), error), DecisionStore::CreateResult::kCreated);
+    EXPECT_EQ(store->create(sample_decision("d1", 5000), error), DecisionStore::CreateResult::kCreated) << error;
+    EXPECT_EQ(store->create(sample_decision("d1", 5000), error), DecisionStore::CreateResult::kExists);
+    EXPECT_EQ(store->create(sample_decision("d2", 6000), error), DecisionStore::CreateResult::kCreated);
     auto vote = [&](const char* id, StoredVote v) {
       return store->record_vote(id, v, nullptr, error) == DecisionStore::VoteResult::kRecorded;
     };
