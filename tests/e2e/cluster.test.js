@@ -5,13 +5,13 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
-const { startServer } = require('./support/server');
+const { startServer, backendApi } = require('./support/server');
 const { openClient, topicsClient: topics, subscribeTopic: subscribe, eventsClient } = require('./support/client');
 const { startRedis, freePort } = require('./support/redis');
 const { stopAll } = require('./support/children');
 const { io } = require('socket.io-client');
 
-const API_KEY = 'test-api-key';
+const api = backendApi;
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let redis;
@@ -30,12 +30,8 @@ function clusterEnv(url) {
 }
 
 async function publishApi(node, body) {
-  const res = await fetch(`http://127.0.0.1:${node.port}/api/publish`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.strictEqual(res.status, 200, await res.text());
+  const res = await backendApi(node, 'POST', '/api/publish', body);
+  assert.strictEqual(res.status, 200, res.text);
 }
 
 async function collect(c, count, pred = (m) => m.type === 'message') {
@@ -156,11 +152,9 @@ test('kill -9 of a node: a Socket.IO client reconnecting to another node is reco
     if (m.type === 'UPDATE') updates.push(m.data);
   });
   await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
-  const post = (node, n, artifact) => fetch(`http://127.0.0.1:${node.port}/api/updates`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ companyId: 'cluster-co', ...(artifact && { artifactId: 'doc-1' }), action: 'step', data: { n, artifact } }),
-  }).then((r) => assert.strictEqual(r.status, 200));
+  const post = (node, n, artifact) => api(node, 'POST', '/api/updates',
+    { companyId: 'cluster-co', ...(artifact && { artifactId: 'doc-1' }), action: 'step', data: { n, artifact } })
+    .then((r) => assert.strictEqual(r.status, 200));
   for (let n = 1; n <= 4; n++) await post(nodes[n % 3], n, n % 2 === 0);
   while (updates.length < 4) await wait(10);
   // The node dies; the client's next attempt reaches another node (as through a balancer).
@@ -254,9 +248,9 @@ async function roomsClient(node, user) {
   return c;
 }
 async function hubApi(node, path) {
-  const res = await fetch(`http://127.0.0.1:${node.port}${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } });
+  const res = await api(node, 'GET', path);
   assert.strictEqual(res.status, 200);
-  return (await res.json()).data;
+  return res.body.data;
 }
 
 test('the per-user connection limit and the hub API count every node', async () => {
@@ -331,15 +325,6 @@ test('a notification stored through one node is delivered on another and acknowl
   assert.ok(await later.none((m) => m.type === 'notification.send', 400), 'nothing unread anywhere');
   later.ws.close();
 });
-
-async function api(node, method, path, body) {
-  const res = await fetch(`http://127.0.0.1:${node.port}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
 
 async function eventsSubscribed(node, user, channel) {
   const c = await eventsClient(node, user);
@@ -420,23 +405,16 @@ test('a decision whose node was killed still closes at its deadline, through ano
 });
 
 test('history API answers the same on every node; /api/publish answers with the position Redis gave', async () => {
-  const res = await fetch(`http://127.0.0.1:${nodes[2].port}/api/publish`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ channel: 'messages.api-history', type: 'e', data: { n: 0 } }),
-  });
-  const answer = await res.json();
+  const answer = (await api(nodes[2], 'POST', '/api/publish', { channel: 'messages.api-history', type: 'e', data: { n: 0 } })).body;
   assert.strictEqual(answer.offset, 1);
   assert.match(answer.epoch, /^[0-9a-f]{8}$/);
   await publishApi(nodes[0], { channel: 'messages.api-history', type: 'e', data: { n: 1 } });
   await publishApi(nodes[1], { channel: 'messages.api-history', type: 'e', data: { n: 2 } });
   const bodies = [];
   for (const node of nodes) {
-    const res = await fetch(`http://127.0.0.1:${node.port}/api/history?channel=messages.api-history&since=0`, {
-      headers: { Authorization: `Bearer ${API_KEY}` },
-    });
+    const res = await api(node, 'GET', '/api/history?channel=messages.api-history&since=0');
     assert.strictEqual(res.status, 200);
-    bodies.push(await res.json());
+    bodies.push(res.body);
   }
   assert.deepStrictEqual(bodies[0].publications.map((p) => p.data.n), [0, 1, 2]);
   assert.strictEqual(bodies[0].epoch, answer.epoch);
@@ -466,11 +444,7 @@ test('Redis restarting: nodes report degraded, reconnect, resubscribe; old posit
   assert.strictEqual(health.status, 'degraded');
   assert.match(health.reason, /redis/);
   // A backend is never told "done" for what Redis did not take.
-  const refused = await fetch(`http://127.0.0.1:${a.port}/api/publish`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ channel: 'messages.restart', type: 'e', data: 1 }),
-  });
+  const refused = await api(a, 'POST', '/api/publish', { channel: 'messages.restart', type: 'e', data: 1 });
   assert.strictEqual(refused.status, 503);
   const restarted = await startRedis(own.port);
   for (let i = 0; i < 100; i++) {

@@ -8,11 +8,10 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const ts = require('typescript');
 const WebSocket = require('ws');
-const { startServer, stopAll, tempStore } = require('./support/server');
+const { startServer, stopAll, tempStore, backendApi } = require('./support/server');
 const { openClient, eventsClient } = require('./support/client');
 const { extractEventsClient, seedDocument, vendored } = require('./support/seed_extract');
 
-const API_KEY = 'test-api-key';
 const PATH = '/events/ws';
 let server;
 
@@ -32,14 +31,7 @@ const unique = (prefix) => `${prefix}${process.pid}_${++counter}`;
 const events = (srv, user, ...tokenArgs) => eventsClient(srv, user, PATH, ...tokenArgs);
 const close = (...clients) => clients.forEach((c) => c.ws.close());
 
-async function api(srv, method, path, body) {
-  const res = await fetch(`http://127.0.0.1:${srv.port}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const api = backendApi;
 
 async function subscribe(c, channels) {
   const id = c.request('subscribe', { channels });

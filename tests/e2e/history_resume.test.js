@@ -5,7 +5,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
-const { startServer, stopAll } = require('./support/server');
+const { startServer, stopAll, backendApi } = require('./support/server');
 const { openClient, topicsClient: clientOf, subscribeTopic } = require('./support/client');
 
 let server;
@@ -18,16 +18,8 @@ after(async () => {
 });
 
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
-const API_KEY = 'test-api-key';
 
-async function api(method, path, body) {
-  const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const api = (method, path, body) => backendApi(server, method, path, body);
 
 const topicsClient = (user) => clientOf(server, user);
 

@@ -53,4 +53,18 @@ function startServer(env = {}) {
   });
 }
 
-module.exports = { startServer, stopAll, tempStore, THREADS };
+// A backend's call to a server's HTTP API with the test config's API key: {status, body}
+// (body null when the answer is not JSON).
+async function backendApi(server, method, path, body) {
+  const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+    method,
+    headers: { Authorization: 'Bearer test-api-key', 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed = null;
+  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, body: parsed, text };
+}
+
+module.exports = { startServer, stopAll, tempStore, THREADS, backendApi };
