@@ -73,18 +73,26 @@ template <class Result>
 void DecisionService::on_writer(size_t home, std::function<Result(store::DecisionStore&)> work,
                                 std::function<void(Result)> then) {
   writer_.submit([this, home, work = std::move(work), then = std::move(then)]() mutable {
-    Result result = work(*store_);
+    // Without a store nothing is kept, but the answer still comes in order with the others.
+    Result result = store_ != nullptr ? work(*store_) : Result{};
     loops_.post(home, [result = std::move(result), then = std::move(then)]() mutable { then(std::move(result)); });
   });
 }
 
 void DecisionService::write(size_t home, std::function<bool(store::DecisionStore&, std::string&)> write,
                             std::function<void(bool, std::string)> after) {
-  writer_.submit([this, home, write = std::move(write), after = std::move(after)]() mutable {
+  struct Written {
+    bool ok = true;
     std::string error;
-    bool ok = store_ == nullptr || write(*store_, error);
-    loops_.post(home, [ok, error = std::move(error), after = std::move(after)]() mutable { after(ok, std::move(error)); });
-  });
+  };
+  on_writer<Written>(
+      home,
+      [write = std::move(write)](store::DecisionStore& s) {
+        Written w;
+        w.ok = write(s, w.error);
+        return w;
+      },
+      [after = std::move(after)](Written w) { after(w.ok, std::move(w.error)); });
 }
 
 void DecisionService::with_entry(size_t home, const std::string& id, std::function<void(Entry*)> fn) {
@@ -441,10 +449,6 @@ void DecisionService::close(size_t home, Entry& e) {
     log::info("decision.closed", {{"decision", id}, {"result", closed->d.result}});
     forget_later(home, id);
   };
-  if (store_ == nullptr) {
-    written(Closing{});
-    return;
-  }
   on_writer<Closing>(home,
                      [id, result = e.d.result, at = e.d.completed_at_ms, revision = e.d.revision](
                          store::DecisionStore& st) {

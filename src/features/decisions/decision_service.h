@@ -112,7 +112,8 @@ class DecisionService {
   // Runs write on the writer thread, then after on the home loop.
   void write(size_t home, std::function<bool(store::DecisionStore&, std::string&)> write,
              std::function<void(bool ok, std::string error)> after);
-  // Runs work on the writer thread, then then(its result) on the home loop.
+  // Runs work on the writer thread, then then(its result) on the home loop. Without a
+  // store, then gets a default Result (which must mean "done").
   template <class Result>
   void on_writer(size_t home, std::function<Result(store::DecisionStore&)> work, std::function<void(Result)> then);
 
