@@ -78,7 +78,7 @@ RedisClient& RedisDecisionStore::client_for(std::string_view id) {
 
 std::vector<std::string> RedisDecisionStore::keys(std::string_view id) const {
   std::string d(id);
-  return {prefix_ + "dec:" + d, prefix_ + "dec:v:" + d, prefix_ + "dec:i:" + d};
+  return {prefix_ + "dec:d:" + d, prefix_ + "dec:v:" + d, prefix_ + "dec:i:" + d};
 }
 
 std::string RedisDecisionStore::encode_decision(const store::StoredDecision& d) {
@@ -210,7 +210,7 @@ store::DecisionStore::CloseResult RedisDecisionStore::close(std::string_view dec
                                                      int64_t completed_at_ms, uint64_t revision, std::string& error) {
   std::string id(decision_id);
   OwnedReply reply = client_for(id).eval(
-      close_script(), {prefix_ + "dec:" + id, prefix_ + "dec:open", prefix_ + "dec:done"},
+      close_script(), {keys(id)[0], prefix_ + "dec:open", prefix_ + "dec:done"},
       {id, std::string(result), std::to_string(completed_at_ms), std::to_string(revision)}, error);
   if (!reply || reply->type != REDIS_REPLY_INTEGER) {
     error = failure(reply, error);

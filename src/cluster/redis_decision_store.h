@@ -9,8 +9,8 @@
 namespace sb::cluster {
 
 // Decisions of a cluster in Redis, shared by every node (on the instance the decision id
-// hashes to): `dec:<id>`, a hash with the decision (`d`), its revision (`rev`, one more per
-// vote written) and, once closed, `result` and `completed`; `dec:v:<id>`, user -> vote;
+// hashes to): `dec:d:<id>`, a hash with the decision (`d`), its revision (`rev`, one more
+// per vote written) and, once closed, `result` and `completed`; `dec:v:<id>`, user -> vote;
 // `dec:i:<id>`, user -> vote id (kept when a vote changes); `dec:open`, the open ids by
 // deadline; `dec:done`, the closed ids by completion time. Every write is one Lua script:
 // a vote is refused once the decision is closed, and a close counted from an older revision

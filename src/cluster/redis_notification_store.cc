@@ -72,7 +72,7 @@ RedisClient& RedisNotificationStore::client_for(std::string_view user_id) {
 
 std::vector<std::string> RedisNotificationStore::keys(std::string_view user_id) const {
   std::string user(user_id);
-  return {prefix_ + "notif:" + user, prefix_ + "notif:o:" + user, prefix_ + "notif:x:" + user};
+  return {prefix_ + "notif:r:" + user, prefix_ + "notif:o:" + user, prefix_ + "notif:x:" + user};
 }
 
 std::string RedisNotificationStore::encode(const store::StoredNotification& n) {

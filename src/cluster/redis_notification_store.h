@@ -10,9 +10,10 @@ namespace sb::cluster {
 
 // Notifications of a cluster, kept in Redis so that one stored through any node is handed
 // out by whichever node the user connects to, and acknowledged once. Per user (on the
-// instance the user id hashes to): `notif:<user>`, a hash of id -> record; `notif:o:<user>`,
-// the ids in the order they were stored; `notif:x:<user>`, a sorted set of the expiring ids
-// by their deadline. Each call is one Lua script, so two nodes never see half of a change.
+// instance the user id hashes to): `notif:r:<user>`, a hash of id -> record;
+// `notif:o:<user>`, the ids in the order they were stored; `notif:x:<user>`, a sorted set of
+// the expiring ids by their deadline. The kind comes before the user id, so that no user id
+// (say "o:alice") names another user's key. Each call is one Lua script, so two nodes never see half of a change.
 class RedisNotificationStore final : public store::NotificationStore {
  public:
   // clients: one per instance (shared with the other stores), indexed like the broker's.

@@ -92,6 +92,21 @@ TEST_P(NotificationStoreContract, StoringAnIdAgainReplacesIt) {
   EXPECT_EQ(unread[0].payload, R"({"v":2})");
 }
 
+TEST_P(NotificationStoreContract, UserIdsThatLookLikeKeyPartsStayApart) {
+  std::string error;
+  for (const char* user : {"alice", "o:alice", "x:alice", "r:alice"}) {
+    ASSERT_TRUE(store().add({"n", user, "NOTIFICATION", std::string("{\"for\":\"") + user + "\"}", 1, 5000}, error))
+        << user << ": " << error;
+  }
+  for (const char* user : {"alice", "o:alice", "x:alice", "r:alice"}) {
+    auto unread = store().unread(user, 10);
+    ASSERT_EQ(unread.size(), 1u) << user;
+    EXPECT_EQ(unread[0].payload, std::string("{\"for\":\"") + user + "\"}");
+  }
+  EXPECT_EQ(store().mark_read("o:alice", ""), 1);
+  EXPECT_EQ(store().unread("alice", 10).size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, NotificationStoreContract, testing::Values("sqlite", "redis"),
                          [](const testing::TestParamInfo<std::string>& param) { return param.param; });
 
@@ -111,7 +126,7 @@ TEST(RedisNotificationStore, ShardsUsersOverInstancesAndSurvivesAReconnect) {
   }
   // Both instances hold some users (a stable hash spreads 20 names over two).
   auto count_keys = [&](RedisClient& client) {
-    OwnedReply reply = client.command({"KEYS", "sbtest:notif:user*"}, error);
+    OwnedReply reply = client.command({"KEYS", "sbtest:notif:r:user*"}, error);
     return reply ? reply->elements : 0;
   };
   EXPECT_GT(count_keys(*client_a), 0u);
