@@ -2,12 +2,12 @@
 
 #include <hiredis/hiredis.h>
 
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 
 #include "cluster/publication_codec.h"
 #include "cluster/redis_client.h"
+#include "cluster/wire_fields.h"
 #include "hub/memory_broker.h"
 #include "hub/topic.h"
 #include "observability/log.h"
@@ -56,10 +56,6 @@ const RedisScript& read_script() {
 
 uint64_t wall_ms() { return hub::MemoryBroker::system_clock_ms(); }
 
-bool parse_u64(std::string_view text, uint64_t& out) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
-}
 
 }  // namespace
 
@@ -351,7 +347,7 @@ void RedisBroker::read_stream(const std::string& channel, uint64_t after, size_t
       done(std::move(result));
       return;
     }
-    parse_u64(reply_text(reply->element[0]), result.top.offset);
+    wire::parse_decimal(reply_text(reply->element[0]), result.top.offset);
     result.top.epoch = reply_text(reply->element[1]);
     uint64_t now = wall_ms();
     const redisReply* entries = reply->element[2];
@@ -359,7 +355,7 @@ void RedisBroker::read_stream(const std::string& channel, uint64_t after, size_t
       std::string_view entry = reply_text(entries->element[i]);
       size_t space = entry.find(' ');
       uint64_t expires = 0;
-      if (space == std::string_view::npos || !parse_u64(entry.substr(0, space), expires) || expires <= now) continue;
+      if (space == std::string_view::npos || !wire::parse_decimal(entry.substr(0, space), expires) || expires <= now) continue;
       auto p = decode_message(entry.substr(space + 1));
       if (!p || p->epoch != result.top.epoch) continue;
       p->published_mono_us = transport::EventLoop::monotonic_us();

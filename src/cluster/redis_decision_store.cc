@@ -3,7 +3,6 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "cluster/redis_broker.h"
 #include "cluster/wire_fields.h"
@@ -58,10 +57,6 @@ const RedisScript& read_script() {
   return script;
 }
 
-bool parse_i64(std::string_view text, int64_t& out) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size() && !text.empty();
-}
 
 std::string failure(const OwnedReply& reply, const std::string& error) {
   return reply ? "store write failed: " + std::string(reply_text(reply.get())) : error;
@@ -142,12 +137,12 @@ std::optional<store::StoredDecision> RedisDecisionStore::parse(const redisReply*
     int64_t number = 0;
     if (name == "d") {
       has_record = decode_decision(value, d);
-    } else if (name == "rev" && parse_i64(value, number)) {
+    } else if (name == "rev" && wire::parse_decimal(value, number)) {
       d.revision = static_cast<uint64_t>(number);
     } else if (name == "result") {
       d.closed = true;
       d.result = value;
-    } else if (name == "completed" && parse_i64(value, number)) {
+    } else if (name == "completed" && wire::parse_decimal(value, number)) {
       d.completed_at_ms = number;
     }
   }

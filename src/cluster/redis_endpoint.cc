@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "cluster/wire_fields.h"
+
 namespace sb::cluster {
 
 namespace {
@@ -24,12 +26,6 @@ bool percent_decode(std::string_view in, std::string& out) {
   return true;
 }
 
-template <typename Number>
-bool whole_number(std::string_view text, Number& out) {
-  if (text.empty()) return false;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size();
-}
 
 bool parse_one(std::string_view url, RedisEndpoint& out, std::string& error) {
   auto fail = [&](std::string why) {
@@ -54,11 +50,11 @@ bool parse_one(std::string_view url, RedisEndpoint& out, std::string& error) {
   std::string_view hostport = rest.substr(0, slash);
   if (slash != std::string_view::npos) {
     std::string_view db = rest.substr(slash + 1);
-    if (!db.empty() && !whole_number(db, out.database)) return fail("the database must be a number");
+    if (!db.empty() && !wire::parse_decimal(db, out.database)) return fail("the database must be a number");
   }
   size_t colon = hostport.rfind(':');
   std::string_view host = hostport.substr(0, colon);
-  if (colon != std::string_view::npos && !whole_number(hostport.substr(colon + 1), out.port)) {
+  if (colon != std::string_view::npos && !wire::parse_decimal(hostport.substr(colon + 1), out.port)) {
     return fail("the port must be a number");
   }
   if (host.empty()) return fail("no host");

@@ -2,11 +2,11 @@
 
 #include <hiredis/hiredis.h>
 
-#include <charconv>
 #include <memory>
 
 #include "cluster/redis_broker.h"
 #include "cluster/redis_presence.h"
+#include "cluster/wire_fields.h"
 
 namespace sb::cluster {
 
@@ -41,10 +41,6 @@ return 0)";
 
 constexpr uint64_t kStatsIntervalMs = 1000;
 
-bool parse_u64(std::string_view text, uint64_t& out) {
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return error == std::errc() && end == text.data() + text.size() && !text.empty();
-}
 
 const RedisScript& add_script() {
   static const RedisScript script(kAddScript);
@@ -145,7 +141,7 @@ void RedisRegistry::of_user(std::string_view user_id, size_t origin,
         hub::ConnectionRecord r;
         r.connection_id = connection;
         r.user_id = user;
-        if (!parse_u64(record.substr(first + 1, second - first - 1), r.connected_at_ms)) return;
+        if (!wire::parse_decimal(record.substr(first + 1, second - first - 1), r.connected_at_ms)) return;
         r.dialect = record.substr(second + 1);
         out.push_back(std::move(r));
       };
@@ -182,7 +178,7 @@ void RedisRegistry::stats(size_t origin, std::function<void(hub::ClusterStats)> 
           std::string_view field = reply_text(reply->element[i]);
           uint64_t value = 0;
           size_t newline = field.find('\n');
-          if (newline == std::string_view::npos || !parse_u64(reply_text(reply->element[i + 1]), value)) continue;
+          if (newline == std::string_view::npos || !wire::parse_decimal(reply_text(reply->element[i + 1]), value)) continue;
           std::string_view name = field.substr(newline + 1);
           if (name == "connections") gathering->stats.connections += value;
           if (name == "mps") gathering->stats.messages_per_second += value;
@@ -195,7 +191,7 @@ void RedisRegistry::stats(size_t origin, std::function<void(hub::ClusterStats)> 
     for (size_t shard = 0; shard < shard_count_; ++shard) {
       auto users = [gathering, finish](redisReply* reply) {
         uint64_t value = 0;
-        if (reply != nullptr && reply->type == REDIS_REPLY_STRING && parse_u64(reply_text(reply), value)) {
+        if (reply != nullptr && reply->type == REDIS_REPLY_STRING && wire::parse_decimal(reply_text(reply), value)) {
           gathering->stats.users += value;
         }
         finish();

@@ -1,10 +1,11 @@
 #pragma once
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-// The primitives of the cluster's binary encodings (publications, presence records):
-// LEB128 varints and length-prefixed fields.
+// The primitives of the cluster's encodings (publications, presence records, the stores'
+// records): LEB128 varints, length-prefixed fields, and the decimal numbers Redis answers.
 namespace sb::cluster::wire {
 
 inline void put_varint(std::string& out, uint64_t value) {
@@ -39,6 +40,14 @@ inline bool get_field(std::string_view& in, std::string& field) {
   field.assign(in.substr(0, size));
   in.remove_prefix(size);
   return true;
+}
+
+// A whole decimal number filling all of text (no sign for unsigned types, nothing after).
+template <typename Number>
+bool parse_decimal(std::string_view text, Number& out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
 }
 
 }  // namespace sb::cluster::wire
