@@ -1,11 +1,14 @@
 // The socketio dialect's own parsing (a `message` event's REQUEST, event names, recovery
-// offsets and pids) on fuzzer-chosen text: never a crash, a refused request says why, and an
-// offset that parses formats back to text that parses to the same positions.
+// offsets and pids, session ids, the messages relayed between nodes) on fuzzer-chosen text:
+// never a crash, a refused request says why, an offset that parses formats back to text
+// that parses to the same positions, and a relay message re-encodes to the same fields.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
 #include "dialects/socketio/recovery_offset.h"
+#include "dialects/socketio/relay_message.h"
+#include "dialects/socketio/session_id.h"
 #include "dialects/socketio/socketio_protocol.h"
 
 namespace {
@@ -27,6 +30,24 @@ void check_offsets(std::string_view text) {
   (void)sio::pid_positions(text, 2, ignored);
 }
 
+void check_relay(std::string_view text) {
+  namespace sio = sb::dialects::socketio;
+  sio::RelayMessage message;
+  if (sio::decode_relay_message(text, message)) {
+    sio::RelayMessage again;
+    if (!sio::decode_relay_message(sio::encode_relay_message(message), again)) std::abort();
+    if (again.kind != message.kind || again.sid != message.sid || again.ref != message.ref ||
+        again.binary != message.binary || again.status != message.status ||
+        again.content_type != message.content_type || again.body != message.body) {
+      std::abort();
+    }
+  }
+  if (auto parts = sio::parse_session_id(text)) {
+    if (parts->node.size() != 8 || parts->loop > 9999) std::abort();
+    if (text.find('\n') != std::string_view::npos) std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -36,5 +57,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!request.ok && request.error.empty()) std::abort();
   if (request.ok && (request.request_id.empty() || request.action.empty())) std::abort();
   check_offsets(text);
+  check_relay(text);
   return 0;
 }

@@ -115,6 +115,9 @@ RedisBroker::RedisBroker(hub::Hub& hub, Settings settings) : hub_(hub), settings
       hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(), settings_.prefix,
       hub_.node_id(), settings_.presence_ttl_ms);
   registry_->set_snapshot(settings_.node_totals);
+  relay_ = std::make_unique<RedisRelay>(
+      loop_, [this](size_t shard) { return shards_[shard].command.get(); },
+      [this](std::string_view name) { return shard_of(name, shards_.size()); }, settings_.prefix, hub_.node_id());
   loop_.on_sweep([this] {
     presence_->tick(loop_.now_ms());
     registry_->tick(loop_.now_ms());
@@ -134,6 +137,7 @@ void RedisBroker::shutdown() {
   stopped_ = true;
   if (presence_) presence_->stop();
   if (registry_) registry_->stop();
+  if (relay_) relay_->stop();
 }
 
 void RedisBroker::connect_all() {
@@ -218,6 +222,7 @@ void RedisBroker::on_subscriber_ready(size_t shard) {
     if (shard_of(channel, shards_.size()) == shard) subscribe_exact(channel);
   }
   for (const auto& [glob, count] : globs_) shards_[shard].subscriber->subscribe_command({"PSUBSCRIBE", glob});
+  if (shard == relay_->mailbox_shard()) shards_[shard].subscriber->subscribe_command({"SUBSCRIBE", relay_->mailbox()});
 }
 
 void RedisBroker::publish(std::shared_ptr<hub::Publication> publication, size_t origin, hub::PublishDone done) {
@@ -454,6 +459,10 @@ void RedisBroker::on_push(size_t /*shard*/, redisReply* reply) {
   std::string_view kind = reply_text(reply->element[0]);
   const std::string& prefix = settings_.prefix;
   if (kind == "message") {
+    if (reply_text(reply->element[1]) == relay_->mailbox()) {
+      relay_->receive(reply_text(reply->element[2]));
+      return;
+    }
     deliver(reply_text(reply->element[2]));
   } else if (kind == "pmessage" && reply->elements == 4) {
     std::string_view glob = reply_text(reply->element[1]);

@@ -13,6 +13,7 @@
 #include "cluster/redis_link.h"
 #include "cluster/redis_presence.h"
 #include "cluster/redis_registry.h"
+#include "cluster/redis_relay.h"
 #include "hub/broker.h"
 #include "hub/hub.h"
 #include "transport/event_loop.h"
@@ -57,6 +58,8 @@ class RedisBroker final : public hub::Broker {
   RedisPresence& presence() { return *presence_; }
   // The connection registry across the cluster (RedisRegistry).
   RedisRegistry& registry() { return *registry_; }
+  // Messages to the other nodes (RedisRelay).
+  RedisRelay& relay() { return *relay_; }
 
   // Counters for /metrics (any thread).
   uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
@@ -129,6 +132,7 @@ class RedisBroker final : public hub::Broker {
   std::vector<Shard> shards_;
   std::unique_ptr<RedisPresence> presence_;
   std::unique_ptr<RedisRegistry> registry_;
+  std::unique_ptr<RedisRelay> relay_;
   std::unordered_map<std::string, ExactWatch> exact_;            // channels watched
   std::unordered_map<std::string, uint32_t> pending_subscribes_; // SUBSCRIBEs not yet confirmed
   std::unordered_map<std::string, std::string> patterns_;        // pattern -> glob

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hub/broker.h"
+#include "hub/node_relay.h"
 #include "hub/pattern_trie.h"
 #include "hub/publication.h"
 #include "hub/subscriber.h"
@@ -77,6 +78,10 @@ class Hub {
   void set_broker(std::unique_ptr<Broker> broker);
   Broker& broker() { return *broker_; }
   const Broker& broker() const { return *broker_; }
+  // Messages between the nodes of a cluster (not owned; set at start-up with a cluster
+  // broker), or nullptr on one node.
+  void set_relay(NodeRelay* relay) { relay_ = relay; }
+  NodeRelay* relay() const { return relay_; }
 
   // Adds a shard for one loop; done at start-up, before any loop runs.
   HubShard& add_shard(std::function<void()> wake);
@@ -118,6 +123,7 @@ class Hub {
  private:
   std::vector<std::unique_ptr<HubShard>> shards_;
   std::unique_ptr<Broker> broker_;
+  NodeRelay* relay_ = nullptr;
   std::mutex interest_mutex_;
   std::unordered_map<std::string, uint32_t> interest_;  // pattern -> shards holding it
   std::atomic<uint64_t> id_counter_{0};

@@ -106,6 +106,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
     server->cluster_broker_ = broker.get();
     server->presence_.set_cluster(&broker->presence());
     server->registry_.set_cluster(&broker->registry());
+    server->hub_.set_relay(&broker->relay());
     server->hub_.set_broker(std::move(broker));
     log::info("cluster.redis", {{"instances", c.pubsub_redis_url.find('@') == std::string::npos
                                                   ? c.pubsub_redis_url : std::string("(with credentials)")},
@@ -144,7 +145,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   server->dialects_.push_back(std::make_unique<dialects::events::EventsDialect>(
       c.events, dialects::events::EventsServices{*server->meetings_, *server->decisions_}, kEventsEncodingSlot));
   server->dialects_.push_back(std::make_unique<dialects::socketio::SocketIoDialect>(
-      c.socketio, threads, kSocketIoEncodingSlot, kSocketIoRecoveryEncodingSlot, *server->action_pool_));
+      server->hub_, c.socketio, threads, kSocketIoEncodingSlot, kSocketIoRecoveryEncodingSlot, *server->action_pool_));
   server->dialects_.push_back(std::make_unique<dialects::echo::EchoDialect>());
   for (const auto& endpoint : c.endpoints) {
     bool found = false;

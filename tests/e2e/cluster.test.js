@@ -1,7 +1,8 @@
 // Several Switchboard nodes over a real redis-server (Debian's, on a free loopback port):
 // one channel space whichever node holds the socket, history and resume across nodes, a
 // node killed with SIGKILL, Redis restarting, sharding over two Redis instances, and a
-// clear refusal to start when Redis is unreachable.
+// clear refusal to start when Redis is unreachable. Socket.IO sessions are served whichever
+// node a request reaches, raw and behind a round-robin HAProxy with no sticky sessions.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
@@ -10,6 +11,8 @@ const { openClient, topicsClient: topics, subscribeTopic: subscribe, eventsClien
 const { startRedis, freePort } = require('./support/redis');
 const { stopAll } = require('./support/children');
 const { io } = require('socket.io-client');
+const WebSocket = require('ws');
+const { startHaproxy } = require('./support/haproxy');
 
 const api = backendApi;
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -174,6 +177,128 @@ test('kill -9 of a node: a Socket.IO client reconnecting to another node is reco
   assert.deepStrictEqual(artifact, [2, 4, 6, 9, 12], 'the artifact channel in order');
   assert.deepStrictEqual(updates.filter((u) => !u.artifact).map((u) => u.n), [1, 3, 5, 7, 8, 10, 11, 13]);
   socket.disconnect();
+});
+
+// The seed's message event: a REQUEST as a JSON string, and what the server sends back.
+function requestPacket(requestId) {
+  return `42${JSON.stringify(['message', JSON.stringify({ type: 'REQUEST', requestId, action: 'ping' })])}`;
+}
+function messageOf(packet) {
+  assert.match(packet, /^42\["message",/);
+  return JSON.parse(JSON.parse(packet.slice(2))[1]);
+}
+
+test('a Socket.IO session is served by every node: polls, posts and the upgrade reach nodes other than its own', async () => {
+  const token = nodes[0].token('sio-roamer', '--claim', 'companyId=roam-co');
+  const base = (node) => `http://127.0.0.1:${node.port}/realtime/?EIO=4&transport=polling`;
+  const opened = await (await fetch(`${base(nodes[0])}&sessionId=s&artifactId=doc-9`)).text();
+  const { sid } = JSON.parse(opened.slice(1));
+  const call = async (node, body) => {
+    const res = await fetch(`${base(node)}&sid=${sid}`, body === undefined ? {} : { method: 'POST', body });
+    return { status: res.status, body: await res.text() };
+  };
+  // CONNECT posted through node 1, its answer polled through node 2.
+  assert.deepStrictEqual(await call(nodes[1], `40${JSON.stringify({ token })}`), { status: 200, body: 'ok' });
+  const connected = await call(nodes[2]);
+  assert.match(connected.body, /^40\{"sid":/);
+  // An action through node 2, answered through node 1.
+  assert.deepStrictEqual(await call(nodes[2], requestPacket('r-1')), { status: 200, body: 'ok' });
+  const answer = messageOf((await call(nodes[1])).body);
+  assert.strictEqual(answer.type, 'RESPONSE');
+  assert.strictEqual(answer.requestId, 'r-1');
+  // A poll held on node 2 until an update published through node 0's API arrives.
+  const held = call(nodes[2]);
+  await wait(100);
+  await api(nodes[0], 'POST', '/api/updates', { companyId: 'roam-co', action: 'step', data: { n: 1 } });
+  const update = messageOf((await held).body);
+  assert.strictEqual(update.type, 'UPDATE');
+  assert.deepStrictEqual(update.data, { n: 1 });
+
+  // The upgrade through node 1: its WebSocket stays there, the session on node 0.
+  const ws = new WebSocket(`ws://127.0.0.1:${nodes[1].port}/realtime/?EIO=4&transport=websocket&sid=${sid}`);
+  const frames = [];
+  let notify = () => {};
+  ws.on('message', (data) => { frames.push(data.toString()); notify(); });
+  const frame = async (pred) => {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const i = frames.findIndex(pred);
+      if (i >= 0) return frames.splice(i, 1)[0];
+      if (Date.now() > deadline) throw new Error(`no such frame; have ${JSON.stringify(frames)}`);
+      await new Promise((r) => { notify = r; setTimeout(r, 100); });
+    }
+  };
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  const released = call(nodes[0]);
+  await wait(100);
+  ws.send('2probe');
+  assert.strictEqual(await frame((f) => f === '3probe'), '3probe');
+  assert.deepStrictEqual(await released, { status: 200, body: '6' }, 'the held poll is released with a noop');
+  ws.send('5');
+  ws.send(requestPacket('r-2'));
+  const overWs = messageOf(await frame((f) => f.startsWith('42')));
+  assert.strictEqual(overWs.requestId, 'r-2');
+  await api(nodes[2], 'POST', '/api/updates', { companyId: 'roam-co', action: 'step', data: { n: 2 } });
+  assert.deepStrictEqual(messageOf(await frame((f) => f.startsWith('42'))).data, { n: 2 });
+  // Polling is over for this session: the transport is the WebSocket now.
+  assert.strictEqual((await call(nodes[2])).status, 400);
+  // The client closes the WebSocket on node 1: the session ends on node 0.
+  ws.close();
+  const deadline = Date.now() + 5000;
+  let after;
+  do {
+    await wait(100);
+    after = await call(nodes[2]);
+  } while (!after.body.includes('Session ID unknown') && Date.now() < deadline);
+  assert.deepStrictEqual(after, { status: 400, body: '{"code":1,"message":"Session ID unknown"}' });
+});
+
+test('behind HAProxy round-robin, with no sticky sessions, Socket.IO clients poll, upgrade and get everything once', async () => {
+  const lb = await startHaproxy(nodes);
+  const clients = [];
+  for (const transports of [['polling', 'websocket'], ['polling']]) {
+    const user = `lb-${transports.length}`;
+    const socket = io(lb.url(''), {
+      path: '/realtime',
+      auth: { token: nodes[0].token(user, '--claim', 'companyId=lb-co') },
+      query: { sessionId: 's', artifactId: 'doc-lb' },
+      transports,
+      reconnection: false,
+    });
+    const updates = [];
+    socket.on('message', (text) => {
+      const m = JSON.parse(text);
+      if (m.type === 'UPDATE') updates.push(m.data.n);
+    });
+    await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+    clients.push({ socket, updates, transports });
+  }
+  const upgraded = clients[0].socket.io.engine;
+  if (upgraded.transport.name !== 'websocket') await new Promise((resolve) => upgraded.once('upgrade', resolve));
+  for (const { socket } of clients) {
+    for (let i = 0; i < 6; i++) {
+      const answer = JSON.parse(await socket.timeout(5000).emitWithAck('message',
+        JSON.stringify({ type: 'REQUEST', requestId: `lb-${i}`, action: 'ping' })));
+      assert.strictEqual(answer.type, 'RESPONSE');
+      assert.strictEqual(answer.requestId, `lb-${i}`);
+    }
+  }
+  for (let n = 1; n <= 9; n++) {
+    const res = await api(nodes[n % 3], 'POST', '/api/updates', { companyId: 'lb-co', action: 'step', data: { n } });
+    assert.strictEqual(res.status, 200);
+  }
+  for (const { updates, transports } of clients) {
+    const deadline = Date.now() + 5000;
+    while (updates.length < 9 && Date.now() < deadline) await wait(20);
+    await wait(200);
+    assert.deepStrictEqual(updates, [1, 2, 3, 4, 5, 6, 7, 8, 9], `in order, each once (${transports})`);
+  }
+  assert.strictEqual(clients[0].socket.io.engine.transport.name, 'websocket');
+  assert.strictEqual(clients[1].socket.io.engine.transport.name, 'polling');
+  const sent = await lb.stats();
+  for (const name of ['node0', 'node1', 'node2']) assert.ok(sent[name] > 2, `HAProxy spread the requests: ${JSON.stringify(sent)}`);
+  for (const { socket } of clients) socket.disconnect();
+  await lb.stop();
 });
 
 // An envelope client (seed 000) of a node, allowed to read matters (a presence channel).

@@ -27,11 +27,11 @@ void EngineWebSocket::on_open(ws::WebSocketConnection& ws) {
     ws.close(ws::CloseCode::kNormal, {});
     return;
   }
-  socket_->websocket_opened(*this, ws);
+  socket_->wire_opened(*this);
 }
 
 void EngineWebSocket::on_message(ws::WebSocketConnection&, ws::Opcode opcode, std::string_view data) {
-  if (socket_ != nullptr) socket_->websocket_message(*this, opcode, data);
+  if (socket_ != nullptr) socket_->wire_message(*this, opcode, data);
 }
 
 void EngineWebSocket::on_disconnected(ws::WebSocketConnection&, uint16_t) {
@@ -39,8 +39,18 @@ void EngineWebSocket::on_disconnected(ws::WebSocketConnection&, uint16_t) {
   if (socket_ != nullptr) {
     EngineSocket* socket = socket_;
     socket_ = nullptr;
-    socket->websocket_closed(*this);
+    socket->wire_closed(*this);
   }
+}
+
+bool EngineWebSocket::send(ws::Opcode opcode, std::string_view data) {
+  if (ws_ == nullptr) return false;
+  ws_->send_message(opcode, data);
+  return true;
+}
+
+void EngineWebSocket::close() {
+  if (ws_ != nullptr) ws_->close(ws::CloseCode::kNormal, {});
 }
 
 // --- EngineSocket ----------------------------------------------------------------------
@@ -75,8 +85,8 @@ void EngineSocket::send_binary(std::string_view bytes) { enqueue(bytes, true); }
 
 void EngineSocket::enqueue(std::string_view bytes, bool binary) {
   if (closed_) return;
-  if (ws::WebSocketConnection* ws = websocket()) {
-    ws->send_message(binary ? ws::Opcode::kBinary : ws::Opcode::kText, bytes);
+  if (transport_ == Transport::kWebSocket && websocket_ != nullptr &&
+      websocket_->send(binary ? ws::Opcode::kBinary : ws::Opcode::kText, bytes)) {
     return;
   }
   if (queued_bytes_ + bytes.size() > kMaxQueuedBytes) {
@@ -211,13 +221,18 @@ EngineWebSocket* EngineSocket::take_websocket() {
   return adapter;
 }
 
-void EngineSocket::websocket_opened(EngineWebSocket& adapter, ws::WebSocketConnection& ws) {
-  // A socket born on WebSocket is greeted at once; a probe waits for the client's "2probe".
-  if (&adapter == websocket_) ws.send_text(open_packet());
+void EngineSocket::take_relayed_websocket(EngineWire& wire) {
+  probe_ = &wire;
+  probe_started_ms_ = loop_.now_ms();
 }
 
-void EngineSocket::websocket_message(EngineWebSocket& adapter, ws::Opcode opcode, std::string_view data) {
-  if (&adapter == probe_) {
+void EngineSocket::wire_opened(EngineWire& wire) {
+  // A socket born on WebSocket is greeted at once; a probe waits for the client's "2probe".
+  if (&wire == websocket_) wire.send(ws::Opcode::kText, open_packet());
+}
+
+void EngineSocket::wire_message(EngineWire& wire, ws::Opcode opcode, std::string_view data) {
+  if (&wire == probe_) {
     if (opcode == ws::Opcode::kText) {
       probe_message(data);
     } else {
@@ -225,7 +240,7 @@ void EngineSocket::websocket_message(EngineWebSocket& adapter, ws::Opcode opcode
     }
     return;
   }
-  if (&adapter != websocket_ || closed_) return;
+  if (&wire != websocket_ || closed_) return;
   if (opcode == ws::Opcode::kBinary) {
     listener_.on_engine_binary(data);
     return;
@@ -235,7 +250,7 @@ void EngineSocket::websocket_message(EngineWebSocket& adapter, ws::Opcode opcode
 
 void EngineSocket::probe_message(std::string_view text) {
   if (text == "2probe") {
-    if (ws::WebSocketConnection* ws = probe_->connection()) ws->send_text("3probe");
+    probe_->send(ws::Opcode::kText, "3probe");
     upgrading_ = true;
     answer_poll(true);
     return;
@@ -259,20 +274,20 @@ void EngineSocket::probe_message(std::string_view text) {
 
 void EngineSocket::drop_probe() {
   if (probe_ == nullptr) return;
-  EngineWebSocket* probe = probe_;
+  EngineWire* probe = probe_;
   probe_ = nullptr;
   upgrading_ = false;
   probe->detach();
-  if (ws::WebSocketConnection* ws = probe->connection()) ws->close(ws::CloseCode::kNormal, {});
+  probe->close();
 }
 
-void EngineSocket::websocket_closed(EngineWebSocket& adapter) {
-  if (&adapter == probe_) {
+void EngineSocket::wire_closed(EngineWire& wire) {
+  if (&wire == probe_) {
     probe_ = nullptr;
     upgrading_ = false;
     return;
   }
-  if (&adapter == websocket_) {
+  if (&wire == websocket_) {
     websocket_ = nullptr;
     close();
   }
@@ -293,10 +308,10 @@ void EngineSocket::close() {
       reply.send(polling_response(std::move(payload)));
     }
   } else if (websocket_ != nullptr) {
-    EngineWebSocket* transport = websocket_;
+    EngineWire* transport = websocket_;
     websocket_ = nullptr;
     transport->detach();
-    if (ws::WebSocketConnection* ws = transport->connection()) ws->close(ws::CloseCode::kNormal, {});
+    transport->close();
   }
   queue_.clear();
   queued_bytes_ = 0;

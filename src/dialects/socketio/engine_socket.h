@@ -30,21 +30,42 @@ class EngineListener {
 
 class EngineSocket;
 
-// The WebSocket transport of an Engine.IO socket: the handler of one WebSocketConnection,
-// which owns it. It forwards to its socket until either side lets go.
-class EngineWebSocket final : public protocol::websocket::WebSocketHandler {
+// The WebSocket transport of an Engine.IO socket, wherever its WebSocket is: on this node
+// (EngineWebSocket), or on another node that relays its frames (a forwarded upgrade). The
+// socket writes through it; the wire tells the socket what arrived through the socket's
+// wire_* calls until either side lets go.
+class EngineWire {
  public:
-  explicit EngineWebSocket(EngineSocket* socket) : socket_(socket) {}
+  // Sends one message; false when the WebSocket is not open (yet).
+  virtual bool send(protocol::websocket::Opcode opcode, std::string_view data) = 0;
+  // Closes the WebSocket (normal closure); the socket has let go of the wire before.
+  virtual void close() = 0;
+  // The WebSocket itself when it is on this node and open, for frames encoded once and
+  // shared by many sockets; nullptr otherwise (those frames then go through send()).
+  virtual protocol::websocket::WebSocketConnection* connection() const = 0;
+  // The socket no longer uses this wire (it closed, or the probe failed).
+  void detach() { socket_ = nullptr; }
+
+ protected:
+  explicit EngineWire(EngineSocket* socket) : socket_(socket) {}
+  ~EngineWire() = default;
+  EngineSocket* socket_;
+};
+
+// A WebSocket on this node as an Engine.IO transport: the handler of one
+// WebSocketConnection, which owns it.
+class EngineWebSocket final : public EngineWire, public protocol::websocket::WebSocketHandler {
+ public:
+  explicit EngineWebSocket(EngineSocket* socket) : EngineWire(socket) {}
   void on_open(protocol::websocket::WebSocketConnection& ws) override;
   void on_message(protocol::websocket::WebSocketConnection& ws, protocol::websocket::Opcode opcode,
                   std::string_view data) override;
   void on_disconnected(protocol::websocket::WebSocketConnection& ws, uint16_t code) override;
-  // The socket no longer uses this transport (it closed, or the probe failed).
-  void detach() { socket_ = nullptr; }
-  protocol::websocket::WebSocketConnection* connection() const { return ws_; }
+  bool send(protocol::websocket::Opcode opcode, std::string_view data) override;
+  void close() override;
+  protocol::websocket::WebSocketConnection* connection() const override { return ws_; }
 
  private:
-  EngineSocket* socket_;
   protocol::websocket::WebSocketConnection* ws_ = nullptr;
 };
 
@@ -90,15 +111,19 @@ class EngineSocket {
   // when the socket cannot take one now (already upgraded or upgrading).
   bool can_take_websocket() const;
   EngineWebSocket* take_websocket();
+  // A WebSocket that another node holds and relays, already open, as the probe of this
+  // polling socket (the caller checked can_take_websocket()). The wire stays the caller's.
+  void take_relayed_websocket(EngineWire& wire);
+
+  // What a wire reports (EngineWire implementations only).
+  void wire_opened(EngineWire& wire);
+  void wire_message(EngineWire& wire, protocol::websocket::Opcode opcode, std::string_view data);
+  void wire_closed(EngineWire& wire);
 
   // Heartbeat and timeouts; called once per sweep tick.
   void tick(uint64_t now_ms);
 
  private:
-  friend class EngineWebSocket;
-  void websocket_opened(EngineWebSocket& adapter, protocol::websocket::WebSocketConnection& ws);
-  void websocket_message(EngineWebSocket& adapter, protocol::websocket::Opcode opcode, std::string_view data);
-  void websocket_closed(EngineWebSocket& adapter);
   void probe_message(std::string_view text);
   void drop_probe();
   // One packet from the client, on whichever transport.
@@ -122,8 +147,8 @@ class EngineSocket {
   std::optional<HttpReply> pending_poll_;  // the held GET, when any
   std::vector<Queued> queue_;              // packets for the next GET (polling only)
   size_t queued_bytes_ = 0;
-  EngineWebSocket* websocket_ = nullptr;   // the WebSocket transport, once it carries packets
-  EngineWebSocket* probe_ = nullptr;       // a WebSocket being upgraded to
+  EngineWire* websocket_ = nullptr;   // the WebSocket transport, once it carries packets
+  EngineWire* probe_ = nullptr;       // a WebSocket being upgraded to
   uint64_t last_ping_ms_;
   uint64_t probe_started_ms_ = 0;
   Transport transport_;

@@ -1,8 +1,6 @@
 #include "dialects/socketio/socketio_dialect.h"
 
-#include <openssl/rand.h>
-
-#include "auth/base64url.h"
+#include "dialects/socketio/session_id.h"
 #include "json/json_writer.h"
 
 namespace sb::dialects::socketio {
@@ -28,39 +26,32 @@ UpgradeAuth refusal(eio::RequestError error) {
 
 }  // namespace
 
-SocketIoDialect::SocketIoDialect(const config::SocketIoConfig& settings, size_t loops, size_t encoding_slot,
-                                 size_t recovery_encoding_slot, transport::WorkPool& action_pool)
-    : settings_(settings),
+SocketIoDialect::SocketIoDialect(hub::Hub& hub, const config::SocketIoConfig& settings, size_t loops,
+                                 size_t encoding_slot, size_t recovery_encoding_slot, transport::WorkPool& action_pool)
+    : hub_(hub),
+      settings_(settings),
       forwarder_(settings.actions_url, settings.action_timeout_ms),
       services_{settings_, actions_, forwarder_, action_pool, static_cast<uint8_t>(encoding_slot),
                 static_cast<uint8_t>(recovery_encoding_slot)},
-      loops_(loops) {}
+      loops_(loops),
+      forwarding_(hub, settings, loops, [this](size_t loop, std::string_view sid) -> EngineSocket* {
+        SocketIoSession* session = find(loop, sid);
+        return session != nullptr ? &session->engine() : nullptr;
+      }) {}
 
 SocketIoDialect::~SocketIoDialect() = default;
 
-std::string SocketIoDialect::new_sid(size_t loop) const {
-  // The sid is the only credential of a polling request: 18 random bytes, after the loop.
-  unsigned char random[18];
-  RAND_bytes(random, sizeof(random));
-  return std::to_string(loop) + "." +
-         auth::base64url_encode(std::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
-}
-
 std::optional<size_t> SocketIoDialect::owning_loop(const http::HttpRequest& request) const {
   std::string sid = request.query_param("sid");
-  size_t dot = sid.find('.');
-  if (dot == std::string::npos || dot == 0 || dot > 4) return std::nullopt;
-  size_t loop = 0;
-  for (size_t i = 0; i < dot; ++i) {
-    if (sid[i] < '0' || sid[i] > '9') return std::nullopt;
-    loop = loop * 10 + static_cast<size_t>(sid[i] - '0');
-  }
-  return loop < loops_.size() ? std::optional<size_t>(loop) : std::nullopt;
+  auto parts = parse_session_id(sid);  // views into sid
+  // Another node's sid is forwarded from whichever loop took the request.
+  if (!parts || parts->node != hub_.node_id() || parts->loop >= loops_.size()) return std::nullopt;
+  return parts->loop;
 }
 
-SocketIoSession* SocketIoDialect::find(SessionContext& context, const http::HttpRequest& request) {
-  auto& sessions = loops_[context.shard_index].by_sid;
-  auto it = sessions.find(request.query_param("sid"));
+SocketIoSession* SocketIoDialect::find(size_t loop, std::string_view sid) {
+  auto& sessions = loops_[loop].by_sid;
+  auto it = sessions.find(std::string(sid));
   if (it == sessions.end() || it->second->engine().closed()) return nullptr;
   return it->second.get();
 }
@@ -68,7 +59,7 @@ SocketIoSession* SocketIoDialect::find(SessionContext& context, const http::Http
 SocketIoSession& SocketIoDialect::open_session(SessionContext& context, EngineSocket::Transport transport,
                                                const http::HttpRequest& request, std::string connection_id,
                                                std::string limiter_key) {
-  std::string sid = new_sid(context.shard_index);
+  std::string sid = make_session_id(context.shard_index, hub_.node_id());
   auto session = std::make_unique<SocketIoSession>(
       context, services_,
       SessionOrigin{sid, transport, request.query_param("sessionId"), request.query_param("artifactId"),
@@ -84,8 +75,14 @@ void SocketIoDialect::authenticate_upgrade(SessionContext& context, const http::
     done(refusal(*error));
     return;
   }
-  if (!request.query_param("sid").empty()) {
-    SocketIoSession* session = find(context, request);
+  std::string sid = request.query_param("sid");
+  if (!sid.empty() && forwarding_.owner_elsewhere(sid)) {
+    // The owner decides when the WebSocket opens: a refusal closes it then.
+    done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
+    return;
+  }
+  if (!sid.empty()) {
+    SocketIoSession* session = find(context.shard_index, sid);
     if (session == nullptr) {
       done(refusal(eio::RequestError::kUnknownSid));
       return;
@@ -104,9 +101,13 @@ std::optional<protocol::websocket::KeepAlive> SocketIoDialect::keep_alive() cons
 
 std::unique_ptr<protocol::websocket::WebSocketHandler> SocketIoDialect::create_session(
     SessionContext& context, const http::HttpRequest& upgrade_request, auth::IdentityPtr, std::string connection_id) {
-  if (!upgrade_request.query_param("sid").empty()) {
+  std::string sid = upgrade_request.query_param("sid");
+  if (auto owner = forwarding_.owner_elsewhere(sid)) {
+    return forwarding_.forward_websocket(context.shard_index, std::move(*owner), std::move(sid));
+  }
+  if (!sid.empty()) {
     // An upgrade of a polling session: this WebSocket is its probe.
-    SocketIoSession* session = find(context, upgrade_request);
+    SocketIoSession* session = find(context.shard_index, sid);
     if (session == nullptr || !session->engine().can_take_websocket()) {
       return std::make_unique<EngineWebSocket>(nullptr);  // closes at once
     }
@@ -150,7 +151,12 @@ bool SocketIoDialect::serve_http(SessionContext& context, const http::HttpReques
     reply.send(polling_response(session.engine().open_packet()));
     return true;
   }
-  SocketIoSession* session = find(context, request);
+  std::string sid = request.query_param("sid");
+  if (auto owner = forwarding_.owner_elsewhere(sid)) {
+    forwarding_.forward_http(context.shard_index, context.loop.now_ms(), *owner, sid, request, std::move(reply));
+    return true;
+  }
+  SocketIoSession* session = find(context.shard_index, sid);
   if (session == nullptr) {
     reply.send(engine_error_response(eio::RequestError::kUnknownSid));
     return true;
@@ -173,12 +179,14 @@ void SocketIoDialect::on_loop_sweep(SessionContext& context, uint64_t now_ms) {
     // Ended sessions are freed here, a turn or more after their last callback.
     it = session.engine().closed() ? sessions.erase(it) : std::next(it);
   }
+  forwarding_.sweep(context.shard_index, now_ms);
 }
 
 void SocketIoDialect::on_loop_shutdown(SessionContext& context) {
   auto& sessions = loops_[context.shard_index].by_sid;
   for (auto& [sid, session] : sessions) session->engine().close();
   sessions.clear();
+  forwarding_.shutdown(context.shard_index);
 }
 
 }  // namespace sb::dialects::socketio

@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "dialects/dialect.h"
+#include "dialects/socketio/engine_forwarding.h"
 #include "dialects/socketio/socketio_session.h"
 #include "features/actions/action_forwarder.h"
 #include "features/actions/action_registry.h"
@@ -16,14 +17,16 @@ namespace sb::dialects::socketio {
 // The `socketio` dialect (seed 001): Socket.IO 4 clients (Engine.IO 4, Socket.IO 5) on both
 // transports, HTTP long-polling and WebSocket, with the upgrade from one to the other;
 // authenticated by their CONNECT packet. Sessions live on the loop that opened them, named
-// by an unguessable sid that starts with that loop's index, so that every later request of a
-// session (polls, posts, the upgrade) is handed to that loop.
+// by an unguessable sid that starts with that loop's index and the node's id, so that every
+// later request of a session (polls, posts, the upgrade) is handed to that loop, and in a
+// cluster forwarded to that node (EngineForwarding).
 class SocketIoDialect final : public Dialect {
  public:
   // loops: the number of event loops. The encoding slots: the publication cache's slots for
   // whole frames and for event heads (sessions offering recovery end each with an offset).
   // action_pool: the threads that call the actions backend (config actions_url).
-  SocketIoDialect(const config::SocketIoConfig& settings, size_t loops, size_t encoding_slot,
+  // hub: for the node's id and, in a cluster, the relay to the other nodes.
+  SocketIoDialect(hub::Hub& hub, const config::SocketIoConfig& settings, size_t loops, size_t encoding_slot,
                   size_t recovery_encoding_slot, transport::WorkPool& action_pool);
   ~SocketIoDialect() override;
   std::string_view name() const override { return "socketio"; }
@@ -53,18 +56,19 @@ class SocketIoDialect final : public Dialect {
     std::unordered_map<std::string, std::unique_ptr<SocketIoSession>> by_sid;
     uint64_t counter = 0;
   };
-  // A live session of this loop named by the request's sid, or nullptr.
-  SocketIoSession* find(SessionContext& context, const protocol::http::HttpRequest& request);
+  // A live session of loop `loop` named by sid, or nullptr.
+  SocketIoSession* find(size_t loop, std::string_view sid);
   SocketIoSession& open_session(SessionContext& context, EngineSocket::Transport transport,
                                 const protocol::http::HttpRequest& request, std::string connection_id,
                                 std::string limiter_key);
-  std::string new_sid(size_t loop) const;
 
+  hub::Hub& hub_;
   const config::SocketIoConfig& settings_;
   features::actions::ActionRegistry actions_;
   features::actions::ActionForwarder forwarder_;
   SessionServices services_;
   std::vector<LoopSessions> loops_;
+  EngineForwarding forwarding_;
 };
 
 }  // namespace sb::dialects::socketio
