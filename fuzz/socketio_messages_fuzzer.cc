@@ -34,8 +34,9 @@ void check_relay(std::string_view text) {
   namespace sio = sb::dialects::socketio;
   sio::RelayMessage message;
   if (sio::decode_relay_message(text, message)) {
-    sio::RelayMessage again;
-    if (!sio::decode_relay_message(sio::encode_relay_message(message), again)) std::abort();
+    sio::RelayMessage again;  // views into encoded
+    std::string encoded = sio::encode_relay_message(message);
+    if (!sio::decode_relay_message(encoded, again)) std::abort();
     if (again.kind != message.kind || again.sid != message.sid || again.ref != message.ref ||
         again.binary != message.binary || again.status != message.status ||
         again.content_type != message.content_type || again.body != message.body) {
