@@ -20,7 +20,9 @@
 #            on node B (every delivery crosses Redis), beside a single node at the same rates.
 #            Node B (the fan-out) and the single node run alone on CPU 0; node A, Redis and the
 #            load generator share CPU 1. Reports Redis's CPU seconds and the bytes it sent and
-#            received per step (proportional to publications, not to subscribers)
+#            received per step (proportional to publications, not to subscribers). Then three
+#            nodes: the publisher on A, the subscribers spread over A, B and C (B and C on
+#            CPU 0, A with Redis and the load generator on CPU 1)
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
 #        SECTIONS="topics socketio events" (default all three) picks what runs.
 set -euo pipefail
@@ -183,6 +185,22 @@ if [[ " $SECTIONS " == *" cluster "* ]]; then
     echo "fanout rate=$rate/s: $result redis_cpu_s=$redis_cpu redis_in_bytes=$((in_after - in_before)) redis_out_bytes=$((out_after - out_before))"
     kill $NODE_A $NODE_B 2>/dev/null || true
     wait $NODE_A $NODE_B 2>/dev/null || true
+  done
+  echo
+  echo "## cluster: three nodes over Redis (publisher on A, subscribers spread over A, B, C)"
+  for rate in $RATES; do
+    start_node 3201 1; NODE_A=$NODE_PID
+    start_node 3202 0; NODE_B=$NODE_PID
+    start_node 3203 0; NODE_C=$NODE_PID
+    redis_cpu_before=$(cpu_seconds $REDIS_PID)
+    read -r in_before out_before <<<"$(redis_bytes)"
+    result=$($BENCH --port 3201 --subscriber-ports 3201,3202,3203 --publish-port 3201 -n 1000 -p 1 -r $rate \
+      -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')
+    read -r in_after out_after <<<"$(redis_bytes)"
+    redis_cpu=$(awk -v a="$(cpu_seconds $REDIS_PID)" -v b="$redis_cpu_before" 'BEGIN { printf "%.2f", a - b }')
+    echo "fanout rate=$rate/s: $result redis_cpu_s=$redis_cpu redis_in_bytes=$((in_after - in_before)) redis_out_bytes=$((out_after - out_before))"
+    kill $NODE_A $NODE_B $NODE_C 2>/dev/null || true
+    wait $NODE_A $NODE_B $NODE_C 2>/dev/null || true
   done
   kill $REDIS_PID 2>/dev/null || true
   wait $REDIS_PID 2>/dev/null || true

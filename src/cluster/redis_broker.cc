@@ -111,6 +111,7 @@ RedisBroker::RedisBroker(hub::Hub& hub, Settings settings) : hub_(hub), settings
       hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(),
       RedisPresence::Settings{settings_.prefix, hub_.node_id(), settings_.presence_ttl_ms});
   presence_->set_departed(settings_.presence_departed);
+  presence_->set_meeting_departed(settings_.meeting_departed);
   registry_ = std::make_unique<RedisRegistry>(
       hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(), settings_.prefix,
       hub_.node_id(), settings_.presence_ttl_ms);

@@ -37,6 +37,7 @@ class RedisBroker final : public hub::Broker {
     size_t max_queued = 10000;             // publications held while Redis is unreachable
     uint32_t presence_ttl_ms = 30000;      // a silent node's presence members leave after this
     RedisPresence::Departed presence_departed;  // users who left because their node died
+    RedisPresence::MeetingDeparted meeting_departed;  // the same for meetings
     RedisRegistry::Snapshot node_totals;        // this node's totals for the cluster's stats
   };
 

@@ -36,8 +36,9 @@ end
 return 0)";
 
 // Refreshes this node's deadline, then removes every node whose deadline passed: their
-// presence records go, and each user no node holds any more is answered (channel, user,
-// ...); their connection records and totals (RedisRegistry) go too.
+// presence records go, and each user no node holds any more is answered; their connection
+// records and totals (RedisRegistry) and meeting records (RedisMeetingStore) go too.
+// Answers {{channel, user, ...} of presence, {meeting, user, name, users left, ...}}.
 // Key names of other nodes are built here from the prefix: the cluster shards by channel
 // itself, on standalone Redis instances, so a script may reach any key of its instance.
 // KEYS: deadlines. ARGV: node, ttl ms, key prefix.
@@ -45,6 +46,7 @@ constexpr std::string_view kReapScript = R"(local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('HSET', KEYS[1], ARGV[1], now + tonumber(ARGV[2]))
 local left = {}
+local gone = {}
 local nodes = redis.call('HGETALL', KEYS[1])
 for i = 1, #nodes, 2 do
   local node = nodes[i]
@@ -67,6 +69,26 @@ for i = 1, #nodes, 2 do
       end
     end
     redis.call('DEL', held)
+    local meetings = ARGV[3] .. 'meet:n:' .. node
+    for _, id in ipairs(redis.call('HKEYS', meetings)) do
+      local records = ARGV[3] .. 'meet:r:' .. id
+      local users = ARGV[3] .. 'meet:u:' .. id
+      local names = ARGV[3] .. 'meet:p:' .. id
+      for _, field in ipairs(redis.call('HKEYS', records)) do
+        local at = field:match('^.*()\n')
+        if at and field:sub(at + 1) == node then
+          redis.call('HDEL', records, field)
+          local user = field:sub(1, at - 1)
+          if redis.call('HINCRBY', users, user, -1) <= 0 then
+            redis.call('HDEL', users, user)
+            gone[#gone + 1] = {id, user, redis.call('HGET', names, user) or ''}
+            redis.call('HDEL', names, user)
+          end
+        end
+      end
+      if redis.call('HLEN', users) == 0 then redis.call('DEL', ARGV[3] .. 'meet:a:' .. id) end
+    end
+    redis.call('DEL', meetings)
     local conns = ARGV[3] .. 'conns:n:' .. node
     for _, user in ipairs(redis.call('HKEYS', conns)) do
       local records = ARGV[3] .. 'conns:u:' .. user
@@ -84,7 +106,12 @@ for i = 1, #nodes, 2 do
     redis.call('HDEL', KEYS[1], node)
   end
 end
-return left)";
+local meetings_left = {}
+for _, g in ipairs(gone) do
+  local users = redis.call('HLEN', ARGV[3] .. 'meet:u:' .. g[1])
+  for _, v in ipairs({g[1], g[2], g[3], users}) do meetings_left[#meetings_left + 1] = v end
+end
+return {left, meetings_left})";
 
 // Every node refreshes its deadline (and reaps) this often.
 constexpr uint64_t kHeartbeatMs = 1000;
@@ -233,12 +260,23 @@ void RedisPresence::tick(uint64_t now_ms) {
     if (link == nullptr || !link->ready()) continue;
     link->eval(reap_script(), {key("nodes", "")},
          {settings_.node_id, deadline_ms(), settings_.prefix}, [this](redisReply* reply) {
-           if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || stopped_) return;
-           for (size_t i = 0; i + 1 < reply->elements; i += 2) {
-             std::string channel(reply_text(reply->element[i]));
-             std::string user(reply_text(reply->element[i + 1]));
+           if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 || stopped_) return;
+           const redisReply* left = reply->element[0];
+           for (size_t i = 0; left->type == REDIS_REPLY_ARRAY && i + 1 < left->elements; i += 2) {
+             std::string channel(reply_text(left->element[i]));
+             std::string user(reply_text(left->element[i + 1]));
              log::info("presence.reaped", {{"channel", channel}, {"user", user}});
              if (departed_) departed_(channel, user);
+           }
+           const redisReply* meetings = reply->element[1];
+           for (size_t i = 0; meetings->type == REDIS_REPLY_ARRAY && i + 3 < meetings->elements; i += 4) {
+             std::string meeting(reply_text(meetings->element[i]));
+             std::string user(reply_text(meetings->element[i + 1]));
+             std::string name(reply_text(meetings->element[i + 2]));
+             const redisReply* users = meetings->element[i + 3];
+             uint32_t total = users->type == REDIS_REPLY_INTEGER ? static_cast<uint32_t>(users->integer) : 0;
+             log::info("meeting.reaped", {{"meeting", meeting}, {"user", user}});
+             if (meeting_departed_) meeting_departed_(meeting, user, name, total);
            }
          });
   }

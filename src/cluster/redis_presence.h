@@ -37,6 +37,11 @@ class RedisPresence final : public hub::PresenceCluster {
   RedisPresence(hub::Hub& hub, transport::EventLoop& loop, std::function<RedisLink*(size_t)> link,
                 size_t shard_count, Settings settings);
   void set_departed(Departed departed) { departed_ = std::move(departed); }
+  // Who left a meeting because their node died (RedisMeetingStore's records): the meeting,
+  // the user, their name and the users still in it (on the broker's loop).
+  using MeetingDeparted = std::function<void(const std::string& meeting_id, const std::string& user_id,
+                                             const std::string& name, uint32_t users)>;
+  void set_meeting_departed(MeetingDeparted departed) { meeting_departed_ = std::move(departed); }
 
   // hub::PresenceCluster (any thread).
   void update(const std::string& channel, const hub::PresenceMember& member, size_t origin, ChangeDone done) override;
@@ -65,6 +70,7 @@ class RedisPresence final : public hub::PresenceCluster {
   size_t shard_count_;
   Settings settings_;
   Departed departed_;
+  MeetingDeparted meeting_departed_;
   // This node's records (channel -> user -> record), for writing them again after Redis
   // restarts, and for lists while Redis is unreachable.
   std::unordered_map<std::string, std::unordered_map<std::string, std::string>> records_;

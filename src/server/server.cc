@@ -17,7 +17,9 @@
 #include "cluster/redis_broker.h"
 #include "cluster/redis_client.h"
 #include "cluster/redis_decision_store.h"
+#include "cluster/redis_meeting_store.h"
 #include "cluster/redis_notification_store.h"
+#include "store/memory_meeting_store.h"
 #include "store/sqlite_decision_store.h"
 #include "store/sqlite_notification_store.h"
 #include "hub/memory_broker.h"
@@ -74,6 +76,10 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   hub::RetentionLookup retention = [policy = &server->policy_](std::string_view channel) {
     return policy->retention(channel);
   };
+  unsigned threads = c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
+  // Meetings and decisions: each lives on one loop, reached through the loop group (filled
+  // once the workers exist).
+  server->loops_ = std::make_unique<transport::LoopGroup>(threads);
   if (c.pubsub_adapter == "redis") {
     cluster::RedisBroker::Settings settings;
     if (!cluster::parse_redis_urls(c.pubsub_redis_url, settings.endpoints, error)) return nullptr;
@@ -99,6 +105,17 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
     // The stores' own connections (blocking, used from work-pool threads), one per instance.
     std::vector<std::shared_ptr<cluster::RedisClient>> store_clients;
     for (const auto& endpoint : settings.endpoints) store_clients.push_back(std::make_shared<cluster::RedisClient>(endpoint));
+    // Meetings are shared; participants of a node that died leave through whichever node
+    // noticed it first. The service exists before the broker's reaper can call it.
+    server->meeting_store_ =
+        std::make_unique<cluster::RedisMeetingStore>(store_clients, c.pubsub_redis_prefix, server->hub_.node_id());
+    server->meetings_ =
+        std::make_unique<features::meetings::MeetingService>(server->hub_, *server->loops_, *server->meeting_store_);
+    settings.meeting_departed = [meetings = server->meetings_.get()](const std::string& meeting_id,
+                                                                     const std::string& user_id,
+                                                                     const std::string& name, uint32_t users) {
+      meetings->departed(meeting_id, user_id, name, users);
+    };
     auto broker = cluster::RedisBroker::start(server->hub_, std::move(settings), error);
     if (!broker) return nullptr;
     server->notifications_ = std::make_unique<cluster::RedisNotificationStore>(store_clients, c.pubsub_redis_prefix);
@@ -130,15 +147,16 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   server->dialects_.push_back(std::make_unique<dialects::envelope::EnvelopeDialect>(kEnvelopeEncodingSlot));
   // A slow actions backend holds threads of this pool only, never the store's or the logins'.
   server->action_pool_ = std::make_unique<transport::WorkPool>(8);
-  unsigned threads = c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
-  // Meetings and decisions: each lives on one loop, reached through the loop group (filled
-  // once the workers exist). Decisions persist in the embedded store's file.
-  server->loops_ = std::make_unique<transport::LoopGroup>(threads);
+  // Decisions persist in the embedded store's file.
   if (!server->decision_store_ && !c.store_path.empty()) {
     server->decision_store_ = store::SqliteDecisionStore::open(c.store_path, error);
     if (!server->decision_store_) return nullptr;
   }
-  server->meetings_ = std::make_unique<features::meetings::MeetingService>(server->hub_, *server->loops_);
+  if (!server->meetings_) {
+    server->meeting_store_ = std::make_unique<store::MemoryMeetingStore>();
+    server->meetings_ =
+        std::make_unique<features::meetings::MeetingService>(server->hub_, *server->loops_, *server->meeting_store_);
+  }
   server->decisions_ = std::make_unique<features::decisions::DecisionService>(
       server->hub_, *server->loops_, server->policy_, server->decision_store_.get(), c.events.vote_update_interval_ms);
   server->features_api_ = std::make_unique<api::FeaturesApi>(*server->meetings_, *server->decisions_);

@@ -101,6 +101,7 @@ class Server {
   // Feature modules; after the workers, so they go first: their writer thread posts to loops.
   std::unique_ptr<transport::LoopGroup> loops_;
   std::unique_ptr<store::DecisionStore> decision_store_;  // SQLite on one node, Redis in a cluster
+  std::unique_ptr<store::MeetingStore> meeting_store_;  // in memory on one node, Redis in a cluster
   std::unique_ptr<features::meetings::MeetingService> meetings_;
   std::unique_ptr<features::decisions::DecisionService> decisions_;
   std::unique_ptr<api::FeaturesApi> features_api_;

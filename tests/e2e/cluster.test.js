@@ -529,6 +529,64 @@ test('a decision whose node was killed still closes at its deadline, through ano
   assert.strictEqual(described.body.result, 'rejected');
 });
 
+test('a meeting across nodes: one join and one leave per user, counts for the whole cluster, the agenda for latecomers', async () => {
+  const meeting = `cl_meeting_${Date.now()}`;
+  const join = async (c) => c.reply(c.request('meeting.join', { meetingId: meeting }));
+  const ann = await eventsClient(nodes[0], 'm-ann', '/events/ws', '--name', 'Ann');
+  assert.strictEqual((await join(ann)).data.totalParticipants, 1);
+  const bob = await eventsClient(nodes[1], 'm-bob', '/events/ws', '--name', 'Bob');
+  assert.strictEqual((await join(bob)).data.totalParticipants, 2);
+  const bobSeen = await ann.next((m) => m.type === 'meeting.participant.joined' && m.data.participant.userId === 'm-bob');
+  assert.strictEqual(bobSeen.data.totalParticipants, 2);
+  // Ann's second tab, on another node: no second join anywhere.
+  const annTab = await eventsClient(nodes[2], 'm-ann', '/events/ws', '--name', 'Ann');
+  annTab.request('meeting.join', { meetingId: meeting });
+  assert.ok(await bob.none((m) => m.type === 'meeting.participant.joined', 300), 'one join per user for the cluster');
+  // The agenda, set through node 2's API, reaches everyone and a latecomer on node 0.
+  const agenda = { currentItem: 2, totalItems: 4 };
+  const res = await api(nodes[2], 'POST', `/api/meetings/${meeting}/agenda`, agenda);
+  assert.strictEqual(res.status, 200);
+  assert.strictEqual(res.body.participants, 2);
+  for (const c of [ann, bob, annTab]) {
+    assert.deepStrictEqual((await c.next((m) => m.type === 'meeting.agenda.update')).data, { meetingId: meeting, ...agenda });
+  }
+  const cat = await eventsClient(nodes[0], 'm-cat', '/events/ws', '--name', 'Cat');
+  cat.request('meeting.join', { meetingId: meeting });
+  assert.deepStrictEqual((await cat.next((m) => m.type === 'meeting.agenda.update')).data, { meetingId: meeting, ...agenda });
+  assert.strictEqual((await bob.next((m) => m.type === 'meeting.participant.joined')).data.totalParticipants, 3);
+  // Ann leaves from one tab: nothing; from the other: one leave, counted for the cluster.
+  await ann.reply(ann.request('meeting.leave', { meetingId: meeting }));
+  assert.ok(await bob.none((m) => m.type === 'meeting.participant.left', 300), 'her other tab is still in');
+  annTab.ws.close();
+  const left = await bob.next((m) => m.type === 'meeting.participant.left');
+  assert.strictEqual(left.data.participant.userId, 'm-ann');
+  assert.strictEqual(left.data.participant.name, 'Ann');
+  assert.strictEqual(left.data.totalParticipants, 2);
+  for (const c of [ann, bob, cat]) c.ws.close();
+});
+
+test('a meeting whose participant\'s node was killed: they leave within the TTL, once', async () => {
+  const meeting = `cl_dead_${Date.now()}`;
+  const victim = await startServer({ ...clusterEnv(redis.url), PRESENCE_TTL_MS: '2000' });
+  const dan = await eventsClient(victim, 'm-dan', '/events/ws', '--name', 'Dan');
+  await dan.reply(dan.request('meeting.join', { meetingId: meeting }));
+  const eve = await eventsClient(nodes[1], 'm-eve', '/events/ws', '--name', 'Eve');
+  await eve.reply(eve.request('meeting.join', { meetingId: meeting }));
+  const killedAt = Date.now();
+  await victim.kill();
+  const left = await eve.next((m) => m.type === 'meeting.participant.left', 10000);
+  assert.strictEqual(left.data.participant.userId, 'm-dan');
+  assert.strictEqual(left.data.participant.name, 'Dan');
+  assert.strictEqual(left.data.totalParticipants, 1);
+  assert.ok(Date.now() - killedAt < 6000, `left after ${Date.now() - killedAt} ms with a TTL of 2000 ms`);
+  assert.ok(await eve.none((m) => m.type === 'meeting.participant.left', 1500), 'once');
+  // Dan comes back through a live node: a join again.
+  const back = await eventsClient(nodes[2], 'm-dan', '/events/ws', '--name', 'Dan');
+  back.request('meeting.join', { meetingId: meeting });
+  assert.strictEqual((await eve.next((m) => m.type === 'meeting.participant.joined')).data.totalParticipants, 2);
+  for (const c of [eve, back]) c.ws.close();
+});
+
 test('history API answers the same on every node; /api/publish answers with the position Redis gave', async () => {
   const answer = (await api(nodes[2], 'POST', '/api/publish', { channel: 'messages.api-history', type: 'e', data: { n: 0 } })).body;
   assert.strictEqual(answer.offset, 1);

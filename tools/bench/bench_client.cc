@@ -131,6 +131,9 @@ class Driver {
     c->last_seq.assign(static_cast<size_t>(o_.publishers), -1);
     sockaddr_in to = addr_;
     if (publisher && o_.publish_port != 0) to.sin_port = htons(o_.publish_port);
+    if (!publisher && !o_.subscriber_ports.empty()) {
+      to.sin_port = htons(o_.subscriber_ports[static_cast<size_t>(index) % o_.subscriber_ports.size()]);
+    }
     int rc = ::connect(c->fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
     if (rc < 0 && errno != EINPROGRESS) {
       ::close(c->fd);

@@ -18,6 +18,7 @@ struct BenchOptions {
   std::string dialect = "topics";  // topics, envelope (cursors mode), or socketio (fanout, idle)
   std::string publish_path;        // socketio: the topics endpoint publishers use (default: path)
   uint16_t publish_port = 0;       // publishers connect here (another cluster node); 0: port
+  std::vector<uint16_t> subscriber_ports;  // subscriber n connects to entry n % size; empty: port
   double hz = 30;            // cursors: moves per second per user
   int subscribers = 1000;
   int publishers = 1;

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   app.add_option("--dialect", o.dialect, "topics | envelope (cursors uses envelope) | socketio (fanout, idle)");
   app.add_option("--publish-path", o.publish_path, "socketio: the topics endpoint publishers use");
   app.add_option("--publish-port", o.publish_port, "Port publishers connect to (another cluster node)");
+  app.add_option("--subscriber-ports", o.subscriber_ports,
+                 "Ports subscribers are spread over in turn (cluster nodes); default: --port")
+      ->delimiter(',');
   app.add_option("--hz", o.hz, "cursors: moves per second per user");
   app.add_option("--subscribers,-n", o.subscribers, "Subscriber connections (fanout, idle)");
   app.add_option("--publishers,-p", o.publishers, "Publisher connections (fanout)");

@@ -1,12 +1,13 @@
 #include "features/meetings/meeting_service.h"
 
+#include "hub/memory_broker.h"
 #include "hub/topic.h"
 #include "json/json_writer.h"
 
 namespace sb::features::meetings {
 
-MeetingService::MeetingService(hub::Hub& hub, const transport::LoopGroup& loops)
-    : hub_(hub), loops_(loops), shards_(loops.size()) {}
+MeetingService::MeetingService(hub::Hub& hub, const transport::LoopGroup& loops, store::MeetingStore& store)
+    : hub_(hub), loops_(loops), store_(store) {}
 
 std::string MeetingService::channel_of(std::string_view meeting_id) {
   return "meeting:" + std::string(meeting_id);
@@ -18,12 +19,20 @@ bool MeetingService::is_valid_id(std::string_view meeting_id) {
   return hub::is_valid_channel(channel_of(meeting_id));
 }
 
-void MeetingService::at_home(std::string_view meeting_id, std::function<void(size_t, Shard&)> fn) {
+void MeetingService::in_order(std::string_view meeting_id, std::function<void(size_t)> fn) {
+  if (store_.shared()) {
+    writer_.submit([fn = std::move(fn)] { fn(hub::Broker::kNoOrigin); });
+    return;
+  }
   size_t home = loops_.owner_of(meeting_id);
-  loops_.post(home, [this, home, fn = std::move(fn)] { fn(home, shards_[home]); });
+  loops_.post(home, [home, fn = std::move(fn)] { fn(home); });
 }
 
-void MeetingService::publish(size_t shard, std::string channel, std::string type, std::string data,
+uint64_t MeetingService::wall_ms(size_t origin) const {
+  return origin < loops_.size() ? loops_.loop(origin).wall_ms() : hub::MemoryBroker::system_clock_ms();
+}
+
+void MeetingService::publish(size_t origin, std::string channel, std::string type, std::string data,
                              std::string_view user_id, std::string_view user_name, std::string_view connection_id,
                              std::string_view correlation_id) {
   auto p = std::make_shared<hub::Publication>();
@@ -36,64 +45,60 @@ void MeetingService::publish(size_t shard, std::string channel, std::string type
   p->sender_connection_id = connection_id;
   // The request the event answers, so that its sender can match it.
   if (!correlation_id.empty()) json::ObjectWriter(p->metadata).string("correlationId", correlation_id).end();
-  p->time_ms = loops_.loop(shard).wall_ms();
+  p->time_ms = wall_ms(origin);
   p->published_mono_us = transport::EventLoop::monotonic_us();
-  hub_.publish(p, shard);
+  hub_.publish(p, origin);
 }
 
 void MeetingService::join(size_t from, std::string meeting_id, Participant who, std::string correlation_id,
                           std::function<void(std::string)> done) {
-  at_home(meeting_id, [this, from, meeting_id, who = std::move(who), correlation_id,
-                       done = std::move(done)](size_t home, Shard& shard) mutable {
-    Meeting& meeting = shard.meetings[meeting_id];
-    uint64_t now = loops_.loop(home).wall_ms();
-    auto [it, first] = meeting.members.try_emplace(who.user_id);
-    Member& m = it->second;
-    if (first) {
-      m.who = who;
-      m.joined_at_ms = now;
-    }
-    ++m.connections;
-    if (first) {
+  in_order(meeting_id, [this, from, meeting_id, who = std::move(who), correlation_id,
+                        done = std::move(done)](size_t origin) mutable {
+    store::MeetingJoin joined = store_.join(meeting_id, who.user_id, who.name);
+    if (joined.first) {
       std::string participant;
       json::ObjectWriter(participant).string("userId", who.user_id).string("name", who.name)
-          .string("role", who.role).string("joinedAt", json::iso8601(now)).end();
+          .string("role", who.role).string("joinedAt", json::iso8601(wall_ms(origin))).end();
       std::string data;
       json::ObjectWriter(data).string("meetingId", meeting_id).raw("participant", participant)
-          .number("totalParticipants", static_cast<int64_t>(meeting.members.size())).end();
-      publish(home, channel_of(meeting_id), "meeting.participant.joined", std::move(data), who.user_id, who.name, {},
-              correlation_id);
+          .number("totalParticipants", static_cast<int64_t>(joined.total)).end();
+      publish(origin, channel_of(meeting_id), "meeting.participant.joined", std::move(data), who.user_id, who.name,
+              {}, correlation_id);
     }
-    reply(from, [done = std::move(done), agenda = meeting.agenda_data]() mutable { done(std::move(agenda)); });
+    reply(from, [done = std::move(done), agenda = std::move(joined.agenda)]() mutable { done(std::move(agenda)); });
   });
+}
+
+// The data of meeting.participant.left.
+static std::string left_data(std::string_view meeting_id, std::string_view user_id, std::string_view name,
+                             uint64_t now_ms, uint32_t users) {
+  std::string participant;
+  json::ObjectWriter(participant).string("userId", user_id).string("name", name)
+      .string("leftAt", json::iso8601(now_ms)).end();
+  std::string data;
+  json::ObjectWriter(data).string("meetingId", meeting_id).raw("participant", participant)
+      .number("totalParticipants", static_cast<int64_t>(users)).end();
+  return data;
 }
 
 void MeetingService::leave(size_t from, std::string meeting_id, std::string user_id, std::string correlation_id,
                            std::function<void(std::string)> done) {
-  at_home(meeting_id, [this, from, meeting_id, user_id, correlation_id, done = std::move(done)](size_t home,
-                                                                                               Shard& shard) mutable {
-    auto found = shard.meetings.find(meeting_id);
-    if (found == shard.meetings.end()) return;
-    Meeting& meeting = found->second;
-    auto it = meeting.members.find(user_id);
-    if (it == meeting.members.end()) return;
-    std::string name = it->second.who.name;
-    bool last = --it->second.connections == 0;
-    if (last) meeting.members.erase(it);
-    uint64_t now = loops_.loop(home).wall_ms();
-    std::string participant;
-    json::ObjectWriter(participant).string("userId", user_id).string("name", name)
-        .string("leftAt", json::iso8601(now)).end();
-    std::string data;
-    json::ObjectWriter(data).string("meetingId", meeting_id).raw("participant", participant)
-        .number("totalParticipants", static_cast<int64_t>(meeting.members.size())).end();
-    if (last) {
-      publish(home, channel_of(meeting_id), "meeting.participant.left", data, user_id, name, {}, correlation_id);
+  in_order(meeting_id, [this, from, meeting_id, user_id, correlation_id, done = std::move(done)](size_t origin) mutable {
+    store::MeetingLeave left = store_.leave(meeting_id, user_id);
+    if (!left.known) return;
+    std::string data = left_data(meeting_id, user_id, left.name, wall_ms(origin), left.total);
+    if (left.last) {
+      publish(origin, channel_of(meeting_id), "meeting.participant.left", data, user_id, left.name, {}, correlation_id);
     }
-    // A meeting ends with its last participant (its agenda with it).
-    if (meeting.members.empty()) shard.meetings.erase(found);
     if (done) reply(from, [done = std::move(done), data = std::move(data)]() mutable { done(std::move(data)); });
   });
+}
+
+void MeetingService::departed(const std::string& meeting_id, const std::string& user_id, const std::string& name,
+                              uint32_t users) {
+  size_t origin = hub::Broker::kNoOrigin;
+  publish(origin, channel_of(meeting_id), "meeting.participant.left",
+          left_data(meeting_id, user_id, name, wall_ms(origin), users), user_id, name, {}, {});
 }
 
 std::string MeetingService::chat(size_t from, std::string_view meeting_id, const auth::Identity& who,
@@ -115,20 +120,15 @@ std::string MeetingService::chat(size_t from, std::string_view meeting_id, const
 
 void MeetingService::update_agenda(size_t from, std::string meeting_id, std::string agenda_fields,
                                    std::function<void(size_t)> done) {
-  at_home(meeting_id, [this, from, meeting_id, agenda_fields = std::move(agenda_fields),
-                       done = std::move(done)](size_t home, Shard& shard) mutable {
+  in_order(meeting_id, [this, from, meeting_id, agenda_fields = std::move(agenda_fields),
+                        done = std::move(done)](size_t origin) mutable {
     std::string data = "{\"meetingId\":";
     json::append_string(data, meeting_id);
     if (!agenda_fields.empty()) data += "," + agenda_fields;
     data += '}';
-    size_t participants = 0;
-    auto found = shard.meetings.find(meeting_id);
-    if (found != shard.meetings.end()) {
-      // Kept only while the meeting exists, so that latecomers see where it stands.
-      found->second.agenda_data = data;
-      participants = found->second.members.size();
-    }
-    publish(home, channel_of(meeting_id), "meeting.agenda.update", std::move(data), {}, {}, {}, {});
+    // Kept only while the meeting exists, so that latecomers see where it stands.
+    size_t participants = store_.set_agenda(meeting_id, data);
+    publish(origin, channel_of(meeting_id), "meeting.agenda.update", std::move(data), {}, {}, {}, {});
     reply(from, [done = std::move(done), participants] { done(participants); });
   });
 }

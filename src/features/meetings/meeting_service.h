@@ -9,7 +9,9 @@
 
 #include "auth/identity.h"
 #include "hub/hub.h"
+#include "store/meeting_store.h"
 #include "transport/loop_group.h"
+#include "transport/work_pool.h"
 
 namespace sb::features::meetings {
 
@@ -21,16 +23,20 @@ struct Participant {
 };
 
 // Meetings: rooms with participants, chat and an agenda the backend drives. A meeting is
-// the channel `meeting:{id}` and exists from its first join. Each meeting lives on one
-// loop (its home, chosen by its id): joins, leaves and agenda changes are applied there in
-// order and its events published from there, so every participant sees the counts change
-// in the order they changed. Events (JSON data as the events dialect shows it, seed 003):
+// the channel `meeting:{id}` and exists from its first join. Who is in it and its agenda
+// are kept in a MeetingStore. With the memory store (one node) each meeting has a home loop
+// (chosen by its id) where joins, leaves and agenda changes are applied in order and its
+// events published; with a shared store (a cluster) they are applied by one writer thread
+// per node, in order, and the store decides once for the whole cluster whether a user
+// joined or left. Either way every participant sees the counts change in the order they
+// changed. Events (JSON data as the events dialect shows it, seed 003):
 // meeting.participant.joined, meeting.participant.left, meeting.chat.message,
 // meeting.agenda.update. Every method is called on loop `from` (a hub shard index); the
 // callbacks run back on that loop.
 class MeetingService {
  public:
-  MeetingService(hub::Hub& hub, const transport::LoopGroup& loops);
+  // store: outlives the service.
+  MeetingService(hub::Hub& hub, const transport::LoopGroup& loops, store::MeetingStore& store);
 
   // The channel of a meeting. Meeting ids are single channel segments ("123", "meeting_9").
   static std::string channel_of(std::string_view meeting_id);
@@ -57,32 +63,25 @@ class MeetingService {
   // join later. done gets the number of participants.
   void update_agenda(size_t from, std::string meeting_id, std::string agenda_fields,
                      std::function<void(size_t participants)> done);
+  // A user left the meeting because the node holding their connections died (a cluster's
+  // reaper found it): meeting.participant.left, from any thread. users: who is still in it.
+  void departed(const std::string& meeting_id, const std::string& user_id, const std::string& name, uint32_t users);
 
  private:
-  struct Member {
-    Participant who;
-    uint64_t joined_at_ms = 0;
-    uint32_t connections = 0;
-  };
-  struct Meeting {
-    std::unordered_map<std::string, Member> members;  // by user id
-    std::string agenda_data;                           // the last agenda update's data
-  };
-  // The meetings whose home is one loop; touched only on that loop's thread.
-  struct Shard {
-    std::unordered_map<std::string, Meeting> meetings;
-  };
-
-  void publish(size_t shard, std::string channel, std::string type, std::string data, std::string_view user_id,
+  // origin: the loop publishing, or hub::Broker::kNoOrigin off the loops.
+  void publish(size_t origin, std::string channel, std::string type, std::string data, std::string_view user_id,
                std::string_view user_name, std::string_view connection_id, std::string_view correlation_id);
-  // Runs fn on the meeting's home loop with its shard.
-  void at_home(std::string_view meeting_id, std::function<void(size_t home, Shard&)> fn);
+  // Runs fn where the meeting's changes are applied in order: its home loop with the memory
+  // store (fn gets that loop), the writer thread with a shared one (fn gets kNoOrigin).
+  void in_order(std::string_view meeting_id, std::function<void(size_t origin)> fn);
   // Runs fn on loop `from` (a reply).
   void reply(size_t from, std::function<void()> fn) { loops_.post(from, std::move(fn)); }
+  uint64_t wall_ms(size_t origin) const;
 
   hub::Hub& hub_;
   const transport::LoopGroup& loops_;
-  std::vector<Shard> shards_;
+  store::MeetingStore& store_;
+  transport::WorkPool writer_{1};  // a shared store's calls, one at a time, in order
 };
 
 }  // namespace sb::features::meetings
