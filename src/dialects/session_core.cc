@@ -36,9 +36,15 @@ hub::ClusterCheck SessionCore::limit_check(uint32_t max_per_user, LimitVerdict& 
   std::weak_ptr<bool> open = open_token_;
   LimitVerdict verdict = std::move(within_limit);
   within_limit = nullptr;  // the cluster gives it
-  return hub::ClusterCheck{context_.shard_index, [open, max_per_user, verdict = std::move(verdict)](uint32_t connections) {
-                             if (open.lock()) verdict(max_per_user == 0 || connections <= max_per_user);
-                           }};
+  return hub::ClusterCheck{
+      context_.shard_index, [this, open, max_per_user, verdict = std::move(verdict)](uint32_t connections) {
+        if (!open.lock()) return;  // closed: this session is gone
+        bool within = max_per_user == 0 || connections <= max_per_user;
+        // A refused connection leaves the registry now, not once its close handshake ends,
+        // so that no count or list of the cluster shows it after the client was told.
+        if (!within) unregister();
+        verdict(within);
+      }};
 }
 
 bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user, LimitVerdict within_limit) {
@@ -512,12 +518,14 @@ bool SessionCore::mark_notification_read(std::string id, std::function<void(int)
 void SessionCore::close() {
   open_token_.reset();  // answers still on their way are dropped
   drop_all_subscriptions();
-  if (registered_) {
-    log::debug("session.close",
-               {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
-    context_.registry.remove(&info_);
-    registered_ = false;
-  }
+  unregister();
+}
+
+void SessionCore::unregister() {
+  if (!registered_) return;
+  log::debug("session.close", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
+  context_.registry.remove(&info_);
+  registered_ = false;
 }
 
 }  // namespace sb::dialects

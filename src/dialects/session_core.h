@@ -118,6 +118,8 @@ class SessionCore {
   const std::vector<std::string>& joined() const { return joined_; }
 
  private:
+  // Takes the connection out of the registry (and the cluster's), once.
+  void unregister();
   // The personal and role channels of an identity (recomputed rather than stored: every
   // byte kept here is paid by each idle connection).
   std::vector<std::string> implicit_channels(const auth::Identity& identity) const;

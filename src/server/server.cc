@@ -294,6 +294,8 @@ std::string Server::render_metrics() const {
   if (cluster_broker_ != nullptr) {
     extras.extra_counters.emplace_back("switchboard_broker_errors_total", cluster_broker_->errors());
     extras.extra_counters.emplace_back("switchboard_broker_reconnects_total", cluster_broker_->reconnects());
+    // Messages to other nodes (forwarded Engine.IO requests) dropped while Redis was unreachable.
+    extras.extra_counters.emplace_back("switchboard_relay_dropped_total", cluster_broker_->relay().dropped());
   }
   return observability::render_prometheus(loops, bytes_in, bytes_out, extras);
 }
