@@ -107,6 +107,20 @@ redis_bytes() {  # bytes Redis received and sent so far
     awk -F: '/^total_net_input_bytes/ { i = $2 } /^total_net_output_bytes/ { o = $2 } END { print i, o }'
 }
 
+# One fan-out step against running cluster nodes: $1 = rate, the rest = where the load
+# generator connects. Prints its result with Redis's CPU seconds and bytes in and out.
+cluster_step() {
+  local rate=$1
+  shift
+  local cpu_before in_before out_before in_after out_after result cpu
+  cpu_before=$(cpu_seconds $REDIS_PID)
+  read -r in_before out_before <<<"$(redis_bytes)"
+  result=$($BENCH "$@" -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')
+  read -r in_after out_after <<<"$(redis_bytes)"
+  cpu=$(awk -v a="$(cpu_seconds $REDIS_PID)" -v b="$cpu_before" 'BEGIN { printf "%.2f", a - b }')
+  echo "fanout rate=$rate/s: $result redis_cpu_s=$cpu redis_in_bytes=$((in_after - in_before)) redis_out_bytes=$((out_after - out_before))"
+}
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 for server in switchboard ws; do
@@ -177,12 +191,7 @@ if [[ " $SECTIONS " == *" cluster "* ]]; then
   for rate in $RATES; do
     start_node 3201 1; NODE_A=$NODE_PID
     start_node 3202 0; NODE_B=$NODE_PID
-    redis_cpu_before=$(cpu_seconds $REDIS_PID)
-    read -r in_before out_before <<<"$(redis_bytes)"
-    result=$($BENCH --port 3202 --publish-port 3201 -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')
-    read -r in_after out_after <<<"$(redis_bytes)"
-    redis_cpu=$(awk -v a="$(cpu_seconds $REDIS_PID)" -v b="$redis_cpu_before" 'BEGIN { printf "%.2f", a - b }')
-    echo "fanout rate=$rate/s: $result redis_cpu_s=$redis_cpu redis_in_bytes=$((in_after - in_before)) redis_out_bytes=$((out_after - out_before))"
+    cluster_step $rate --port 3202 --publish-port 3201
     kill $NODE_A $NODE_B 2>/dev/null || true
     wait $NODE_A $NODE_B 2>/dev/null || true
   done
@@ -192,13 +201,7 @@ if [[ " $SECTIONS " == *" cluster "* ]]; then
     start_node 3201 1; NODE_A=$NODE_PID
     start_node 3202 0; NODE_B=$NODE_PID
     start_node 3203 0; NODE_C=$NODE_PID
-    redis_cpu_before=$(cpu_seconds $REDIS_PID)
-    read -r in_before out_before <<<"$(redis_bytes)"
-    result=$($BENCH --port 3201 --subscriber-ports 3201,3202,3203 --publish-port 3201 -n 1000 -p 1 -r $rate \
-      -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')
-    read -r in_after out_after <<<"$(redis_bytes)"
-    redis_cpu=$(awk -v a="$(cpu_seconds $REDIS_PID)" -v b="$redis_cpu_before" 'BEGIN { printf "%.2f", a - b }')
-    echo "fanout rate=$rate/s: $result redis_cpu_s=$redis_cpu redis_in_bytes=$((in_after - in_before)) redis_out_bytes=$((out_after - out_before))"
+    cluster_step $rate --port 3201 --subscriber-ports 3201,3202,3203 --publish-port 3201
     kill $NODE_A $NODE_B $NODE_C 2>/dev/null || true
     wait $NODE_A $NODE_B $NODE_C 2>/dev/null || true
   done

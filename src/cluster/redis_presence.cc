@@ -42,7 +42,25 @@ return 0)";
 // Key names of other nodes are built here from the prefix: the cluster shards by channel
 // itself, on standalone Redis instances, so a script may reach any key of its instance.
 // KEYS: deadlines. ARGV: node, ttl ms, key prefix.
-constexpr std::string_view kReapScript = R"(local t = redis.call('TIME')
+constexpr std::string_view kReapScript = R"(-- Removes a node's fields ("<user>\n<node>") from a
+-- records hash, counting each user down in counts (how many nodes hold the user); answers
+-- the users no node holds any more.
+local function drop_node(records, counts, node)
+  local gone = {}
+  for _, field in ipairs(redis.call('HKEYS', records)) do
+    local at = field:match('^.*()\n')
+    if at and field:sub(at + 1) == node then
+      redis.call('HDEL', records, field)
+      local user = field:sub(1, at - 1)
+      if redis.call('HINCRBY', counts, user, -1) <= 0 then
+        redis.call('HDEL', counts, user)
+        gone[#gone + 1] = user
+      end
+    end
+  end
+  return gone
+end
+local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('HSET', KEYS[1], ARGV[1], now + tonumber(ARGV[2]))
 local left = {}
@@ -54,37 +72,19 @@ for i = 1, #nodes, 2 do
     local held = ARGV[3] .. 'presence:n:' .. node
     for _, channel in ipairs(redis.call('HKEYS', held)) do
       local records = ARGV[3] .. 'presence:m:' .. channel
-      local counts = ARGV[3] .. 'presence:u:' .. channel
-      for _, field in ipairs(redis.call('HKEYS', records)) do
-        local at = field:match('^.*()\n')
-        if at and field:sub(at + 1) == node then
-          redis.call('HDEL', records, field)
-          local user = field:sub(1, at - 1)
-          if redis.call('HINCRBY', counts, user, -1) <= 0 then
-            redis.call('HDEL', counts, user)
-            left[#left + 1] = channel
-            left[#left + 1] = user
-          end
-        end
+      for _, user in ipairs(drop_node(records, ARGV[3] .. 'presence:u:' .. channel, node)) do
+        left[#left + 1] = channel
+        left[#left + 1] = user
       end
     end
     redis.call('DEL', held)
     local meetings = ARGV[3] .. 'meet:n:' .. node
     for _, id in ipairs(redis.call('HKEYS', meetings)) do
-      local records = ARGV[3] .. 'meet:r:' .. id
       local users = ARGV[3] .. 'meet:u:' .. id
       local names = ARGV[3] .. 'meet:p:' .. id
-      for _, field in ipairs(redis.call('HKEYS', records)) do
-        local at = field:match('^.*()\n')
-        if at and field:sub(at + 1) == node then
-          redis.call('HDEL', records, field)
-          local user = field:sub(1, at - 1)
-          if redis.call('HINCRBY', users, user, -1) <= 0 then
-            redis.call('HDEL', users, user)
-            gone[#gone + 1] = {id, user, redis.call('HGET', names, user) or ''}
-            redis.call('HDEL', names, user)
-          end
-        end
+      for _, user in ipairs(drop_node(ARGV[3] .. 'meet:r:' .. id, users, node)) do
+        gone[#gone + 1] = {id, user, redis.call('HGET', names, user) or ''}
+        redis.call('HDEL', names, user)
       end
       if redis.call('HLEN', users) == 0 then redis.call('DEL', ARGV[3] .. 'meet:a:' .. id) end
     end

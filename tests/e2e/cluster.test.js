@@ -197,6 +197,12 @@ test('a Socket.IO session is served by every node: polls, posts and the upgrade 
     const res = await fetch(`${base(node)}&sid=${sid}`, body === undefined ? {} : { method: 'POST', body });
     return { status: res.status, body: await res.text() };
   };
+  // A made-up sid naming node 0 is forwarded there and refused as node 0 would refuse it.
+  const [loop, owner] = sid.split('.');
+  const forged = `${loop}.${owner}.${'A'.repeat(24)}`;
+  const refused = await fetch(`${base(nodes[1])}&sid=${forged}`, { method: 'POST', body: '40' });
+  assert.deepStrictEqual({ status: refused.status, body: await refused.text() },
+    { status: 400, body: '{"code":1,"message":"Session ID unknown"}' });
   // CONNECT posted through node 1, its answer polled through node 2.
   assert.deepStrictEqual(await call(nodes[1], `40${JSON.stringify({ token })}`), { status: 200, body: 'ok' });
   const connected = await call(nodes[2]);

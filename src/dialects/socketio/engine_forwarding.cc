@@ -12,18 +12,6 @@ namespace eio = protocol::engineio;
 namespace {
 constexpr std::string_view kService = "eio";
 
-// The loop a front's ref ("<loop>.<counter>") names, or nullopt.
-std::optional<size_t> loop_of_ref(std::string_view ref, size_t loops) {
-  size_t dot = ref.find('.');
-  if (dot == std::string_view::npos || dot == 0 || dot > 4) return std::nullopt;
-  size_t loop = 0;
-  for (size_t i = 0; i < dot; ++i) {
-    if (ref[i] < '0' || ref[i] > '9') return std::nullopt;
-    loop = loop * 10 + static_cast<size_t>(ref[i] - '0');
-  }
-  return loop < loops ? std::optional<size_t>(loop) : std::nullopt;
-}
-
 bool from_front(RelayKind kind) {
   return kind != RelayKind::kAnswer && kind != RelayKind::kSocketSend && kind != RelayKind::kSocketEnd;
 }
@@ -164,15 +152,6 @@ void EngineForwarding::forward_http(size_t loop, uint64_t now_ms, const std::str
     reply.send(engine_error_response(eio::RequestError::kBadRequest));
     return;
   }
-  if (!poll && request.body.size() > settings_.max_payload) {
-    // Refused here as the owner would refuse it, without carrying it there.
-    http::HttpResponse r;
-    r.status = 413;
-    r.content_type = "text/plain; charset=UTF-8";
-    r.body = "payload too large";
-    reply.send(std::move(r));
-    return;
-  }
   std::string ref = next_ref(loop);
   // The owner answers a held GET by its next ping at the latest, a POST at once.
   uint64_t wait_ms = poll ? settings_.ping_interval_ms + settings_.ping_timeout_ms : settings_.ping_timeout_ms;
@@ -207,8 +186,8 @@ void EngineForwarding::receive(std::string_view from, std::string_view body) {
     auto parts = parse_session_id(message.sid);
     if (parts && parts->loop < loops_.size()) loop = parts->loop;
   } else {
-    auto ref_loop = loop_of_ref(message.ref, loops_.size());
-    if (!ref_loop) return;
+    auto ref_loop = parse_loop_prefix(message.ref);
+    if (!ref_loop || *ref_loop >= loops_.size()) return;
     loop = *ref_loop;
   }
   hub_.run_on(loop, [this, loop, from = std::string(from), text = std::string(body)] {

@@ -28,15 +28,23 @@ std::string make_session_id(size_t loop, std::string_view node) {
   return sid;
 }
 
-std::optional<SessionIdParts> parse_session_id(std::string_view sid) {
-  size_t first = sid.find('.');
-  if (first == std::string_view::npos || first == 0 || first > 4) return std::nullopt;
-  SessionIdParts parts;
-  for (size_t i = 0; i < first; ++i) {
-    if (sid[i] < '0' || sid[i] > '9') return std::nullopt;
-    parts.loop = parts.loop * 10 + static_cast<size_t>(sid[i] - '0');
+std::optional<size_t> parse_loop_prefix(std::string_view text) {
+  size_t dot = text.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot > 4) return std::nullopt;
+  size_t loop = 0;
+  for (size_t i = 0; i < dot; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    loop = loop * 10 + static_cast<size_t>(text[i] - '0');
   }
-  std::string_view rest = sid.substr(first + 1);
+  return loop;
+}
+
+std::optional<SessionIdParts> parse_session_id(std::string_view sid) {
+  auto loop = parse_loop_prefix(sid);
+  if (!loop) return std::nullopt;
+  SessionIdParts parts;
+  parts.loop = *loop;
+  std::string_view rest = sid.substr(sid.find('.') + 1);
   if (rest.size() != kNodeChars + 1 + kRandomChars || rest[kNodeChars] != '.') return std::nullopt;
   parts.node = rest.substr(0, kNodeChars);
   for (char c : parts.node) {

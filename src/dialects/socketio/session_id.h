@@ -15,6 +15,9 @@ struct SessionIdParts {
   std::string_view node;  // 8 hex characters
 };
 
+// The loop index that text starts with ("<1..4 digits>." as in a sid or a forwarded
+// request's ref), or nullopt.
+std::optional<size_t> parse_loop_prefix(std::string_view text);
 // A new sid for a session on `loop` of node `node`.
 std::string make_session_id(size_t loop, std::string_view node);
 // The loop and node a sid names, or nullopt when it is not one of ours (any other text from

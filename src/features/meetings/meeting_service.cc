@@ -6,6 +6,20 @@
 
 namespace sb::features::meetings {
 
+namespace {
+// The data of meeting.participant.left.
+std::string left_data(std::string_view meeting_id, std::string_view user_id, std::string_view name, uint64_t now_ms,
+                      uint32_t users) {
+  std::string participant;
+  json::ObjectWriter(participant).string("userId", user_id).string("name", name)
+      .string("leftAt", json::iso8601(now_ms)).end();
+  std::string data;
+  json::ObjectWriter(data).string("meetingId", meeting_id).raw("participant", participant)
+      .number("totalParticipants", static_cast<int64_t>(users)).end();
+  return data;
+}
+}  // namespace
+
 MeetingService::MeetingService(hub::Hub& hub, const transport::LoopGroup& loops, store::MeetingStore& store)
     : hub_(hub), loops_(loops), store_(store) {}
 
@@ -67,18 +81,6 @@ void MeetingService::join(size_t from, std::string meeting_id, Participant who, 
     }
     reply(from, [done = std::move(done), agenda = std::move(joined.agenda)]() mutable { done(std::move(agenda)); });
   });
-}
-
-// The data of meeting.participant.left.
-static std::string left_data(std::string_view meeting_id, std::string_view user_id, std::string_view name,
-                             uint64_t now_ms, uint32_t users) {
-  std::string participant;
-  json::ObjectWriter(participant).string("userId", user_id).string("name", name)
-      .string("leftAt", json::iso8601(now_ms)).end();
-  std::string data;
-  json::ObjectWriter(data).string("meetingId", meeting_id).raw("participant", participant)
-      .number("totalParticipants", static_cast<int64_t>(users)).end();
-  return data;
 }
 
 void MeetingService::leave(size_t from, std::string meeting_id, std::string user_id, std::string correlation_id,
