@@ -116,6 +116,9 @@ RedisBroker::RedisBroker(hub::Hub& hub, Settings settings) : hub_(hub), settings
       hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(), settings_.prefix,
       hub_.node_id(), settings_.presence_ttl_ms);
   registry_->set_snapshot(settings_.node_totals);
+  occupancy_ = std::make_unique<RedisOccupancy>(
+      hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(), settings_.prefix,
+      hub_.node_id(), settings_.presence_ttl_ms);
   relay_ = std::make_unique<RedisRelay>(
       loop_, [this](size_t shard) { return shards_[shard].command.get(); },
       [this](std::string_view name) { return shard_of(name, shards_.size()); }, settings_.prefix, hub_.node_id());
@@ -138,6 +141,7 @@ void RedisBroker::shutdown() {
   stopped_ = true;
   if (presence_) presence_->stop();
   if (registry_) registry_->stop();
+  if (occupancy_) occupancy_->stop();
   if (relay_) relay_->stop();
 }
 
@@ -209,6 +213,7 @@ void RedisBroker::on_command_ready(size_t shard) {
   for (auto& p : queued) send_publication(shard, std::move(p));
   presence_->on_ready(shard);
   registry_->on_ready(shard);
+  occupancy_->on_ready(shard);
 }
 
 void RedisBroker::on_subscriber_ready(size_t shard) {

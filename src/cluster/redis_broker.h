@@ -11,6 +11,7 @@
 
 #include "cluster/redis_endpoint.h"
 #include "cluster/redis_link.h"
+#include "cluster/redis_occupancy.h"
 #include "cluster/redis_presence.h"
 #include "cluster/redis_registry.h"
 #include "cluster/redis_relay.h"
@@ -61,6 +62,8 @@ class RedisBroker final : public hub::Broker {
   RedisRegistry& registry() { return *registry_; }
   // Messages to the other nodes (RedisRelay).
   RedisRelay& relay() { return *relay_; }
+  // Room capacity across the cluster (RedisOccupancy).
+  RedisOccupancy& occupancy() { return *occupancy_; }
 
   // Counters for /metrics (any thread).
   uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
@@ -134,6 +137,7 @@ class RedisBroker final : public hub::Broker {
   std::unique_ptr<RedisPresence> presence_;
   std::unique_ptr<RedisRegistry> registry_;
   std::unique_ptr<RedisRelay> relay_;
+  std::unique_ptr<RedisOccupancy> occupancy_;
   std::unordered_map<std::string, ExactWatch> exact_;            // channels watched
   std::unordered_map<std::string, uint32_t> pending_subscribes_; // SUBSCRIBEs not yet confirmed
   std::unordered_map<std::string, std::string> patterns_;        // pattern -> glob

@@ -37,7 +37,8 @@ return 0)";
 
 // Refreshes this node's deadline, then removes every node whose deadline passed: their
 // presence records go, and each user no node holds any more is answered; their connection
-// records and totals (RedisRegistry) and meeting records (RedisMeetingStore) go too.
+// records and totals (RedisRegistry), meeting records (RedisMeetingStore) and room places
+// (RedisOccupancy) go too.
 // Answers {{channel, user, ...} of presence, {meeting, user, name, users left, ...}}.
 // Key names of other nodes are built here from the prefix: the cluster shards by channel
 // itself, on standalone Redis instances, so a script may reach any key of its instance.
@@ -89,6 +90,11 @@ for i = 1, #nodes, 2 do
       if redis.call('HLEN', users) == 0 then redis.call('DEL', ARGV[3] .. 'meet:a:' .. id) end
     end
     redis.call('DEL', meetings)
+    local rooms = ARGV[3] .. 'room:n:' .. node
+    for _, channel in ipairs(redis.call('SMEMBERS', rooms)) do
+      redis.call('HDEL', ARGV[3] .. 'room:c:' .. channel, node)
+    end
+    redis.call('DEL', rooms)
     local conns = ARGV[3] .. 'conns:n:' .. node
     for _, user in ipairs(redis.call('HKEYS', conns)) do
       local records = ARGV[3] .. 'conns:u:' .. user

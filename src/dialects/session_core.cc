@@ -1,8 +1,7 @@
 #include "dialects/session_core.h"
 
-#include <utility>
-
 #include <algorithm>
+#include <utility>
 
 #include "dialects/server_events.h"
 
@@ -126,20 +125,76 @@ SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_j
   }
   if (max_joined != 0 && joined_.size() >= max_joined) return JoinResult::kTooMany;
   bool exact = !hub::has_wildcard(pattern);
-  if (exact && !context_.occupancy.try_join(pattern)) return JoinResult::kFull;
+  // A capacity in a cluster: this node's place is taken now, the cluster's count comes later.
+  bool checked = exact && context_.occupancy.checks_cluster(pattern);
+  uint32_t ticket = checked ? ++tickets_ : 0;
+  if (exact && !context_.occupancy.try_join(pattern, checked ? capacity_check(pattern, ticket) : hub::ClusterCheck{})) {
+    return JoinResult::kFull;
+  }
   context_.shard().subscribe(subscriber_, pattern);
   joined_.emplace_back(pattern);
-  if (exact && !identity_->anonymous && context_.presence.tracks(pattern)) {
-    hub::PresenceMember me{identity_->user_id, identity_->name, identity_->avatar, 0, 0, 0, {}, {}, 0};
-    // The user's first connection here (in a cluster: anywhere): the others learn who
-    // arrived. The answer may come later; it needs nothing of this connection by then.
-    context_.presence.join(pattern, me, context_.loop.wall_ms(), context_.shard_index,
-                           [context = &context_, channel = std::string(pattern), who = presence_subject()](bool joined) {
-                             if (joined) publish_presence_join(context->hub, context->shard_index, channel, who,
-                                                               context->loop.wall_ms());
-                           });
+  if (checked) {
+    if (!capacity_checks_) capacity_checks_ = std::make_unique<std::vector<CapacityCheck>>();
+    capacity_checks_->push_back(CapacityCheck{std::string(pattern), ticket, {}});
+  } else if (exact) {
+    join_presence(pattern);
   }
   return JoinResult::kJoined;
+}
+
+void SessionCore::join_presence(std::string_view channel) {
+  if (identity_->anonymous || !context_.presence.tracks(channel)) return;
+  hub::PresenceMember me{identity_->user_id, identity_->name, identity_->avatar, 0, 0, 0, {}, {}, 0};
+  // The user's first connection here (in a cluster: anywhere): the others learn who
+  // arrived. The answer may come later; it needs nothing of this connection by then.
+  context_.presence.join(channel, me, context_.loop.wall_ms(), context_.shard_index,
+                         [context = &context_, channel = std::string(channel), who = presence_subject()](bool joined) {
+                           if (joined) publish_presence_join(context->hub, context->shard_index, channel, who,
+                                                             context->loop.wall_ms());
+                         });
+}
+
+hub::ClusterCheck SessionCore::capacity_check(std::string_view channel, uint32_t ticket) {
+  if (!open_token_) open_token_ = std::make_shared<bool>(true);
+  std::weak_ptr<bool> open = open_token_;
+  uint32_t capacity = context_.occupancy.capacity(channel);
+  return hub::ClusterCheck{context_.shard_index, [this, open, ticket, capacity](uint32_t members) {
+                             if (open.lock()) settle_capacity(ticket, members > capacity);
+                           }};
+}
+
+void SessionCore::settle_capacity(uint32_t ticket, bool full) {
+  std::optional<CapacityCheck> check = take_capacity_check([ticket](const CapacityCheck& c) { return c.ticket == ticket; });
+  if (!check) return;  // left meanwhile (its waiter was answered then)
+  if (full) {
+    // Other nodes took the last places first: the join is undone before the client hears
+    // of it, and the waiting subscribe answer says full.
+    log::info("session.room_full", {{"connection", info_.connection_id}, {"channel", check->channel}});
+    std::erase(joined_, check->channel);
+    release(check->channel, false);
+  } else {
+    join_presence(check->channel);
+  }
+  if (check->waiter) check->waiter(full);
+}
+
+std::optional<SessionCore::CapacityCheck> SessionCore::take_capacity_check(
+    const std::function<bool(const CapacityCheck&)>& which) {
+  if (!capacity_checks_) return std::nullopt;
+  auto it = std::find_if(capacity_checks_->begin(), capacity_checks_->end(), which);
+  if (it == capacity_checks_->end()) return std::nullopt;
+  CapacityCheck check = std::move(*it);
+  capacity_checks_->erase(it);
+  if (capacity_checks_->empty()) capacity_checks_.reset();
+  return check;
+}
+
+SessionCore::CapacityCheck* SessionCore::pending_capacity(std::string_view channel) {
+  if (!capacity_checks_) return nullptr;
+  for (auto& c : *capacity_checks_) {
+    if (c.channel == channel) return &c;
+  }
+  return nullptr;
 }
 
 PresenceSubject SessionCore::presence_subject() const {
@@ -315,6 +370,7 @@ struct SessionCore::FollowBatch {
   std::vector<uint32_t> tickets;
   std::vector<hub::HistoryResult> histories;
   size_t remaining = 0;
+  std::vector<char> full;  // per request: the room was full across the cluster
   std::function<void(const std::vector<StreamState>&)> answer;
 };
 
@@ -323,7 +379,10 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
   // A cluster broker answers once the node's subscription is in place in Redis, so that a
   // "subscribed" really means that publications from every node arrive from then on.
   bool any_stream = context_.hub.broker().wants_interest();
-  for (const auto& r : requests) any_stream = any_stream || r.since || context_.policy.retention(r.channel).keeps_history();
+  for (const auto& r : requests) {
+    any_stream = any_stream || r.since || context_.policy.retention(r.channel).keeps_history() ||
+                 pending_capacity(r.channel) != nullptr;
+  }
   if (!any_stream) {
     answer(std::vector<StreamState>(requests.size()));
     return;
@@ -331,17 +390,28 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
   auto batch = std::make_shared<FollowBatch>();
   batch->remaining = requests.size();
   batch->histories.resize(requests.size());
+  batch->full.resize(requests.size());
   batch->answer = std::move(answer);
   for (const auto& r : requests) {
     forget_follow(r.channel);
     if (!follows_) follows_ = std::make_unique<std::vector<Follow>>();
-    uint32_t ticket = ++follow_tickets_;
+    uint32_t ticket = ++tickets_;
     follows_->push_back(Follow{r.channel, ticket, true, {}, 0, {}});
     batch->tickets.push_back(ticket);
   }
   batch->requests = std::move(requests);
   if (!open_token_) open_token_ = std::make_shared<bool>(true);
   std::weak_ptr<bool> open = open_token_;
+  for (size_t i = 0; i < batch->requests.size(); ++i) {
+    // A room whose cluster-wide count is awaited is answered with it (full: not joined).
+    CapacityCheck* check = pending_capacity(batch->requests[i].channel);
+    if (check == nullptr || check->waiter) continue;
+    ++batch->remaining;
+    check->waiter = [this, open, batch, i](bool full) {
+      batch->full[i] = full;
+      if (--batch->remaining == 0 && open.lock()) finish_follow(*batch);
+    };
+  }
   for (size_t i = 0; i < batch->requests.size(); ++i) {
     const FollowRequest& r = batch->requests[i];
     uint64_t after = r.since ? r.since->offset : 0;
@@ -371,7 +441,8 @@ void SessionCore::finish_follow(FollowBatch& batch) {
     state.keeps_history = history.keeps_history;
     state.position = history.top;
     state.resumed = since.has_value();
-    state.recovered = since && hub::can_recover(*since, history);
+    state.full = batch.full[i] != 0;
+    state.recovered = since && !state.full && hub::can_recover(*since, history);
     if (!history.ok) log::warn("history.unavailable", {{"channel", batch.requests[i].channel}, {"error", history.error}});
     Follow* f = find(batch.tickets[i]);
     if (f == nullptr) continue;  // left (and maybe joined again) meanwhile
@@ -438,12 +509,21 @@ bool SessionCore::leave(std::string_view pattern) {
   if (it == joined_.end()) return false;
   std::string channel = *it;
   joined_.erase(it);
+  // Left before the cluster counted the room: the subscribe answer waiting for that count
+  // goes out as joined, and this leave's own answer follows it.
+  std::optional<CapacityCheck> check =
+      take_capacity_check([&channel](const CapacityCheck& c) { return c.channel == channel; });
+  release(channel, !check);
+  if (check && check->waiter) check->waiter(false);
+  return true;
+}
+
+void SessionCore::release(const std::string& channel, bool present) {
   forget_follow(channel);
   context_.shard().unsubscribe(subscriber_, channel);
   if (!hub::has_wildcard(channel)) context_.occupancy.leave(channel);
-  leave_presence(channel);
+  if (present) leave_presence(channel);
   if (activity_) std::erase_if(activity_->channels, [&](const Activity& a) { return a.channel == channel; });
-  return true;
 }
 
 SessionCore::PublishResult SessionCore::publish(std::string channel, std::string event_type, std::string data,
@@ -474,12 +554,21 @@ void SessionCore::drop_all_subscriptions() {
   context_.shard().unsubscribe_all(subscriber_);
   std::vector<std::string> joined;
   joined.swap(joined_);
+  std::unique_ptr<std::vector<CapacityCheck>> checks = std::move(capacity_checks_);
   for (const auto& channel : joined) {
     if (!hub::has_wildcard(channel)) context_.occupancy.leave(channel);
-    leave_presence(channel);
+    bool counting = checks && std::any_of(checks->begin(), checks->end(),
+                                          [&channel](const CapacityCheck& c) { return c.channel == channel; });
+    if (!counting) leave_presence(channel);  // a room still being counted was not entered yet
   }
   activity_.reset();
   follows_.reset();
+  if (!checks) return;
+  // Subscribe answers waiting for a room's count go out (as for leave()), after this call:
+  // the caller is in the middle of changing the session.
+  for (auto& c : *checks) {
+    if (c.waiter) context_.loop.post([waiter = std::move(c.waiter)] { waiter(false); });
+  }
 }
 
 template <typename Result>

@@ -127,6 +127,18 @@ class SessionCore {
   // The registry's cluster check for a limit verdict (none without one).
   hub::ClusterCheck limit_check(uint32_t max_per_user, LimitVerdict& within_limit);
   void leave_presence(const std::string& channel);
+  void join_presence(std::string_view channel);
+  // Undoes a join (its entry in joined_ already gone): hub subscription, room place,
+  // presence (when `present`: the join got that far), typing and cursor state.
+  void release(const std::string& channel, bool present);
+  // The occupancy's cluster check of a room join numbered ticket, answered on this loop.
+  hub::ClusterCheck capacity_check(std::string_view channel, uint32_t ticket);
+  // The cluster's verdict on a room join: full leaves the room again; either way a
+  // waiting subscribe answer goes out.
+  void settle_capacity(uint32_t ticket, bool full);
+  struct CapacityCheck;
+  std::optional<CapacityCheck> take_capacity_check(const std::function<bool(const CapacityCheck&)>& which);
+  CapacityCheck* pending_capacity(std::string_view channel);
   void publish_relay(std::string channel, std::string event_type, std::string data);
   std::string user_json() const;
   PresenceSubject presence_subject() const;
@@ -178,7 +190,16 @@ class SessionCore {
     std::vector<hub::PublicationPtr> held;  // live ones that arrived while pending
   };
   std::unique_ptr<std::vector<Follow>> follows_;
-  uint32_t follow_tickets_ = 0;
+  // Joins of rooms with a capacity whose count across the cluster is awaited: the presence
+  // join and a waiting subscribe answer follow the verdict. Allocated only while there are
+  // some.
+  struct CapacityCheck {
+    std::string channel;
+    uint32_t ticket;                         // which join() the count answers
+    std::function<void(bool full)> waiter;  // a follow() answering with the verdict
+  };
+  std::unique_ptr<std::vector<CapacityCheck>> capacity_checks_;
+  uint32_t tickets_ = 0;  // numbers follow() and capacity checks
   bool replaying_ = false;
   bool registered_ = false;
   bool notifications_handed_out_ = false;  // the stored ones went to this connection's user

@@ -28,6 +28,9 @@ struct StreamState {
   hub::StreamPosition position;  // its latest offset and epoch, when it does
   bool resumed = false;          // the client asked to resume from a position
   bool recovered = false;        // and everything after it is being replayed
+  // A room whose capacity the cluster found reached (other nodes took the last places
+  // first): the channel was left again, and the dialect answers with its "full" error.
+  bool full = false;
 };
 
 // The members a subscribe answer adds: "recovered" when the client asked to resume,

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hub/cluster_check.h"
+
 namespace sb::hub {
 
 // What the node knows about one open dialect connection, for the hub API and limits. The
@@ -40,7 +42,7 @@ struct ClusterStats {
 // cover every node.
 class RegistryCluster {
  public:
-  using CountDone = std::function<void(uint32_t connections)>;
+  using CountDone = ClusterCheck::CountDone;
   virtual ~RegistryCluster() = default;
   // A named user's connection opened here (or became that user's). done (optional) runs on
   // loop `origin` with the user's connections on the whole cluster at that moment, this one
@@ -52,13 +54,6 @@ class RegistryCluster {
                        std::function<void(std::vector<ConnectionRecord>)> done) = 0;
   // The cluster's totals; done runs on loop `origin`.
   virtual void stats(size_t origin, std::function<void(ClusterStats)> done) = 0;
-};
-
-// The cluster-wide check of a user's connection limit: done(connections) on loop origin
-// with the user's connections everywhere (on this node only, without a cluster).
-struct ClusterCheck {
-  size_t origin = 0;
-  RegistryCluster::CountDone done;
 };
 
 // All open dialect connections of the node, across loops, indexed by user. Updated on

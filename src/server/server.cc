@@ -123,6 +123,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
     server->cluster_broker_ = broker.get();
     server->presence_.set_cluster(&broker->presence());
     server->registry_.set_cluster(&broker->registry());
+    server->occupancy_.set_cluster(&broker->occupancy());
     server->hub_.set_relay(&broker->relay());
     server->hub_.set_broker(std::move(broker));
     log::info("cluster.redis", {{"instances", c.pubsub_redis_url.find('@') == std::string::npos

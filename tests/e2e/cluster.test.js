@@ -405,7 +405,10 @@ test('the per-user connection limit and the hub API count every node', async () 
   assert.ok(stats.authenticatedUsers >= 1, JSON.stringify(stats));
   // One closes on node 0: node 2 admits a new one.
   open.shift().ws.close();
-  await wait(200);
+  const deadline = Date.now() + 5000;  // the close reaches node 0, then Redis
+  while ((await hubApi(nodes[2], '/api/hub/users/limited/connections')).length !== 4 && Date.now() < deadline) {
+    await wait(50);
+  }
   const again = await roomsClient(nodes[2], 'limited');
   assert.strictEqual(again.first.type, 'connected');
   open.push(again);
@@ -427,6 +430,61 @@ test('the connections of a node killed with SIGKILL leave the cluster\'s count w
     listed = await hubApi(nodes[0], '/api/hub/users/stranded/connections');
   } while (listed.length !== 0 && Date.now() < deadline);
   assert.deepStrictEqual(listed, []);
+});
+
+test('room capacity counts every node: the last place goes once, in every dialect, and a dead node\'s places free up', async () => {
+  // "tiny" holds two (maxConnections = 2 in the test configuration).
+  const join = (c, room) => {
+    c.send({ type: 'subscribe', payload: { room } });
+    return c.next((m) => (m.type === 'subscribed' && m.payload.room === room) || m.type === 'error');
+  };
+  const a = await roomsClient(nodes[0], 'cap-a');
+  const b = await roomsClient(nodes[1], 'cap-b');
+  assert.strictEqual((await join(a, 'tiny')).type, 'subscribed');
+  assert.strictEqual((await join(b, 'tiny')).type, 'subscribed');
+  // Node 2 holds nobody in the room: only the cluster's count says it is full.
+  const c = await roomsClient(nodes[2], 'cap-c');
+  const refused = await join(c, 'tiny');
+  assert.strictEqual(refused.type, 'error');
+  assert.strictEqual(refused.payload.code, 'ROOM_FULL');
+  const t = await topics(nodes[2], 'cap-t');
+  t.send({ type: 'subscribe', topic: 'tiny' });
+  const topicAnswer = await t.next((m) => m.type === 'subscribed' || m.type === 'error');
+  assert.strictEqual(topicAnswer.type, 'error', JSON.stringify(topicAnswer));
+  assert.match(JSON.stringify(topicAnswer), /Channel is full/);
+  const e = await eventsClient(nodes[1], 'cap-e');
+  const answer = await e.reply(e.request('subscribe', { channels: ['tiny', 'plain.cap'] }), 'subscription.update');
+  assert.deepStrictEqual(answer.data.subscribed, ['plain.cap']);
+  assert.deepStrictEqual(answer.data.failed, { tiny: 'Channel is full' });
+  // A refused member hears nothing of the room.
+  await publishApi(nodes[0], { channel: 'tiny', type: 'note', data: { n: 1 } });
+  assert.strictEqual((await b.next((m) => m.type === 'note')).payload.n, 1);
+  assert.ok(await c.none((m) => m.type === 'note'));
+  assert.ok(await t.none((m) => m.type === 'message'));
+  assert.ok(await e.none((m) => m.type === 'note'));
+  // A leaves on node 0: node 2 gets the place, and the room is full again for node 1.
+  a.send({ type: 'unsubscribe', payload: { room: 'tiny' } });
+  await a.next((m) => m.type === 'unsubscribed');
+  assert.strictEqual((await join(c, 'tiny')).type, 'subscribed');
+  assert.strictEqual((await join(a, 'tiny')).payload.code, 'ROOM_FULL');
+  t.ws.close();
+  e.ws.close();
+  // A node killed with SIGKILL: its places go within the presence TTL.
+  const victim = await startServer({ ...clusterEnv(redis.url), PRESENCE_TTL_MS: '2000' });
+  c.ws.close();
+  await wait(300);
+  const v = await roomsClient(victim, 'cap-v');
+  assert.strictEqual((await join(v, 'tiny')).type, 'subscribed');
+  assert.strictEqual((await join(a, 'tiny')).payload.code, 'ROOM_FULL');
+  await victim.kill();
+  const deadline = Date.now() + 6000;
+  let last;
+  do {
+    await wait(400);  // within the rooms dialect's message rate
+    last = await join(a, 'tiny');
+  } while (last.type !== 'subscribed' && Date.now() < deadline);
+  assert.strictEqual(last.type, 'subscribed', JSON.stringify(last));
+  for (const x of [a, b]) x.ws.close();
 });
 
 test('a notification stored through one node is delivered on another and acknowledged once', async () => {

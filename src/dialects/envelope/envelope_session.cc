@@ -184,25 +184,44 @@ void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
         reason = "Too many subscriptions";
         break;
     }
-    if (failed.size() > 1) failed += ',';
-    json::ObjectWriter(failed).string("channel", channel).string("reason", reason).string("code", code).end();
-    if (details.empty()) json::ObjectWriter(details).string("channel", channel).end();
-    send_error("SUBSCRIPTION_FAILED", "You don't have permission to subscribe to " + channel, m.id, details);
+    subscription_failed(failed, channel, reason, code, std::move(details), m.id);
   }
-  failed += ']';
   std::vector<std::string> names;
   for (const auto& r : streams) names.push_back(r.channel);
   // Confirmed once every joined channel's stream position is known, before any replay.
   core_.follow(std::move(streams), [this, joined = std::move(joined), failed = std::move(failed), names, id = m.id,
-                                    wants_notifications](const std::vector<StreamState>& states) {
+                                    wants_notifications](const std::vector<StreamState>& states) mutable {
+    // Rooms the cluster found full were left again: failed, as if refused at once.
+    std::vector<std::string> streamed;
+    std::vector<StreamState> kept;
+    for (size_t i = 0; i < states.size(); ++i) {
+      if (!states[i].full) {
+        streamed.push_back(names[i]);
+        kept.push_back(states[i]);
+        continue;
+      }
+      std::erase(joined, names[i]);
+      subscription_failed(failed, names[i], "Channel is full", "SUBSCRIPTION_FAILED", {}, id);
+    }
+    failed += ']';
     std::string payload;
     json::ObjectWriter w(payload);
     w.raw("channels", json::string_array(joined)).raw("failed", failed);
-    write_stream_states(w, names, states);
+    write_stream_states(w, streamed, kept);
     w.end();
     send("SUBSCRIPTION_CONFIRMED", payload, id);
     if (wants_notifications) deliver_unread_notifications();
   });
+}
+
+void EnvelopeSession::subscription_failed(std::string& failed, const std::string& channel, std::string_view reason,
+                                          std::string_view code, std::string details, const std::string& id) {
+  if (failed.size() > 1) failed += ',';
+  json::ObjectWriter(failed).string("channel", channel).string("reason", reason).string("code", code).end();
+  if (details.empty()) json::ObjectWriter(details).string("channel", channel).end();
+  std::string message = code == "FORBIDDEN" ? "You don't have permission to subscribe to " + channel
+                                             : "Cannot subscribe to " + channel + ": " + std::string(reason);
+  send_error("SUBSCRIPTION_FAILED", message, id, details);
 }
 
 void EnvelopeSession::handle_unsubscribe(const ClientMessage& m) {

@@ -31,6 +31,11 @@ class EnvelopeSession final : public protocol::websocket::WebSocketHandler, publ
   void authenticate(const std::string& token, const std::string& correlation_id);
   void established();
   void handle_subscribe(const ClientMessage& m);
+  // Adds one refused channel to a SUBSCRIPTION_CONFIRMED's `failed` list (open, "[...") and
+  // tells the client in a SUBSCRIPTION_FAILED error (details: the error's payload details,
+  // {"channel"} when empty).
+  void subscription_failed(std::string& failed, const std::string& channel, std::string_view reason,
+                           std::string_view code, std::string details, const std::string& id);
   void handle_unsubscribe(const ClientMessage& m);
   void handle_presence(const ClientMessage& m);
   void handle_notification_read(const ClientMessage& m);

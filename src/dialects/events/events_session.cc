@@ -503,11 +503,11 @@ void EventsSession::handle_subscribe(const ClientMessage& m) {
   std::vector<SessionCore::FollowRequest> streams;  // the joined channels (not patterns)
   std::vector<std::string> decisions;               // decision snapshots, after the answer
   std::string failed = "{";
-  auto fail = [&](const std::string& channel, std::string_view reason) {
-    if (failed.size() > 1) failed += ',';
-    json::append_string(failed, channel);
-    failed += ':';
-    json::append_string(failed, reason);
+  auto fail = [](std::string& list, const std::string& channel, std::string_view reason) {
+    if (list.size() > 1) list += ',';
+    json::append_string(list, channel);
+    list += ':';
+    json::append_string(list, reason);
   };
   std::string personal = personal_channel(core_.identity());
   for (const auto& channel : m.channels) {
@@ -524,24 +524,36 @@ void EventsSession::handle_subscribe(const ClientMessage& m) {
         streams.push_back({channel, since_for(m.since, channel)});
         if (channel.starts_with("decision:")) decisions.push_back(channel.substr(9));
         break;
-      case SessionCore::JoinResult::kInvalid: fail(channel, "Invalid channel name"); break;
+      case SessionCore::JoinResult::kInvalid: fail(failed, channel, "Invalid channel name"); break;
       case SessionCore::JoinResult::kUnauthenticated:
-      case SessionCore::JoinResult::kForbidden: fail(channel, "Permission denied"); break;
-      case SessionCore::JoinResult::kFull: fail(channel, "Channel is full"); break;
-      case SessionCore::JoinResult::kTooMany: fail(channel, "Too many subscriptions"); break;
+      case SessionCore::JoinResult::kForbidden: fail(failed, channel, "Permission denied"); break;
+      case SessionCore::JoinResult::kFull: fail(failed, channel, "Channel is full"); break;
+      case SessionCore::JoinResult::kTooMany: fail(failed, channel, "Too many subscriptions"); break;
     }
   }
-  failed += '}';
   std::vector<std::string> names;
   for (const auto& r : streams) names.push_back(r.channel);
   // Answered once every joined channel's stream position is known, before any replay.
   core_.follow(std::move(streams), [this, subscribed = std::move(subscribed), failed = std::move(failed), names,
-                                    decisions = std::move(decisions),
-                                    correlation = m.correlation_id](const std::vector<StreamState>& states) {
+                                    decisions = std::move(decisions), fail,
+                                    correlation = m.correlation_id](const std::vector<StreamState>& states) mutable {
+    // Rooms the cluster found full were left again: failed, as if refused at once.
+    std::vector<std::string> streamed;
+    std::vector<StreamState> kept;
+    for (size_t i = 0; i < states.size(); ++i) {
+      if (!states[i].full) {
+        streamed.push_back(names[i]);
+        kept.push_back(states[i]);
+        continue;
+      }
+      std::erase(subscribed, names[i]);
+      fail(failed, names[i], "Channel is full");
+    }
+    failed += '}';
     std::string data;
     json::ObjectWriter w(data);
     w.raw("subscribed", json::string_array(subscribed)).raw("failed", failed);
-    write_stream_states(w, names, states);
+    write_stream_states(w, streamed, kept);
     w.end();
     send("subscription.update", data, correlation);
     for (const auto& id : decisions) send_decision_snapshot(id);  // the tally so far, or the result

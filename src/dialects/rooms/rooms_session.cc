@@ -111,6 +111,10 @@ void RoomsSession::handle_join(const ClientMessage& message) {
         return;
       }
       core_.follow(message.room, message.since, [this, room = message.room, id = message.id](const StreamState& stream) {
+        if (stream.full) {
+          send_error("ROOM_FULL", room + " is full", id);
+          return;
+        }
         std::string payload;
         json::ObjectWriter w(payload);
         w.string("room", room);

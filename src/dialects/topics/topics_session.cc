@@ -98,6 +98,10 @@ void TopicsSession::handle_subscribe(const std::string& topic, bool subscribe,
         return;
       }
       core_.follow(topic, std::move(since), [this, topic](const StreamState& stream) {
+        if (stream.full) {
+          send_error(403, "Channel is full", "topic", "capacity reached");
+          return;
+        }
         send(render_subscription(true, topic, now_ms(), stream));
       });
       return;

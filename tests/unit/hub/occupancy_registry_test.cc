@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "hub/channel_occupancy.h"
 #include "hub/connection_registry.h"
 #include "hub/rate_limiter.h"
@@ -19,6 +22,43 @@ TEST(ChannelOccupancy, EnforcesCapacityAndCountsMembers) {
   o.leave("lobby");
   EXPECT_EQ(o.members("lobby"), 0u);
   EXPECT_EQ(o.snapshot().size(), 1u);
+}
+
+// Counts what a cluster store would, and answers each join with a count it is told.
+class CountingCluster final : public OccupancyCluster {
+ public:
+  void joined(std::string_view channel, size_t origin, ClusterCheck::CountDone done) override {
+    events.push_back("+" + std::string(channel) + "@" + std::to_string(origin));
+    if (done) done(answer);
+  }
+  void left(std::string_view channel) override { events.push_back("-" + std::string(channel)); }
+  std::vector<std::string> events;
+  uint32_t answer = 0;
+};
+
+TEST(ChannelOccupancy, ReportsOnlyRoomsWithACapacityToTheCluster) {
+  ChannelOccupancy o;
+  CountingCluster cluster;
+  o.set_capacity("support", 2);
+  o.set_cluster(&cluster);
+  EXPECT_TRUE(o.checks_cluster("support"));
+  EXPECT_FALSE(o.checks_cluster("lobby"));
+  uint32_t heard = 0;
+  cluster.answer = 3;
+  EXPECT_TRUE(o.try_join("support", ClusterCheck{1, [&heard](uint32_t n) { heard = n; }}));
+  EXPECT_EQ(heard, 3u);  // the caller compares it with capacity() and leaves
+  o.leave("support");
+  EXPECT_TRUE(o.try_join("lobby"));
+  o.leave("lobby");
+  // Full on this node alone: refused here, nothing reported.
+  EXPECT_TRUE(o.try_join("support"));
+  EXPECT_TRUE(o.try_join("support"));
+  EXPECT_FALSE(o.try_join("support", ClusterCheck{0, [&heard](uint32_t) { heard = 99; }}));
+  EXPECT_EQ(heard, 3u);
+  std::vector<std::string> expected = {"+support@1", "-support", "+support@0", "+support@0"};
+  EXPECT_EQ(cluster.events, expected);
+  EXPECT_EQ(o.capacity("support"), 2u);
+  EXPECT_EQ(o.capacity("lobby"), 0u);
 }
 
 TEST(ConnectionRegistry, CountsPerUserAndEnforcesTheLimit) {
