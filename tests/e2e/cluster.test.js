@@ -680,6 +680,9 @@ test('Redis restarting: nodes report degraded, reconnect, resubscribe; old posit
   writer.send({ type: 'message', topic: 'messages.restart', data: 1 });
   const before = await reader.next((m) => m.type === 'message');
   assert.strictEqual(before.epoch, start.epoch);
+  // Both places of "tiny", one on each node: a restarted Redis learns them again.
+  await subscribe(reader, 'tiny');
+  await subscribe(writer, 'tiny');
 
   await own.stop();
   let health;
@@ -705,6 +708,11 @@ test('Redis restarting: nodes report degraded, reconnect, resubscribe; old posit
   assert.strictEqual((await reader.next((m) => m.type === 'message' && m.topic === 'plain.restart')).data, 'live again');
   const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
   assert.match(metrics, /switchboard_broker_reconnects_total [1-9]/);
+  const third = await topics(b, 'restart-third');
+  third.send({ type: 'subscribe', topic: 'tiny' });
+  const full = await third.next((m) => m.type === 'subscribed' || m.type === 'error');
+  assert.strictEqual(full.type, 'error', 'node a\'s place was written again after the restart');
+  third.ws.close();
 
   const again = await topics(b, 'restart-reader');
   const answer = await subscribe(again, 'messages.restart', { offset: before.offset, epoch: before.epoch });
