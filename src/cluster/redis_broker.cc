@@ -193,6 +193,11 @@ void RedisBroker::on_link_down(size_t shard, const std::string& reason) {
     }
     watch.waiting.clear();
   }
+  // Patterns cannot be confirmed on this instance now: their subscribers are answered, as
+  // they are while Redis is unreachable.
+  std::vector<std::string> waiting_globs;
+  for (const auto& [glob, waiters] : glob_waiters_) waiting_globs.push_back(glob);
+  for (const auto& glob : waiting_globs) release_glob_waiters(glob, true);
 }
 
 void RedisBroker::on_command_ready(size_t shard) {
@@ -227,7 +232,8 @@ void RedisBroker::on_subscriber_ready(size_t shard) {
   for (auto& [channel, watch] : exact_) {
     if (shard_of(channel, shards_.size()) == shard) subscribe_exact(channel);
   }
-  for (const auto& [glob, count] : globs_) shards_[shard].subscriber->subscribe_command({"PSUBSCRIBE", glob});
+  shards_[shard].pending_globs.clear();
+  for (const auto& [glob, count] : globs_) psubscribe(shard, glob);
   if (shard == relay_->mailbox_shard()) shards_[shard].subscriber->subscribe_command({"SUBSCRIBE", relay_->mailbox()});
 }
 
@@ -422,6 +428,36 @@ void RedisBroker::subscribe_exact(const std::string& channel) {
   }
 }
 
+void RedisBroker::psubscribe(size_t shard, const std::string& glob) {
+  Shard& s = shards_[shard];
+  if (s.subscriber && s.subscriber->subscribe_command({"PSUBSCRIBE", glob})) ++s.pending_globs[glob];
+}
+
+bool RedisBroker::glob_confirmed(const std::string& glob) const {
+  for (const auto& s : shards_) {
+    if (!s.subscriber || !s.subscriber->ready() || s.pending_globs.contains(glob)) return false;
+  }
+  return true;
+}
+
+void RedisBroker::release_glob_waiters(const std::string& glob, bool force) {
+  auto it = glob_waiters_.find(glob);
+  if (it == glob_waiters_.end() || (!force && !glob_confirmed(glob))) return;
+  std::vector<GlobWaiter> waiters = std::move(it->second);
+  glob_waiters_.erase(it);
+  if (stopped_) return;
+  for (auto& w : waiters) hub_.run_on(w.origin, std::move(w.done));
+}
+
+void RedisBroker::await_pattern(std::string_view pattern, size_t origin, std::function<void()> done) {
+  // After the watch() that subscribed it: both are posted in order from the hub.
+  loop_.post([this, glob = glob_of(settings_.prefix, pattern), origin, done = std::move(done)]() mutable {
+    glob_waiters_[glob].push_back(GlobWaiter{origin, std::move(done)});
+    // Not watched (left meanwhile): answered at once, as it is once confirmed.
+    release_glob_waiters(glob, !globs_.contains(glob));
+  });
+}
+
 void RedisBroker::add_watch(const std::string& pattern) {
   if (!hub::has_wildcard(pattern)) {
     exact_.try_emplace(pattern);
@@ -431,9 +467,7 @@ void RedisBroker::add_watch(const std::string& pattern) {
   std::string glob = glob_of(settings_.prefix, pattern);
   patterns_[pattern] = glob;
   if (++globs_[glob] == 1) {
-    for (auto& s : shards_) {
-      if (s.subscriber) s.subscriber->subscribe_command({"PSUBSCRIBE", glob});
-    }
+    for (size_t shard = 0; shard < shards_.size(); ++shard) psubscribe(shard, glob);
   }
 }
 
@@ -454,13 +488,14 @@ void RedisBroker::remove_watch(const std::string& pattern) {
   patterns_.erase(it);
   if (--globs_[glob] == 0) {
     globs_.erase(glob);
+    release_glob_waiters(glob, true);
     for (auto& s : shards_) {
       if (s.subscriber) s.subscriber->subscribe_command({"PUNSUBSCRIBE", glob});
     }
   }
 }
 
-void RedisBroker::on_push(size_t /*shard*/, redisReply* reply) {
+void RedisBroker::on_push(size_t shard, redisReply* reply) {
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) return;
   std::string_view kind = reply_text(reply->element[0]);
   const std::string& prefix = settings_.prefix;
@@ -486,6 +521,12 @@ void RedisBroker::on_push(size_t /*shard*/, redisReply* reply) {
     }
     if (canonical == nullptr || *canonical != glob) return;
     deliver(reply_text(reply->element[3]));
+  } else if (kind == "psubscribe") {
+    std::string glob(reply_text(reply->element[1]));
+    auto& pending = shards_[shard].pending_globs;
+    auto it = pending.find(glob);
+    if (it != pending.end() && --it->second == 0) pending.erase(it);
+    release_glob_waiters(glob, false);
   } else if (kind == "subscribe") {
     std::string_view full = reply_text(reply->element[1]);
     if (!full.starts_with(prefix)) return;

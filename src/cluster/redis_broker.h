@@ -48,6 +48,7 @@ class RedisBroker final : public hub::Broker {
   ~RedisBroker() override;
 
   void publish(std::shared_ptr<hub::Publication> publication, size_t origin, hub::PublishDone done) override;
+  void await_pattern(std::string_view pattern, size_t origin, std::function<void()> done) override;
   void read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t origin,
                     hub::HistoryDone done) override;
   bool wants_interest() const override { return true; }
@@ -94,6 +95,12 @@ class RedisBroker final : public hub::Broker {
     std::unique_ptr<RedisLink> command;
     std::unique_ptr<RedisLink> subscriber;
     std::deque<OutgoingPublication> queued;  // while the command link is down
+    std::unordered_map<std::string, uint32_t> pending_globs;  // PSUBSCRIBEs not yet confirmed
+  };
+  // Answers to await_pattern() waiting for a glob's PSUBSCRIBE on every instance.
+  struct GlobWaiter {
+    size_t origin;
+    std::function<void()> done;
   };
   struct ExactWatch {
     bool confirmed = false;  // Redis confirmed the SUBSCRIBE
@@ -122,6 +129,11 @@ class RedisBroker final : public hub::Broker {
   void add_watch(const std::string& pattern);
   void remove_watch(const std::string& pattern);
   void subscribe_exact(const std::string& channel);
+  void psubscribe(size_t shard, const std::string& glob);
+  // Whether every instance confirmed the glob's PSUBSCRIBE on its current connection.
+  bool glob_confirmed(const std::string& glob) const;
+  // Answers the glob's waiters (all when `force`, else only once confirmed).
+  void release_glob_waiters(const std::string& glob, bool force);
   void on_push(size_t shard, redisReply* reply);
   void on_subscriber_ready(size_t shard);
   void on_command_ready(size_t shard);
@@ -142,6 +154,7 @@ class RedisBroker final : public hub::Broker {
   std::unordered_map<std::string, uint32_t> pending_subscribes_; // SUBSCRIBEs not yet confirmed
   std::unordered_map<std::string, std::string> patterns_;        // pattern -> glob
   std::unordered_map<std::string, uint32_t> globs_;              // glob -> patterns using it
+  std::unordered_map<std::string, std::vector<GlobWaiter>> glob_waiters_;
   bool stopped_ = false;  // shutdown() is done: nothing reaches the hub any more
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> reconnects_{0};

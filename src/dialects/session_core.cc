@@ -380,6 +380,7 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
   // "subscribed" really means that publications from every node arrive from then on.
   bool any_stream = context_.hub.broker().wants_interest();
   for (const auto& r : requests) {
+    if (hub::has_wildcard(r.channel)) continue;  // a pattern has no stream of its own
     any_stream = any_stream || r.since || context_.policy.retention(r.channel).keeps_history() ||
                  pending_capacity(r.channel) != nullptr;
   }
@@ -393,6 +394,10 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
   batch->full.resize(requests.size());
   batch->answer = std::move(answer);
   for (const auto& r : requests) {
+    if (hub::has_wildcard(r.channel)) {
+      batch->tickets.push_back(0);  // nothing to hold: a pattern only waits for the broker
+      continue;
+    }
     forget_follow(r.channel);
     if (!follows_) follows_ = std::make_unique<std::vector<Follow>>();
     uint32_t ticket = ++tickets_;
@@ -414,6 +419,12 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
   }
   for (size_t i = 0; i < batch->requests.size(); ++i) {
     const FollowRequest& r = batch->requests[i];
+    if (hub::has_wildcard(r.channel)) {
+      context_.hub.broker().await_pattern(r.channel, context_.shard_index, [this, open, batch] {
+        if (--batch->remaining == 0 && open.lock()) finish_follow(*batch);
+      });
+      continue;
+    }
     uint64_t after = r.since ? r.since->offset : 0;
     size_t limit = r.since ? SIZE_MAX : 0;  // without since only the position is needed
     context_.hub.broker().read_history(r.channel, after, limit, context_.shard_index,

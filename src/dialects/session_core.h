@@ -54,7 +54,9 @@ class SessionCore {
   void follow(std::string channel, std::optional<hub::StreamPosition> since,
               std::function<void(const StreamState&)> answer);
   // The same for several channels answered at once (one subscribe naming many): answer
-  // gets their states in request order, before any of them replays.
+  // gets their states in request order, before any of them replays. A pattern among them
+  // (no `since`) has no stream: its state is empty, and it waits only until a cluster
+  // broker hears every node's publications for it.
   struct FollowRequest {
     std::string channel;
     std::optional<hub::StreamPosition> since;

@@ -66,6 +66,11 @@ class Broker {
   // answers channels without history that way: the caller learns the subscription is live).
   virtual void read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t origin,
                             HistoryDone done) = 0;
+  // done runs on loop `origin` (possibly before this returns) once the node hears every
+  // node's publications matching `pattern`, which a subscriber of this loop watches: a
+  // cluster broker waits until Redis confirmed the pattern's subscription (or could not,
+  // its link being down); the memory broker answers at once.
+  virtual void await_pattern(std::string_view /*pattern*/, size_t /*origin*/, std::function<void()> done) { done(); }
   // Whether the broker wants to hear which channels and patterns this node's subscribers
   // hold (a cluster broker subscribes to exactly those); the memory broker does not.
   virtual bool wants_interest() const { return false; }

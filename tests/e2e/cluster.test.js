@@ -8,7 +8,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const { startServer, backendApi } = require('./support/server');
 const { openClient, topicsClient: topics, subscribeTopic: subscribe, eventsClient } = require('./support/client');
-const { startRedis, freePort } = require('./support/redis');
+const { startRedis, startSlowLink, freePort } = require('./support/redis');
 const { stopAll } = require('./support/children');
 const { io } = require('socket.io-client');
 const WebSocket = require('ws');
@@ -80,7 +80,6 @@ test('patterns across nodes: one delivery per node even when patterns and exact 
   await subscribe(c, 'messages.overlap.*');
   await subscribe(c, 'messages.**');
   await subscribe(c, 'messages.overlap.one');
-  await wait(200);  // a pattern's PSUBSCRIBE is not awaited by the answer
   const w = await topics(nodes[0], 'pattern-writer');
   w.send({ type: 'message', topic: 'messages.overlap.one', data: 1 });
   w.send({ type: 'message', topic: 'messages.overlap.two', data: 2 });
@@ -88,8 +87,23 @@ test('patterns across nodes: one delivery per node even when patterns and exact 
   const got = await collect(c, 3);
   assert.deepStrictEqual(got.map((m) => m.data).sort(), [1, 2, 3]);
   assert.ok(await c.none((m) => m.type === 'message', 300));
-  c.ws.close();
-  w.ws.close();
+  for (const x of [c, w]) x.ws.close();
+});
+
+test('"subscribed" means Redis confirmed it: a node with a slow link to Redis misses nothing published right after', async () => {
+  // Everything the slow node sends Redis (its SUBSCRIBE and PSUBSCRIBE too) takes 400 ms.
+  const link = await startSlowLink(redis.port, 400);
+  const slow = await startServer(clusterEnv(link.url));
+  const reader = await topics(slow, 'slow-reader');
+  const writer = await topics(nodes[0], 'slow-writer');
+  for (const topic of ['messages.slow.*', 'plain.slow', 'messages.slowly.**']) {
+    await subscribe(reader, topic);
+    writer.send({ type: 'message', topic: topic.replace(/\*+$/, 'x'), data: topic });
+    assert.strictEqual((await reader.next((m) => m.type === 'message')).data, topic);
+  }
+  for (const x of [reader, writer]) x.ws.close();
+  await slow.stop();
+  await link.stop();
 });
 
 test('every dialect on different nodes hears the same publication', async () => {

@@ -158,8 +158,7 @@ void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
       case SessionCore::JoinResult::kJoined:
       case SessionCore::JoinResult::kAlreadyJoined: {
         joined.push_back(channel);
-        if (hub::has_wildcard(channel)) continue;
-        streams.push_back({channel, since_for(m.since, channel)});
+        streams.push_back({channel, since_for(m.since, channel)});  // a pattern has no since
         continue;
       }
       case SessionCore::JoinResult::kInvalid:

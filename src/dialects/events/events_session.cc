@@ -520,8 +520,7 @@ void EventsSession::handle_subscribe(const ClientMessage& m) {
       case SessionCore::JoinResult::kJoined:
       case SessionCore::JoinResult::kAlreadyJoined:
         subscribed.push_back(channel);
-        if (hub::has_wildcard(channel)) break;
-        streams.push_back({channel, since_for(m.since, channel)});
+        streams.push_back({channel, since_for(m.since, channel)});  // a pattern has no since
         if (channel.starts_with("decision:")) decisions.push_back(channel.substr(9));
         break;
       case SessionCore::JoinResult::kInvalid: fail(failed, channel, "Invalid channel name"); break;

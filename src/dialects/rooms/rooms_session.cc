@@ -106,10 +106,6 @@ void RoomsSession::handle_join(const ClientMessage& message) {
   switch (core_.join(message.room, settings_.max_rooms_per_connection)) {
     case SessionCore::JoinResult::kJoined:
     case SessionCore::JoinResult::kAlreadyJoined:
-      if (hub::has_wildcard(message.room)) {
-        send(render("subscribed", room_payload(message.room), now_ms(), message.id));
-        return;
-      }
       core_.follow(message.room, message.since, [this, room = message.room, id = message.id](const StreamState& stream) {
         if (stream.full) {
           send_error("ROOM_FULL", room + " is full", id);

@@ -93,10 +93,7 @@ void TopicsSession::handle_subscribe(const std::string& topic, bool subscribe,
   switch (core_.join(topic, context_.limits.max_subscriptions)) {
     case SessionCore::JoinResult::kJoined:
     case SessionCore::JoinResult::kAlreadyJoined:
-      if (hub::has_wildcard(topic)) {
-        send(render_subscription(true, topic, now_ms()));
-        return;
-      }
+      // Confirmed once the stream position is known (a pattern: once the cluster hears it).
       core_.follow(topic, std::move(since), [this, topic](const StreamState& stream) {
         if (stream.full) {
           send_error(403, "Channel is full", "topic", "capacity reached");

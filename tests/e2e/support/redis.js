@@ -37,4 +37,34 @@ async function startRedis(port, extraArgs = []) {
   };
 }
 
-module.exports = { startRedis, freePort };
+// A loopback TCP proxy to a Redis port that holds every byte sent to Redis for delayMs (the
+// answers come back at once): a node behind it has a slow link, so whatever waits for
+// Redis's confirmation shows. Resolves to { port, url, stop() }.
+async function startSlowLink(targetPort, delayMs) {
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    // Same delay for every chunk: they reach Redis in the order they were sent.
+    client.on('data', (chunk) => setTimeout(() => upstream.write(chunk), delayMs));
+    client.on('end', () => setTimeout(() => upstream.end(), delayMs));
+    upstream.on('data', (chunk) => client.write(chunk));
+    upstream.on('end', () => client.end());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+module.exports = { startRedis, startSlowLink, freePort };
