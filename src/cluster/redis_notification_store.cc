@@ -109,14 +109,15 @@ bool RedisNotificationStore::add(const store::StoredNotification& n, std::string
   return true;
 }
 
-std::vector<store::StoredNotification> RedisNotificationStore::unread(std::string_view user_id, int64_t now_ms) {
+std::optional<std::vector<store::StoredNotification>> RedisNotificationStore::unread(std::string_view user_id,
+                                                                                     int64_t now_ms) {
   std::vector<store::StoredNotification> out;
   std::string error;
   OwnedReply reply = client_for(user_id).eval(unread_script(), keys(user_id), {std::to_string(now_ms)}, error);
   if (!reply || reply->type != REDIS_REPLY_ARRAY) {
     log::warn("store.notifications_unreadable",
               {{"user", std::string(user_id)}, {"error", reply ? std::string(reply_text(reply.get())) : error}});
-    return out;
+    return std::nullopt;
   }
   for (size_t i = 0; i + 1 < reply->elements; i += 2) {
     store::StoredNotification n;
@@ -130,7 +131,7 @@ std::vector<store::StoredNotification> RedisNotificationStore::unread(std::strin
 int RedisNotificationStore::mark_read(std::string_view user_id, std::string_view id) {
   std::string error;
   OwnedReply reply = client_for(user_id).eval(mark_read_script(), keys(user_id), {std::string(id)}, error);
-  if (!reply || reply->type != REDIS_REPLY_INTEGER) return 0;
+  if (!reply || reply->type != REDIS_REPLY_INTEGER) return kUnavailable;
   return static_cast<int>(reply->integer);
 }
 

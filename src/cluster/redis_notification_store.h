@@ -20,7 +20,7 @@ class RedisNotificationStore final : public store::NotificationStore {
   RedisNotificationStore(std::vector<std::shared_ptr<RedisClient>> clients, std::string prefix);
 
   bool add(const store::StoredNotification& n, std::string& error) override;
-  std::vector<store::StoredNotification> unread(std::string_view user_id, int64_t now_ms) override;
+  std::optional<std::vector<store::StoredNotification>> unread(std::string_view user_id, int64_t now_ms) override;
   int mark_read(std::string_view user_id, std::string_view id) override;
 
   // The record kept per notification (type, payload, times), and back; false when malformed.

@@ -17,6 +17,9 @@ namespace {
 // (publications already on their way to this loop, or from Redis): the fence lasts this
 // long at most, and ends earlier when the channel publishes past it.
 constexpr uint64_t kFenceGraceMs = 3000;
+// How soon a connection asks an unreachable notification store again, at first and at most.
+constexpr uint32_t kFirstStoreRetryMs = 1000;
+constexpr uint32_t kLastStoreRetryMs = 30000;
 }  // namespace
 
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
@@ -598,13 +601,30 @@ void SessionCore::after_store(std::function<Result()> work, std::function<void(R
 bool SessionCore::stored_notifications_once(std::function<void(std::vector<store::StoredNotification>)> done) {
   if (context_.notifications == nullptr || notifications_handed_out_ || identity_->anonymous) return false;
   notifications_handed_out_ = true;
-  store::NotificationStore* store = context_.notifications;
-  after_store<std::vector<store::StoredNotification>>(
-      [store, user = identity_->user_id, now = static_cast<int64_t>(context_.loop.wall_ms())] {
-        return store->unread(user, now);
-      },
-      std::move(done));
+  read_stored_notifications(identity_->user_id, kFirstStoreRetryMs, std::move(done));
   return true;
+}
+
+void SessionCore::read_stored_notifications(std::string user_id, uint32_t retry_ms,
+                                            std::function<void(std::vector<store::StoredNotification>)> done) {
+  using Unread = std::optional<std::vector<store::StoredNotification>>;
+  store::NotificationStore* store = context_.notifications;
+  after_store<Unread>(
+      [store, user_id, now = static_cast<int64_t>(context_.loop.wall_ms())] { return store->unread(user_id, now); },
+      [this, user_id, retry_ms, done = std::move(done)](Unread unread) mutable {
+        if (unread) {
+          done(std::move(*unread));
+          return;
+        }
+        // The store is unreachable (Redis down): the notifications are still kept, so this
+        // connection asks again, less often the longer it lasts, while it stays this user's.
+        log::warn("notifications.retry", {{"connection", info_.connection_id}, {"in_ms", std::to_string(retry_ms)}});
+        std::weak_ptr<bool> open = open_token_;
+        context_.loop.call_later(retry_ms, [this, open, user_id, retry_ms, done = std::move(done)]() mutable {
+          if (!open.lock() || identity_->user_id != user_id) return;
+          read_stored_notifications(user_id, std::min(retry_ms * 2, kLastStoreRetryMs), std::move(done));
+        });
+      });
 }
 
 bool SessionCore::mark_notification_read(std::string id, std::function<void(int)> done) {

@@ -98,11 +98,13 @@ class SessionCore {
   void publish_event(std::string channel, std::string event_type, std::string data, bool echo_to_sender);
   // The user's stored notifications (unread, unexpired, oldest first), handed out once per
   // connection and user whatever the dialect asks for them: done runs on the loop unless
-  // the connection closed in between. False (nothing happens) without a store, when already
-  // handed out, or for an anonymous connection.
+  // the connection closed (or became another user's) in between; while the store cannot be
+  // read it is asked again with a growing delay. False (nothing happens) without a store,
+  // when already handed out, or for an anonymous connection.
   bool stored_notifications_once(std::function<void(std::vector<store::StoredNotification>)> done);
   // Marks one notification of the user (an empty id: every one) read; done(updated) runs on
-  // the loop unless the connection closed in between. False without a store.
+  // the loop unless the connection closed in between, with store::NotificationStore::
+  // kUnavailable when the store cannot be written now. False without a store.
   bool mark_notification_read(std::string id, std::function<void(int updated)> done);
   // Releases everything (subscriptions, room places, registration). Idempotent.
   void close();
@@ -129,6 +131,8 @@ class SessionCore {
   // The registry's cluster check for a limit verdict (none without one).
   hub::ClusterCheck limit_check(uint32_t max_per_user, LimitVerdict& within_limit);
   void leave_presence(const std::string& channel);
+  void read_stored_notifications(std::string user_id, uint32_t retry_ms,
+                                 std::function<void(std::vector<store::StoredNotification>)> done);
   void join_presence(std::string_view channel);
   // Undoes a join (its entry in joined_ already gone): hub subscription, room place,
   // presence (when `present`: the join got that far), typing and cursor state.

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,11 +28,13 @@ class NotificationStore {
   // the write failed. Durable on return.
   virtual bool add(const StoredNotification& n, std::string& error) = 0;
   // Unread notifications of a user that have not expired by now_ms, oldest first. Expired
-  // ones are deleted.
-  virtual std::vector<StoredNotification> unread(std::string_view user_id, int64_t now_ms) = 0;
+  // ones are deleted. Nothing when the store cannot be read now (Redis unreachable): not the
+  // same as none, the caller asks again later.
+  virtual std::optional<std::vector<StoredNotification>> unread(std::string_view user_id, int64_t now_ms) = 0;
   // Marks one (or, with an empty id, every) unread notification of the user read; returns
   // how many changed, so that of two acknowledgements of one notification (from two tabs,
-  // on two nodes) exactly one counts.
+  // on two nodes) exactly one counts. kUnavailable when the store cannot be written now.
+  static constexpr int kUnavailable = -1;
   virtual int mark_read(std::string_view user_id, std::string_view id) = 0;
 };
 

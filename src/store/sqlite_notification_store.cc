@@ -46,7 +46,8 @@ bool SqliteNotificationStore::add(const StoredNotification& n, std::string& erro
   return true;
 }
 
-std::vector<StoredNotification> SqliteNotificationStore::unread(std::string_view user_id, int64_t now_ms) {
+std::optional<std::vector<StoredNotification>> SqliteNotificationStore::unread(std::string_view user_id,
+                                                                               int64_t now_ms) {
   std::lock_guard lock(mutex_);
   std::vector<StoredNotification> out;
   run(db_, "DELETE FROM notifications WHERE user_id = ?1 AND expires_at > 0 AND expires_at <= ?2", {user_id},
@@ -56,15 +57,17 @@ std::vector<StoredNotification> SqliteNotificationStore::unread(std::string_view
                          "SELECT id, user_id, type, payload, created_at, expires_at FROM notifications "
                          "WHERE user_id = ?1 AND read_at IS NULL ORDER BY created_at, rowid",
                          -1, &stmt, nullptr) != SQLITE_OK) {
-    return out;
+    return std::nullopt;
   }
   sqlite3_bind_text(stmt, 1, user_id.data(), static_cast<int>(user_id.size()), SQLITE_TRANSIENT);
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     out.push_back(StoredNotification{column_text(stmt, 0), column_text(stmt, 1), column_text(stmt, 2),
                                      column_text(stmt, 3), sqlite3_column_int64(stmt, 4),
                                      sqlite3_column_int64(stmt, 5)});
   }
   sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) return std::nullopt;  // a partial list would look complete
   return out;
 }
 
@@ -78,7 +81,7 @@ int SqliteNotificationStore::mark_read(std::string_view user_id, std::string_vie
                             "UPDATE notifications SET read_at = strftime('%s','now') * 1000 "
                             "WHERE user_id = ?1 AND id = ?2 AND read_at IS NULL",
                             {user_id, id});
-  return rc == SQLITE_OK ? sqlite3_changes(db_) : 0;
+  return rc == SQLITE_OK ? sqlite3_changes(db_) : kUnavailable;
 }
 
 }  // namespace sb::store

@@ -18,7 +18,7 @@ class SqliteNotificationStore final : public NotificationStore {
   ~SqliteNotificationStore() override;
 
   bool add(const StoredNotification& n, std::string& error) override;
-  std::vector<StoredNotification> unread(std::string_view user_id, int64_t now_ms) override;
+  std::optional<std::vector<StoredNotification>> unread(std::string_view user_id, int64_t now_ms) override;
   int mark_read(std::string_view user_id, std::string_view id) override;
 
  private:

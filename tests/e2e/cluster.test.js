@@ -8,7 +8,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const { startServer, backendApi } = require('./support/server');
 const { openClient, topicsClient: topics, subscribeTopic: subscribe, eventsClient } = require('./support/client');
-const { startRedis, startSlowLink, freePort } = require('./support/redis');
+const { startRedis, startLink, freePort } = require('./support/redis');
 const { stopAll } = require('./support/children');
 const { io } = require('socket.io-client');
 const WebSocket = require('ws');
@@ -92,7 +92,7 @@ test('patterns across nodes: one delivery per node even when patterns and exact 
 
 test('"subscribed" means Redis confirmed it: a node with a slow link to Redis misses nothing published right after', async () => {
   // Everything the slow node sends Redis (its SUBSCRIBE and PSUBSCRIBE too) takes 400 ms.
-  const link = await startSlowLink(redis.port, 400);
+  const link = await startLink(redis.port, { delayMs: 400 });
   const slow = await startServer(clusterEnv(link.url));
   const reader = await topics(slow, 'slow-reader');
   const writer = await topics(nodes[0], 'slow-writer');
@@ -527,6 +527,27 @@ test('a notification stored through one node is delivered on another and acknowl
   const later = await eventsClient(nodes[1], user);
   assert.ok(await later.none((m) => m.type === 'notification.send', 400), 'nothing unread anywhere');
   later.ws.close();
+});
+
+test('a node cut off from Redis hands out stored notifications once it is back, and says when it cannot acknowledge', async () => {
+  const user = `cutoff-${process.pid}`;
+  const link = await startLink(redis.port);
+  const island = await startServer(clusterEnv(link.url));
+  await publishApi(nodes[0], { user, type: 'notification.send', data: { notificationId: 'kept-1', title: 'kept' } });
+  link.cut();
+  const c = await eventsClient(island, user);
+  // Not an empty inbox: nothing yet, and an acknowledgement is refused as retryable.
+  assert.ok(await c.none((m) => m.type === 'notification.send', 500));
+  const ack = c.request('notification.acknowledge', { notificationId: 'kept-1' });
+  assert.strictEqual((await c.reply(ack, 'error')).data.code, 'SERVER_ERROR');
+  link.restore();
+  const stored = await c.next((m) => m.type === 'notification.send', 8000);
+  assert.strictEqual(stored.data.notificationId, 'kept-1');
+  const again = c.request('notification.acknowledge', { notificationId: 'kept-1' });
+  await c.reply(again, 'notification.acknowledged');
+  c.ws.close();
+  await island.stop();
+  await link.stop();
 });
 
 async function eventsSubscribed(node, user, channel) {

@@ -255,6 +255,10 @@ void EnvelopeSession::handle_notification_read(const ClientMessage& m) {
   bool all = m.all;
   bool queued = core_.mark_notification_read(
       all ? std::string() : m.notification_id, [this, all, id = m.notification_id, correlation = m.id](int updated) {
+        if (updated == store::NotificationStore::kUnavailable) {
+          send_error("SERVER_ERROR", "notifications cannot be updated right now: try again", correlation);
+          return;
+        }
         std::string payload;
         json::ObjectWriter p(payload);
         if (all) p.boolean("all", true); else p.string("notificationId", id);

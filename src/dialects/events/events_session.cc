@@ -467,6 +467,10 @@ void EventsSession::handle_presence_unsubscribe(const ClientMessage& m) {
 void EventsSession::handle_acknowledge(const ClientMessage& m) {
   bool queued = core_.mark_notification_read(m.notification_id, [this, id = m.notification_id,
                                                                  correlation = m.correlation_id](int updated) {
+    if (updated == store::NotificationStore::kUnavailable) {
+      send_error("SERVER_ERROR", "notifications cannot be updated right now: try again", correlation);
+      return;
+    }
     if (updated == 0) {
       send_error("RESOURCE_NOT_FOUND", "no unacknowledged notification " + id, correlation);
       return;

@@ -37,12 +37,19 @@ async function startRedis(port, extraArgs = []) {
   };
 }
 
-// A loopback TCP proxy to a Redis port that holds every byte sent to Redis for delayMs (the
-// answers come back at once): a node behind it has a slow link, so whatever waits for
-// Redis's confirmation shows. Resolves to { port, url, stop() }.
-async function startSlowLink(targetPort, delayMs) {
+// A loopback TCP proxy to a Redis port, for a node whose link to Redis misbehaves: with
+// delayMs, every byte sent to Redis is held that long (the answers come back at once), so
+// whatever waits for Redis's confirmation shows; cut() drops every connection and refuses
+// new ones until restore(), as a network failure between one node and Redis would.
+// Resolves to { port, url, cut(), restore(), stop() }.
+async function startLink(targetPort, { delayMs = 0 } = {}) {
   const sockets = new Set();
+  let down = false;
   const server = net.createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(targetPort, '127.0.0.1');
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -50,21 +57,32 @@ async function startSlowLink(targetPort, delayMs) {
       s.on('close', () => sockets.delete(s));
     }
     // Same delay for every chunk: they reach Redis in the order they were sent.
-    client.on('data', (chunk) => setTimeout(() => upstream.write(chunk), delayMs));
-    client.on('end', () => setTimeout(() => upstream.end(), delayMs));
+    const toRedis = (f) => (delayMs ? setTimeout(f, delayMs) : f());
+    client.on('data', (chunk) => toRedis(() => upstream.write(chunk)));
+    client.on('end', () => toRedis(() => upstream.end()));
     upstream.on('data', (chunk) => client.write(chunk));
     upstream.on('end', () => client.end());
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
+  const dropAll = () => {
+    for (const s of sockets) s.destroy();
+  };
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    cut: () => {
+      down = true;
+      dropAll();
+    },
+    restore: () => {
+      down = false;
+    },
     stop: () => {
-      for (const s of sockets) s.destroy();
+      dropAll();
       return new Promise((resolve) => server.close(resolve));
     },
   };
 }
 
-module.exports = { startRedis, startSlowLink, freePort };
+module.exports = { startRedis, startLink, freePort };

@@ -53,7 +53,7 @@ TEST_P(NotificationStoreContract, HandsOutUnreadOldestFirstAndCountsEachAcknowle
   ASSERT_TRUE(store().add({"n1", "alice", "NOTIFICATION", R"({"id":"n1"})", 10, 0}, error)) << error;
   ASSERT_TRUE(store().add({"n2", "alice", "notification.send", R"({"id":"n2"})", 20, 0}, error)) << error;
   ASSERT_TRUE(store().add({"n3", "bob", "NOTIFICATION", R"({"id":"n3"})", 30, 0}, error)) << error;
-  auto alice = store().unread("alice", 100);
+  auto alice = store().unread("alice", 100).value();
   ASSERT_EQ(alice.size(), 2u);
   EXPECT_EQ(alice[0].id, "n1");
   EXPECT_EQ(alice[0].user_id, "alice");
@@ -66,18 +66,18 @@ TEST_P(NotificationStoreContract, HandsOutUnreadOldestFirstAndCountsEachAcknowle
   EXPECT_EQ(store().mark_read("alice", "n1"), 1);
   EXPECT_EQ(store().mark_read("alice", "n1"), 0);
   EXPECT_EQ(store().mark_read("bob", "n2"), 0);  // not bob's
-  ASSERT_EQ(store().unread("alice", 100).size(), 1u);
+  ASSERT_EQ(store().unread("alice", 100).value().size(), 1u);
   EXPECT_EQ(store().mark_read("bob", ""), 1);
-  EXPECT_TRUE(store().unread("bob", 100).empty());
-  EXPECT_EQ(store().unread("alice", 100)[0].id, "n2");
+  EXPECT_TRUE(store().unread("bob", 100).value().empty());
+  EXPECT_EQ(store().unread("alice", 100).value()[0].id, "n2");
 }
 
 TEST_P(NotificationStoreContract, DropsExpiredNotifications) {
   std::string error;
   ASSERT_TRUE(store().add({"soon", "alice", "notification.send", R"({"notificationId":"soon"})", 1, 1000}, error));
   ASSERT_TRUE(store().add({"never", "alice", "notification.send", R"({"notificationId":"never"})", 2, 0}, error));
-  EXPECT_EQ(store().unread("alice", 999).size(), 2u);
-  auto later = store().unread("alice", 1000);
+  EXPECT_EQ(store().unread("alice", 999).value().size(), 2u);
+  auto later = store().unread("alice", 1000).value();
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0].id, "never");
   EXPECT_EQ(store().mark_read("alice", "soon"), 0);  // deleted, not merely hidden
@@ -87,7 +87,7 @@ TEST_P(NotificationStoreContract, StoringAnIdAgainReplacesIt) {
   std::string error;
   ASSERT_TRUE(store().add({"n1", "alice", "NOTIFICATION", R"({"v":1})", 1, 0}, error));
   ASSERT_TRUE(store().add({"n1", "alice", "NOTIFICATION", R"({"v":2})", 2, 0}, error));
-  auto unread = store().unread("alice", 100);
+  auto unread = store().unread("alice", 100).value();
   ASSERT_EQ(unread.size(), 1u);
   EXPECT_EQ(unread[0].payload, R"({"v":2})");
 }
@@ -99,16 +99,31 @@ TEST_P(NotificationStoreContract, UserIdsThatLookLikeKeyPartsStayApart) {
         << user << ": " << error;
   }
   for (const char* user : {"alice", "o:alice", "x:alice", "r:alice"}) {
-    auto unread = store().unread(user, 10);
+    auto unread = store().unread(user, 10).value();
     ASSERT_EQ(unread.size(), 1u) << user;
     EXPECT_EQ(unread[0].payload, std::string("{\"for\":\"") + user + "\"}");
   }
   EXPECT_EQ(store().mark_read("o:alice", ""), 1);
-  EXPECT_EQ(store().unread("alice", 10).size(), 1u);
+  EXPECT_EQ(store().unread("alice", 10).value().size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, NotificationStoreContract, testing::Values("sqlite", "redis"),
                          [](const testing::TestParamInfo<std::string>& param) { return param.param; });
+
+TEST(RedisNotificationStore, AnUnreachableRedisIsNotAnEmptyInbox) {
+  auto redis = std::make_unique<test_support::RedisServer>();
+  ASSERT_TRUE(redis->ok());
+  RedisEndpoint endpoint;
+  endpoint.port = redis->port();
+  RedisNotificationStore notifications({std::make_shared<RedisClient>(endpoint)}, "sbtest:");
+  std::string error;
+  ASSERT_TRUE(notifications.add({"n", "alice", "NOTIFICATION", "{}", 1, 0}, error)) << error;
+  redis.reset();  // gone: every call fails
+  EXPECT_FALSE(notifications.unread("alice", 10).has_value());
+  EXPECT_EQ(notifications.mark_read("alice", "n"), store::NotificationStore::kUnavailable);
+  EXPECT_FALSE(notifications.add({"m", "alice", "NOTIFICATION", "{}", 2, 0}, error));
+  EXPECT_FALSE(error.empty());
+}
 
 TEST(RedisNotificationStore, ShardsUsersOverInstancesAndSurvivesAReconnect) {
   test_support::RedisServer first, second;
@@ -131,7 +146,7 @@ TEST(RedisNotificationStore, ShardsUsersOverInstancesAndSurvivesAReconnect) {
   };
   EXPECT_GT(count_keys(*client_a), 0u);
   EXPECT_GT(count_keys(*client_b), 0u);
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(notifications.unread("user" + std::to_string(i), 10).size(), 1u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(notifications.unread("user" + std::to_string(i), 10).value().size(), 1u);
   // Redis drops the store's connection (as a restart would): the next call reconnects and
   // runs, without an error to its caller.
   OwnedReply killed = client_a->command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "no"}, error);

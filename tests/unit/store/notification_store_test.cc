@@ -24,12 +24,12 @@ TEST(NotificationStore, KeepsUnreadUntilMarkedAndSurvivesReopening) {
   }
   auto reopened = SqliteNotificationStore::open(path, error);
   ASSERT_TRUE(reopened) << error;
-  auto alice = reopened->unread("alice", 100);
+  auto alice = reopened->unread("alice", 100).value();
   ASSERT_EQ(alice.size(), 1u);
   EXPECT_EQ(alice[0].id, "n2");
   EXPECT_EQ(alice[0].payload, R"({"id":"n2","title":"B"})");
   EXPECT_EQ(reopened->mark_read("bob", ""), 1);
-  EXPECT_TRUE(reopened->unread("bob", 100).empty());
+  EXPECT_TRUE(reopened->unread("bob", 100).value().empty());
   reopened.reset();
 }
 
@@ -39,8 +39,8 @@ TEST(NotificationStore, DropsExpiredNotifications) {
   ASSERT_TRUE(store) << error;
   ASSERT_TRUE(store->add({"soon", "alice", "notification.send", R"({"notificationId":"soon"})", 1, 1000}, error));
   ASSERT_TRUE(store->add({"never", "alice", "notification.send", R"({"notificationId":"never"})", 2, 0}, error));
-  EXPECT_EQ(store->unread("alice", 999).size(), 2u);
-  auto later = store->unread("alice", 1000);
+  EXPECT_EQ(store->unread("alice", 999).value().size(), 2u);
+  auto later = store->unread("alice", 1000).value();
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0].id, "never");
   EXPECT_EQ(store->mark_read("alice", "soon"), 0);  // deleted, not merely hidden
@@ -63,7 +63,7 @@ TEST(NotificationStore, UpgradesAStoreWrittenBeforeExpiry) {
   }
   auto store = SqliteNotificationStore::open(path, error);
   ASSERT_TRUE(store) << error;
-  auto unread = store->unread("alice", 5);
+  auto unread = store->unread("alice", 5).value();
   ASSERT_EQ(unread.size(), 1u);
   EXPECT_EQ(unread[0].expires_at_ms, 0);
   store.reset();
