@@ -42,7 +42,9 @@ void FeaturesApi::handle(const http::HttpRequest& request, transport::EventLoop&
     std::string_view id = path.substr(kDecisions.size() + 1);
     if (!is_valid_id(id)) return respond(http::json_error(404, "no such decision"));
     decisions_.find(shard_index, std::string(id), [respond = std::move(respond)](int status, std::string body) {
-      respond(status == 200 ? http::json_response(200, std::move(body)) : http::json_error(404, "no such decision"));
+      if (status == 200) respond(http::json_response(200, std::move(body)));
+      else if (status == 503) respond(http::json_error(503, "the decision store cannot be reached: try again"));
+      else respond(http::json_error(404, "no such decision"));
     });
   } else {
     if (request.method != "POST") return method_not_allowed("POST");

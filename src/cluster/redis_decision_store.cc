@@ -219,9 +219,8 @@ store::DecisionStore::CloseResult RedisDecisionStore::close(std::string_view dec
   }
 }
 
-std::optional<store::StoredDecision> RedisDecisionStore::find(std::string_view id) {
+std::optional<store::StoredDecision> RedisDecisionStore::find(std::string_view id, std::string& error) {
   if (id.empty()) return std::nullopt;
-  std::string error;
   OwnedReply reply = client_for(id).eval(read_script(), keys(id), {}, error);
   if (!reply) {
     log::warn("store.decision_unreadable", {{"decision", std::string(id)}, {"error", error}});
@@ -248,8 +247,9 @@ std::vector<store::StoredDecision> RedisDecisionStore::load(int64_t closed_since
   std::vector<store::StoredDecision> out;
   std::vector<std::string> ids = ids_in("dec:open", "-inf", "+inf");
   for (auto& id : ids_in("dec:done", std::to_string(closed_since_ms), "+inf")) ids.push_back(std::move(id));
+  std::string error;  // one unreadable decision is left out (logged by find)
   for (const auto& id : ids) {
-    if (auto d = find(id)) out.push_back(std::move(*d));
+    if (auto d = find(id, error)) out.push_back(std::move(*d));
   }
   std::sort(out.begin(), out.end(), [](const store::StoredDecision& a, const store::StoredDecision& b) {
     return a.created_at_ms < b.created_at_ms;

@@ -67,8 +67,9 @@ class DecisionStore {
                             uint64_t revision, std::string& error) = 0;
   // Open decisions and those closed at or after closed_since_ms, with their votes.
   virtual std::vector<StoredDecision> load(int64_t closed_since_ms) = 0;
-  // One decision with its votes, or nullopt when unknown.
-  virtual std::optional<StoredDecision> find(std::string_view id) = 0;
+  // One decision with its votes, or nullopt: unknown when error stays empty, else the store
+  // could not be read now (error says why).
+  virtual std::optional<StoredDecision> find(std::string_view id, std::string& error) = 0;
   // Ids of open decisions whose deadline is at or before now_ms.
   virtual std::vector<std::string> overdue(int64_t now_ms) = 0;
   // Whether other nodes write it too: a node's memory is then only a cache of it.

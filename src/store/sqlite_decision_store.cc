@@ -183,7 +183,7 @@ std::vector<StoredDecision> SqliteDecisionStore::load(int64_t closed_since_ms) {
       {}, closed_since_ms);
 }
 
-std::optional<StoredDecision> SqliteDecisionStore::find(std::string_view id) {
+std::optional<StoredDecision> SqliteDecisionStore::find(std::string_view id, std::string& /*error*/) {
   std::lock_guard lock(mutex_);
   return find_locked(id);
 }

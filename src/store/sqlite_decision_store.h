@@ -24,7 +24,7 @@ class SqliteDecisionStore final : public DecisionStore {
   CloseResult close(std::string_view decision_id, std::string_view result, int64_t completed_at_ms,
                     uint64_t revision, std::string& error) override;
   std::vector<StoredDecision> load(int64_t closed_since_ms) override;
-  std::optional<StoredDecision> find(std::string_view id) override;
+  std::optional<StoredDecision> find(std::string_view id, std::string& error) override;
   std::vector<std::string> overdue(int64_t now_ms) override;
 
  private:

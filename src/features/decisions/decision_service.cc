@@ -110,7 +110,11 @@ void DecisionService::with_entry(size_t home, const std::string& id, std::functi
 
 void DecisionService::refresh(size_t home, const std::string& id, std::function<void(Entry*)> fn) {
   on_writer<std::optional<store::StoredDecision>>(
-      home, [id](store::DecisionStore& st) { return st.find(id); },
+      home, [id](store::DecisionStore& st) {
+        // Unreadable now: what this node holds of it stands (nothing when it holds none).
+        std::string error;
+        return st.find(id, error);
+      },
       [this, home, id, fn = std::move(fn)](std::optional<store::StoredDecision> found) {
         Entry* e = entry(home, id);
         if (!found) {
@@ -500,10 +504,12 @@ void DecisionService::find(size_t from, std::string decision_id, std::function<v
     }
     // Closed long ago (only the store remembers it), or kept by a shared store.
     writer_.submit([this, from, id, done = std::move(done)]() mutable {
-      auto found = store_->find(id);
+      std::string error;
+      auto found = store_->find(id, error);
       std::string body = found ? describe(*found) : std::string();
-      loops_.post(from, [done = std::move(done), found = found.has_value(), body = std::move(body)]() mutable {
-        done(found ? 200 : 404, std::move(body));
+      int status = found ? 200 : error.empty() ? 404 : 503;
+      loops_.post(from, [done = std::move(done), status, body = std::move(body)]() mutable {
+        done(status, std::move(body));
       });
     });
   });

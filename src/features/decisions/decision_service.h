@@ -69,7 +69,8 @@ class DecisionService {
   // What a new subscriber should see: ("decision.vote.update", data) while voting,
   // ("decision.result", data) once closed, or empty strings for an unknown decision.
   void snapshot(size_t from, std::string decision_id, std::function<void(std::string, std::string)> done);
-  // For backends: done(200, describe JSON) or done(404, "").
+  // For backends: done(200, describe JSON), done(404, "") or, while a shared store cannot
+  // be read, done(503, "").
   void find(size_t from, std::string decision_id, std::function<void(int, std::string)> done);
 
   // How long a closed decision stays in memory (then only the store has it).

@@ -66,7 +66,7 @@ TEST_P(DecisionStoreContract, KeepsDecisionsVotesAndResults) {
   EXPECT_EQ(after.votes[1].vote_id, "v2");
   EXPECT_EQ(vote("nope", {"bob", VoteChoice::kAbstain, "v3", "", 12}), DecisionStore::VoteResult::kNotFound);
 
-  auto d1 = store_->find("d1");
+  auto d1 = store_->find("d1", error);
   ASSERT_TRUE(d1);
   EXPECT_EQ(d1->meeting_id, "m1");
   EXPECT_EQ(d1->required, 3u);
@@ -79,7 +79,7 @@ TEST_P(DecisionStoreContract, KeepsDecisionsVotesAndResults) {
   EXPECT_EQ(d1->votes[0].user_id, "alice");
   EXPECT_EQ(d1->votes[0].comment, "yes");
   EXPECT_EQ(d1->votes[1].comment, "changed");
-  EXPECT_FALSE(store_->find("nope"));
+  EXPECT_FALSE(store_->find("nope", error));
 
   EXPECT_EQ(store_->overdue(5500), std::vector<std::string>{"d1"});
   EXPECT_EQ(vote("d2", {"alice", VoteChoice::kReject, "v3", "", 13}, &after), DecisionStore::VoteResult::kRecorded);
@@ -87,7 +87,7 @@ TEST_P(DecisionStoreContract, KeepsDecisionsVotesAndResults) {
   // Closed once: a second close changes nothing, a late vote is refused.
   EXPECT_EQ(store_->close("d2", "approved", 200, after.revision, error), DecisionStore::CloseResult::kAlreadyClosed);
   EXPECT_EQ(vote("d2", {"bob", VoteChoice::kApprove, "v4", "", 14}), DecisionStore::VoteResult::kClosed);
-  auto d2 = store_->find("d2");
+  auto d2 = store_->find("d2", error);
   ASSERT_TRUE(d2);
   EXPECT_TRUE(d2->closed);
   EXPECT_EQ(d2->result, "rejected");
@@ -123,7 +123,7 @@ TEST(RedisDecisionStore, AResultCountedBeforeAnotherNodesVoteIsRefusedAsStale) {
   EXPECT_EQ(seen_by_b.votes.size(), 2u) << "node B sees node A's vote";
   EXPECT_EQ(node_a.close("d", "approved", 10, seen_by_a.revision, error), DecisionStore::CloseResult::kStale);
   EXPECT_EQ(node_b.close("d", "rejected", 11, seen_by_b.revision, error), DecisionStore::CloseResult::kClosed);
-  EXPECT_EQ(node_a.find("d")->result, "rejected");
+  EXPECT_EQ(node_a.find("d", error)->result, "rejected");
 }
 
 TEST(RedisDecisionStore, RecordsRoundTripAndMalformedOnesAreRefused) {
@@ -144,4 +144,24 @@ TEST(RedisDecisionStore, RecordsRoundTripAndMalformedOnesAreRefused) {
 }
 
 }  // namespace
+}  // namespace sb::cluster
+
+namespace sb::cluster {
+
+TEST(RedisDecisionStore, AnUnreachableRedisIsNotAnUnknownDecision) {
+  auto redis = std::make_unique<test_support::RedisServer>();
+  ASSERT_TRUE(redis->ok());
+  RedisEndpoint endpoint;
+  endpoint.port = redis->port();
+  RedisDecisionStore decisions({std::make_shared<RedisClient>(endpoint)}, "sbtest:");
+  std::string error;
+  ASSERT_EQ(decisions.create(test_support::sample_decision("d", 1000), error), store::DecisionStore::CreateResult::kCreated)
+      << error;
+  EXPECT_FALSE(decisions.find("unknown", error));
+  EXPECT_TRUE(error.empty()) << "unknown is not an error";
+  redis.reset();  // gone: every call fails
+  EXPECT_FALSE(decisions.find("d", error));
+  EXPECT_FALSE(error.empty());
+}
+
 }  // namespace sb::cluster

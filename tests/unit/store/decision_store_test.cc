@@ -31,7 +31,7 @@ TEST(SqliteDecisionStore, KeepsDecisionsVotesAndResultsAcrossReopening) {
   }
   auto store = SqliteDecisionStore::open(path, error);
   ASSERT_TRUE(store) << error;
-  auto d1 = store->find("d1");
+  auto d1 = store->find("d1", error);
   ASSERT_TRUE(d1);
   EXPECT_EQ(d1->meeting_id, "m1");
   EXPECT_EQ(d1->required, 3u);
@@ -44,14 +44,14 @@ TEST(SqliteDecisionStore, KeepsDecisionsVotesAndResultsAcrossReopening) {
   EXPECT_EQ(d1->votes[1].user_id, "bob");
   EXPECT_EQ(d1->votes[1].choice, VoteChoice::kAbstain);
   EXPECT_EQ(d1->votes[1].comment, "changed");
-  EXPECT_FALSE(store->find("nope"));
+  EXPECT_FALSE(store->find("nope", error));
 
   // Open ones always; closed ones only when they closed recently enough.
   EXPECT_EQ(store->load(0).size(), 2u);
   auto recent = store->load(101);
   ASSERT_EQ(recent.size(), 1u);
   EXPECT_EQ(recent[0].id, "d1");
-  auto d2 = store->find("d2");
+  auto d2 = store->find("d2", error);
   ASSERT_TRUE(d2);
   EXPECT_TRUE(d2->closed);
   EXPECT_EQ(d2->result, "rejected");
