@@ -112,13 +112,13 @@ RedisBroker::RedisBroker(hub::Hub& hub, Settings settings) : hub_(hub), settings
       RedisPresence::Settings{settings_.prefix, hub_.node_id(), settings_.presence_ttl_ms});
   presence_->set_departed(settings_.presence_departed);
   presence_->set_meeting_departed(settings_.meeting_departed);
-  registry_ = std::make_unique<RedisRegistry>(
-      hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(), settings_.prefix,
-      hub_.node_id(), settings_.presence_ttl_ms);
+  auto scope = [this] {
+    return BrokerScope{hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(),
+                       settings_.prefix, hub_.node_id(), settings_.presence_ttl_ms};
+  };
+  registry_ = std::make_unique<RedisRegistry>(scope());
   registry_->set_snapshot(settings_.node_totals);
-  occupancy_ = std::make_unique<RedisOccupancy>(
-      hub_, loop_, [this](size_t shard) { return shards_[shard].command.get(); }, shards_.size(), settings_.prefix,
-      hub_.node_id(), settings_.presence_ttl_ms);
+  occupancy_ = std::make_unique<RedisOccupancy>(scope());
   relay_ = std::make_unique<RedisRelay>(
       loop_, [this](size_t shard) { return shards_[shard].command.get(); },
       [this](std::string_view name) { return shard_of(name, shards_.size()); }, settings_.prefix, hub_.node_id());

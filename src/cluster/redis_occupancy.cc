@@ -51,22 +51,7 @@ const RedisScript& count_script() {
 
 }  // namespace
 
-RedisOccupancy::RedisOccupancy(hub::Hub& hub, transport::EventLoop& loop, std::function<RedisLink*(size_t)> link,
-                               size_t shard_count, std::string prefix, std::string node_id, uint32_t ttl_ms)
-    : hub_(hub),
-      loop_(loop),
-      link_(std::move(link)),
-      shard_count_(shard_count),
-      prefix_(std::move(prefix)),
-      node_id_(std::move(node_id)),
-      ttl_ms_(ttl_ms) {}
-
-std::string RedisOccupancy::key(std::string_view kind, std::string_view name) const {
-  std::string out = prefix_;
-  out += kind;
-  out += name;
-  return out;
-}
+RedisOccupancy::RedisOccupancy(BrokerScope scope) : scope_(std::move(scope)) {}
 
 void RedisOccupancy::send(const std::string& channel, int delta, std::function<void(uint32_t)> answer) {
   // While Redis is unreachable only this node can be counted.
@@ -74,13 +59,14 @@ void RedisOccupancy::send(const std::string& channel, int delta, std::function<v
     auto it = members_.find(channel);
     return it == members_.end() ? 0u : it->second;
   };
-  RedisLink* link = link_(RedisBroker::shard_of(channel, shard_count_));
+  RedisLink* link = scope_.link(RedisBroker::shard_of(channel, scope_.shard_count));
   if (link == nullptr) {
     answer(here());
     return;
   }
-  link->eval(count_script(), {key("room:c:", channel), key("room:n:", node_id_), key("presence:nodes", "")},
-             {node_id_, channel, std::to_string(delta), node_deadline_ms(ttl_ms_)},
+  const BrokerScope& s = scope_;
+  link->eval(count_script(), {s.key("room:c:", channel), s.key("room:n:", s.node_id), s.key("presence:nodes", "")},
+             {s.node_id, channel, std::to_string(delta), node_deadline_ms(s.ttl_ms)},
              [answer = std::move(answer), here](redisReply* reply) {
                if (reply != nullptr && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0) {
                  answer(static_cast<uint32_t>(reply->integer));
@@ -91,16 +77,16 @@ void RedisOccupancy::send(const std::string& channel, int delta, std::function<v
 }
 
 void RedisOccupancy::joined(std::string_view channel, size_t origin, hub::ClusterCheck::CountDone done) {
-  loop_.post([this, channel = std::string(channel), origin, done = std::move(done)]() mutable {
+  scope_.loop.post([this, channel = std::string(channel), origin, done = std::move(done)]() mutable {
     ++members_[channel];
     send(channel, 1, [this, origin, done = std::move(done)](uint32_t members) mutable {
-      if (done && !stopped_) hub_.run_on(origin, [done = std::move(done), members] { done(members); });
+      if (done && !stopped_) scope_.hub.run_on(origin, [done = std::move(done), members] { done(members); });
     });
   });
 }
 
 void RedisOccupancy::left(std::string_view channel) {
-  loop_.post([this, channel = std::string(channel)] {
+  scope_.loop.post([this, channel = std::string(channel)] {
     auto it = members_.find(channel);
     if (it == members_.end()) return;
     if (--it->second == 0) members_.erase(it);
@@ -109,15 +95,15 @@ void RedisOccupancy::left(std::string_view channel) {
 }
 
 void RedisOccupancy::on_ready(size_t shard) {
-  RedisLink* link = link_(shard);
+  RedisLink* link = scope_.link(shard);
   link->load(count_script());
-  std::vector<std::string> args = {node_id_, prefix_};
+  std::vector<std::string> args = {scope_.node_id, scope_.prefix};
   for (const auto& [channel, members] : members_) {
-    if (RedisBroker::shard_of(channel, shard_count_) != shard) continue;
+    if (RedisBroker::shard_of(channel, scope_.shard_count) != shard) continue;
     args.push_back(channel);
     args.push_back(std::to_string(members));
   }
-  link->eval(reset_script(), {key("room:n:", node_id_)}, std::move(args), [](redisReply*) {});
+  link->eval(reset_script(), {scope_.key("room:n:", scope_.node_id)}, std::move(args), [](redisReply*) {});
 }
 
 }  // namespace sb::cluster

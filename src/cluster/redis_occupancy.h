@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cluster/broker_scope.h"
 #include "cluster/redis_link.h"
 #include "hub/channel_occupancy.h"
 #include "hub/hub.h"
@@ -21,8 +22,7 @@ namespace sb::cluster {
 // broker's loop.
 class RedisOccupancy final : public hub::OccupancyCluster {
  public:
-  RedisOccupancy(hub::Hub& hub, transport::EventLoop& loop, std::function<RedisLink*(size_t)> link,
-                 size_t shard_count, std::string prefix, std::string node_id, uint32_t ttl_ms);
+  explicit RedisOccupancy(BrokerScope scope);
 
   // hub::OccupancyCluster (any thread).
   void joined(std::string_view channel, size_t origin, hub::ClusterCheck::CountDone done) override;
@@ -38,15 +38,8 @@ class RedisOccupancy final : public hub::OccupancyCluster {
   // Moves this node's members of channel by delta; answer(members of the cluster), this
   // node's alone when Redis cannot be reached.
   void send(const std::string& channel, int delta, std::function<void(uint32_t)> answer);
-  std::string key(std::string_view kind, std::string_view name) const;
 
-  hub::Hub& hub_;
-  transport::EventLoop& loop_;
-  std::function<RedisLink*(size_t)> link_;
-  size_t shard_count_;
-  std::string prefix_;
-  std::string node_id_;
-  uint32_t ttl_ms_;  // the presence TTL: how long a silent node's places last
+  BrokerScope scope_;
   // This node's members per channel, on the broker's loop, written again after a restart.
   std::unordered_map<std::string, uint32_t> members_;
   bool stopped_ = false;

@@ -59,30 +59,15 @@ const RedisScript& stats_script() {
 
 }  // namespace
 
-RedisRegistry::RedisRegistry(hub::Hub& hub, transport::EventLoop& loop, std::function<RedisLink*(size_t)> link,
-                             size_t shard_count, std::string prefix, std::string node_id, uint32_t ttl_ms)
-    : hub_(hub),
-      loop_(loop),
-      link_(std::move(link)),
-      shard_count_(shard_count),
-      prefix_(std::move(prefix)),
-      node_id_(std::move(node_id)),
-      ttl_ms_(ttl_ms) {}
-
-std::string RedisRegistry::key(std::string_view kind, std::string_view name) const {
-  std::string out = prefix_;
-  out += kind;
-  out += name;
-  return out;
-}
+RedisRegistry::RedisRegistry(BrokerScope scope) : scope_(std::move(scope)) {}
 
 void RedisRegistry::answer(size_t origin, std::function<void()> task) {
-  if (!stopped_) hub_.run_on(origin, std::move(task));
+  if (!stopped_) scope_.hub.run_on(origin, std::move(task));
 }
 
 void RedisRegistry::send_add(const std::string& user_id, const std::string& connection_id, const std::string& record,
                              std::function<void(uint32_t)> done) {
-  RedisLink* link = link_(RedisBroker::shard_of(user_id, shard_count_));
+  RedisLink* link = scope_.link(RedisBroker::shard_of(user_id, scope_.shard_count));
   // While Redis is unreachable only this node can be counted.
   auto here = [this, user_id] {
     auto u = records_.find(user_id);
@@ -92,9 +77,12 @@ void RedisRegistry::send_add(const std::string& user_id, const std::string& conn
     done(here());
     return;
   }
+  const BrokerScope& s = scope_;
   link->eval(add_script(),
-             {key("conns:u:", user_id), key("conns:n:", node_id_), key("conns:users", ""), key("presence:nodes", "")},
-             {connection_id, record, user_id, node_id_, node_deadline_ms(ttl_ms_)}, [done = std::move(done), here](redisReply* reply) {
+             {s.key("conns:u:", user_id), s.key("conns:n:", s.node_id), s.key("conns:users", ""),
+              s.key("presence:nodes", "")},
+             {connection_id, record, user_id, s.node_id, node_deadline_ms(s.ttl_ms)},
+             [done = std::move(done), here](redisReply* reply) {
                if (reply != nullptr && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 0) {
                  done(static_cast<uint32_t>(reply->integer));
                } else {
@@ -104,8 +92,8 @@ void RedisRegistry::send_add(const std::string& user_id, const std::string& conn
 }
 
 void RedisRegistry::added(const hub::ConnectionInfo& info, size_t origin, CountDone done) {
-  std::string record = node_id_ + " " + std::to_string(info.connected_at_ms) + " " + std::string(info.dialect);
-  loop_.post([this, user = info.user_id, connection = info.connection_id, record = std::move(record), origin,
+  std::string record = scope_.node_id + " " + std::to_string(info.connected_at_ms) + " " + std::string(info.dialect);
+  scope_.loop.post([this, user = info.user_id, connection = info.connection_id, record = std::move(record), origin,
               done = std::move(done)]() mutable {
     records_[user][connection] = record;
     send_add(user, connection, record, [this, origin, done = std::move(done)](uint32_t count) mutable {
@@ -115,22 +103,23 @@ void RedisRegistry::added(const hub::ConnectionInfo& info, size_t origin, CountD
 }
 
 void RedisRegistry::removed(const hub::ConnectionInfo& info) {
-  loop_.post([this, user = info.user_id, connection = info.connection_id] {
+  scope_.loop.post([this, user = info.user_id, connection = info.connection_id] {
     auto u = records_.find(user);
     if (u != records_.end()) {
       u->second.erase(connection);
       if (u->second.empty()) records_.erase(u);
     }
-    RedisLink* link = link_(RedisBroker::shard_of(user, shard_count_));
+    RedisLink* link = scope_.link(RedisBroker::shard_of(user, scope_.shard_count));
     if (link == nullptr) return;
-    link->eval(remove_script(), {key("conns:u:", user), key("conns:n:", node_id_), key("conns:users", "")},
-               {connection, "", user, node_id_}, [](redisReply*) {});
+    const BrokerScope& s = scope_;
+    link->eval(remove_script(), {s.key("conns:u:", user), s.key("conns:n:", s.node_id), s.key("conns:users", "")},
+               {connection, "", user, s.node_id}, [](redisReply*) {});
   });
 }
 
 void RedisRegistry::of_user(std::string_view user_id, size_t origin,
                             std::function<void(std::vector<hub::ConnectionRecord>)> done) {
-  loop_.post([this, user = std::string(user_id), origin, done = std::move(done)]() mutable {
+  scope_.loop.post([this, user = std::string(user_id), origin, done = std::move(done)]() mutable {
     auto reply_with = [this, user, origin, done](redisReply* reply) mutable {
       std::vector<hub::ConnectionRecord> out;
       auto add = [&](std::string_view connection, std::string_view record) {
@@ -154,24 +143,24 @@ void RedisRegistry::of_user(std::string_view user_id, size_t origin,
       }
       answer(origin, [done = std::move(done), out = std::move(out)]() mutable { done(std::move(out)); });
     };
-    RedisLink* link = link_(RedisBroker::shard_of(user, shard_count_));
-    if (link == nullptr || !link->command({"HGETALL", key("conns:u:", user)}, reply_with)) reply_with(nullptr);
+    RedisLink* link = scope_.link(RedisBroker::shard_of(user, scope_.shard_count));
+    if (link == nullptr || !link->command({"HGETALL", scope_.key("conns:u:", user)}, reply_with)) reply_with(nullptr);
   });
 }
 
 void RedisRegistry::stats(size_t origin, std::function<void(hub::ClusterStats)> done) {
-  loop_.post([this, origin, done = std::move(done)]() mutable {
+  scope_.loop.post([this, origin, done = std::move(done)]() mutable {
     struct Gathering {
       hub::ClusterStats stats;
       size_t remaining;
       std::function<void(hub::ClusterStats)> done;
     };
-    auto gathering = std::make_shared<Gathering>(Gathering{{}, shard_count_ + 1, std::move(done)});
+    auto gathering = std::make_shared<Gathering>(Gathering{{}, scope_.shard_count + 1, std::move(done)});
     auto finish = [this, origin, gathering] {
       if (--gathering->remaining != 0) return;
       answer(origin, [gathering] { gathering->done(std::move(gathering->stats)); });
     };
-    RedisLink* first = link_(0);
+    RedisLink* first = scope_.link(0);
     auto totals = [gathering, finish](redisReply* reply) {
       if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i + 1 < reply->elements; i += 2) {
@@ -187,8 +176,8 @@ void RedisRegistry::stats(size_t origin, std::function<void(hub::ClusterStats)> 
       }
       finish();
     };
-    if (first == nullptr || !first->command({"HGETALL", key("stats", "")}, totals)) totals(nullptr);
-    for (size_t shard = 0; shard < shard_count_; ++shard) {
+    if (first == nullptr || !first->command({"HGETALL", scope_.key("stats", "")}, totals)) totals(nullptr);
+    for (size_t shard = 0; shard < scope_.shard_count; ++shard) {
       auto users = [gathering, finish](redisReply* reply) {
         uint64_t value = 0;
         if (reply != nullptr && reply->type == REDIS_REPLY_STRING && wire::parse_decimal(reply_text(reply), value)) {
@@ -196,17 +185,17 @@ void RedisRegistry::stats(size_t origin, std::function<void(hub::ClusterStats)> 
         }
         finish();
       };
-      RedisLink* link = link_(shard);
-      if (link == nullptr || !link->command({"GET", key("conns:users", "")}, users)) users(nullptr);
+      RedisLink* link = scope_.link(shard);
+      if (link == nullptr || !link->command({"GET", scope_.key("conns:users", "")}, users)) users(nullptr);
     }
   });
 }
 
 void RedisRegistry::on_ready(size_t shard) {
-  RedisLink* link = link_(shard);
+  RedisLink* link = scope_.link(shard);
   for (const RedisScript* script : {&add_script(), &remove_script(), &stats_script()}) link->load(*script);
   for (const auto& [user, connections] : records_) {
-    if (RedisBroker::shard_of(user, shard_count_) != shard) continue;
+    if (RedisBroker::shard_of(user, scope_.shard_count) != shard) continue;
     for (const auto& [connection, record] : connections) send_add(user, connection, record, [](uint32_t) {});
   }
   if (shard == 0) last_stats_ms_ = 0;
@@ -214,15 +203,15 @@ void RedisRegistry::on_ready(size_t shard) {
 
 void RedisRegistry::tick(uint64_t now_ms) {
   if (!snapshot_ || (last_stats_ms_ != 0 && now_ms - last_stats_ms_ < kStatsIntervalMs)) return;
-  RedisLink* link = link_(0);
+  RedisLink* link = scope_.link(0);
   if (link == nullptr || !link->ready()) return;
   last_stats_ms_ = now_ms;
-  std::vector<std::string> args = {node_id_};
+  std::vector<std::string> args = {scope_.node_id};
   for (auto& [name, value] : snapshot_()) {
     args.push_back(name);
     args.push_back(std::to_string(value));
   }
-  link->eval(stats_script(), {key("stats", "")}, std::move(args), [](redisReply*) {});
+  link->eval(stats_script(), {scope_.key("stats", "")}, std::move(args), [](redisReply*) {});
 }
 
 }  // namespace sb::cluster

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/broker_scope.h"
 #include "cluster/redis_link.h"
 #include "hub/connection_registry.h"
 #include "hub/hub.h"
@@ -26,8 +27,7 @@ class RedisRegistry final : public hub::RegistryCluster {
   // This node's totals: ("connections", n), ("mps", n), ("room:<name>", members)...
   using Snapshot = std::function<std::vector<std::pair<std::string, uint64_t>>()>;
 
-  RedisRegistry(hub::Hub& hub, transport::EventLoop& loop, std::function<RedisLink*(size_t)> link,
-                size_t shard_count, std::string prefix, std::string node_id, uint32_t ttl_ms);
+  explicit RedisRegistry(BrokerScope scope);
   void set_snapshot(Snapshot snapshot) { snapshot_ = std::move(snapshot); }
 
   // hub::RegistryCluster (any thread).
@@ -48,15 +48,8 @@ class RedisRegistry final : public hub::RegistryCluster {
                 std::function<void(uint32_t)> answer);
   // Runs task on loop origin (or here, for kNoOrigin) unless the broker stopped.
   void answer(size_t origin, std::function<void()> task);
-  std::string key(std::string_view kind, std::string_view name) const;
 
-  hub::Hub& hub_;
-  transport::EventLoop& loop_;
-  std::function<RedisLink*(size_t)> link_;
-  size_t shard_count_;
-  std::string prefix_;
-  std::string node_id_;
-  uint32_t ttl_ms_;  // the presence TTL: how long a silent node's records last
+  BrokerScope scope_;
   Snapshot snapshot_;
   // This node's records (user -> connection id -> record), written again after a restart.
   std::unordered_map<std::string, std::unordered_map<std::string, std::string>> records_;

@@ -62,6 +62,25 @@ std::optional<hub::StreamPosition> since_for(const SincePositions& since, std::s
   return std::nullopt;
 }
 
+std::vector<std::string> take_full(std::vector<std::string>& names, std::vector<StreamState>& states) {
+  std::vector<std::string> full;
+  size_t kept = 0;
+  for (size_t i = 0; i < states.size() && i < names.size(); ++i) {
+    if (states[i].full) {
+      full.push_back(std::move(names[i]));
+      continue;
+    }
+    if (kept != i) {  // a self-move would empty them
+      names[kept] = std::move(names[i]);
+      states[kept] = std::move(states[i]);
+    }
+    ++kept;
+  }
+  names.resize(kept);
+  states.resize(kept);
+  return full;
+}
+
 void write_stream_states(json::ObjectWriter& writer, const std::vector<std::string>& channels,
                          const std::vector<StreamState>& states) {
   bool resumed = false, recovered = true;

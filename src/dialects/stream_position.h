@@ -46,6 +46,10 @@ std::string parse_since_map(simdjson::dom::element since, const std::vector<std:
 // The position asked for `channel`, if any.
 std::optional<hub::StreamPosition> since_for(const SincePositions& since, std::string_view channel);
 
+// Takes the channels the cluster found full (StreamState::full) out of a many-channel
+// subscribe's names and states, which keep the others in order; answers the full ones.
+std::vector<std::string> take_full(std::vector<std::string>& names, std::vector<StreamState>& states);
+
 // The members an answer to a many-channel subscribe adds: "recovered" (every channel asked
 // to resume was) when any was asked, and "streams" {channel: {recovered?, offset, epoch}}
 // for the channels that keep history or were asked to resume.

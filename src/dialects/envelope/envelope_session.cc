@@ -189,24 +189,17 @@ void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
   for (const auto& r : streams) names.push_back(r.channel);
   // Confirmed once every joined channel's stream position is known, before any replay.
   core_.follow(std::move(streams), [this, joined = std::move(joined), failed = std::move(failed), names, id = m.id,
-                                    wants_notifications](const std::vector<StreamState>& states) mutable {
+                                    wants_notifications](std::vector<StreamState> states) mutable {
     // Rooms the cluster found full were left again: failed, as if refused at once.
-    std::vector<std::string> streamed;
-    std::vector<StreamState> kept;
-    for (size_t i = 0; i < states.size(); ++i) {
-      if (!states[i].full) {
-        streamed.push_back(names[i]);
-        kept.push_back(states[i]);
-        continue;
-      }
-      std::erase(joined, names[i]);
-      subscription_failed(failed, names[i], "Channel is full", "SUBSCRIPTION_FAILED", {}, id);
+    for (const auto& channel : take_full(names, states)) {
+      std::erase(joined, channel);
+      subscription_failed(failed, channel, "Channel is full", "SUBSCRIPTION_FAILED", {}, id);
     }
     failed += ']';
     std::string payload;
     json::ObjectWriter w(payload);
     w.raw("channels", json::string_array(joined)).raw("failed", failed);
-    write_stream_states(w, streamed, kept);
+    write_stream_states(w, names, states);
     w.end();
     send("SUBSCRIPTION_CONFIRMED", payload, id);
     if (wants_notifications) deliver_unread_notifications();

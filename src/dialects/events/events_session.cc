@@ -539,24 +539,17 @@ void EventsSession::handle_subscribe(const ClientMessage& m) {
   // Answered once every joined channel's stream position is known, before any replay.
   core_.follow(std::move(streams), [this, subscribed = std::move(subscribed), failed = std::move(failed), names,
                                     decisions = std::move(decisions), fail,
-                                    correlation = m.correlation_id](const std::vector<StreamState>& states) mutable {
+                                    correlation = m.correlation_id](std::vector<StreamState> states) mutable {
     // Rooms the cluster found full were left again: failed, as if refused at once.
-    std::vector<std::string> streamed;
-    std::vector<StreamState> kept;
-    for (size_t i = 0; i < states.size(); ++i) {
-      if (!states[i].full) {
-        streamed.push_back(names[i]);
-        kept.push_back(states[i]);
-        continue;
-      }
-      std::erase(subscribed, names[i]);
-      fail(failed, names[i], "Channel is full");
+    for (const auto& channel : take_full(names, states)) {
+      std::erase(subscribed, channel);
+      fail(failed, channel, "Channel is full");
     }
     failed += '}';
     std::string data;
     json::ObjectWriter w(data);
     w.raw("subscribed", json::string_array(subscribed)).raw("failed", failed);
-    write_stream_states(w, streamed, kept);
+    write_stream_states(w, names, states);
     w.end();
     send("subscription.update", data, correlation);
     for (const auto& id : decisions) send_decision_snapshot(id);  // the tally so far, or the result
