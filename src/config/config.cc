@@ -317,6 +317,19 @@ bool apply_environment(Config& config, std::string& error) {
   if (!env_number("SWITCHBOARD_MAX_MESSAGES_PER_SECOND", config.max_messages_per_second, error)) return false;
   if (!env_number("WEBSOCKET_MAX_MESSAGE_SIZE", config.max_message_size, error)) return false;
   if (!env_number("SWITCHBOARD_MAX_SEND_BUFFER", config.max_send_buffer, error)) return false;
+  if (const char* origins = std::getenv("SWITCHBOARD_ALLOWED_ORIGINS")) {
+    // Comma-separated, as server.allowed_origins (an empty value: none listed).
+    config.allowed_origins.clear();
+    std::string_view rest(origins);
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (!item.empty()) config.allowed_origins.emplace_back(item);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
   env_string("PUBSUB_ADAPTER", config.pubsub_adapter);
   env_string("PUBSUB_REDIS_URL", config.pubsub_redis_url);
   env_string("PUBSUB_REDIS_PREFIX", config.pubsub_redis_prefix);

@@ -1,6 +1,7 @@
 #include "server/http_session.h"
 
 #include "api/http_api.h"
+#include "protocol/http/origin.h"
 #include "dialects/dialect.h"
 #include "protocol/websocket/handshake.h"
 #include "protocol/websocket/websocket_connection.h"
@@ -147,13 +148,21 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
     respond(std::move(r));
     return;
   }
+  // Pages of the allowed origins may call the API from the browser (CORS).
+  const std::vector<std::string>& allowed = server.config().allowed_origins;
+  if (auto preflight = http::cors_preflight(request, allowed)) {
+    respond(std::move(*preflight));
+    return;
+  }
   set_waiting(true);
   std::weak_ptr<HttpSession*> weak = alive_;
-  server.api().handle(request, tcp_->loop(), worker_.index(), tcp_->peer_key(), [weak](http::HttpResponse response) {
+  server.api().handle(request, tcp_->loop(), worker_.index(), tcp_->peer_key(),
+                      [weak, origin = std::string(request.header("Origin")), &allowed](http::HttpResponse response) {
     auto alive = weak.lock();
     if (!alive || *alive == nullptr) return;
     HttpSession* self = *alive;
     self->set_waiting(false);
+    http::add_cors_headers(origin, allowed, response);
     self->respond(std::move(response));
     if (self->tcp_ != nullptr && !self->held_.empty()) {
       std::string pending;

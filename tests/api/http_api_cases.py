@@ -108,6 +108,41 @@ async def health_and_metrics(server):
         assert metric in text, metric
 
 
+@case
+async def cors_for_the_allowed_origins_only(server):
+    # A second server whose allow-list names one origin and a wildcard.
+    env = {"SWITCHBOARD_ALLOWED_ORIGINS": "https://console.example.com, https://*.apps.test"}
+    with Server(threads=1, env=env) as listed:
+        preflight = {"Origin": "https://x.apps.test", "Access-Control-Request-Method": "POST",
+                     "Access-Control-Request-Headers": "authorization, content-type"}
+        status, headers, _ = await acall(listed, "OPTIONS", "/api/publish", headers=preflight)
+        assert status == 204, status
+        assert headers["Access-Control-Allow-Origin"] == "https://x.apps.test", headers
+        assert "POST" in headers["Access-Control-Allow-Methods"], headers
+        assert "Authorization" in headers["Access-Control-Allow-Headers"], headers
+        status, headers, _ = await acall(listed, "OPTIONS", "/api/publish",
+                                         headers={**preflight, "Origin": "https://apps.test"})
+        assert status == 403 and "Access-Control-Allow-Origin" not in headers, (status, headers)
+        # The answers themselves carry the header for a listed origin, and only for it.
+        status, headers, _ = await acall(listed, "GET", "/health", headers={"Origin": "https://console.example.com"})
+        assert status == 200 and headers["Access-Control-Allow-Origin"] == "https://console.example.com", headers
+        assert headers["Vary"] == "Origin", headers
+        status, headers, _ = await acall(listed, "GET", "/health", headers={"Origin": "https://evil.test"})
+        assert status == 200 and "Access-Control-Allow-Origin" not in headers, headers
+        # The same list guards WebSocket upgrades, wildcards included.
+        url = "ws://127.0.0.1:%d/ws" % listed.port
+        async with websockets.connect(url, origin="https://deep.x.apps.test"):
+            pass
+        try:
+            async with websockets.connect(url, origin="https://evil.test"):
+                raise AssertionError("an upgrade from an unlisted origin was accepted")
+        except websockets.exceptions.InvalidStatusCode as e:
+            assert e.status_code == 403, e.status_code
+    # Without a list, no page of another origin gets CORS.
+    status, headers, _ = await acall(server, "GET", "/health", headers={"Origin": "https://console.example.com"})
+    assert status == 200 and "Access-Control-Allow-Origin" not in headers, headers
+
+
 async def main(threads):
     with Server(threads=threads) as server:
         failed = await run_all("http api cases (threads=%d)" % threads, server)

@@ -1,5 +1,7 @@
 #include "protocol/websocket/handshake.h"
 
+#include "protocol/http/origin.h"
+
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -57,11 +59,9 @@ HandshakeResult check_upgrade(const http::HttpRequest& request, const HandshakeO
   }
   std::string_view key = request.header("Sec-WebSocket-Key");
   if (decoded_base64_length(key) != 16) return fail(400, "Sec-WebSocket-Key must be 16 bytes in base64");
-  if (!options.allowed_origins.empty() && !request.header("Origin").empty()) {
-    std::string_view origin = request.header("Origin");
-    bool allowed = false;
-    for (const auto& o : options.allowed_origins) allowed = allowed || o == origin;
-    if (!allowed) return fail(403, "Origin not allowed");
+  if (!options.allowed_origins.empty() && !request.header("Origin").empty() &&
+      !http::origin_in(options.allowed_origins, request.header("Origin"))) {
+    return fail(403, "Origin not allowed");
   }
   std::string_view offered = request.header("Sec-WebSocket-Protocol");
   for (const auto& candidate : options.subprotocols) {
@@ -77,12 +77,7 @@ HandshakeResult check_upgrade(const http::HttpRequest& request, const HandshakeO
 bool origin_allowed_for_cookies(const http::HttpRequest& request, const std::vector<std::string>& allowed_origins) {
   std::string_view origin = request.header("Origin");
   if (origin.empty()) return true;
-  if (!allowed_origins.empty()) {
-    for (const auto& o : allowed_origins) {
-      if (http::iequals(o, origin)) return true;
-    }
-    return false;
-  }
+  if (!allowed_origins.empty()) return http::origin_in(allowed_origins, origin);
   // scheme "://" host [":" port], compared with Host (whose port may be written out).
   size_t scheme_end = origin.find("://");
   if (scheme_end == std::string_view::npos) return false;  // "null" and other opaque origins

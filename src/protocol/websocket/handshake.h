@@ -8,7 +8,7 @@
 namespace sb::protocol::websocket {
 
 struct HandshakeOptions {
-  std::vector<std::string> allowed_origins;  // empty: any Origin
+  std::vector<std::string> allowed_origins;  // empty: any Origin; entries as http::origin_matches()
   std::vector<std::string> subprotocols;     // offered by the server, in preference order
 };
 
