@@ -193,11 +193,11 @@ void RedisBroker::on_link_down(size_t shard, const std::string& reason) {
     }
     watch.waiting.clear();
   }
-  // Patterns cannot be confirmed on this instance now: their subscribers are answered, as
-  // they are while Redis is unreachable.
+  // Patterns cannot be confirmed on this instance now: their subscribers no longer wait for
+  // it (only for the instances still up), as they do not while Redis is unreachable.
   std::vector<std::string> waiting_globs;
   for (const auto& [glob, waiters] : glob_waiters_) waiting_globs.push_back(glob);
-  for (const auto& glob : waiting_globs) release_glob_waiters(glob, true);
+  for (const auto& glob : waiting_globs) release_glob_waiters(glob, false);
 }
 
 void RedisBroker::on_command_ready(size_t shard) {
@@ -434,8 +434,10 @@ void RedisBroker::psubscribe(size_t shard, const std::string& glob) {
 }
 
 bool RedisBroker::glob_confirmed(const std::string& glob) const {
+  // An instance that is down has nothing to confirm now (as for exact channels): its
+  // PSUBSCRIBE goes out again when it is back.
   for (const auto& s : shards_) {
-    if (!s.subscriber || !s.subscriber->ready() || s.pending_globs.contains(glob)) return false;
+    if (s.subscriber && s.subscriber->ready() && s.pending_globs.contains(glob)) return false;
   }
   return true;
 }

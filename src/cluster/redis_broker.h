@@ -130,7 +130,8 @@ class RedisBroker final : public hub::Broker {
   void remove_watch(const std::string& pattern);
   void subscribe_exact(const std::string& channel);
   void psubscribe(size_t shard, const std::string& glob);
-  // Whether every instance confirmed the glob's PSUBSCRIBE on its current connection.
+  // Whether every reachable instance confirmed the glob's PSUBSCRIBE on its current
+  // connection (one that is down is not waited for).
   bool glob_confirmed(const std::string& glob) const;
   // Answers the glob's waiters (all when `force`, else only once confirmed).
   void release_glob_waiters(const std::string& glob, bool force);

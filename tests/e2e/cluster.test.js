@@ -731,6 +731,10 @@ test('Redis restarting: nodes report degraded, reconnect, resubscribe; old posit
   // A backend is never told "done" for what Redis did not take.
   const refused = await api(a, 'POST', '/api/publish', { channel: 'messages.restart', type: 'e', data: 1 });
   assert.strictEqual(refused.status, 503);
+  // Subscribes are still answered while Redis is away (local traffic goes on); the node
+  // subscribes in Redis once it is back.
+  await subscribe(reader, 'plain.while-down');
+  await subscribe(reader, 'plain.while-down.*');
   const restarted = await startRedis(own.port);
   for (let i = 0; i < 100; i++) {
     health = await (await fetch(`http://127.0.0.1:${a.port}/health`)).json();

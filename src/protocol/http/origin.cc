@@ -20,8 +20,10 @@ bool split(std::string_view text, bool scheme_required, OriginParts& out) {
     return false;  // "null" and other opaque origins
   }
   if (text.empty() || text.find('/') != std::string_view::npos) return false;
+  // The port follows the last colon, unless that colon is inside an IPv6 literal "[::1]".
   size_t colon = text.rfind(':');
-  if (colon != std::string_view::npos && text.find(']') == std::string_view::npos) {
+  size_t bracket = text.rfind(']');
+  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
     out.host = text.substr(0, colon);
     out.port = text.substr(colon + 1);
   } else {
@@ -76,9 +78,10 @@ std::optional<HttpResponse> cors_preflight(const HttpRequest& request, const std
 }
 
 void add_cors_headers(std::string_view origin, const std::vector<std::string>& allowed, HttpResponse& response) {
-  if (origin.empty() || !origin_in(allowed, origin)) return;
-  response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  if (origin.empty() || allowed.empty()) return;
+  // The answer depends on the Origin whether or not this one is allowed: caches must know.
   response.headers.emplace_back("Vary", "Origin");
+  if (origin_in(allowed, origin)) response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
 }
 
 }  // namespace sb::protocol::http

@@ -28,8 +28,9 @@ bool origin_in(const std::vector<std::string>& allowed, std::string_view origin)
 // Access-Control-Request-Method) gets its whole answer here: 204 with the methods and
 // headers the API takes for an allowed origin, 403 otherwise. Anything else gets nothing.
 std::optional<HttpResponse> cors_preflight(const HttpRequest& request, const std::vector<std::string>& allowed);
-// Adds Access-Control-Allow-Origin (and Vary: Origin) to an API response for a request from
-// origin (the request's Origin header, possibly empty) when it is allowed.
+// Adds Access-Control-Allow-Origin to an API response for a request from origin (the
+// request's Origin header, possibly empty) when it is allowed, and Vary: Origin whenever a
+// list is set (the answer depends on the Origin).
 void add_cors_headers(std::string_view origin, const std::vector<std::string>& allowed, HttpResponse& response);
 
 }  // namespace sb::protocol::http

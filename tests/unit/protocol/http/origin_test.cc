@@ -35,6 +35,12 @@ TEST(OriginMatches, EntriesWithoutASchemeTakeHttpAndHttps) {
   EXPECT_FALSE(origin_matches("app.example.com", "https://app.example.com:8443"));
 }
 
+TEST(OriginMatches, Ipv6LiteralsKeepTheirColons) {
+  EXPECT_TRUE(origin_matches("http://[::1]:8080", "http://[::1]:8080"));
+  EXPECT_FALSE(origin_matches("http://[::1]", "http://[::1]:8080"));
+  EXPECT_TRUE(origin_matches("http://[::1]", "http://[::1]"));
+}
+
 TEST(OriginMatches, AnyOriginAndOpaqueOnes) {
   EXPECT_TRUE(origin_matches("*", "https://anything.test"));
   EXPECT_FALSE(origin_matches("*", ""));
@@ -66,12 +72,18 @@ TEST(Cors, PreflightForAnAllowedOriginOnlyAndHeadersOnAnswers) {
   get.method = "GET";
   EXPECT_FALSE(cors_preflight(get, allowed));  // not a preflight: the API answers it
 
+  HttpResponse refused = json_response(200, "{}");
+  add_cors_headers("https://evil.test", allowed, refused);
+  ASSERT_EQ(refused.headers.size(), 1u);  // Vary only: no Allow-Origin
+  EXPECT_EQ(refused.headers[0].first, "Vary");
   HttpResponse response = json_response(200, "{}");
-  add_cors_headers("https://evil.test", allowed, response);
-  EXPECT_TRUE(response.headers.empty());
   add_cors_headers("https://app.example.com", allowed, response);
   ASSERT_EQ(response.headers.size(), 2u);
-  EXPECT_EQ(response.headers[0].second, "https://app.example.com");
+  EXPECT_EQ(response.headers[1].first, "Access-Control-Allow-Origin");
+  EXPECT_EQ(response.headers[1].second, "https://app.example.com");
+  HttpResponse unlisted = json_response(200, "{}");
+  add_cors_headers("https://app.example.com", {}, unlisted);
+  EXPECT_TRUE(unlisted.headers.empty());
 }
 
 }  // namespace sb::protocol::http
