@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: unit tests (Release and ASan+UBSan), the RFC 6455
-# conformance cases, the HTTP API and limits cases, the end-to-end seed clients, the attack
+# conformance cases (also over TLS), the TLS cases, the HTTP API and limits cases, the end-to-end seed clients, the attack
 # cases of the isolation review, with one and with two event loops, and each libFuzzer
 # target briefly (the channel policy's properties among them).
 # FUZZ_SECONDS (default 20) sets the time per fuzz target.
@@ -38,6 +38,10 @@ for threads in 1 2; do
     $PY tests/conformance/autobahn_cases.py --threads $threads
   step "websockets cases, $threads loop(s), sanitized" env SWITCHBOARD_BIN=build-sanitize/switchboard \
     $PY tests/conformance/websockets_cases.py --threads $threads
+  step "autobahn cases over TLS, $threads loop(s), sanitized" env SWITCHBOARD_BIN=build-sanitize/switchboard \
+    $PY tests/conformance/autobahn_cases.py --threads $threads --tls
+  step "tls cases, $threads loop(s), sanitized" env SWITCHBOARD_BIN=build-sanitize/switchboard \
+    $PY tests/conformance/tls_cases.py --threads $threads
   step "limits cases, $threads loop(s)" $PY tests/conformance/limits_cases.py --threads $threads
   step "http api cases, $threads loop(s)" $PY tests/api/http_api_cases.py --threads $threads
   # The end-to-end clients and the attacks drive the sanitizer build with one loop and

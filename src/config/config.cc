@@ -59,6 +59,15 @@ bool env_number(const char* name, T& out, std::string& error) {
   return true;
 }
 
+// Reads tls_cert, tls_key, tls_ca and tls_min_version of a table into tls.
+template <typename Table>
+void read_tls(const Table& table, transport::TlsSettings& tls) {
+  tls.cert_file = table["tls_cert"].value_or(tls.cert_file);
+  tls.key_file = table["tls_key"].value_or(tls.key_file);
+  tls.ca_file = table["tls_ca"].value_or(tls.ca_file);
+  tls.min_version = table["tls_min_version"].value_or(tls.min_version);
+}
+
 // Reads an unsigned number of a section into field, keeping its default when absent.
 void read_u32(const toml::node_view<const toml::node>& section, const char* key, uint32_t& field) {
   field = static_cast<uint32_t>(section[key].value_or(int64_t{field}));
@@ -120,6 +129,8 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   server_u32("request_body_timeout_ms", config.request_body_timeout_ms);
   if (server["allowed_origins"]) config.allowed_origins = string_list(server["allowed_origins"]);
   if (server["subprotocols"]) config.subprotocols = string_list(server["subprotocols"]);
+  read_tls(server, config.tls);
+  config.tls_port = static_cast<uint16_t>(server["tls_port"].value_or(int64_t{config.tls_port}));
 
   config.pubsub_adapter = root["pubsub"]["adapter"].value_or(config.pubsub_adapter);
   config.pubsub_redis_url = root["pubsub"]["redis_url"].value_or(config.pubsub_redis_url);
@@ -135,6 +146,12 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       e.path = (*t)["path"].value_or(std::string());
       e.dialect = (*t)["dialect"].value_or(std::string());
       e.port = static_cast<uint16_t>((*t)["port"].value_or(int64_t{0}));
+      read_tls(*t, e.tls);
+      if (e.port == 0 && e.tls.enabled()) {
+        error = std::string(source_name) + ": endpoint " + e.path +
+                " is on the main port, whose TLS is set in [server] (tls_cert, tls_key)";
+        return false;
+      }
       if (e.path.empty() || e.path[0] != '/' || e.dialect.empty()) {
         error = std::string(source_name) + ": each [[endpoints]] needs a path starting with / and a dialect";
         return false;
@@ -330,6 +347,19 @@ bool apply_environment(Config& config, std::string& error) {
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
+  // PEM files that turn TLS on for every port at once (the main one and each endpoint's).
+  transport::TlsSettings tls = config.tls;
+  env_string("SWITCHBOARD_TLS_CERT", tls.cert_file);
+  env_string("SWITCHBOARD_TLS_KEY", tls.key_file);
+  env_string("SWITCHBOARD_TLS_CA", tls.ca_file);
+  env_string("SWITCHBOARD_TLS_MIN_VERSION", tls.min_version);
+  if (!(tls == config.tls)) {
+    config.tls = tls;
+    for (auto& endpoint : config.endpoints) {
+      if (endpoint.port != 0) endpoint.tls = tls;
+    }
+  }
+  if (!env_number("SWITCHBOARD_TLS_PORT", config.tls_port, error)) return false;
   env_string("PUBSUB_ADAPTER", config.pubsub_adapter);
   env_string("PUBSUB_REDIS_URL", config.pubsub_redis_url);
   env_string("PUBSUB_REDIS_PREFIX", config.pubsub_redis_prefix);

@@ -6,6 +6,7 @@
 
 #include "auth/channel_policy.h"
 #include "auth/jwt.h"
+#include "transport/tls_settings.h"
 
 namespace sb::config {
 
@@ -14,6 +15,9 @@ struct EndpointConfig {
   std::string path;
   std::string dialect;
   uint16_t port = 0;  // 0: the server's main port
+  // TLS on the endpoint's own port (tls_cert, tls_key, tls_ca, tls_min_version); every
+  // endpoint of that port must agree. The main port's TLS is set in [server].
+  transport::TlsSettings tls;
 };
 
 // An account for the login endpoint.
@@ -98,6 +102,10 @@ struct Config {
   uint32_t request_body_timeout_ms = 30000;     // and its body within this after the headers
   std::vector<std::string> allowed_origins;
   std::vector<std::string> subprotocols;  // offered in Sec-WebSocket-Protocol, in preference order
+  // TLS of the main port (tls_cert, tls_key, tls_ca, tls_min_version). With tls_port set,
+  // the main port stays plain and tls_port serves the same endpoints over TLS.
+  transport::TlsSettings tls;
+  uint16_t tls_port = 0;
   // [pubsub]
   std::string pubsub_adapter = "memory";
   std::string pubsub_redis_url = "redis://localhost:6379";

@@ -219,11 +219,11 @@ void HttpSession::hand_over(size_t worker_index, uint8_t* rest, size_t rest_leng
   std::string early(reinterpret_cast<char*>(rest), rest_length);
   uint8_t tag = tcp_->tag();
   tcp_->set_tag(0);  // the limiter slot moves with the connection
-  int fd = tcp_->detach();
+  transport::TcpConnection::Detached connection = tcp_->detach();
   tcp_ = nullptr;
   worker_.metrics().connections_handed_over.fetch_add(1, std::memory_order_relaxed);
   Worker& owner = worker_.server().worker(worker_index);
-  owner.adopt(fd, tag, local_port_, std::move(parser_.request()), std::move(early));
+  owner.adopt(std::move(connection), tag, local_port_, std::move(parser_.request()), std::move(early));
   finish();
 }
 

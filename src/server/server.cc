@@ -205,23 +205,58 @@ dialects::Dialect* Server::dialect_for(uint16_t port, std::string_view path) con
   return it == endpoints_.end() ? nullptr : it->second;
 }
 
-bool Server::listen(std::string& error) {
-  // The main port first (with port 0 the other loops join the port the first one got),
-  // then every other port an endpoint names.
-  std::vector<uint16_t> ports = {config_.port};
-  for (const auto& endpoint : config_.endpoints) {
-    if (endpoint.port != 0 && std::find(ports.begin(), ports.end(), endpoint.port) == ports.end()) {
-      ports.push_back(endpoint.port);
-    }
+transport::TlsContext* Server::tls_context(const transport::TlsSettings& settings, std::string& error) {
+  for (const auto& context : tls_contexts_) {
+    if (context->settings() == settings) return context.get();
   }
-  for (size_t i = 0; i < ports.size(); ++i) {
-    uint16_t port = ports[i];
-    for (auto& worker : workers_) {
-      uint16_t bound = worker->listen(config_.host, port, error);
-      if (bound == 0) return false;
-      port = bound;
+  auto context = transport::TlsContext::create(settings, error);
+  if (!context) return nullptr;
+  tls_contexts_.push_back(std::move(context));
+  return tls_contexts_.back().get();
+}
+
+uint16_t Server::listen_everywhere(uint16_t port, uint16_t endpoint_port, transport::TlsContext* tls,
+                                   std::string& error) {
+  // With port 0 the other loops join the port the first one got.
+  for (auto& worker : workers_) {
+    uint16_t bound = worker->listen(config_.host, port, endpoint_port, tls, error);
+    if (bound == 0) return 0;
+    port = bound;
+  }
+  return port;
+}
+
+bool Server::listen(std::string& error) {
+  // The main port first, then its TLS twin (tls_port), then every other port an endpoint
+  // names, each with the TLS its endpoints agree on.
+  transport::TlsContext* main_tls = nullptr;
+  if (config_.tls.enabled()) {
+    main_tls = tls_context(config_.tls, error);
+    if (main_tls == nullptr) return false;
+  } else if (config_.tls_port != 0) {
+    error = "tls_port needs tls_cert and tls_key in [server]";
+    return false;
+  }
+  main_port_ = listen_everywhere(config_.port, 0, config_.tls_port == 0 ? main_tls : nullptr, error);
+  if (main_port_ == 0) return false;
+  if (config_.tls_port != 0 && listen_everywhere(config_.tls_port, main_port_, main_tls, error) == 0) return false;
+  std::vector<uint16_t> ports;
+  for (const auto& endpoint : config_.endpoints) {
+    if (endpoint.port == 0 || std::find(ports.begin(), ports.end(), endpoint.port) != ports.end()) continue;
+    ports.push_back(endpoint.port);
+    for (const auto& other : config_.endpoints) {
+      if (other.port == endpoint.port && !(other.tls == endpoint.tls)) {
+        error = "endpoints " + endpoint.path + " and " + other.path + " share port " + std::to_string(endpoint.port) +
+                " but not their TLS settings";
+        return false;
+      }
     }
-    if (i == 0) main_port_ = port;
+    transport::TlsContext* tls = nullptr;
+    if (endpoint.tls.enabled()) {
+      tls = tls_context(endpoint.tls, error);
+      if (tls == nullptr) return false;
+    }
+    if (listen_everywhere(endpoint.port, 0, tls, error) == 0) return false;
   }
   for (const auto& endpoint : config_.endpoints) {
     for (const auto& d : dialects_) {
@@ -231,6 +266,20 @@ bool Server::listen(std::string& error) {
     }
   }
   return true;
+}
+
+bool Server::reload_tls() {
+  bool all = true;
+  for (const auto& context : tls_contexts_) {
+    std::string error;
+    if (context->reload(error)) {
+      log::info("tls.reloaded", {{"cert", context->settings().cert_file}});
+    } else {
+      log::error("tls.reload_failed", {{"error", error}});
+      all = false;
+    }
+  }
+  return all;
 }
 
 void Server::start() {
@@ -255,6 +304,7 @@ int Server::run() {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGUSR1);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   start();
@@ -264,6 +314,11 @@ int Server::run() {
   int received = 0;
   for (;;) {
     sigwait(&signals, &received);
+    if (received == SIGHUP) {
+      // Certificates renewed on disk: new connections get them, open ones carry on.
+      reload_tls();
+      continue;
+    }
     if (received != SIGUSR1) break;
     // SIGUSR1 toggles maintenance mode; the announcement is published from loop 0.
     bool enable = !maintenance_.load();
@@ -297,6 +352,26 @@ std::string Server::render_metrics() const {
     extras.extra_counters.emplace_back("switchboard_broker_reconnects_total", cluster_broker_->reconnects());
     // Messages to other nodes (forwarded Engine.IO requests) dropped while Redis was unreachable.
     extras.extra_counters.emplace_back("switchboard_relay_dropped_total", cluster_broker_->relay().dropped());
+  }
+  if (!tls_contexts_.empty()) {
+    uint64_t handshakes = 0, resumed = 0, errors = 0, timeouts = 0, plain = 0, reloads = 0, reload_errors = 0;
+    for (const auto& context : tls_contexts_) {
+      const transport::TlsCounters& c = context->counters();
+      handshakes += c.handshakes.load(std::memory_order_relaxed);
+      resumed += c.resumed.load(std::memory_order_relaxed);
+      errors += c.handshake_errors.load(std::memory_order_relaxed);
+      timeouts += c.handshake_timeouts.load(std::memory_order_relaxed);
+      plain += c.plain_http.load(std::memory_order_relaxed);
+      reloads += c.reloads.load(std::memory_order_relaxed);
+      reload_errors += c.reload_errors.load(std::memory_order_relaxed);
+    }
+    extras.extra_counters.emplace_back("switchboard_tls_handshakes_total", handshakes);
+    extras.extra_counters.emplace_back("switchboard_tls_resumed_total", resumed);
+    extras.extra_counters.emplace_back("switchboard_tls_handshake_errors_total", errors);
+    extras.extra_counters.emplace_back("switchboard_tls_handshake_timeouts_total", timeouts);
+    extras.extra_counters.emplace_back("switchboard_tls_plain_http_total", plain);
+    extras.extra_counters.emplace_back("switchboard_tls_reloads_total", reloads);
+    extras.extra_counters.emplace_back("switchboard_tls_reload_errors_total", reload_errors);
   }
   return observability::render_prometheus(loops, bytes_in, bytes_out, extras);
 }

@@ -22,6 +22,7 @@
 #include "hub/connection_limiter.h"
 #include "transport/loop_group.h"
 #include "transport/descriptor_reserve.h"
+#include "transport/tls_context.h"
 #include "transport/work_pool.h"
 
 namespace sb::cluster {
@@ -40,8 +41,12 @@ class Server {
   static std::unique_ptr<Server> create(config::Config config, std::string& error);
   ~Server();
 
-  // Binds every worker's listener. Returns false with error set (port in use...).
+  // Binds every worker's listener, TLS ones with their certificates loaded. Returns false
+  // with error set (port in use, unreadable or mismatched certificate files...).
   bool listen(std::string& error);
+  // Reads every TLS certificate and key again (SIGHUP); open connections keep theirs.
+  // Returns false when one failed (that port keeps its previous pair), errors logged.
+  bool reload_tls();
   // Runs until SIGINT or SIGTERM, then shuts down gracefully. Returns the exit code.
   int run();
   // Starts the workers without waiting for signals (tests); stop() ends them.
@@ -78,6 +83,11 @@ class Server {
  private:
   explicit Server(config::Config config);
   std::string dialect_names() const;
+  // The TLS context serving settings, created on first use (ports sharing files share it).
+  transport::TlsContext* tls_context(const transport::TlsSettings& settings, std::string& error);
+  // Binds port on every worker; endpoint_port 0: its endpoints are the bound port's own.
+  // Returns the bound port, 0 with error set.
+  uint16_t listen_everywhere(uint16_t port, uint16_t endpoint_port, transport::TlsContext* tls, std::string& error);
 
   config::Config config_;
   std::unique_ptr<auth::JwtCodec> jwt_;
@@ -97,6 +107,7 @@ class Server {
   std::vector<std::unique_ptr<dialects::Dialect>> dialects_;
   std::unordered_map<std::string, dialects::Dialect*> endpoints_;  // "<port> <path>"
   uint16_t main_port_ = 0;
+  std::vector<std::unique_ptr<transport::TlsContext>> tls_contexts_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Feature modules; after the workers, so they go first: their writer thread posts to loops.
   std::unique_ptr<transport::LoopGroup> loops_;

@@ -18,17 +18,17 @@ namespace http = protocol::http;
 namespace {
 constexpr uint64_t kShutdownGraceMs = 3000;
 
-// A descriptor on its way to another loop: closed if the hand-over never completes (the
+// A connection on its way to another loop: closed if the hand-over never completes (the
 // loop stopped before running it).
 struct HandedOver {
-  int fd;
-  explicit HandedOver(int descriptor) : fd(descriptor) {}
+  transport::TcpConnection::Detached connection;
+  explicit HandedOver(transport::TcpConnection::Detached detached) : connection(std::move(detached)) {}
   ~HandedOver() {
-    if (fd >= 0) ::close(fd);
+    if (connection.fd >= 0) ::close(connection.fd);
   }
-  int take() {
-    int f = fd;
-    fd = -1;
+  int take_fd() {
+    int f = connection.fd;
+    connection.fd = -1;
     return f;
   }
 };
@@ -37,6 +37,11 @@ struct HandedOver {
 // request, and its descriptor released in the same turn, so that a flood from one address
 // holds no descriptors at all.
 void refuse(transport::TcpConnection& tcp, std::string_view why) {
+  if (tcp.secure()) {
+    // An answer would cost a whole handshake, which is what the limit protects.
+    tcp.close();
+    return;
+  }
   http::HttpResponse r = http::json_error(429, why);
   r.headers.emplace_back("Retry-After", "1");
   r.close = true;
@@ -78,16 +83,18 @@ Worker::Worker(Server& server, size_t index) : server_(server), index_(index), l
 
 Worker::~Worker() = default;
 
-uint16_t Worker::listen(const std::string& host, uint16_t port, std::string& error) {
+uint16_t Worker::listen(const std::string& host, uint16_t port, uint16_t endpoint_port, transport::TlsContext* tls,
+                        std::string& error) {
   // The accept callback needs the bound port (for port 0), known only after open().
-  auto bound = std::make_shared<uint16_t>(port);
+  auto routed = std::make_shared<uint16_t>(endpoint_port);
   auto listener = transport::TcpListener::open(
       loop_, host, port, server_.descriptor_reserve(),
-      [this, bound](int fd, const sockaddr_storage& peer) { accept(fd, peer, *bound); }, error);
+      [this, routed, tls](int fd, const sockaddr_storage& peer) { accept(fd, peer, *routed, tls); }, error);
   if (!listener) return 0;
-  *bound = listener->port();
+  uint16_t bound = listener->port();
+  if (*routed == 0) *routed = bound;
   listeners_.push_back(std::move(listener));
-  return *bound;
+  return bound;
 }
 
 std::string Worker::next_connection_id() {
@@ -95,7 +102,7 @@ std::string Worker::next_connection_id() {
   return "conn-" + server_.hub().node_id() + "-" + std::to_string(index_) + "-" + std::to_string(++connection_counter_);
 }
 
-void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {
+void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port, transport::TlsContext* tls) {
   if (shutting_down_) {
     ::close(fd);
     return;
@@ -104,6 +111,16 @@ void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {
   // Counted before start(): every TcpConnection is released through the hook, which
   // decrements the gauge, also one that could not be registered.
   metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
+  if (tls != nullptr) {
+    SSL* ssl = tls->new_ssl();
+    if (ssl == nullptr) {
+      delete tcp;
+      return;
+    }
+    // The handshake has as long as a request head to arrive.
+    tcp->use_tls(std::make_unique<transport::TlsStream>(ssl, tls->counters(),
+                                                        loop_.now_ms() + server_.config().request_head_timeout_ms));
+  }
   if (!tcp->start()) {
     delete tcp;
     return;
@@ -123,13 +140,15 @@ void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port) {
   tcp->set_handler(new HttpSession(*this, *tcp, local_port));
 }
 
-void Worker::adopt(int fd, uint8_t tag, uint16_t local_port, protocol::http::HttpRequest request, std::string early) {
-  auto descriptor = std::make_shared<HandedOver>(fd);
+void Worker::adopt(transport::TcpConnection::Detached connection, uint8_t tag, uint16_t local_port,
+                   protocol::http::HttpRequest request, std::string early) {
+  auto descriptor = std::make_shared<HandedOver>(std::move(connection));
   loop_.post([this, descriptor, tag, local_port, request = std::move(request), early = std::move(early)]() mutable {
     sockaddr_storage peer{};
     socklen_t length = sizeof(peer);
-    ::getpeername(descriptor->fd, reinterpret_cast<sockaddr*>(&peer), &length);
-    auto* tcp = new transport::TcpConnection(loop_, descriptor->take(), peer, server_.config().max_send_buffer);
+    ::getpeername(descriptor->connection.fd, reinterpret_cast<sockaddr*>(&peer), &length);
+    auto* tcp = new transport::TcpConnection(loop_, descriptor->take_fd(), peer, server_.config().max_send_buffer);
+    if (descriptor->connection.tls != nullptr) tcp->use_tls(std::move(descriptor->connection.tls));
     // The slot travels with the connection: released through this loop's hook from now on.
     tcp->set_tag(tag);
     metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);

@@ -9,7 +9,9 @@
 #include "observability/metrics.h"
 #include "protocol/http/http_request.h"
 #include "transport/event_loop.h"
+#include "transport/tcp_connection.h"
 #include "transport/tcp_listener.h"
+#include "transport/tls_context.h"
 
 struct sockaddr_storage;
 
@@ -24,9 +26,11 @@ class Worker {
   Worker(Server& server, size_t index);
   ~Worker();
 
-  // Adds a listener (call before start()); port 0 picks one. Returns the bound port, or 0
-  // with error set.
-  uint16_t listen(const std::string& host, uint16_t port, std::string& error);
+  // Adds a listener (call before start()); port 0 picks one. Its connections are routed to
+  // the endpoints of endpoint_port (0: of the bound port itself) and speak TLS with tls
+  // when given. Returns the bound port, or 0 with error set.
+  uint16_t listen(const std::string& host, uint16_t port, uint16_t endpoint_port, transport::TlsContext* tls,
+                  std::string& error);
   void start();
   void join();
   // Thread-safe: stops accepting, closes every connection politely (1001), and stops the
@@ -44,12 +48,13 @@ class Worker {
   // Thread-safe: takes over a connection another worker handed over (its request names
   // state that lives on this loop), with the request it had parsed and the bytes that
   // followed it. The per-address slot travels with it when tag says one is held.
-  void adopt(int fd, uint8_t tag, uint16_t local_port, protocol::http::HttpRequest request, std::string early);
+  void adopt(transport::TcpConnection::Detached connection, uint8_t tag, uint16_t local_port,
+             protocol::http::HttpRequest request, std::string early);
   // Marks a connection as holding a per-address limiter slot (see adopt()).
   static constexpr uint8_t kHoldsLimiterSlot = 1;
 
  private:
-  void accept(int fd, const sockaddr_storage& peer, uint16_t local_port);
+  void accept(int fd, const sockaddr_storage& peer, uint16_t local_port, transport::TlsContext* tls);
   void sweep();
   void check_shutdown_done();
 

@@ -12,6 +12,10 @@ namespace sb::transport {
 
 namespace {
 constexpr uint64_t kLingerMs = 2000;
+constexpr uint8_t kTlsHandshakeRecord = 0x16;  // the first byte of every ClientHello
+constexpr char kPlainHttpOnTlsPort[] =
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 49\r\nConnection: close\r\n\r\n"
+    "This port speaks TLS: connect with https or wss.\n";
 // A buffer this large after a burst is released once drained, so idle sockets stay small.
 constexpr size_t kKeepCapacity = 16 * 1024;
 }  // namespace
@@ -36,6 +40,11 @@ TcpConnection::~TcpConnection() {
 }
 
 bool TcpConnection::start() {
+  if (tls_ != nullptr && tls_->handshaking() && !tls_->attach(fd_)) {
+    ::close(fd_);
+    fd_ = -1;
+    return false;
+  }
   if (!loop_.add(fd_, EPOLLIN | EPOLLRDHUP, this)) {
     ::close(fd_);
     fd_ = -1;
@@ -84,6 +93,10 @@ void TcpConnection::force_send(const void* data, size_t length) {
 void TcpConnection::flush() {
   in_dirty_list_ = false;
   if (fd_ < 0) return;
+  if (tls_ != nullptr) {
+    flush_tls();
+    return;
+  }
   while (out_offset_ < out_.size()) {
     ssize_t n = ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_, MSG_NOSIGNAL);
     if (n > 0) {
@@ -96,6 +109,33 @@ void TcpConnection::flush() {
     close();
     return;
   }
+  after_write();
+}
+
+void TcpConnection::flush_tls() {
+  if (tls_->handshaking()) return;  // written once the handshake completes
+  tls_write_waits_for_read_ = false;
+  while (out_offset_ < out_.size()) {
+    // One SSL_write takes the whole turn's buffer; a second runs only after a retried
+    // write (which resends its earlier, shorter length) completed.
+    size_t written = 0;
+    TlsStream::Status status = tls_->write(out_.data() + out_offset_, out_.size() - out_offset_, written);
+    if (status == TlsStream::Status::kOk) {
+      out_offset_ += written;
+      loop_.count_bytes_out(written);
+      continue;
+    }
+    if (status == TlsStream::Status::kClosed) {
+      close();
+      return;
+    }
+    tls_write_waits_for_read_ = status == TlsStream::Status::kWantRead;
+    break;
+  }
+  after_write();
+}
+
+void TcpConnection::after_write() {
   if (out_offset_ == out_.size()) {
     out_.clear();
     out_offset_ = 0;
@@ -110,7 +150,8 @@ void TcpConnection::flush() {
 
 void TcpConnection::update_interest() {
   if (fd_ < 0) return;
-  bool want = out_offset_ < out_.size();
+  // A TLS write that waits for input must not ask for writability: it would spin.
+  bool want = (out_offset_ < out_.size() && !tls_write_waits_for_read_) || tls_wants_write_;
   if (want == want_write_) return;
   want_write_ = want;
   apply_interest();
@@ -148,6 +189,7 @@ void TcpConnection::close_after_flush() {
 void TcpConnection::finish_close_after_flush() {
   if (write_shut_ || fd_ < 0) return;
   write_shut_ = true;
+  if (tls_ != nullptr) tls_->shutdown();
   // Half-close and wait for the peer's EOF: closing with unread input would send a RST
   // that can destroy the close frame we just wrote.
   ::shutdown(fd_, SHUT_WR);
@@ -177,14 +219,23 @@ int TcpConnection::leave_loop() {
   return fd;
 }
 
-int TcpConnection::detach() {
-  if (fd_ < 0) return -1;
+TcpConnection::Detached TcpConnection::detach() {
+  Detached detached;
+  if (fd_ < 0) return detached;
   handler_ = nullptr;
-  return leave_loop();
+  detached.fd = leave_loop();
+  detached.tls = std::move(tls_);
+  return detached;
 }
 
 void TcpConnection::sweep(uint64_t now_ms) {
   if (closing_ && now_ms >= linger_deadline_ms_) {
+    close();
+    return;
+  }
+  if (tls_ != nullptr && tls_->handshaking() && now_ms >= tls_->handshake_deadline_ms()) {
+    // A client that stalls its handshake holds a descriptor and an SSL: not for long.
+    tls_->count_handshake_timeout();
     close();
     return;
   }
@@ -198,6 +249,10 @@ void TcpConnection::sweep(uint64_t now_ms) {
 
 void TcpConnection::on_io(uint32_t events) {
   if (fd_ < 0) return;
+  if (tls_ != nullptr) {
+    on_tls_io(events);
+    return;
+  }
   if (events & EPOLLOUT) {
     flush();
     if (fd_ < 0) return;
@@ -218,6 +273,109 @@ void TcpConnection::on_io(uint32_t events) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
     close();
+  }
+}
+
+void TcpConnection::on_tls_io(uint32_t events) {
+  if (tls_->handshaking()) {
+    if (!advance_tls_handshake()) return;
+    // Application data sent right behind the handshake is read below.
+    events |= EPOLLIN;
+  }
+  if ((events & EPOLLOUT) && buffered_bytes() != 0) {
+    flush();
+    if (fd_ < 0) return;
+  }
+  if (read_paused_) {
+    if (events & (EPOLLHUP | EPOLLERR)) close();
+    return;
+  }
+  bool read_waited_for_write = tls_wants_write_ && (events & EPOLLOUT);
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) || read_waited_for_write) read_tls();
+}
+
+bool TcpConnection::advance_tls_handshake() {
+  if (!tls_peeked_) {
+    uint8_t first = 0;
+    ssize_t n = ::recv(fd_, &first, 1, MSG_PEEK);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+    if (n <= 0) {
+      close();
+      return false;
+    }
+    tls_peeked_ = true;
+    if (first != kTlsHandshakeRecord) {
+      refuse_plain_http();
+      return false;
+    }
+  }
+  TlsStream::Status status = tls_->handshake();
+  if (status == TlsStream::Status::kClosed) {
+    close();
+    return false;
+  }
+  bool wants_write = status == TlsStream::Status::kWantWrite;
+  if (wants_write != tls_wants_write_) {
+    tls_wants_write_ = wants_write;
+    update_interest();
+  }
+  if (status != TlsStream::Status::kOk) return false;
+  if (buffered_bytes() != 0 && !in_dirty_list_) {
+    in_dirty_list_ = true;
+    loop_.mark_dirty(this);
+  }
+  return true;
+}
+
+void TcpConnection::refuse_plain_http() {
+  tls_->count_plain_http();
+  // From here on a plain socket on its way out: what the client sends is read and dropped
+  // until its EOF, so that the answer is not destroyed by a reset.
+  tls_.reset();
+  closing_ = true;
+  linger_deadline_ms_ = loop_.now_ms() + kLingerMs;
+  // A fresh socket's send buffer holds these few bytes.
+  ssize_t sent = ::send(fd_, kPlainHttpOnTlsPort, sizeof(kPlainHttpOnTlsPort) - 1, MSG_NOSIGNAL);
+  if (sent > 0) loop_.count_bytes_out(static_cast<uint64_t>(sent));
+  finish_close_after_flush();
+}
+
+void TcpConnection::read_tls() {
+  uint8_t* buffer = loop_.receive_buffer();
+  size_t filled = 0;
+  bool peer_gone = false;
+  bool wants_write = false;
+  // Records are read whole (the room left always holds one), so OpenSSL keeps nothing
+  // back: what is not read now is still in the kernel and wakes the loop again.
+  while (EventLoop::kReceiveBufferSize - filled >= TlsStream::kMaxRecord) {
+    size_t n = 0;
+    TlsStream::Status status = tls_->read(buffer + filled, EventLoop::kReceiveBufferSize - filled, n);
+    if (status == TlsStream::Status::kOk) {
+      filled += n;
+      continue;
+    }
+    wants_write = status == TlsStream::Status::kWantWrite;
+    peer_gone = status == TlsStream::Status::kClosed;
+    break;
+  }
+  if (wants_write != tls_wants_write_) {
+    tls_wants_write_ = wants_write;
+    update_interest();
+  }
+  if (filled > 0) {
+    loop_.count_bytes_in(filled);
+    // Input after we decided to close is read only to reach the peer's EOF.
+    if (!closing_ && handler_ != nullptr) handler_->on_data(buffer, filled);
+  }
+  // The handler may have closed the connection or handed it to another loop.
+  if (fd_ < 0 || tls_ == nullptr) return;
+  if (peer_gone) {
+    close();
+    return;
+  }
+  if (tls_write_waits_for_read_ && buffered_bytes() != 0 && !in_dirty_list_) {
+    in_dirty_list_ = true;
+    loop_.mark_dirty(this);
   }
 }
 

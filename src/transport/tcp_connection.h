@@ -2,10 +2,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "transport/event_loop.h"
 #include "transport/io_handler.h"
+#include "transport/tls_stream.h"
 
 struct sockaddr_storage;
 
@@ -42,6 +44,10 @@ enum class SendStatus : uint8_t {
 // A non-blocking TCP socket on one EventLoop with a corked send buffer: send() only
 // appends, and the loop writes each dirty connection once per turn. send() never runs
 // callbacks, so it is safe to call while iterating subscriber lists.
+//
+// With a TlsStream the same holds over TLS: the handshake runs on readiness events, the
+// handler sees only plaintext once it is complete, and each turn's buffer goes out in one
+// SSL_write.
 class TcpConnection final : public IoHandler {
  public:
   TcpConnection(EventLoop& loop, int fd, const sockaddr_storage& peer, size_t max_buffered_bytes);
@@ -49,6 +55,9 @@ class TcpConnection final : public IoHandler {
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
 
+  // Makes the connection speak TLS through tls (call before start()). A stream still
+  // handshaking gets the socket at start(); one that finished on another loop keeps going.
+  void use_tls(std::unique_ptr<TlsStream> tls) { tls_ = std::move(tls); }
   // Registers with the loop; false if the fd could not be added (the fd is then closed).
   bool start();
   void set_handler(ConnectionHandler* handler) { handler_ = handler; }
@@ -64,11 +73,16 @@ class TcpConnection final : public IoHandler {
   // Closes now, dropping buffered output. Calls the handler's on_closed().
   void close();
 
+  // What detach() hands over: the descriptor and, on a TLS connection, its session.
+  struct Detached {
+    int fd = -1;
+    std::unique_ptr<TlsStream> tls;
+  };
   // Leaves this loop without closing the socket, so that another loop can adopt it (a
   // request that belongs to state living there). Only with nothing buffered to send; the
-  // handler is not called (it is the one handing over). Returns the descriptor, now the
-  // caller's, or -1 when the connection is already closed.
-  int detach();
+  // handler is not called (it is the one handing over). The descriptor (and TLS session)
+  // are now the caller's; fd is -1 when the connection is already closed.
+  Detached detach();
 
   // Stops reading from the socket (backpressure): input waits in the kernel and the peer's
   // TCP window closes, so a connection whose request is still being answered cannot make
@@ -88,6 +102,8 @@ class TcpConnection final : public IoHandler {
   uint8_t tag() const { return tag_; }
 
   bool closed() const { return fd_ < 0; }
+  // Whether the connection speaks TLS (https:// and wss://).
+  bool secure() const { return tls_ != nullptr; }
   bool closing() const { return closing_; }
   size_t buffered_bytes() const { return out_.size() - out_offset_; }
   EventLoop& loop() { return loop_; }
@@ -101,10 +117,20 @@ class TcpConnection final : public IoHandler {
   void update_interest();
   void apply_interest();
   void finish_close_after_flush();
+  // Buffer bookkeeping after writing: releases a drained buffer, half-closes when closing.
+  void after_write();
+  void flush_tls();
+  void on_tls_io(uint32_t events);
+  // Runs the TLS handshake; true once it is complete and application data may flow.
+  bool advance_tls_handshake();
+  void read_tls();
+  // A plain HTTP request on a TLS port: answered 400 in plain text, then closed.
+  void refuse_plain_http();
 
   EventLoop& loop_;
   int fd_;
   ConnectionHandler* handler_ = nullptr;
+  std::unique_ptr<TlsStream> tls_;  // null on plain connections
   std::string out_;
   size_t out_offset_ = 0;
   size_t max_buffered_;
@@ -119,6 +145,9 @@ class TcpConnection final : public IoHandler {
   bool closing_ = false;
   bool write_shut_ = false;
   bool overflowed_ = false;
+  bool tls_peeked_ = false;              // the first byte was checked to be a TLS record
+  bool tls_wants_write_ = false;         // the handshake or a read waits for writability
+  bool tls_write_waits_for_read_ = false;  // an SSL_write waits for readability
 };
 
 }  // namespace sb::transport

@@ -4,7 +4,8 @@ library as a raw frame client (sendFrame lets it send invalid frames on purpose)
 the server's echo endpoint. Each case lists the frames to send and what must come back:
 echoed messages, pongs, and the close code the server must send.
 
-Usage: /usr/bin/python3 autobahn_cases.py [--threads N]
+Usage: /usr/bin/python3 autobahn_cases.py [--threads N] [--tls]
+(--tls: every case over wss://, with certificates from scripts/make-cert.sh)
 """
 import argparse
 import asyncio
@@ -17,6 +18,7 @@ from autobahn.asyncio.websocket import WebSocketClientFactory, WebSocketClientPr
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from server import Server  # noqa: E402
+from certs import client_context, make_certs  # noqa: E402
 
 TEXT, BINARY, CLOSE, PING, PONG, CONT = 1, 2, 8, 9, 10, 0
 MAX = 1024 * 1024  # the server's default max_message_size
@@ -78,10 +80,10 @@ class Probe(WebSocketClientProtocol):
             self.done.set_result((self.got if hasattr(self, "got") else [], self.remoteCloseCode, was_clean))
 
 
-async def run_case(port, case):
+async def run_case(port, case, tls=None):
     loop = asyncio.get_running_loop()
     done = loop.create_future()
-    factory = WebSocketClientFactory("ws://127.0.0.1:%d/echo" % port)
+    factory = WebSocketClientFactory("%s://127.0.0.1:%d/echo" % ("wss" if tls else "ws", port))
     # Let the client send what we tell it, and accept oversize/odd input from the server.
     factory.setProtocolOptions(failByDrop=False, openHandshakeTimeout=5, closeHandshakeTimeout=2,
                                maxFramePayloadSize=0, maxMessagePayloadSize=0, utf8validateIncoming=True,
@@ -92,7 +94,7 @@ async def run_case(port, case):
     P.case = case
     P.done = done
     factory.protocol = P
-    transport, _ = await loop.create_connection(factory, "127.0.0.1", port)
+    transport, _ = await loop.create_connection(factory, "127.0.0.1", port, ssl=tls)
     try:
         got, remote_code, clean = await asyncio.wait_for(done, 20)
     finally:
@@ -216,12 +218,14 @@ def cases():
     return c
 
 
-async def main(threads):
+async def main(threads, tls):
     passed = failed = 0
-    with Server(threads=threads) as server:
+    certs = make_certs() if tls else None
+    with Server(threads=threads, tls_dir=certs) as server:
+        context = client_context(certs) if tls else None
         for case in cases():
             try:
-                problems = await run_case(server.port, case)
+                problems = await run_case(server.port, case, context)
             except Exception as e:  # a hung or refused case is a failure, not a crash of the run
                 problems = ["%s: %s" % (type(e).__name__, e)]
             if problems:
@@ -233,12 +237,13 @@ async def main(threads):
         if code != 0:
             failed += 1
             print("FAIL server exit code %s after SIGTERM" % code)
-    print("autobahn cases (threads=%d): %d passed, %d failed" % (threads, passed, failed))
+    print("autobahn cases (threads=%d%s): %d passed, %d failed" % (threads, ", tls" if tls else "", passed, failed))
     return failed == 0
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tls", action="store_true")
     args = ap.parse_args()
-    sys.exit(0 if asyncio.run(main(args.threads)) else 1)
+    sys.exit(0 if asyncio.run(main(args.threads, args.tls)) else 1)

@@ -13,7 +13,7 @@ CONFIG = os.path.join(ROOT, "tests", "support", "test.toml")
 class Server:
     """A switchboard child process on a free port; use as a context manager."""
 
-    def __init__(self, binary=None, threads=1, env=None, config=CONFIG):
+    def __init__(self, binary=None, threads=1, env=None, config=CONFIG, tls_dir=None):
         self.binary = binary or os.environ.get("SWITCHBOARD_BIN", os.path.join(ROOT, "build", "switchboard"))
         self.threads = threads
         self.config = config
@@ -21,6 +21,11 @@ class Server:
         self.env["LOG_LEVEL"] = "info"
         # Each test server keeps its store in a fresh temporary file.
         self.env.setdefault("SWITCHBOARD_DB", os.path.join(tempfile.mkdtemp(prefix="sb-test-"), "switchboard.db"))
+        # tls_dir: certificates made by scripts/make-cert.sh; every port then speaks TLS.
+        self.tls_dir = tls_dir
+        if tls_dir:
+            self.env["SWITCHBOARD_TLS_CERT"] = os.path.join(tls_dir, "cert.pem")
+            self.env["SWITCHBOARD_TLS_KEY"] = os.path.join(tls_dir, "key.pem")
         self.env.update(env or {})  # may raise the log level
         self.proc = None
         self.port = None
@@ -48,7 +53,7 @@ class Server:
             self.log.append(line)
 
     def url(self, path="/ws"):
-        return "ws://127.0.0.1:%d%s" % (self.port, path)
+        return "%s://127.0.0.1:%d%s" % ("wss" if self.tls_dir else "ws", self.port, path)
 
     def token(self, user, *extra):
         out = subprocess.run([self.binary, "token", "--config", self.config, "--user", user, *extra],

@@ -48,7 +48,7 @@ async function openClient(url, options = {}) {
 
 // A topics-dialect client of `server` (from startServer) authenticated as user.
 async function topicsClient(server, user) {
-  const c = await openClient(server.url());
+  const c = await openClient(server.url(), server.wsOptions);
   c.send({ type: 'auth', token: server.token(user) });
   const answer = await c.next((m) => m.type.startsWith('auth'));
   if (answer.type !== 'auth_success') throw new Error(`auth failed: ${JSON.stringify(answer)}`);
@@ -65,7 +65,7 @@ function subscribeTopic(c, topic, since) {
 // data) returning the correlation id it sent and reply(correlationId, type) awaiting the
 // answer to it.
 async function eventsClient(server, user, path = '/events/ws', ...tokenArgs) {
-  const c = await openClient(`${server.url(path)}?token=${server.token(user, ...tokenArgs)}`);
+  const c = await openClient(`${server.url(path)}?token=${server.token(user, ...tokenArgs)}`, server.wsOptions);
   c.ready = await c.next((m) => m.type === 'connection.ready');
   let n = 0;
   c.request = (type, data) => {

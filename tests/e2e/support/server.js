@@ -18,8 +18,9 @@ function tempStore() {
 }
 
 // Resolves to { port, url(path), token(user, ...args), stop() } once the server listens.
-// env may set PORT_FIXED to reuse a port (restart tests) and SWITCHBOARD_DB to keep a store.
-function startServer(env = {}) {
+// env may set PORT_FIXED to reuse a port (restart tests) and SWITCHBOARD_DB to keep a store;
+// ca: the CA clients trust when env turns TLS on (see support/certs.js).
+function startServer(env = {}, { ca } = {}) {
   return new Promise((resolve, reject) => {
     const port = env.PORT_FIXED || '0';
     const child = spawn(BINARY, ['serve', '--config', CONFIG, '--port', String(port), '--threads', String(THREADS)], {
@@ -33,9 +34,14 @@ function startServer(env = {}) {
       if (started || !line.includes('"server.listening"')) return;
       started = true;
       const port = Number(JSON.parse(line).port);
+      // With SWITCHBOARD_TLS_CERT every port speaks TLS: wss:// and https://.
+      const secure = Boolean(env.SWITCHBOARD_TLS_CERT);
       resolve({
         port,
-        url: (p = '/ws') => `ws://127.0.0.1:${port}${p}`,
+        secure,
+        url: (p = '/ws') => `${secure ? 'wss' : 'ws'}://127.0.0.1:${port}${p}`,
+        // Options for a `ws` client of this server (the test CA when it speaks TLS).
+        wsOptions: ca ? { ca } : {},
         token: (user, ...args) =>
           execFileSync(BINARY, ['token', '--config', CONFIG, '--user', user, ...args], { encoding: 'utf8' }).trim(),
         stop: () => stopChild(child),
