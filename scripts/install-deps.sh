@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   # libraries
   libssl-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  libhttp-parser-dev libsodium-dev libcurl4-openssl-dev libsqlite3-dev libhiredis-dev
+  libhttp-parser-dev libsodium-dev zlib1g-dev libcurl4-openssl-dev libsqlite3-dev libhiredis-dev
   # clustering (the tests start their own redis-server and haproxy on loopback ports)
   redis-server haproxy
   # tests and benchmarks

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: unit tests (Release and ASan+UBSan), the RFC 6455
-# conformance cases (also over TLS), the TLS cases, the HTTP API and limits cases, the end-to-end seed clients, the attack
+# conformance cases (also over TLS), the permessage-deflate and TLS cases, the HTTP API
+# and limits cases, the end-to-end seed clients, the attack
 # cases of the isolation review, with one and with two event loops, and each libFuzzer
 # target briefly (the channel policy's properties among them).
 # FUZZ_SECONDS (default 20) sets the time per fuzz target.
@@ -40,6 +41,8 @@ for threads in 1 2; do
     $PY tests/conformance/websockets_cases.py --threads $threads
   step "autobahn cases over TLS, $threads loop(s), sanitized" env SWITCHBOARD_BIN=build-sanitize/switchboard \
     $PY tests/conformance/autobahn_cases.py --threads $threads --tls
+  step "deflate cases (RFC 7692, autobahn groups 12 and 13), $threads loop(s), sanitized" \
+    env SWITCHBOARD_BIN=build-sanitize/switchboard $PY tests/conformance/deflate_cases.py --threads $threads
   step "tls cases, $threads loop(s), sanitized" env SWITCHBOARD_BIN=build-sanitize/switchboard \
     $PY tests/conformance/tls_cases.py --threads $threads
   step "limits cases, $threads loop(s)" $PY tests/conformance/limits_cases.py --threads $threads
@@ -69,7 +72,7 @@ fuzz() {
   rm -rf "$corpus" "$log"
   return 1
 }
-for target in frame_reader http_request topics_protocol rooms_protocol envelope_protocol topic_patterns jwt \
+for target in frame_reader permessage_deflate http_request topics_protocol rooms_protocol envelope_protocol topic_patterns jwt \
     engineio_packet socketio_packet socketio_messages events_protocol cluster_message redis_url \
     channel_policy; do
   step "fuzz $target (${FUZZ_SECONDS}s)" fuzz $target

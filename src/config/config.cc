@@ -130,6 +130,13 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   if (server["allowed_origins"]) config.allowed_origins = string_list(server["allowed_origins"]);
   if (server["subprotocols"]) config.subprotocols = string_list(server["subprotocols"]);
   read_tls(server, config.tls);
+  config.deflate.enabled = server["compression"].value_or(config.deflate.enabled);
+  config.deflate.threshold =
+      static_cast<size_t>(server["compression_threshold"].value_or(int64_t(config.deflate.threshold)));
+  config.deflate.server_context_takeover =
+      server["compression_server_context_takeover"].value_or(config.deflate.server_context_takeover);
+  config.deflate.client_context_takeover =
+      server["compression_client_context_takeover"].value_or(config.deflate.client_context_takeover);
   config.tls_port = static_cast<uint16_t>(server["tls_port"].value_or(int64_t{config.tls_port}));
 
   config.pubsub_adapter = root["pubsub"]["adapter"].value_or(config.pubsub_adapter);
@@ -147,6 +154,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       e.dialect = (*t)["dialect"].value_or(std::string());
       e.port = static_cast<uint16_t>((*t)["port"].value_or(int64_t{0}));
       read_tls(*t, e.tls);
+      if (auto on = (*t)["compression"].value<bool>()) e.compression = *on ? 1 : 0;
       if (e.port == 0 && e.tls.enabled()) {
         error = std::string(source_name) + ": endpoint " + e.path +
                 " is on the main port, whose TLS is set in [server] (tls_cert, tls_key)";
@@ -360,6 +368,8 @@ bool apply_environment(Config& config, std::string& error) {
     }
   }
   if (!env_number("SWITCHBOARD_TLS_PORT", config.tls_port, error)) return false;
+  if (!env_bool("SWITCHBOARD_COMPRESSION", config.deflate.enabled, error)) return false;
+  if (!env_number("SWITCHBOARD_COMPRESSION_THRESHOLD", config.deflate.threshold, error)) return false;
   env_string("PUBSUB_ADAPTER", config.pubsub_adapter);
   env_string("PUBSUB_REDIS_URL", config.pubsub_redis_url);
   env_string("PUBSUB_REDIS_PREFIX", config.pubsub_redis_prefix);

@@ -6,6 +6,7 @@
 
 #include "auth/channel_policy.h"
 #include "auth/jwt.h"
+#include "protocol/websocket/permessage_deflate.h"
 #include "transport/tls_settings.h"
 
 namespace sb::config {
@@ -18,6 +19,7 @@ struct EndpointConfig {
   // TLS on the endpoint's own port (tls_cert, tls_key, tls_ca, tls_min_version); every
   // endpoint of that port must agree. The main port's TLS is set in [server].
   transport::TlsSettings tls;
+  int compression = -1;  // permessage-deflate here: 1 on, 0 off, -1 as [server] compression
 };
 
 // An account for the login endpoint.
@@ -106,6 +108,9 @@ struct Config {
   // the main port stays plain and tls_port serves the same endpoints over TLS.
   transport::TlsSettings tls;
   uint16_t tls_port = 0;
+  // permessage-deflate: on by default (compression), for messages of compression_threshold
+  // bytes and more, without per-connection contexts unless opted in.
+  protocol::websocket::DeflateSettings deflate;
   // [pubsub]
   std::string pubsub_adapter = "memory";
   std::string pubsub_redis_url = "redis://localhost:6379";

@@ -37,6 +37,12 @@ struct Publication : std::enable_shared_from_this<Publication> {
     std::call_once(cache_[slot].once, [&] { encode(*this, cache_[slot].bytes); });
     return cache_[slot].bytes;
   }
+  // The same for a second form of slot's encoding (its compressed twin), also built once.
+  template <typename Encode>
+  const std::string& encoded_twin(size_t slot, Encode&& encode) const {
+    std::call_once(twins_[slot].once, [&] { encode(*this, twins_[slot].bytes); });
+    return twins_[slot].bytes;
+  }
 
  private:
   struct CachedEncoding {
@@ -44,6 +50,7 @@ struct Publication : std::enable_shared_from_this<Publication> {
     std::string bytes;
   };
   mutable std::array<CachedEncoding, kMaxEncodings> cache_;
+  mutable std::array<CachedEncoding, kMaxEncodings> twins_;
 };
 
 using PublicationPtr = std::shared_ptr<const Publication>;

@@ -61,6 +61,10 @@ std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint
   };
   line("switchboard_connections", "gauge", "Open TCP connections.", sum(&LoopMetrics::connections_open));
   line("switchboard_websocket_connections", "gauge", "Open WebSocket connections.", sum(&LoopMetrics::websockets_open));
+  line("switchboard_deflate_contexts", "gauge", "Connections keeping their own permessage-deflate context.",
+       sum(&LoopMetrics::deflate_contexts));
+  line("switchboard_deflate_context_bytes", "gauge", "Memory held by per-connection permessage-deflate contexts.",
+       sum(&LoopMetrics::deflate_context_bytes));
   line("switchboard_connections_accepted_total", "counter", "TCP connections accepted.",
        sum(&LoopMetrics::connections_accepted));
   line("switchboard_connections_refused_total", "counter", "Connections refused by limits.",

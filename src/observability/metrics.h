@@ -40,6 +40,9 @@ struct LoopMetrics {
   std::atomic<uint64_t> messages_per_second{0};  // messages in, over the last sweep interval
   std::atomic<uint64_t> request_head_timeouts{0};  // HTTP request heads that missed their deadline
   std::atomic<uint64_t> request_body_timeouts{0};  // HTTP request bodies that missed theirs
+  // permessage-deflate contexts kept per connection (opted in) and the bytes they hold.
+  std::atomic<uint64_t> deflate_contexts{0};
+  std::atomic<uint64_t> deflate_context_bytes{0};
   LatencyHistogram publish_to_write;
 
   // Counts an error by its code: HTTP statuses, dialect error codes, WebSocket close codes.

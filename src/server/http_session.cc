@@ -113,7 +113,8 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
   const http::HttpRequest& request = parser_.request();
   keep_alive_ = request.keep_alive;
   Server& server = worker_.server();
-  if (dialects::Dialect* dialect = server.dialect_for(local_port_, request.path())) {
+  if (const Server::Endpoint* endpoint = server.endpoint_for(local_port_, request.path())) {
+    dialects::Dialect* dialect = endpoint->dialect;
     if (!server.config().websocket_enabled) {
       http::HttpResponse r = http::json_error(503, "WebSocket is disabled (WEBSOCKET_ENABLED=false)");
       respond(std::move(r));
@@ -130,7 +131,7 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
       return;
     }
     if (request.upgrade || http::header_has_token(request.header("Upgrade"), "websocket")) {
-      upgrade(request, *dialect, rest, rest_length);
+      upgrade(request, *dialect, endpoint->deflate, rest, rest_length);
       return;
     }
     if (serve_dialect_request(*dialect)) return;
@@ -252,12 +253,13 @@ void HttpSession::respond(http::HttpResponse response) {
   if (response.close) tcp_->close_after_flush();
 }
 
-void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& dialect, uint8_t* rest,
-                          size_t rest_length) {
+void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& dialect,
+                          const ws::DeflateSettings& deflate, uint8_t* rest, size_t rest_length) {
   Server& server = worker_.server();
   ws::HandshakeOptions options;
   options.allowed_origins = server.config().allowed_origins;
   options.subprotocols = server.config().subprotocols;
+  options.deflate = deflate;
   ws::HandshakeResult result = ws::check_upgrade(request, options);
   if (result.status != 101) {
     http::HttpResponse r = http::json_error(result.status, result.error);
@@ -272,8 +274,11 @@ void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& d
   held_.assign(reinterpret_cast<char*>(rest), rest_length);
   set_waiting(true);
   std::weak_ptr<HttpSession*> weak = alive_;
+  std::optional<ws::DeflateParams> negotiated;
+  if (result.deflate) negotiated = result.deflate_params;
   dialect.authenticate_upgrade(
-      worker_.session_context(), request, [weak, &dialect, accept = std::move(accept)](dialects::UpgradeAuth auth) {
+      worker_.session_context(), request,
+      [weak, &dialect, accept = std::move(accept), negotiated](dialects::UpgradeAuth auth) {
         auto alive = weak.lock();
         if (!alive || *alive == nullptr) return;
         HttpSession* self = *alive;
@@ -285,13 +290,13 @@ void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& d
           self->respond(std::move(r));
           return;
         }
-        self->complete_upgrade(dialect, accept, auth.identity ? auth.identity : auth::anonymous_identity());
+        self->complete_upgrade(dialect, accept, auth.identity ? auth.identity : auth::anonymous_identity(), negotiated);
       });
   hold_input_while_waiting();
 }
 
 void HttpSession::complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response,
-                                   auth::IdentityPtr identity) {
+                                   auth::IdentityPtr identity, const std::optional<ws::DeflateParams>& deflate) {
   if (tcp_ == nullptr) return;
   tcp_->send(accept_response.data(), accept_response.size());
   worker_.metrics().websocket_upgrades.fetch_add(1, std::memory_order_relaxed);
@@ -300,6 +305,11 @@ void HttpSession::complete_upgrade(dialects::Dialect& dialect, const std::string
   options.max_message_size = config.max_message_size;
   options.keep_alive = dialect.keep_alive().value_or(ws::KeepAlive{config.ping_interval_ms, config.ping_timeout_ms});
   options.metrics = &worker_.metrics();
+  if (deflate) {
+    options.compression = true;
+    options.deflate = *deflate;
+    options.compression_threshold = config.deflate.threshold;
+  }
   auto session = dialect.create_session(worker_.session_context(), parser_.request(), std::move(identity),
                                         worker_.next_connection_id());
   auto* connection = new ws::WebSocketConnection(*tcp_, std::move(session), options);

@@ -1,10 +1,12 @@
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "auth/identity.h"
 #include "protocol/http/request_parser.h"
 #include "protocol/http/response.h"
+#include "protocol/websocket/permessage_deflate.h"
 #include "transport/tcp_connection.h"
 
 namespace sb::dialects {
@@ -40,9 +42,12 @@ class HttpSession final : public transport::ConnectionHandler {
   void respond(protocol::http::HttpResponse response);
   // Checks the handshake, lets the dialect authenticate (maybe asynchronously), then
   // completes the upgrade with complete_upgrade().
-  void upgrade(const protocol::http::HttpRequest& request, dialects::Dialect& dialect, uint8_t* rest,
+  void upgrade(const protocol::http::HttpRequest& request, dialects::Dialect& dialect,
+               const protocol::websocket::DeflateSettings& deflate, uint8_t* rest,
                size_t rest_length);
-  void complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response, auth::IdentityPtr identity);
+  // deflate: the negotiated permessage-deflate, when there is one.
+  void complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response, auth::IdentityPtr identity,
+                        const std::optional<protocol::websocket::DeflateParams>& deflate);
   // A plain request on a dialect's endpoint (a long poll); false when the dialect serves
   // none. The answer may come much later: input is not paused meanwhile, so a client that
   // hangs up is noticed, but what it sends is held (and reading paused past a bound).

@@ -200,9 +200,9 @@ std::string Server::dialect_names() const {
   return names;
 }
 
-dialects::Dialect* Server::dialect_for(uint16_t port, std::string_view path) const {
+const Server::Endpoint* Server::endpoint_for(uint16_t port, std::string_view path) const {
   auto it = endpoints_.find(std::to_string(port) + " " + std::string(path));
-  return it == endpoints_.end() ? nullptr : it->second;
+  return it == endpoints_.end() ? nullptr : &it->second;
 }
 
 transport::TlsContext* Server::tls_context(const transport::TlsSettings& settings, std::string& error) {
@@ -262,7 +262,9 @@ bool Server::listen(std::string& error) {
     for (const auto& d : dialects_) {
       if (d->name() != endpoint.dialect) continue;
       uint16_t port = endpoint.port != 0 ? endpoint.port : main_port_;
-      endpoints_[std::to_string(port) + " " + endpoint.path] = d.get();
+      Endpoint route{d.get(), config_.deflate};
+      if (endpoint.compression >= 0) route.deflate.enabled = endpoint.compression == 1;
+      endpoints_[std::to_string(port) + " " + endpoint.path] = route;
     }
   }
   return true;

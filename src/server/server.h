@@ -66,8 +66,13 @@ class Server {
   const std::atomic<bool>& maintenance() const { return maintenance_; }
   transport::WorkPool& work_pool() { return work_pool_; }
   transport::DescriptorReserve& descriptor_reserve() { return descriptor_reserve_; }
-  // The dialect serving path on the given local port, or nullptr.
-  dialects::Dialect* dialect_for(uint16_t port, std::string_view path) const;
+  // What serves a path on a local port: its dialect and how its WebSockets compress.
+  struct Endpoint {
+    dialects::Dialect* dialect;
+    protocol::websocket::DeflateSettings deflate;
+  };
+  // The endpoint of path on the given local port, or nullptr.
+  const Endpoint* endpoint_for(uint16_t port, std::string_view path) const;
   // The worker running loop `index` (0 <= index < worker_count()).
   Worker& worker(size_t index) { return *workers_[index]; }
   size_t worker_count() const { return workers_.size(); }
@@ -105,7 +110,7 @@ class Server {
   std::unique_ptr<api::HubApi> hub_api_;
   std::unique_ptr<api::HttpApi> api_;
   std::vector<std::unique_ptr<dialects::Dialect>> dialects_;
-  std::unordered_map<std::string, dialects::Dialect*> endpoints_;  // "<port> <path>"
+  std::unordered_map<std::string, Endpoint> endpoints_;  // "<port> <path>"
   uint16_t main_port_ = 0;
   std::vector<std::unique_ptr<transport::TlsContext>> tls_contexts_;
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -14,10 +14,7 @@ class EchoSession final : public ws::WebSocketHandler {
   void on_open(ws::WebSocketConnection&) override {}
   void on_message(ws::WebSocketConnection& connection, ws::Opcode opcode, std::string_view data) override {
     metrics_.messages_in.fetch_add(1, std::memory_order_relaxed);
-    uint8_t header[ws::kMaxServerHeader];
-    size_t n = ws::write_frame_header(header, opcode, data.size());
-    connection.send_frames(std::string_view(reinterpret_cast<char*>(header), n));
-    connection.send_frames(data);
+    connection.send_message(opcode, data);
     metrics_.messages_out.fetch_add(1, std::memory_order_relaxed);
   }
   void on_disconnected(ws::WebSocketConnection&, uint16_t) override {}

@@ -276,8 +276,7 @@ void EnvelopeSession::deliver_unread_notifications() {
 
 void EnvelopeSession::deliver(const hub::Publication& publication) {
   if (ws_ == nullptr || !core_.wants(publication)) return;
-  const std::string& frame = text_frame(publication, encoding_slot_, render_publication);
-  ws_->send_frames(frame);
+  send_publication(*ws_, publication, encoding_slot_, render_publication);
 }
 
 void EnvelopeSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {

@@ -581,7 +581,7 @@ void EventsSession::deliver(const hub::Publication& publication) {
       !core_.is_joined(publication.channel)) {
     return;  // a watched room: its presence only
   }
-  ws_->send_frames(text_frame(publication, encoding_slot_, render_publication));
+  send_publication(*ws_, publication, encoding_slot_, render_publication);
 }
 
 void EventsSession::on_tick(ws::WebSocketConnection&, uint64_t) {

@@ -167,8 +167,7 @@ void RoomsSession::handle_room_message(ClientMessage& message) {
 
 void RoomsSession::deliver(const hub::Publication& publication) {
   if (ws_ == nullptr || !core_.wants(publication)) return;
-  const std::string& frame = text_frame(publication, encoding_slot_, render_publication);
-  ws_->send_frames(frame);
+  send_publication(*ws_, publication, encoding_slot_, render_publication);
 }
 
 void RoomsSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {

@@ -358,11 +358,9 @@ void SocketIoSession::deliver(const hub::Publication& publication) {
   }
   if (ws::WebSocketConnection* ws = engine_.websocket()) {
     // Encoded once per publication for every WebSocket subscriber of this loop.
-    const std::string& frame = text_frame(publication, services_.encoding_slot,
-                                          [](const hub::Publication& p, std::string& out) {
-                                            out += message_packet(render_update(p));
-                                          });
-    ws->send_frames(frame);
+    send_publication(*ws, publication, services_.encoding_slot, [](const hub::Publication& p, std::string& out) {
+      out += message_packet(render_update(p));
+    });
     return;
   }
   engine_.send(message_packet(render_update(publication)));

@@ -144,9 +144,8 @@ void TopicsSession::handle_publish(ClientMessage& message) {
 
 void TopicsSession::deliver(const hub::Publication& publication) {
   if (ws_ == nullptr || !core_.wants(publication)) return;
-  const std::string& frame = text_frame(publication, encoding_slot_, render_publication);
   // Counted per publication by the hub shard (deliveries), not here per subscriber.
-  ws_->send_frames(frame);
+  send_publication(*ws_, publication, encoding_slot_, render_publication);
 }
 
 void TopicsSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {

@@ -51,7 +51,10 @@ size_t FrameReader::parse(uint8_t* data, size_t length, FrameSink& sink, ReadRes
     uint8_t b1 = p[1];
     bool fin = (b0 & 0x80) != 0;
     uint8_t opcode = b0 & 0x0F;
-    if (b0 & 0x70) {
+    bool compressed = (b0 & 0x70) == 0x40;
+    if ((b0 & 0x70) != 0 &&
+        (!compressed || inflater_ == nullptr || is_control(opcode) || opcode == static_cast<uint8_t>(Opcode::kContinuation))) {
+      // RSV1 only marks a compressed message, on its first frame, once negotiated.
       result = ReadResult::fail(CloseCode::kProtocolError, "reserved bits set");
       return offset;
     }
@@ -102,13 +105,13 @@ size_t FrameReader::parse(uint8_t* data, size_t length, FrameSink& sink, ReadRes
     uint8_t* payload = p + header + 4;
     unmask(payload, payload_length, key);
     offset += header + 4 + payload_length;
-    result = handle_frame(opcode, fin, payload, payload_length, sink);
+    result = handle_frame(opcode, fin, compressed, payload, payload_length, sink);
     if (!result.ok) return offset;
   }
   return offset;
 }
 
-ReadResult FrameReader::handle_frame(uint8_t opcode, bool fin, uint8_t* payload, size_t length,
+ReadResult FrameReader::handle_frame(uint8_t opcode, bool fin, bool compressed, uint8_t* payload, size_t length,
                                      FrameSink& sink) {
   switch (opcode) {
     case static_cast<uint8_t>(Opcode::kPing):
@@ -138,8 +141,22 @@ ReadResult FrameReader::handle_frame(uint8_t opcode, bool fin, uint8_t* payload,
       if (in_message_) return ReadResult::fail(CloseCode::kProtocolError, "new message inside a fragmented one");
       in_message_ = true;
       message_opcode_ = opcode;
+      message_compressed_ = compressed;
       utf8_.reset();
       break;
+  }
+  if (message_compressed_) {
+    if (!fin) {
+      message_.append(reinterpret_cast<char*>(payload), length);
+      return {};
+    }
+    in_message_ = false;
+    Opcode op = static_cast<Opcode>(message_opcode_);
+    if (message_.empty()) return deliver_compressed(op, payload, length, sink);
+    message_.append(reinterpret_cast<char*>(payload), length);
+    std::string joined;
+    joined.swap(message_);
+    return deliver_compressed(op, reinterpret_cast<const uint8_t*>(joined.data()), joined.size(), sink);
   }
   bool text = message_opcode_ == static_cast<uint8_t>(Opcode::kText);
   if (text && !utf8_.feed(payload, length)) {
@@ -161,6 +178,25 @@ ReadResult FrameReader::handle_frame(uint8_t opcode, bool fin, uint8_t* payload,
     sink.on_message(op, reinterpret_cast<uint8_t*>(joined.data()), joined.size());
   }
   return {};
+}
+
+ReadResult FrameReader::deliver_compressed(Opcode opcode, const uint8_t* data, size_t length, FrameSink& sink) {
+  // One buffer per thread: a message is handed up and done with before the next is read.
+  thread_local std::string inflated;
+  constexpr size_t kKeepCapacity = 256 * 1024;
+  InflateStatus status = inflater_->inflate(data, length, max_message_size_, inflated);
+  ReadResult result;
+  if (status == InflateStatus::kTooBig) {
+    result = ReadResult::fail(CloseCode::kMessageTooBig, close_reason::kTooBig);
+  } else if (status == InflateStatus::kCorrupt) {
+    result = ReadResult::fail(CloseCode::kInvalidPayload, "invalid compressed data");
+  } else if (opcode == Opcode::kText && !is_valid_utf8(inflated)) {
+    result = ReadResult::fail(CloseCode::kInvalidPayload, close_reason::kInvalidUtf8);
+  } else {
+    sink.on_message(opcode, reinterpret_cast<uint8_t*>(inflated.data()), inflated.size());
+  }
+  if (inflated.capacity() > kKeepCapacity) std::string().swap(inflated);
+  return result;
 }
 
 }  // namespace sb::protocol::websocket

@@ -6,6 +6,7 @@
 
 #include "protocol/websocket/close_code.h"
 #include "protocol/websocket/frame.h"
+#include "protocol/websocket/permessage_deflate.h"
 #include "protocol/websocket/utf8_validator.h"
 
 namespace sb::protocol::websocket {
@@ -33,8 +34,8 @@ struct ReadResult {
   static ReadResult fail(CloseCode c, std::string_view r) { return {false, c, r}; }
 };
 
-// Server-side RFC 6455 frame reader: client frames must be masked, no extensions are
-// negotiated (RSV bits must be 0), control frames are short and unfragmented, fragments
+// Server-side RFC 6455 frame reader: client frames must be masked, RSV bits must be 0 but
+// for RSV1 on a message's first frame once permessage-deflate is on, control frames are short and unfragmented, fragments
 // are joined with control frames allowed in between, text is UTF-8 checked per fragment
 // (fail fast), and a message over max_message_size is refused as soon as its header says so.
 // It never allocates for a message that arrives whole in one read.
@@ -47,18 +48,26 @@ class FrameReader {
   ReadResult feed(uint8_t* data, size_t length, FrameSink& sink);
   // Stops dispatching (e.g. the session closed the connection from a callback).
   void stop() { stopped_ = true; }
+  // Accepts compressed messages (RSV1), inflated by inflater (which outlives the reader).
+  // The message-size limit applies to the inflated size (1009), corrupt data gives 1007.
+  void set_inflater(MessageInflater* inflater) { inflater_ = inflater; }
 
  private:
   // Parses frames in data[0..length); returns the number of bytes consumed (whole frames).
   size_t parse(uint8_t* data, size_t length, FrameSink& sink, ReadResult& result);
-  ReadResult handle_frame(uint8_t opcode, bool fin, uint8_t* payload, size_t length, FrameSink& sink);
+  ReadResult handle_frame(uint8_t opcode, bool fin, bool compressed, uint8_t* payload, size_t length,
+                          FrameSink& sink);
+  // Inflates a whole compressed message and hands it to the sink.
+  ReadResult deliver_compressed(Opcode opcode, const uint8_t* data, size_t length, FrameSink& sink);
 
   size_t max_message_size_;
   std::string pending_;
   std::string message_;
   Utf8Validator utf8_;
+  MessageInflater* inflater_ = nullptr;  // null: no extension negotiated
   uint8_t message_opcode_ = 0;
   bool in_message_ = false;
+  bool message_compressed_ = false;
   bool stopped_ = false;
 };
 

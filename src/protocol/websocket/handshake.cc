@@ -70,6 +70,15 @@ HandshakeResult check_upgrade(const http::HttpRequest& request, const HandshakeO
       break;
     }
   }
+  if (options.deflate.enabled) {
+    std::string offers;  // every line of the header, as one comma-separated list
+    for (const auto& [name, value] : request.headers) {
+      if (!http::iequals(name, "Sec-WebSocket-Extensions")) continue;
+      if (!offers.empty()) offers += ',';
+      offers += value;
+    }
+    result.deflate = negotiate_deflate(offers, options.deflate, result.deflate_params, result.extensions);
+  }
   result.accept_key = compute_accept_key(key);
   return result;
 }
@@ -99,6 +108,11 @@ void append_upgrade_response(const HandshakeResult& result, std::string& out) {
   if (!result.subprotocol.empty()) {
     out += "Sec-WebSocket-Protocol: ";
     out += result.subprotocol;
+    out += "\r\n";
+  }
+  if (!result.extensions.empty()) {
+    out += "Sec-WebSocket-Extensions: ";
+    out += result.extensions;
     out += "\r\n";
   }
   out += "\r\n";

@@ -17,11 +17,61 @@ WebSocketConnection::WebSocketConnection(transport::TcpConnection& tcp,
       last_heard_ms_(tcp.loop().now_ms()),
       last_ping_ms_(tcp.loop().now_ms()) {
   if (metrics_ != nullptr) metrics_->websockets_open.fetch_add(1, std::memory_order_relaxed);
+  if (options.compression) {
+    compression_ = std::make_unique<Compression>();
+    compression_->params = options.deflate;
+    compression_->threshold = options.compression_threshold;
+    if (!options.deflate.client_no_context_takeover) compression_->inflater = std::make_unique<MessageInflater>(true);
+    if (!options.deflate.server_no_context_takeover) {
+      compression_->deflater = std::make_unique<MessageDeflater>(options.deflate.server_max_window_bits, true);
+    }
+    if (metrics_ != nullptr && (compression_->inflater || compression_->deflater)) {
+      metrics_->deflate_contexts.fetch_add(1, std::memory_order_relaxed);
+    }
+    reader_.set_inflater(compression_->inflater ? compression_->inflater.get() : &MessageInflater::shared());
+  }
   handler_->on_open(*this);
+}
+
+bool WebSocketConnection::compress(std::string_view payload, std::string& out) {
+  if (compression_->deflater == nullptr) {
+    return deflate_message(payload, compression_->params.server_max_window_bits, out) && out.size() < payload.size();
+  }
+  // With a context the message joins the client's window: it must be sent compressed,
+  // whatever its size.
+  bool ok = compression_->deflater->deflate(payload, out);
+  count_context_memory();
+  return ok;
+}
+
+void WebSocketConnection::count_context_memory() {
+  if (metrics_ == nullptr) return;
+  size_t bytes = (compression_->inflater ? compression_->inflater->memory_bytes() : 0) +
+                 (compression_->deflater ? compression_->deflater->memory_bytes() : 0);
+  if (bytes == compression_->counted_bytes) return;
+  metrics_->deflate_context_bytes.fetch_add(bytes - compression_->counted_bytes, std::memory_order_relaxed);
+  compression_->counted_bytes = bytes;
+}
+
+transport::SendStatus WebSocketConnection::send_own_compressed(std::string_view frame) {
+  size_t length_code = static_cast<uint8_t>(frame[1]) & 0x7F;
+  size_t header = length_code == 126 ? 4 : length_code == 127 ? 10 : 2;
+  return send_message(static_cast<Opcode>(static_cast<uint8_t>(frame[0]) & 0x0F), frame.substr(header));
 }
 
 transport::SendStatus WebSocketConnection::send_message(Opcode opcode, std::string_view text) {
   if (!open()) return transport::SendStatus::kDropped;
+  if (compression_ != nullptr && text.size() >= compression_->threshold) {
+    thread_local std::string compressed;  // copied into the send buffer at once
+    compressed.clear();
+    if (compress(text, compressed)) {
+      uint8_t header[kMaxServerHeader];
+      size_t n = write_frame_header(header, opcode, compressed.size());
+      header[0] |= 0x40;  // RSV1: a compressed message
+      if (tcp_->send(header, n) == transport::SendStatus::kDropped) return transport::SendStatus::kDropped;
+      return tcp_->send(compressed.data(), compressed.size());
+    }
+  }
   uint8_t header[kMaxServerHeader];
   size_t n = write_frame_header(header, opcode, text.size());
   if (tcp_->send(header, n) == transport::SendStatus::kDropped) return transport::SendStatus::kDropped;
@@ -30,6 +80,12 @@ transport::SendStatus WebSocketConnection::send_message(Opcode opcode, std::stri
 
 transport::SendStatus WebSocketConnection::send_text_parts(std::string_view head, std::string_view tail) {
   if (!open()) return transport::SendStatus::kDropped;
+  if (compression_ != nullptr && head.size() + tail.size() >= compression_->threshold) {
+    std::string joined;
+    joined.reserve(head.size() + tail.size());
+    joined.append(head).append(tail);
+    return send_message(Opcode::kText, joined);
+  }
   uint8_t header[kMaxServerHeader];
   size_t n = write_frame_header(header, Opcode::kText, head.size() + tail.size());
   if (tcp_->send(header, n) == transport::SendStatus::kDropped) return transport::SendStatus::kDropped;
@@ -59,6 +115,7 @@ void WebSocketConnection::on_data(uint8_t* data, size_t length) {
 
 void WebSocketConnection::on_message(Opcode opcode, uint8_t* data, size_t length) {
   if (close_sent_) return;
+  if (compression_ != nullptr && compression_->inflater != nullptr) count_context_memory();
   handler_->on_message(*this, opcode, std::string_view(reinterpret_cast<char*>(data), length));
 }
 
@@ -118,7 +175,14 @@ void WebSocketConnection::on_shutdown() { close(CloseCode::kGoingAway, close_rea
 void WebSocketConnection::on_closed() {
   transport::EventLoop& loop = tcp_->loop();
   tcp_ = nullptr;
-  if (metrics_ != nullptr) metrics_->websockets_open.fetch_sub(1, std::memory_order_relaxed);
+  if (metrics_ != nullptr) {
+    metrics_->websockets_open.fetch_sub(1, std::memory_order_relaxed);
+    if (compression_ != nullptr && (compression_->inflater || compression_->deflater)) {
+      metrics_->deflate_contexts.fetch_sub(1, std::memory_order_relaxed);
+      metrics_->deflate_context_bytes.fetch_sub(compression_->counted_bytes, std::memory_order_relaxed);
+      compression_->counted_bytes = 0;
+    }
+  }
   handler_->on_disconnected(*this, close_code_);
   // Callers up the stack (frame reader, dialect) may still touch this object in this turn.
   loop.defer([this] { delete this; });
