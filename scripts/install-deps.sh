@@ -14,6 +14,7 @@ PACKAGES=(
   redis-server haproxy
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-autobahn python3-websockets openssl
+  chromium   # driven by playwright-core (npm) in the browser tests
   nodejs
 )
 # Debian's nodejs needs its separate npm package; builds that bundle npm must not get it.

@@ -155,6 +155,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       e.port = static_cast<uint16_t>((*t)["port"].value_or(int64_t{0}));
       read_tls(*t, e.tls);
       if (auto on = (*t)["compression"].value<bool>()) e.compression = *on ? 1 : 0;
+      if ((*t)["allowed_origins"]) e.allowed_origins = string_list((*t)["allowed_origins"]);
       if (e.port == 0 && e.tls.enabled()) {
         error = std::string(source_name) + ": endpoint " + e.path +
                 " is on the main port, whose TLS is set in [server] (tls_cert, tls_key)";

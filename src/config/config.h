@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ struct EndpointConfig {
   // endpoint of that port must agree. The main port's TLS is set in [server].
   transport::TlsSettings tls;
   int compression = -1;  // permessage-deflate here: 1 on, 0 off, -1 as [server] compression
+  // Pages that may use this endpoint, replacing server.allowed_origins here when set.
+  std::optional<std::vector<std::string>> allowed_origins;
 };
 
 // An account for the login endpoint.

@@ -2,7 +2,8 @@
 
 namespace sb::dialects {
 
-void Dialect::authenticate_upgrade(SessionContext&, const protocol::http::HttpRequest&, UpgradeAuthDone done) {
+void Dialect::authenticate_upgrade(SessionContext&, const protocol::http::HttpRequest&,
+                                   const std::vector<std::string>& /*allowed_origins*/, UpgradeAuthDone done) {
   done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
 }
 

@@ -87,8 +87,10 @@ class Dialect {
   virtual std::string_view name() const = 0;
   // Decides who is connecting from the upgrade request (a cookie, a token in the URL)
   // before the handshake completes. Calls done on the loop thread, possibly later (a
-  // session backend lookup). The default lets everyone in anonymously.
+  // session backend lookup). allowed_origins: the endpoint's allow-list, for dialects
+  // that authenticate browsers by cookie. The default lets everyone in anonymously.
   virtual void authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                                    const std::vector<std::string>& allowed_origins,
                                     UpgradeAuthDone done);
   // Whether the dialect takes connections in maintenance mode to tell them so in its own
   // format (otherwise the upgrade is refused with 503).

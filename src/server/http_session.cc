@@ -113,7 +113,7 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
   const http::HttpRequest& request = parser_.request();
   keep_alive_ = request.keep_alive;
   Server& server = worker_.server();
-  if (const Server::Endpoint* endpoint = server.endpoint_for(local_port_, request.path())) {
+  if (const Endpoint* endpoint = server.endpoint_for(local_port_, request.path())) {
     dialects::Dialect* dialect = endpoint->dialect;
     if (!server.config().websocket_enabled) {
       http::HttpResponse r = http::json_error(503, "WebSocket is disabled (WEBSOCKET_ENABLED=false)");
@@ -126,15 +126,20 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
       respond(std::move(r));
       return;
     }
+    // A browser's long-polling client (Socket.IO) asks first when it is on another origin.
+    if (auto preflight = http::cors_preflight(request, endpoint->allowed_origins, true)) {
+      respond(std::move(*preflight));
+      return;
+    }
     if (auto owner = dialect->owning_loop(request); owner && *owner != worker_.index()) {
       hand_over(*owner, rest, rest_length);
       return;
     }
     if (request.upgrade || http::header_has_token(request.header("Upgrade"), "websocket")) {
-      upgrade(request, *dialect, endpoint->deflate, rest, rest_length);
+      upgrade(request, *endpoint, rest, rest_length);
       return;
     }
-    if (serve_dialect_request(*dialect)) return;
+    if (serve_dialect_request(*endpoint)) return;
     http::HttpResponse r = http::json_error(426, "this endpoint speaks WebSocket: send Upgrade: websocket");
     r.headers.emplace_back("Upgrade", "websocket");
     r.headers.emplace_back("Sec-WebSocket-Version", "13");
@@ -174,15 +179,18 @@ void HttpSession::handle(uint8_t* rest, size_t rest_length) {
   hold_input_while_waiting();
 }
 
-bool HttpSession::serve_dialect_request(dialects::Dialect& dialect) {
+bool HttpSession::serve_dialect_request(const Endpoint& endpoint) {
+  dialects::Dialect& dialect = *endpoint.dialect;
   set_waiting(true);
   std::weak_ptr<HttpSession*> weak = alive_;
   dialects::HttpReply reply;
-  reply.send = [weak](http::HttpResponse response) {
+  reply.send = [weak, origin = std::string(parser_.request().header("Origin")),
+                &allowed = endpoint.allowed_origins](http::HttpResponse response) {
     auto alive = weak.lock();
     if (!alive || *alive == nullptr) return;
     HttpSession* self = *alive;
     self->set_waiting(false);
+    http::add_cors_headers(origin, allowed, response, true);
     self->respond(std::move(response));
     if (self->tcp_ == nullptr || self->held_.empty()) return;
     // Input that waited is parsed after this turn: the answer may come from inside another
@@ -253,13 +261,14 @@ void HttpSession::respond(http::HttpResponse response) {
   if (response.close) tcp_->close_after_flush();
 }
 
-void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& dialect,
-                          const ws::DeflateSettings& deflate, uint8_t* rest, size_t rest_length) {
+void HttpSession::upgrade(const http::HttpRequest& request, const Endpoint& endpoint, uint8_t* rest,
+                          size_t rest_length) {
   Server& server = worker_.server();
+  dialects::Dialect& dialect = *endpoint.dialect;
   ws::HandshakeOptions options;
-  options.allowed_origins = server.config().allowed_origins;
+  options.allowed_origins = endpoint.allowed_origins;
   options.subprotocols = server.config().subprotocols;
-  options.deflate = deflate;
+  options.deflate = endpoint.deflate;
   ws::HandshakeResult result = ws::check_upgrade(request, options);
   if (result.status != 101) {
     http::HttpResponse r = http::json_error(result.status, result.error);
@@ -277,7 +286,7 @@ void HttpSession::upgrade(const http::HttpRequest& request, dialects::Dialect& d
   std::optional<ws::DeflateParams> negotiated;
   if (result.deflate) negotiated = result.deflate_params;
   dialect.authenticate_upgrade(
-      worker_.session_context(), request,
+      worker_.session_context(), request, endpoint.allowed_origins,
       [weak, &dialect, accept = std::move(accept), negotiated](dialects::UpgradeAuth auth) {
         auto alive = weak.lock();
         if (!alive || *alive == nullptr) return;

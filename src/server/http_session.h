@@ -7,6 +7,7 @@
 #include "protocol/http/request_parser.h"
 #include "protocol/http/response.h"
 #include "protocol/websocket/permessage_deflate.h"
+#include "server/endpoint.h"
 #include "transport/tcp_connection.h"
 
 namespace sb::dialects {
@@ -42,8 +43,7 @@ class HttpSession final : public transport::ConnectionHandler {
   void respond(protocol::http::HttpResponse response);
   // Checks the handshake, lets the dialect authenticate (maybe asynchronously), then
   // completes the upgrade with complete_upgrade().
-  void upgrade(const protocol::http::HttpRequest& request, dialects::Dialect& dialect,
-               const protocol::websocket::DeflateSettings& deflate, uint8_t* rest,
+  void upgrade(const protocol::http::HttpRequest& request, const Endpoint& endpoint, uint8_t* rest,
                size_t rest_length);
   // deflate: the negotiated permessage-deflate, when there is one.
   void complete_upgrade(dialects::Dialect& dialect, const std::string& accept_response, auth::IdentityPtr identity,
@@ -51,7 +51,8 @@ class HttpSession final : public transport::ConnectionHandler {
   // A plain request on a dialect's endpoint (a long poll); false when the dialect serves
   // none. The answer may come much later: input is not paused meanwhile, so a client that
   // hangs up is noticed, but what it sends is held (and reading paused past a bound).
-  bool serve_dialect_request(dialects::Dialect& dialect);
+  // Answers carry CORS headers for the endpoint's allowed origins (with credentials).
+  bool serve_dialect_request(const Endpoint& endpoint);
   // Gives the connection to the worker that owns the state its request names.
   void hand_over(size_t worker_index, uint8_t* rest, size_t rest_length);
   void finish();

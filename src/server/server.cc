@@ -143,7 +143,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   }
   server->dialects_.push_back(std::make_unique<dialects::topics::TopicsDialect>(kTopicsEncodingSlot));
   server->dialects_.push_back(
-      std::make_unique<dialects::rooms::RoomsDialect>(c.rooms, c.allowed_origins, kRoomsEncodingSlot,
+      std::make_unique<dialects::rooms::RoomsDialect>(c.rooms, kRoomsEncodingSlot,
                                                       server->work_pool_));
   server->dialects_.push_back(std::make_unique<dialects::envelope::EnvelopeDialect>(kEnvelopeEncodingSlot));
   // A slow actions backend holds threads of this pool only, never the store's or the logins'.
@@ -200,7 +200,7 @@ std::string Server::dialect_names() const {
   return names;
 }
 
-const Server::Endpoint* Server::endpoint_for(uint16_t port, std::string_view path) const {
+const Endpoint* Server::endpoint_for(uint16_t port, std::string_view path) const {
   auto it = endpoints_.find(std::to_string(port) + " " + std::string(path));
   return it == endpoints_.end() ? nullptr : &it->second;
 }
@@ -262,7 +262,8 @@ bool Server::listen(std::string& error) {
     for (const auto& d : dialects_) {
       if (d->name() != endpoint.dialect) continue;
       uint16_t port = endpoint.port != 0 ? endpoint.port : main_port_;
-      Endpoint route{d.get(), config_.deflate};
+      Endpoint route{d.get(), config_.deflate,
+                     endpoint.allowed_origins ? *endpoint.allowed_origins : config_.allowed_origins};
       if (endpoint.compression >= 0) route.deflate.enabled = endpoint.compression == 1;
       endpoints_[std::to_string(port) + " " + endpoint.path] = route;
     }

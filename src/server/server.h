@@ -23,6 +23,7 @@
 #include "transport/loop_group.h"
 #include "transport/descriptor_reserve.h"
 #include "transport/tls_context.h"
+#include "server/endpoint.h"
 #include "transport/work_pool.h"
 
 namespace sb::cluster {
@@ -66,11 +67,6 @@ class Server {
   const std::atomic<bool>& maintenance() const { return maintenance_; }
   transport::WorkPool& work_pool() { return work_pool_; }
   transport::DescriptorReserve& descriptor_reserve() { return descriptor_reserve_; }
-  // What serves a path on a local port: its dialect and how its WebSockets compress.
-  struct Endpoint {
-    dialects::Dialect* dialect;
-    protocol::websocket::DeflateSettings deflate;
-  };
   // The endpoint of path on the given local port, or nullptr.
   const Endpoint* endpoint_for(uint16_t port, std::string_view path) const;
   // The worker running loop `index` (0 <= index < worker_count()).

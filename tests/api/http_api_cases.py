@@ -14,7 +14,7 @@ import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from runner import case, run_all  # noqa: E402
-from server import Server  # noqa: E402
+from server import CONFIG, Server  # noqa: E402
 
 
 def call(server, method, path, body=None, headers=None):
@@ -141,6 +141,48 @@ async def cors_for_the_allowed_origins_only(server):
     # Without a list, no page of another origin gets CORS.
     status, headers, _ = await acall(server, "GET", "/health", headers={"Origin": "https://console.example.com"})
     assert status == 200 and "Access-Control-Allow-Origin" not in headers, headers
+
+
+@case
+async def an_endpoint_list_replaces_the_servers(server):
+    # /ws keeps the server's list; /echo names its own; the polling path of /socket.io/
+    # answers CORS with credentials for the server's list.
+    import tempfile
+    with open(CONFIG) as f:
+        text = f.read()
+    text = text.replace('[server]\n', '[server]\nallowed_origins = ["https://app.example.com"]\n', 1)
+    text = text.replace('path = "/echo"\ndialect = "echo"',
+                        'path = "/echo"\ndialect = "echo"\nallowed_origins = ["https://*.widgets.test"]')
+    path = os.path.join(tempfile.mkdtemp(prefix="sb-origins-"), "switchboard.toml")
+    with open(path, "w") as f:
+        f.write(text)
+    with Server(threads=1, config=path) as listed:
+        def upgrade(where, origin):
+            return websockets.connect("ws://127.0.0.1:%d%s" % (listed.port, where), origin=origin)
+        async with upgrade("/ws", "https://app.example.com"):
+            pass
+        async with upgrade("/echo", "https://a.widgets.test"):
+            pass
+        for where, origin in (("/ws", "https://a.widgets.test"), ("/echo", "https://app.example.com")):
+            try:
+                async with upgrade(where, origin):
+                    raise AssertionError("%s accepted %s" % (where, origin))
+            except websockets.exceptions.InvalidStatusCode as e:
+                assert e.status_code == 403, e.status_code
+        # Engine.IO long-polling from a listed page: preflight, then the open packet.
+        polling = "/socket.io/?EIO=4&transport=polling&sessionId=s-1"
+        status, headers, _ = await acall(listed, "OPTIONS", polling, headers={
+            "Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"})
+        assert status == 204 and headers["Access-Control-Allow-Credentials"] == "true", (status, headers)
+        status, headers, body = await acall(listed, "GET", polling, headers={"Origin": "https://app.example.com"})
+        assert status == 200 and body.startswith(b"0{"), (status, body[:60])
+        assert headers["Access-Control-Allow-Origin"] == "https://app.example.com", headers
+        assert headers["Access-Control-Allow-Credentials"] == "true", headers
+        status, headers, _ = await acall(listed, "GET", polling, headers={"Origin": "https://evil.test"})
+        assert "Access-Control-Allow-Origin" not in headers, headers
+        status, _, _ = await acall(listed, "OPTIONS", polling, headers={
+            "Origin": "https://evil.test", "Access-Control-Request-Method": "POST"})
+        assert status == 403, status
 
 
 async def main(threads):

@@ -7,7 +7,6 @@ files checked at start, and SIGHUP reloading the certificate under live connecti
 
 Usage: /usr/bin/python3 tls_cases.py [--threads N]
 """
-import argparse
 import asyncio
 import http.client
 import json
@@ -26,7 +25,7 @@ import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from certs import client_context, make_certs  # noqa: E402
-from runner import case, run_all  # noqa: E402
+from runner import case, main_with_threads, run_and_stop  # noqa: E402
 from server import CONFIG, Server  # noqa: E402
 
 THREADS = 1
@@ -50,6 +49,16 @@ def metric(server, name, context=None):
     conn.close()
     found = re.search(r"^%s (\d+)$" % re.escape(name), text, re.M)
     return int(found.group(1)) if found else None
+
+
+def read_to_end(sock):
+    """Everything the server sends until it closes."""
+    answer = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return answer
+        answer += chunk
 
 
 async def echo_roundtrip(url, context, payload="hello"):
@@ -118,12 +127,7 @@ async def https_api_negotiates_http11(t):
             assert conn.selected_alpn_protocol() == "http/1.1", conn.selected_alpn_protocol()
             assert conn.version() in ("TLSv1.2", "TLSv1.3")
             conn.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            answer = b""
-            while True:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                answer += chunk
+            answer = read_to_end(conn)
     assert answer.startswith(b"HTTP/1.1 200"), answer[:80]
     assert b'"status":"ok"' in answer
 
@@ -171,12 +175,7 @@ async def plain_http_on_the_tls_port_is_told_and_counted(t):
     before = metric(t.server, "switchboard_tls_plain_http_total")
     with socket.create_connection(("127.0.0.1", t.server.port), timeout=5) as s:
         s.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        answer = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
+        answer = read_to_end(s)
     assert answer.startswith(b"HTTP/1.1 400"), answer[:80]
     assert b"speaks TLS" in answer
     assert metric(t.server, "switchboard_tls_plain_http_total") == before + 1
@@ -342,17 +341,10 @@ async def main(threads):
     THREADS = threads
     certs = make_certs()
     with Server(threads=threads, tls_dir=certs) as server:
-        failed = await run_all("tls cases (threads=%d)" % threads, Tls(server, certs))
-        code = server.stop()
-        if code != 0:
-            print("FAIL server exit code %s after SIGTERM" % code)
-            failed += 1
+        passed = await run_and_stop("tls cases (threads=%d)" % threads, server, Tls(server, certs))
     shutil.rmtree(certs)
-    return failed == 0
+    return passed
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args()
-    sys.exit(0 if asyncio.run(main(args.threads)) else 1)
+    main_with_threads(main)

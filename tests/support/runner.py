@@ -1,6 +1,8 @@
 """A small async test runner: register cases with @case, run them against one server,
 print one line per failure and a closing 'N passed, N failed' line."""
+import argparse
 import asyncio
+import sys
 import traceback
 
 _cases = []
@@ -23,3 +25,22 @@ async def run_all(title, server, timeout=30):
             print("FAIL %s: %s" % (fn.__name__, detail or type(e).__name__))
     print("%s: %d passed, %d failed" % (title, passed, failed))
     return failed
+
+
+async def run_and_stop(title, server, subject=None, timeout=30):
+    """run_all against subject (the server itself by default), then SIGTERM the server,
+    whose exit code must be 0. Returns True when everything passed."""
+    failed = await run_all(title, server if subject is None else subject, timeout)
+    code = server.stop()
+    if code != 0:
+        print("FAIL server exit code %s after SIGTERM" % code)
+        failed += 1
+    return failed == 0
+
+
+def main_with_threads(main):
+    """Runs main(threads) from the command line's --threads N (default 1); exits 1 on failure."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    sys.exit(0 if asyncio.run(main(args.threads)) else 1)

@@ -5,6 +5,7 @@
 namespace sb::dialects::envelope {
 
 void EnvelopeDialect::authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                                           const std::vector<std::string>& /*allowed_origins*/,
                                            UpgradeAuthDone done) {
   done(UpgradeAuth{0, {}, identity_from_url_token(context, request), {}});
 }

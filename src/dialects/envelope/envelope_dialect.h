@@ -14,6 +14,7 @@ class EnvelopeDialect final : public Dialect {
   // A ?token= is verified here; a bad one is reported in-band (ERROR AUTH_FAILED) once the
   // socket is open, since browsers cannot read a refused upgrade's status.
   void authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                            const std::vector<std::string>& allowed_origins,
                             UpgradeAuthDone done) override;
   std::unique_ptr<protocol::websocket::WebSocketHandler> create_session(
       SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,

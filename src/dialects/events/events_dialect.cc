@@ -12,6 +12,7 @@ bool is_supported_version(std::string_view version) {
 }  // namespace
 
 void EventsDialect::authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                                         const std::vector<std::string>& /*allowed_origins*/,
                                          UpgradeAuthDone done) {
   done(UpgradeAuth{0, {}, identity_from_url_token(context, request), {}});
 }

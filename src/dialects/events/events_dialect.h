@@ -19,6 +19,7 @@ class EventsDialect final : public Dialect {
   // The token is checked before the upgrade, but a failure is told in the dialect's own
   // words (connection.error AUTH_FAILED, then a close), so the upgrade always proceeds.
   void authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                            const std::vector<std::string>& allowed_origins,
                             UpgradeAuthDone done) override;
   std::unique_ptr<protocol::websocket::WebSocketHandler> create_session(
       SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,

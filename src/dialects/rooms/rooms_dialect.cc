@@ -7,10 +7,8 @@
 
 namespace sb::dialects::rooms {
 
-RoomsDialect::RoomsDialect(const config::RoomsConfig& settings, std::vector<std::string> allowed_origins,
-                           size_t encoding_slot, transport::WorkPool& pool)
+RoomsDialect::RoomsDialect(const config::RoomsConfig& settings, size_t encoding_slot, transport::WorkPool& pool)
     : settings_(settings),
-      allowed_origins_(std::move(allowed_origins)),
       encoding_slot_(encoding_slot),
       pool_(pool),
       resolver_(std::make_shared<auth::SessionResolver>(settings.session_url, settings.cookie_name,
@@ -24,13 +22,14 @@ std::optional<protocol::websocket::KeepAlive> RoomsDialect::keep_alive() const {
 }
 
 void RoomsDialect::authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                                        const std::vector<std::string>& allowed_origins,
                                         UpgradeAuthDone done) {
   std::string session(auth::cookie_value(request.header("Cookie"), settings_.cookie_name));
   if (session.empty()) {
     done(UpgradeAuth{0, {}, auth::anonymous_identity(), {}});
     return;
   }
-  if (!protocol::websocket::origin_allowed_for_cookies(request, allowed_origins_)) {
+  if (!protocol::websocket::origin_allowed_for_cookies(request, allowed_origins)) {
     // A browser sends the cookie to any site that opens this WebSocket: only the app's own
     // pages may use it (cross-site WebSocket hijacking).
     done(UpgradeAuth{403, "cross-site WebSocket upgrade with a session cookie: Origin not allowed", nullptr, {}});

@@ -13,16 +13,15 @@ namespace sb::dialects::rooms {
 // The `rooms` dialect (seed 004): cookie sessions, rooms with minimum roles.
 class RoomsDialect final : public Dialect {
  public:
-  // allowed_origins: the pages that may open a cookie-authenticated connection (empty: the
-  // server's own host only).
-  RoomsDialect(const config::RoomsConfig& settings, std::vector<std::string> allowed_origins, size_t encoding_slot,
-               transport::WorkPool& pool);
+  RoomsDialect(const config::RoomsConfig& settings, size_t encoding_slot, transport::WorkPool& pool);
   std::string_view name() const override { return "rooms"; }
   // The cookie holds a JWT (verified here) or an opaque session id (resolved by the
   // configured backend on the work pool). A bad or expired cookie means anonymous; a
   // session backend that fails or times out refuses the connection with 503; a cookie sent
-  // from another site's page (Origin) is refused with 403.
+  // from a page the endpoint's allowed_origins do not list (the server's own host when the
+  // list is empty) is refused with 403.
   void authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                            const std::vector<std::string>& allowed_origins,
                             UpgradeAuthDone done) override;
   std::optional<protocol::websocket::KeepAlive> keep_alive() const override;
   std::unique_ptr<protocol::websocket::WebSocketHandler> create_session(
@@ -31,7 +30,6 @@ class RoomsDialect final : public Dialect {
 
  private:
   const config::RoomsConfig& settings_;
-  std::vector<std::string> allowed_origins_;
   size_t encoding_slot_;
   transport::WorkPool& pool_;
   std::shared_ptr<auth::SessionResolver> resolver_;

@@ -70,6 +70,7 @@ SocketIoSession& SocketIoDialect::open_session(SessionContext& context, EngineSo
 }
 
 void SocketIoDialect::authenticate_upgrade(SessionContext& context, const http::HttpRequest& request,
+                                           const std::vector<std::string>& /*allowed_origins*/,
                                            UpgradeAuthDone done) {
   if (auto error = check_request(request, "websocket")) {
     done(refusal(*error));

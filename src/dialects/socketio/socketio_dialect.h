@@ -34,6 +34,7 @@ class SocketIoDialect final : public Dialect {
   // named; refusals carry Engine.IO's error bodies. Who connects is decided later, by the
   // Socket.IO CONNECT packet.
   void authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                            const std::vector<std::string>& allowed_origins,
                             UpgradeAuthDone done) override;
   // Engine.IO's own heartbeat replaces WebSocket pings: silence longer than its ping
   // interval plus timeout ends the connection.

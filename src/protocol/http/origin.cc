@@ -62,7 +62,8 @@ bool origin_in(const std::vector<std::string>& allowed, std::string_view origin)
   return false;
 }
 
-std::optional<HttpResponse> cors_preflight(const HttpRequest& request, const std::vector<std::string>& allowed) {
+std::optional<HttpResponse> cors_preflight(const HttpRequest& request, const std::vector<std::string>& allowed,
+                                           bool credentials) {
   if (request.method != "OPTIONS" || request.header("Access-Control-Request-Method").empty()) return std::nullopt;
   std::string_view origin = request.header("Origin");
   if (origin.empty() || !origin_in(allowed, origin)) return json_error(403, "Origin not allowed");
@@ -74,14 +75,18 @@ std::optional<HttpResponse> cors_preflight(const HttpRequest& request, const std
   r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
   r.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
   r.headers.emplace_back("Access-Control-Max-Age", "600");
+  if (credentials) r.headers.emplace_back("Access-Control-Allow-Credentials", "true");
   return r;
 }
 
-void add_cors_headers(std::string_view origin, const std::vector<std::string>& allowed, HttpResponse& response) {
+void add_cors_headers(std::string_view origin, const std::vector<std::string>& allowed, HttpResponse& response,
+                      bool credentials) {
   if (origin.empty() || allowed.empty()) return;
   // The answer depends on the Origin whether or not this one is allowed: caches must know.
   response.headers.emplace_back("Vary", "Origin");
-  if (origin_in(allowed, origin)) response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  if (!origin_in(allowed, origin)) return;
+  response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  if (credentials) response.headers.emplace_back("Access-Control-Allow-Credentials", "true");
 }
 
 }  // namespace sb::protocol::http

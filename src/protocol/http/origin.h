@@ -27,10 +27,14 @@ bool origin_in(const std::vector<std::string>& allowed, std::string_view origin)
 // server's own pages, which need no CORS). A preflight (OPTIONS with
 // Access-Control-Request-Method) gets its whole answer here: 204 with the methods and
 // headers the API takes for an allowed origin, 403 otherwise. Anything else gets nothing.
-std::optional<HttpResponse> cors_preflight(const HttpRequest& request, const std::vector<std::string>& allowed);
+// With credentials (the Socket.IO polling paths, whose browser clients may send cookies)
+// the answers also say Access-Control-Allow-Credentials: true.
+std::optional<HttpResponse> cors_preflight(const HttpRequest& request, const std::vector<std::string>& allowed,
+                                           bool credentials = false);
 // Adds Access-Control-Allow-Origin to an API response for a request from origin (the
 // request's Origin header, possibly empty) when it is allowed, and Vary: Origin whenever a
 // list is set (the answer depends on the Origin).
-void add_cors_headers(std::string_view origin, const std::vector<std::string>& allowed, HttpResponse& response);
+void add_cors_headers(std::string_view origin, const std::vector<std::string>& allowed, HttpResponse& response,
+                      bool credentials = false);
 
 }  // namespace sb::protocol::http

@@ -23,6 +23,14 @@ void unmask(uint8_t* data, size_t length, const uint8_t key[4]) {
 
 }  // namespace
 
+size_t FrameReader::wire_limit(bool compressed) const {
+  // Deflate can grow what does not compress: 5 bytes per stored block, and a client with
+  // a small memLevel writes small blocks. zlib's own bound for any setting is about 14 %
+  // (deflateBound), so such a message may be that much longer on the wire than the limit
+  // its inflated size obeys.
+  return compressed ? max_message_size_ + max_message_size_ / 8 + max_message_size_ / 64 + 64 : max_message_size_;
+}
+
 ReadResult FrameReader::feed(uint8_t* data, size_t length, FrameSink& sink) {
   if (stopped_) return {};
   ReadResult result;
@@ -95,7 +103,8 @@ size_t FrameReader::parse(uint8_t* data, size_t length, FrameSink& sink, ReadRes
         result = ReadResult::fail(CloseCode::kProtocolError, "control frame too long");
         return offset;
       }
-    } else if (payload_length + (in_message_ ? message_.size() : 0) > max_message_size_) {
+    } else if (payload_length + (in_message_ ? message_.size() : 0) >
+               wire_limit(in_message_ ? message_compressed_ : compressed)) {
       // Refused from the header alone, before buffering a byte of the payload.
       result = ReadResult::fail(CloseCode::kMessageTooBig, close_reason::kTooBig);
       return offset;

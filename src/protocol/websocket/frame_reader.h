@@ -57,6 +57,9 @@ class FrameReader {
   size_t parse(uint8_t* data, size_t length, FrameSink& sink, ReadResult& result);
   ReadResult handle_frame(uint8_t opcode, bool fin, bool compressed, uint8_t* payload, size_t length,
                           FrameSink& sink);
+  // The most bytes a message may take on the wire: the limit, with deflate's worst-case
+  // growth for a compressed one.
+  size_t wire_limit(bool compressed) const;
   // Inflates a whole compressed message and hands it to the sink.
   ReadResult deliver_compressed(Opcode opcode, const uint8_t* data, size_t length, FrameSink& sink);
 

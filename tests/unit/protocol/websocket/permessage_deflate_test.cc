@@ -17,20 +17,28 @@ std::string negotiated(std::string_view offers, DeflateSettings settings = {}) {
   return negotiate_deflate(offers, settings, params, response) ? response : "declined";
 }
 
-// What a client's deflate writes for a message (zlib, the trailer removed).
-std::string client_deflate(std::string_view text, int window_bits = 15) {
-  z_stream s{};
-  deflateInit2(&s, 6, Z_DEFLATED, -window_bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&s, text.size()) + 16, '\0');
-  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  s.avail_in = static_cast<uInt>(text.size());
-  s.next_out = reinterpret_cast<Bytef*>(out.data());
-  s.avail_out = static_cast<uInt>(out.size());
-  deflate(&s, Z_SYNC_FLUSH);
-  out.resize(out.size() - s.avail_out - 4);
-  deflateEnd(&s);
-  return out;
-}
+// A client's deflate stream: each message as the client writes it (zlib, sync flush, the
+// trailer removed), its window carried from one message to the next.
+class ClientDeflater {
+ public:
+  explicit ClientDeflater(int window_bits = 15) { deflateInit2(&stream_, 6, Z_DEFLATED, -window_bits, 8, Z_DEFAULT_STRATEGY); }
+  ~ClientDeflater() { deflateEnd(&stream_); }
+  std::string next(std::string_view text) {
+    std::string out(deflateBound(&stream_, text.size()) + 16, '\0');
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    stream_.avail_in = static_cast<uInt>(text.size());
+    stream_.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream_.avail_out = static_cast<uInt>(out.size());
+    deflate(&stream_, Z_SYNC_FLUSH);
+    out.resize(out.size() - stream_.avail_out - 4);
+    return out;
+  }
+
+ private:
+  z_stream stream_{};
+};
+
+std::string client_deflate(std::string_view text, int window_bits = 15) { return ClientDeflater(window_bits).next(text); }
 
 }  // namespace
 
@@ -91,21 +99,9 @@ TEST(PermessageDeflate, InflatesClientMessagesWithinTheLimit) {
 
 TEST(PermessageDeflate, ContextTakeoverCarriesTheWindowAcrossMessages) {
   // Two messages from one client stream: the second refers back into the first.
-  z_stream s{};
-  deflateInit2(&s, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
-  auto next = [&](std::string_view text) {
-    std::string out(1024, '\0');
-    s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-    s.avail_in = static_cast<uInt>(text.size());
-    s.next_out = reinterpret_cast<Bytef*>(out.data());
-    s.avail_out = static_cast<uInt>(out.size());
-    deflate(&s, Z_SYNC_FLUSH);
-    out.resize(out.size() - s.avail_out - 4);
-    return out;
-  };
-  std::string first = next("the quick brown fox jumps over the lazy dog");
-  std::string second = next("the quick brown fox jumps over the lazy dog");
-  deflateEnd(&s);
+  ClientDeflater client;
+  std::string first = client.next("the quick brown fox jumps over the lazy dog");
+  std::string second = client.next("the quick brown fox jumps over the lazy dog");
   MessageInflater inflater(true);
   EXPECT_EQ(inflater.memory_bytes(), 0u);
   std::string out;
