@@ -16,6 +16,12 @@
 #            at fixed rates, and a vote by all 1,000 within 10 s (tally updates coalesced),
 #            against Switchboard's events endpoint (8081) and the Node `ws` events peer
 #            (tools/bench/peer/events_load.js drives both)
+#   secure   TLS and permessage-deflate against the Node `ws` peer configured the same way
+#            (https server, perMessageDeflate without context takeover, threshold 256), with
+#            tools/bench/peer/secure_load.js (Node's TLS and ws's deflate) as the client: TLS
+#            handshakes per second, fan-out of 1 KB JSON at a fixed rate in plain text, over
+#            TLS and over TLS with compression (server CPU per 100,000 deliveries, against the
+#            subscriber count), and RSS per idle TLS connection
 #   cluster  the fanout workload over Redis: one publisher on node A, the 1,000 subscribers
 #            on node B (every delivery crosses Redis), beside a single node at the same rates.
 #            Node B (the fan-out) and the single node run alone on CPU 0; node A, Redis and the
@@ -29,7 +35,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP_SECONDS=${1:-5}
 RATES=${RATES:-"100 250 500 1000 1500 2000"}
-SECTIONS=${SECTIONS:-"topics socketio events cluster"}
+SECTIONS=${SECTIONS:-"topics socketio events secure cluster"}
 SECRET=bench-secret
 ulimit -n 20000
 
@@ -63,6 +69,18 @@ start_server() {  # $1 = switchboard | ws | ws-envelope | socket.io ; sets PID a
     ws-events)
       PORT=3103
       PORT=$PORT JWT_SECRET=$SECRET API_KEY=$SECRET taskset -c 0 node tools/bench/peer/events_peer.js 2>/dev/null &
+      ;;
+    switchboard-secure)  # TLS; COMPRESSION=true|false
+      PORT=3000
+      JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 \
+        SWITCHBOARD_MAX_MESSAGES_PER_SECOND=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
+        SWITCHBOARD_TLS_CERT=$CERTS/cert.pem SWITCHBOARD_TLS_KEY=$CERTS/key.pem SWITCHBOARD_COMPRESSION=$COMPRESSION \
+        taskset -c 0 ./build/switchboard serve --threads 1 --port $PORT 2>/dev/null &
+      ;;
+    ws-secure)  # TLS; DEFLATE=0|1
+      PORT=3104
+      PORT=$PORT JWT_SECRET=$SECRET TLS_CERT=$CERTS/cert.pem TLS_KEY=$CERTS/key.pem DEFLATE=$DEFLATE \
+        taskset -c 0 node tools/bench/peer/ws_server.js 2>/dev/null &
       ;;
     socket.io)
       PORT=3102
@@ -172,6 +190,40 @@ for server in switchboard ws-events; do
     --secret $SECRET --api-key $SECRET --pid $PID --participants 1000
   stop_server
 done
+
+# TLS and compression, both servers configured alike, one Node client for both.
+if [[ " $SECTIONS " == *" secure "* ]]; then
+  CERTS=$(mktemp -d)
+  ./scripts/make-cert.sh "$CERTS" >/dev/null
+  for server in switchboard ws; do
+    echo
+    echo "## secure: $server"
+    load() {  # scheme, then secure_load.js arguments
+      local scheme=$1
+      shift
+      taskset -c 1 node tools/bench/peer/secure_load.js --url "$scheme://127.0.0.1:$PORT/ws" --secret $SECRET \
+        --ca "$CERTS/ca.pem" --pid "$PID" "$@"
+    }
+    COMPRESSION=false DEFLATE=0 start_server $server-secure
+    echo "tls handshakes: $(load wss --mode handshakes --seconds 5)"
+    stop_server
+    COMPRESSION=false DEFLATE=0 start_server $server-secure
+    echo "tls idle: $(load wss --mode idle --subscribers 10000)"
+    stop_server
+    for subscribers in 100 300 1000; do
+      start_server $server
+      echo "plain fanout: $(load ws --mode fanout --subscribers $subscribers --rate 50 --seconds "$STEP_SECONDS")"
+      stop_server
+      COMPRESSION=false DEFLATE=0 start_server $server-secure
+      echo "tls fanout: $(load wss --mode fanout --subscribers $subscribers --rate 50 --seconds "$STEP_SECONDS")"
+      stop_server
+      COMPRESSION=true DEFLATE=1 start_server $server-secure
+      echo "tls+deflate fanout: $(load wss --mode fanout --subscribers $subscribers --rate 50 --seconds "$STEP_SECONDS" --deflate 1)"
+      stop_server
+    done
+  done
+  rm -rf "$CERTS"
+fi
 
 # Two nodes over Redis against one node, at the same offered rates.
 if [[ " $SECTIONS " == *" cluster "* ]]; then

@@ -245,6 +245,7 @@ void TcpConnection::sweep(uint64_t now_ms) {
     std::string().swap(out_);
     out_offset_ = 0;
   }
+  if (tls_ != nullptr && buffered_bytes() == 0 && !in_dirty_list_) tls_->release_buffers();
 }
 
 void TcpConnection::on_io(uint32_t events) {

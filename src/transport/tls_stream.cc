@@ -75,6 +75,10 @@ void TlsStream::shutdown() {
   if (SSL_shutdown(ssl_) < 0) ERR_clear_error();
 }
 
+void TlsStream::release_buffers() {
+  if (!handshaking_) SSL_free_buffers(ssl_);  // refuses, harmlessly, while data is pending
+}
+
 void TlsStream::count_handshake_timeout() { counters_->handshake_timeouts.fetch_add(1, std::memory_order_relaxed); }
 
 void TlsStream::count_plain_http() { counters_->plain_http.fetch_add(1, std::memory_order_relaxed); }

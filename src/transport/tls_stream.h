@@ -41,6 +41,9 @@ class TlsStream {
   Status write(const void* data, size_t length, size_t& written);
   // Sends close_notify, best effort (the socket is about to be half-closed).
   void shutdown();
+  // Gives OpenSSL's read and write buffers back while the connection is idle: the read
+  // that found no data left its 16 KB read buffer allocated. The next read allocates anew.
+  void release_buffers();
 
   void count_handshake_timeout();
   void count_plain_http();

@@ -2,7 +2,12 @@
 // tools/bench uses (auth with an HS256 JWT, subscribe to exact topics, publish, ping),
 // written the way a Node application would. Each publication is serialised once and sent
 // to every subscriber. Usage: PORT=3100 JWT_SECRET=... node ws_server.js
+// TLS_CERT and TLS_KEY (PEM files) serve wss:// through Node's https server; DEFLATE=1 turns
+// on permessage-deflate as Switchboard has it by default (no context takeover either way,
+// messages of 256 bytes and more compressed).
 'use strict';
+const fs = require('fs');
+const https = require('https');
 const { verifier } = require('./hs256_token');
 const { WebSocketServer } = require('ws');
 
@@ -15,7 +20,17 @@ let publications = 0;
 const verify = verifier(secret);
 
 const now = () => new Date().toISOString();
-const wss = new WebSocketServer({ port, path: '/ws', perMessageDeflate: false, maxPayload: 1 << 20 });
+const deflate = process.env.DEFLATE === '1'
+  ? { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 256 }
+  : false;
+let tlsServer = null;
+if (process.env.TLS_CERT) {
+  tlsServer = https.createServer({ cert: fs.readFileSync(process.env.TLS_CERT), key: fs.readFileSync(process.env.TLS_KEY) });
+}
+const wss = new WebSocketServer({
+  ...(tlsServer ? { server: tlsServer } : { port }), path: '/ws', perMessageDeflate: deflate, maxPayload: 1 << 20,
+});
+if (tlsServer) tlsServer.listen(port);
 wss.on('connection', (ws) => {
   ws.id = 'conn-' + ++connections;
   ws.user = null;
