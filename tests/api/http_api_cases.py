@@ -14,7 +14,7 @@ import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from runner import case, run_all  # noqa: E402
-from server import CONFIG, Server  # noqa: E402
+from server import Server, config_with  # noqa: E402
 
 
 def call(server, method, path, body=None, headers=None):
@@ -147,15 +147,9 @@ async def cors_for_the_allowed_origins_only(server):
 async def an_endpoint_list_replaces_the_servers(server):
     # /ws keeps the server's list; /echo names its own; the polling path of /socket.io/
     # answers CORS with credentials for the server's list.
-    import tempfile
-    with open(CONFIG) as f:
-        text = f.read()
-    text = text.replace('[server]\n', '[server]\nallowed_origins = ["https://app.example.com"]\n', 1)
-    text = text.replace('path = "/echo"\ndialect = "echo"',
-                        'path = "/echo"\ndialect = "echo"\nallowed_origins = ["https://*.widgets.test"]')
-    path = os.path.join(tempfile.mkdtemp(prefix="sb-origins-"), "switchboard.toml")
-    with open(path, "w") as f:
-        f.write(text)
+    path = config_with('allowed_origins = ["https://app.example.com"]', [(
+        'path = "/echo"\ndialect = "echo"',
+        'path = "/echo"\ndialect = "echo"\nallowed_origins = ["https://*.widgets.test"]')])
     with Server(threads=1, config=path) as listed:
         def upgrade(where, origin):
             return websockets.connect("ws://127.0.0.1:%d%s" % (listed.port, where), origin=origin)

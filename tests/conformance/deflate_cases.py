@@ -18,7 +18,6 @@ import os
 import random
 import re
 import sys
-import tempfile
 import urllib.request
 import zlib
 
@@ -31,7 +30,7 @@ import websockets  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from runner import case, main_with_threads, run_and_stop  # noqa: E402
-from server import CONFIG, Server  # noqa: E402
+from server import Server, config_with  # noqa: E402
 
 SIZES = (16, 64, 256, 1024, 4096, 8192, 16384, 32768, 65536, 131072)
 THRESHOLD = 256  # the default compression_threshold
@@ -147,15 +146,6 @@ def metric(port, name):
     text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
     found = re.search(r"^%s (\d+)$" % re.escape(name), text, re.M)
     return int(found.group(1)) if found else None
-
-
-def deflate_config(extra):
-    with open(CONFIG) as f:
-        text = f.read()
-    path = os.path.join(tempfile.mkdtemp(prefix="sb-deflate-config-"), "switchboard.toml")
-    with open(path, "w") as f:
-        f.write(text.replace("[server]\n", "[server]\n" + extra + "\n", 1))
-    return path
 
 
 @case
@@ -311,7 +301,7 @@ async def publications_reach_subscribers_compressed(server):
 
 @case
 async def contexts_opted_in_are_kept_and_counted(server):
-    config = deflate_config("compression_server_context_takeover = true\ncompression_client_context_takeover = true")
+    config = config_with("compression_server_context_takeover = true\ncompression_client_context_takeover = true")
     with Server(threads=THREADS, config=config) as kept:
         offer = PerMessageDeflateOffer(accept_no_context_takeover=False)
         messages = [(compressible(2000, i).encode(), False) for i in range(20)]
@@ -335,12 +325,8 @@ async def contexts_opted_in_are_kept_and_counted(server):
 
 @case
 async def compression_switched_off_per_endpoint(server):
-    with open(CONFIG) as f:
-        text = f.read()
-    text = text.replace('path = "/echo"\ndialect = "echo"', 'path = "/echo"\ndialect = "echo"\ncompression = false')
-    path = os.path.join(tempfile.mkdtemp(prefix="sb-deflate-config-"), "switchboard.toml")
-    with open(path, "w") as f:
-        f.write(text)
+    path = config_with(replacements=[('path = "/echo"\ndialect = "echo"',
+                                      'path = "/echo"\ndialect = "echo"\ncompression = false')])
     with Server(threads=THREADS, config=path) as plain:
         assert agreed_extensions(plain.port, "permessage-deflate") is None
         assert agreed_extensions(plain.port, "permessage-deflate", "/ws").startswith("permessage-deflate")

@@ -18,7 +18,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 
 import websockets
@@ -26,7 +25,7 @@ import websockets
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from certs import client_context, make_certs  # noqa: E402
 from runner import case, main_with_threads, run_and_stop  # noqa: E402
-from server import CONFIG, Server  # noqa: E402
+from server import CONFIG, Server, config_with  # noqa: E402
 
 THREADS = 1
 
@@ -65,16 +64,6 @@ async def echo_roundtrip(url, context, payload="hello"):
     async with websockets.connect(url, ssl=context, max_size=None) as ws:
         await ws.send(payload)
         return await asyncio.wait_for(ws.recv(), 5)
-
-
-def tls_config(extra_server_lines):
-    """The test configuration with lines added to its [server] table; returns its path."""
-    with open(CONFIG) as f:
-        text = f.read()
-    path = os.path.join(tempfile.mkdtemp(prefix="sb-tls-config-"), "switchboard.toml")
-    with open(path, "w") as f:
-        f.write(text.replace("[server]\n", "[server]\n" + extra_server_lines + "\n", 1))
-    return path
 
 
 def start_fails(env, config=CONFIG):
@@ -235,7 +224,7 @@ async def client_certificate_required_with_tls_ca(t):
 
 @case
 async def stalled_handshake_is_closed_at_the_deadline(t):
-    config = tls_config("request_head_timeout_ms = 700")
+    config = config_with("request_head_timeout_ms = 700")
     with Server(threads=THREADS, tls_dir=t.certs, config=config) as short:
         async with websockets.connect(short.url("/echo"), ssl=client_context(t.certs)) as bystander:
             silent = socket.create_connection(("127.0.0.1", short.port), timeout=10)

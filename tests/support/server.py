@@ -10,6 +10,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CONFIG = os.path.join(ROOT, "tests", "support", "test.toml")
 
 
+def config_with(server_lines="", replacements=()):
+    """The test configuration with lines added to its [server] table and (old, new) text
+    replacements made; returns the path of the new file."""
+    with open(CONFIG) as f:
+        text = f.read()
+    if server_lines:
+        text = text.replace("[server]\n", "[server]\n" + server_lines + "\n", 1)
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = os.path.join(tempfile.mkdtemp(prefix="sb-config-"), "switchboard.toml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 class Server:
     """A switchboard child process on a free port; use as a context manager."""
 
