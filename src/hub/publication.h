@@ -38,10 +38,14 @@ struct Publication : std::enable_shared_from_this<Publication> {
     return cache_[slot].bytes;
   }
   // The same for a second form of slot's encoding (its compressed twin), also built once.
+  // The twins' cache is allocated on first use: a publication no compressing connection
+  // receives (and every one kept in history) carries 16 bytes for it, not a second array.
   template <typename Encode>
   const std::string& encoded_twin(size_t slot, Encode&& encode) const {
-    std::call_once(twins_[slot].once, [&] { encode(*this, twins_[slot].bytes); });
-    return twins_[slot].bytes;
+    std::call_once(twins_once_, [&] { twins_ = std::make_unique<std::array<CachedEncoding, kMaxEncodings>>(); });
+    CachedEncoding& twin = (*twins_)[slot];
+    std::call_once(twin.once, [&] { encode(*this, twin.bytes); });
+    return twin.bytes;
   }
 
  private:
@@ -50,7 +54,8 @@ struct Publication : std::enable_shared_from_this<Publication> {
     std::string bytes;
   };
   mutable std::array<CachedEncoding, kMaxEncodings> cache_;
-  mutable std::array<CachedEncoding, kMaxEncodings> twins_;
+  mutable std::once_flag twins_once_;
+  mutable std::unique_ptr<std::array<CachedEncoding, kMaxEncodings>> twins_;
 };
 
 using PublicationPtr = std::shared_ptr<const Publication>;

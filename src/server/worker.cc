@@ -36,8 +36,8 @@ struct HandedOver {
 // A connection over a per-address limit: answered 429 at once, without waiting for its
 // request, and its descriptor released in the same turn, so that a flood from one address
 // holds no descriptors at all.
-void refuse(transport::TcpConnection& tcp, std::string_view why) {
-  if (tcp.secure()) {
+void refuse(transport::TcpConnection& tcp, std::string_view why, bool secure) {
+  if (secure) {
     // An answer would cost a whole handshake, which is what the limit protects.
     tcp.close();
     return;
@@ -111,16 +111,6 @@ void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port, t
   // Counted before start(): every TcpConnection is released through the hook, which
   // decrements the gauge, also one that could not be registered.
   metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
-  if (tls != nullptr) {
-    SSL* ssl = tls->new_ssl();
-    if (ssl == nullptr) {
-      delete tcp;
-      return;
-    }
-    // The handshake has as long as a request head to arrive.
-    tcp->use_tls(std::make_unique<transport::TlsStream>(ssl, tls->counters(),
-                                                        loop_.now_ms() + server_.config().request_head_timeout_ms));
-  }
   if (!tcp->start()) {
     delete tcp;
     return;
@@ -130,12 +120,25 @@ void Worker::accept(int fd, const sockaddr_storage& peer, uint16_t local_port, t
     // Answer with 429 rather than resetting, so the client learns why.
     metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
     metrics_.count_error(429);
-    refuse(*tcp, verdict == hub::ConnectionLimiter::Verdict::kTooMany
-                     ? "too many connections from this address"
-                     : "too many new connections from this address; slow down");
+    refuse(*tcp,
+           verdict == hub::ConnectionLimiter::Verdict::kTooMany ? "too many connections from this address"
+                                                                 : "too many new connections from this address; slow down",
+           tls != nullptr);
     return;
   }
   tcp->set_tag(kHoldsLimiterSlot);
+  // TLS only for connections the limiter let in: a flood from one address never costs an
+  // SSL object (7.6 KB and a lock) per connection.
+  if (tls != nullptr) {
+    // The handshake has as long as a request head to arrive.
+    SSL* ssl = tls->new_ssl();
+    if (ssl == nullptr ||
+        !tcp->use_tls(std::make_unique<transport::TlsStream>(ssl, tls->counters(),
+                                                             loop_.now_ms() + server_.config().request_head_timeout_ms))) {
+      tcp->close();
+      return;
+    }
+  }
   metrics_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
   tcp->set_handler(new HttpSession(*this, *tcp, local_port));
 }

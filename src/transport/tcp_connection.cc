@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace sb::transport {
 
@@ -16,6 +17,9 @@ constexpr uint8_t kTlsHandshakeRecord = 0x16;  // the first byte of every Client
 constexpr char kPlainHttpOnTlsPort[] =
     "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 49\r\nConnection: close\r\n\r\n"
     "This port speaks TLS: connect with https or wss.\n";
+static_assert(std::string_view(kPlainHttpOnTlsPort).size() -
+                      std::string_view(kPlainHttpOnTlsPort).find("\r\n\r\n") - 4 == 49,
+              "Content-Length must match the body");
 // A buffer this large after a burst is released once drained, so idle sockets stay small.
 constexpr size_t kKeepCapacity = 16 * 1024;
 }  // namespace
@@ -39,12 +43,12 @@ TcpConnection::~TcpConnection() {
   loop_.connection_released(*this);
 }
 
+bool TcpConnection::use_tls(std::unique_ptr<TlsStream> tls) {
+  tls_ = std::move(tls);
+  return !tls_->handshaking() || tls_->attach(fd_);
+}
+
 bool TcpConnection::start() {
-  if (tls_ != nullptr && tls_->handshaking() && !tls_->attach(fd_)) {
-    ::close(fd_);
-    fd_ = -1;
-    return false;
-  }
   if (!loop_.add(fd_, EPOLLIN | EPOLLRDHUP, this)) {
     ::close(fd_);
     fd_ = -1;
@@ -315,17 +319,19 @@ bool TcpConnection::advance_tls_handshake() {
     close();
     return false;
   }
-  bool wants_write = status == TlsStream::Status::kWantWrite;
-  if (wants_write != tls_wants_write_) {
-    tls_wants_write_ = wants_write;
-    update_interest();
-  }
+  set_tls_wants_write(status == TlsStream::Status::kWantWrite);
   if (status != TlsStream::Status::kOk) return false;
   if (buffered_bytes() != 0 && !in_dirty_list_) {
     in_dirty_list_ = true;
     loop_.mark_dirty(this);
   }
   return true;
+}
+
+void TcpConnection::set_tls_wants_write(bool wants) {
+  if (wants == tls_wants_write_) return;
+  tls_wants_write_ = wants;
+  update_interest();
 }
 
 void TcpConnection::refuse_plain_http() {
@@ -359,10 +365,7 @@ void TcpConnection::read_tls() {
     peer_gone = status == TlsStream::Status::kClosed;
     break;
   }
-  if (wants_write != tls_wants_write_) {
-    tls_wants_write_ = wants_write;
-    update_interest();
-  }
+  set_tls_wants_write(wants_write);
   if (filled > 0) {
     loop_.count_bytes_in(filled);
     // Input after we decided to close is read only to reach the peer's EOF.

@@ -55,9 +55,10 @@ class TcpConnection final : public IoHandler {
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
 
-  // Makes the connection speak TLS through tls (call before start()). A stream still
-  // handshaking gets the socket at start(); one that finished on another loop keeps going.
-  void use_tls(std::unique_ptr<TlsStream> tls) { tls_ = std::move(tls); }
+  // Makes the connection speak TLS through tls, before any byte is read. A stream still
+  // handshaking is given the socket (false when OpenSSL cannot take it: close then); one
+  // that finished on another loop keeps going.
+  bool use_tls(std::unique_ptr<TlsStream> tls);
   // Registers with the loop; false if the fd could not be added (the fd is then closed).
   bool start();
   void set_handler(ConnectionHandler* handler) { handler_ = handler; }
@@ -124,6 +125,8 @@ class TcpConnection final : public IoHandler {
   // Runs the TLS handshake; true once it is complete and application data may flow.
   bool advance_tls_handshake();
   void read_tls();
+  // Whether OpenSSL waits for writability (handshake or read): EPOLLOUT interest follows.
+  void set_tls_wants_write(bool wants);
   // A plain HTTP request on a TLS port: answered 400 in plain text, then closed.
   void refuse_plain_http();
 

@@ -223,6 +223,30 @@ async def client_certificate_required_with_tls_ca(t):
 
 
 @case
+async def over_the_address_limit_is_closed_before_any_handshake(t):
+    with Server(threads=THREADS, tls_dir=t.certs, env={"WEBSOCKET_MAX_CONNECTIONS_PER_IP": "2"}) as limited:
+        context = client_context(t.certs)
+        async with websockets.connect(limited.url("/echo"), ssl=context) as first, \
+                websockets.connect(limited.url("/echo"), ssl=context):
+            try:
+                await echo_roundtrip(limited.url("/echo"), context)
+                raise AssertionError("a third connection from one address was served")
+            except (ssl.SSLError, ConnectionError, EOFError, websockets.exceptions.WebSocketException):
+                pass
+            await first.send("within the limit")
+            assert await asyncio.wait_for(first.recv(), 5) == "within the limit"
+        # Refused before the handshake: no TLS error is counted for it. (Asked once the two
+        # connections' places are free again.)
+        for _ in range(50):
+            try:
+                errors = metric(limited, "switchboard_tls_handshake_errors_total")
+                break
+            except (ssl.SSLError, ConnectionError, http.client.HTTPException):
+                await asyncio.sleep(0.05)
+        assert errors == 0, errors
+
+
+@case
 async def stalled_handshake_is_closed_at_the_deadline(t):
     config = config_with("request_head_timeout_ms = 700")
     with Server(threads=THREADS, tls_dir=t.certs, config=config) as short:

@@ -154,8 +154,7 @@ void compress_frame(std::string_view frame, std::string& out) {
   out.clear();
   if (frame.size() < 2) return;
   uint8_t opcode = static_cast<uint8_t>(frame[0]) & 0x0F;
-  size_t length_code = static_cast<uint8_t>(frame[1]) & 0x7F;
-  size_t header = length_code == 126 ? 4 : length_code == 127 ? 10 : 2;
+  size_t header = server_frame_header_size(frame);
   if (frame.size() < header) return;
   std::string compressed;
   if (!deflate_message(frame.substr(header), 15, compressed)) return;

@@ -54,9 +54,8 @@ void WebSocketConnection::count_context_memory() {
 }
 
 transport::SendStatus WebSocketConnection::send_own_compressed(std::string_view frame) {
-  size_t length_code = static_cast<uint8_t>(frame[1]) & 0x7F;
-  size_t header = length_code == 126 ? 4 : length_code == 127 ? 10 : 2;
-  return send_message(static_cast<Opcode>(static_cast<uint8_t>(frame[0]) & 0x0F), frame.substr(header));
+  return send_message(static_cast<Opcode>(static_cast<uint8_t>(frame[0]) & 0x0F),
+                      frame.substr(server_frame_header_size(frame)));
 }
 
 transport::SendStatus WebSocketConnection::send_message(Opcode opcode, std::string_view text) {
@@ -81,9 +80,8 @@ transport::SendStatus WebSocketConnection::send_message(Opcode opcode, std::stri
 transport::SendStatus WebSocketConnection::send_text_parts(std::string_view head, std::string_view tail) {
   if (!open()) return transport::SendStatus::kDropped;
   if (compression_ != nullptr && head.size() + tail.size() >= compression_->threshold) {
-    std::string joined;
-    joined.reserve(head.size() + tail.size());
-    joined.append(head).append(tail);
+    thread_local std::string joined;  // deflate wants the message in one piece
+    joined.assign(head).append(tail);
     return send_message(Opcode::kText, joined);
   }
   uint8_t header[kMaxServerHeader];
