@@ -28,7 +28,7 @@ int serve(const std::string& config_path, int threads, int port) {
   if (port >= 0) config.port = static_cast<uint16_t>(port);
   sb::log::init(config.log_level, config.log_format);
   if (config.jwt.algorithm == sb::auth::JwtAlgorithm::kHS256 &&
-      config.jwt.secret == "switchboard-development-secret-change-me") {
+      config.jwt.secret == sb::config::kDevelopmentSecret) {
     sb::log::warn("config.default_secret", {{"hint", "set JWT_SECRET before exposing this server"}});
   }
   auto server = sb::server::Server::create(std::move(config), error);

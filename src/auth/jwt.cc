@@ -13,13 +13,8 @@
 
 namespace sb::auth {
 
-struct JwtCodec::Keys {
-  EVP_PKEY* public_key = nullptr;
-  EVP_PKEY* private_key = nullptr;
-  ~Keys() {
-    EVP_PKEY_free(public_key);
-    EVP_PKEY_free(private_key);
-  }
+struct JwtCodec::KeySet {
+  std::vector<JwtKey> keys;
 };
 
 namespace {
@@ -132,6 +127,7 @@ std::string_view to_string(JwtStatus status) {
     case JwtStatus::kWrongAudience: return "Token audience not accepted";
     case JwtStatus::kWrongTokenType: return "Wrong kind of token";
     case JwtStatus::kInvalidTimeClaim: return "Token exp, nbf and iat must be numbers of seconds (0 to year 9999)";
+    case JwtStatus::kUnknownKey: return "Token signing key (kid) not known; try again shortly";
   }
   return "Invalid token";
 }
@@ -155,65 +151,106 @@ bool parse_algorithm(std::string_view text, JwtAlgorithm& out) {
 
 std::unique_ptr<JwtCodec> JwtCodec::create(const JwtSettings& settings, std::string& error) {
   std::unique_ptr<JwtCodec> codec(new JwtCodec(settings));
-  codec->keys_ = std::make_unique<Keys>();
   if (settings.algorithm == JwtAlgorithm::kHS256) {
-    if (settings.secret.empty()) {
-      error = "HS256 needs a secret (jwt.secret or JWT_SECRET)";
+    if (!settings.secret.empty()) {
+      codec->configured_keys_.push_back(JwtKey{settings.kid, JwtAlgorithm::kHS256, settings.secret, nullptr, false});
+    }
+    for (const auto& secret : settings.previous_secrets) {
+      if (!secret.empty()) codec->configured_keys_.push_back(JwtKey{settings.kid, JwtAlgorithm::kHS256, secret, nullptr, false});
+    }
+    if (codec->configured_keys_.empty() && !settings.jwks.configured()) {
+      error = "HS256 needs a secret (jwt.secret or JWT_SECRET), or a JWKS source (jwt.jwks_url or jwt.jwks_file)";
       return nullptr;
     }
-    return codec;
-  }
-  int wanted = settings.algorithm == JwtAlgorithm::kRS256 ? EVP_PKEY_RSA : EVP_PKEY_EC;
-  if (!settings.public_key_pem.empty()) codec->keys_->public_key = read_public_key(settings.public_key_pem);
-  if (!settings.private_key_pem.empty()) {
-    codec->keys_->private_key = read_private_key(settings.private_key_pem);
-    if (codec->keys_->private_key == nullptr) {
-      error = "cannot read the JWT private key PEM";
+  } else {
+    int wanted = settings.algorithm == JwtAlgorithm::kRS256 ? EVP_PKEY_RSA : EVP_PKEY_EC;
+    std::shared_ptr<EVP_PKEY> public_key;
+    if (!settings.public_key_pem.empty()) public_key = share_key(read_public_key(settings.public_key_pem));
+    if (!settings.private_key_pem.empty()) {
+      codec->private_key_ = read_private_key(settings.private_key_pem);
+      if (codec->private_key_ == nullptr) {
+        error = "cannot read the JWT private key PEM";
+        return nullptr;
+      }
+      if (!public_key) {
+        EVP_PKEY_up_ref(codec->private_key_);
+        public_key = share_key(codec->private_key_);
+      }
+    }
+    if (public_key) {
+      if (EVP_PKEY_base_id(public_key.get()) != wanted) {
+        error = std::string("the JWT key does not fit ") + std::string(to_string(settings.algorithm));
+        return nullptr;
+      }
+      codec->configured_keys_.push_back(JwtKey{settings.kid, settings.algorithm, {}, std::move(public_key), false});
+    } else if (!settings.jwks.configured()) {
+      error = std::string(to_string(settings.algorithm)) +
+              " needs a public key PEM (jwt.public_key_file) or a JWKS source (jwt.jwks_url or jwt.jwks_file)";
       return nullptr;
     }
-    if (codec->keys_->public_key == nullptr) {
-      EVP_PKEY_up_ref(codec->keys_->private_key);
-      codec->keys_->public_key = codec->keys_->private_key;
-    }
   }
-  if (codec->keys_->public_key == nullptr) {
-    error = std::string(to_string(settings.algorithm)) + " needs a public key PEM (jwt.public_key_file)";
-    return nullptr;
-  }
-  if (EVP_PKEY_base_id(codec->keys_->public_key) != wanted) {
-    error = std::string("the JWT key does not fit ") + std::string(to_string(settings.algorithm));
-    return nullptr;
-  }
+  codec->set_jwks_keys({});
   return codec;
 }
 
 JwtCodec::JwtCodec(JwtSettings settings) : settings_(std::move(settings)) {}
-JwtCodec::~JwtCodec() = default;
+JwtCodec::~JwtCodec() { EVP_PKEY_free(private_key_); }
 
 bool JwtCodec::can_sign() const {
-  return settings_.algorithm == JwtAlgorithm::kHS256 || keys_->private_key != nullptr;
+  return settings_.algorithm == JwtAlgorithm::kHS256 ? !settings_.secret.empty() : private_key_ != nullptr;
 }
 
-bool JwtCodec::check_signature(std::string_view signing_input, std::string_view signature) const {
-  if (settings_.algorithm == JwtAlgorithm::kHS256) {
-    std::string expected = hmac_sha256(settings_.secret, signing_input);
+void JwtCodec::set_jwks_keys(std::vector<JwtKey> keys) {
+  auto set = std::make_shared<KeySet>();
+  set->keys = configured_keys_;
+  for (auto& key : keys) set->keys.push_back(std::move(key));
+  keys_.store(std::move(set));
+}
+
+size_t JwtCodec::key_count() const { return keys_.load()->keys.size(); }
+
+bool JwtCodec::check_signature(const JwtKey& key, std::string_view signing_input, std::string_view signature) {
+  if (key.algorithm == JwtAlgorithm::kHS256) {
+    std::string expected = hmac_sha256(key.secret, signing_input);
     return expected.size() == signature.size() &&
            CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;
   }
   std::string der;
   std::string_view sig = signature;
-  if (settings_.algorithm == JwtAlgorithm::kES256) {
+  if (key.algorithm == JwtAlgorithm::kES256) {
     der = es256_raw_to_der(signature);
     if (der.empty()) return false;
     sig = der;
   }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, keys_->public_key) == 1 &&
+  bool ok = EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key.public_key.get()) == 1 &&
             EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
                              reinterpret_cast<const unsigned char*>(signing_input.data()),
                              signing_input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
+}
+
+JwtStatus JwtCodec::check_with_keys(std::string_view alg, std::string_view kid, std::string_view signing_input,
+                                    std::string_view signature) const {
+  std::shared_ptr<const KeySet> set = keys_.load();
+  // A token with a kid tries the key of that kid and the configured keys (which may carry
+  // no kid); one without tries every key. The key's algorithm must be the token's.
+  bool kid_known = kid.empty();
+  bool algorithm_fits = false;
+  for (const JwtKey& key : set->keys) {
+    if (!kid.empty() && !key.kid.empty() && key.kid != kid) continue;
+    kid_known = kid_known || key.kid == kid;
+    if (to_string(key.algorithm) != alg) continue;
+    algorithm_fits = true;
+    if (check_signature(key, signing_input, signature)) return JwtStatus::kOk;
+  }
+  if (!kid_known && settings_.jwks.configured()) {
+    unknown_kids_.fetch_add(1, std::memory_order_relaxed);
+    if (unknown_kid_hook_) unknown_kid_hook_();
+    return JwtStatus::kUnknownKey;
+  }
+  return algorithm_fits ? JwtStatus::kBadSignature : JwtStatus::kWrongAlgorithm;
 }
 
 JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity& identity, TokenUse use) const {
@@ -231,10 +268,16 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element header_doc;
   if (parser.parse(*header).get(header_doc) != simdjson::SUCCESS) return JwtStatus::kMalformed;
-  std::string_view alg;
+  std::string_view alg, kid;
   if (header_doc["alg"].get_string().get(alg) != simdjson::SUCCESS) return JwtStatus::kMalformed;
-  if (alg != to_string(settings_.algorithm)) return JwtStatus::kWrongAlgorithm;
-  if (!check_signature(token.substr(0, dot2), *signature)) return JwtStatus::kBadSignature;
+  simdjson::dom::element kid_value;
+  if (header_doc["kid"].get(kid_value) == simdjson::SUCCESS &&
+      (kid_value.get_string().get(kid) != simdjson::SUCCESS || kid.size() > 256)) {
+    return JwtStatus::kMalformed;
+  }
+  if (JwtStatus checked = check_with_keys(alg, kid, token.substr(0, dot2), *signature); checked != JwtStatus::kOk) {
+    return checked;
+  }
 
   simdjson::dom::object claims;
   if (parser.parse(*payload).get_object().get(claims) != simdjson::SUCCESS) return JwtStatus::kMalformed;
@@ -313,21 +356,30 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
 }
 
 std::string JwtCodec::sign(std::string_view claims_json, std::string& error) const {
-  std::string header = "{\"alg\":\"";
-  header += to_string(settings_.algorithm);
-  header += "\",\"typ\":\"JWT\"}";
+  std::string header;
+  json::ObjectWriter h(header);
+  h.string("alg", to_string(settings_.algorithm));
+  h.string("typ", "JWT");
+  if (!settings_.kid.empty()) h.string("kid", settings_.kid);
+  h.end();
   std::string input = base64url_encode(header) + "." + base64url_encode(claims_json);
   std::string signature;
+  if (!can_sign()) {
+    error = settings_.algorithm == JwtAlgorithm::kHS256
+                ? "no secret configured (jwt.secret) to sign tokens"
+                : "no private key configured (jwt.private_key_file) to sign tokens";
+    return {};
+  }
   if (settings_.algorithm == JwtAlgorithm::kHS256) {
     signature = hmac_sha256(settings_.secret, input);
   } else {
-    if (keys_->private_key == nullptr) {
+    if (private_key_ == nullptr) {
       error = "no private key configured (jwt.private_key_file) to sign tokens";
       return {};
     }
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     size_t length = 0;
-    bool ok = EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, keys_->private_key) == 1 &&
+    bool ok = EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, private_key_) == 1 &&
               EVP_DigestSign(ctx, nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()),
                              input.size()) == 1;
     std::string der(length, '\0');

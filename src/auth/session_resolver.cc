@@ -1,6 +1,7 @@
 #include "auth/session_resolver.h"
 
-#include <curl/curl.h>
+#include "auth/http_fetch.h"
+
 #include <simdjson.h>
 
 #include <vector>
@@ -8,13 +9,6 @@
 namespace sb::auth {
 
 namespace {
-
-size_t append_body(char* data, size_t size, size_t count, void* out) {
-  auto* body = static_cast<std::string*>(out);
-  if (body->size() > 64 * 1024) return 0;  // a user record is small; refuse floods
-  body->append(data, size * count);
-  return size * count;
-}
 
 void read_list(simdjson::dom::element value, std::vector<std::string>& out) {
   std::string_view text;
@@ -88,33 +82,19 @@ SessionResolver::Result SessionResolver::resolve(const std::string& session_id, 
     if (it != cache_.end() && it->second.expires_ms > now_ms) return it->second.result;
   }
   Result result;
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) {
+  HttpFetchOptions options;
+  options.timeout_ms = timeout_ms_;
+  options.max_body_bytes = 64 * 1024;  // a user record is small; refuse floods
+  options.headers = {"Accept: application/json"};
+  options.cookie = cookie_name_ + "=" + session_id;
+  HttpFetchResult answer = http_get(url_, options);
+  if (!answer.reached) {
     result.outcome = Outcome::kUnavailable;
-    result.error = "cannot start an HTTP client";
-    return result;
-  }
-  std::string body;
-  std::string cookie = cookie_name_ + "=" + session_id;
-  curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
-  curl_easy_setopt(curl, CURLOPT_COOKIE, cookie.c_str());
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms_));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  struct curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  CURLcode code = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-
-  if (code != CURLE_OK) {
-    result.outcome = Outcome::kUnavailable;
-    result.error = std::string("session service unavailable: ") + curl_easy_strerror(code);
+    result.error = "session service unavailable: " + answer.error;
     return result;  // not cached: the next connection tries again
   }
+  const long status = answer.status;
+  const std::string& body = answer.body;
   if (status == 200) {
     auto identity = std::make_shared<Identity>();
     if (parse_user(body, *identity)) {

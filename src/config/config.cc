@@ -176,7 +176,26 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
       return false;
     }
   }
-  config.jwt.secret = jwt["secret"].value_or(config.jwt.secret);
+  // secret: one string, or a list for rotation (the first signs, all verify).
+  if (const auto* secrets = jwt["secret"].as_array()) {
+    std::vector<std::string> list;
+    for (const auto& item : *secrets) {
+      if (auto secret = item.value<std::string>(); secret && !secret->empty()) list.push_back(*secret);
+    }
+    if (list.empty()) {
+      error = std::string(source_name) + ": jwt.secret must be a string or a list of non-empty strings";
+      return false;
+    }
+    config.jwt.secret = list.front();
+    config.jwt.previous_secrets.assign(list.begin() + 1, list.end());
+  } else {
+    config.jwt.secret = jwt["secret"].value_or(config.jwt.secret);
+  }
+  config.jwt.kid = jwt["kid"].value_or(config.jwt.kid);
+  config.jwt.jwks.file = jwt["jwks_file"].value_or(config.jwt.jwks.file);
+  config.jwt.jwks.url = jwt["jwks_url"].value_or(config.jwt.jwks.url);
+  config.jwt.jwks.refresh_seconds = jwt["jwks_refresh_seconds"].value_or(config.jwt.jwks.refresh_seconds);
+  config.jwt.jwks.min_refresh_seconds = jwt["jwks_min_refresh_seconds"].value_or(config.jwt.jwks.min_refresh_seconds);
   std::string public_key_file = jwt["public_key_file"].value_or(std::string());
   std::string private_key_file = jwt["private_key_file"].value_or(std::string());
   if (!public_key_file.empty() && !read_file(public_key_file, config.jwt.public_key_pem)) {
@@ -374,7 +393,13 @@ bool apply_environment(Config& config, std::string& error) {
   env_string("PUBSUB_ADAPTER", config.pubsub_adapter);
   env_string("PUBSUB_REDIS_URL", config.pubsub_redis_url);
   env_string("PUBSUB_REDIS_PREFIX", config.pubsub_redis_prefix);
-  env_string("JWT_SECRET", config.jwt.secret);
+  if (const char* secret = std::getenv("JWT_SECRET"); secret != nullptr && *secret != '\0') {
+    config.jwt.secret = secret;
+    config.jwt.previous_secrets.clear();  // the environment names the one secret
+  }
+  env_string("JWT_KID", config.jwt.kid);
+  env_string("JWT_JWKS_FILE", config.jwt.jwks.file);
+  env_string("JWT_JWKS_URL", config.jwt.jwks.url);
   env_string("JWT_ISSUER", config.jwt.issuer);
   env_string("JWT_AUDIENCE", config.jwt.audience);
   env_string("JWT_TENANT_CLAIM", config.jwt.tenant_claim);
@@ -423,6 +448,16 @@ bool load(const std::string& path, Config& config, std::string& error) {
   if (config.max_message_size == 0) {
     error = "max_message_size must be positive";
     return false;
+  }
+  if (!config.jwt.jwks.file.empty() && !config.jwt.jwks.url.empty()) {
+    error = "jwt.jwks_file and jwt.jwks_url are alternatives: set one";
+    return false;
+  }
+  // The built-in development secret is public: once an identity provider's keys are
+  // configured it must not also let anyone sign tokens.
+  if (config.jwt.jwks.configured() && config.jwt.secret == kDevelopmentSecret) {
+    config.jwt.secret.clear();
+    config.jwt.previous_secrets.clear();
   }
   return true;
 }

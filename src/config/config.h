@@ -88,6 +88,10 @@ struct EventsConfig {
 // The most publications one channel's history may keep.
 inline constexpr uint32_t kMaxHistorySize = 100000;
 
+// The HS256 secret of the embedded default configuration: fine on a laptop, never in
+// production (the server warns while it is in use).
+inline constexpr std::string_view kDevelopmentSecret = "switchboard-development-secret-change-me";
+
 struct Config {
   // [server]
   std::string host = "0.0.0.0";

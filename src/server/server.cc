@@ -71,6 +71,12 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   const config::Config& c = server->config_;
   server->jwt_ = auth::JwtCodec::create(c.jwt, error);
   if (!server->jwt_) return nullptr;
+  if (c.jwt.jwks.configured()) {
+    server->jwks_ = std::make_unique<auth::JwksRefresher>(c.jwt.jwks, *server->jwt_);
+    if (!server->jwks_->load_now(error)) return nullptr;
+    server->jwt_->on_unknown_kid([refresher = server->jwks_.get()] { refresher->request_refresh(); });
+    server->jwks_->start();
+  }
   server->policy_ = auth::ChannelPolicy(rules_with_rooms(c), c.default_subscribe, c.default_publish,
                                         auth::RoleHierarchy(c.role_hierarchy));
   hub::RetentionLookup retention = [policy = &server->policy_](std::string_view channel) {
@@ -271,6 +277,10 @@ bool Server::listen(std::string& error) {
   return true;
 }
 
+void Server::reload_jwks() {
+  if (jwks_) jwks_->reload();
+}
+
 bool Server::reload_tls() {
   bool all = true;
   for (const auto& context : tls_contexts_) {
@@ -320,6 +330,7 @@ int Server::run() {
     if (received == SIGHUP) {
       // Certificates renewed on disk: new connections get them, open ones carry on.
       reload_tls();
+      reload_jwks();
       continue;
     }
     if (received != SIGUSR1) break;
@@ -355,6 +366,12 @@ std::string Server::render_metrics() const {
     extras.extra_counters.emplace_back("switchboard_broker_reconnects_total", cluster_broker_->reconnects());
     // Messages to other nodes (forwarded Engine.IO requests) dropped while Redis was unreachable.
     extras.extra_counters.emplace_back("switchboard_relay_dropped_total", cluster_broker_->relay().dropped());
+  }
+  extras.extra_gauges.emplace_back("switchboard_jwt_keys", jwt_->key_count());
+  extras.extra_counters.emplace_back("switchboard_jwt_unknown_kid_total", jwt_->unknown_kids());
+  if (jwks_) {
+    extras.extra_counters.emplace_back("switchboard_jwks_refreshes_total", jwks_->refreshes());
+    extras.extra_counters.emplace_back("switchboard_jwks_refresh_errors_total", jwks_->failures());
   }
   if (!tls_contexts_.empty()) {
     uint64_t handshakes = 0, resumed = 0, errors = 0, timeouts = 0, plain = 0, reloads = 0, reload_errors = 0;

@@ -9,6 +9,7 @@
 #include "api/http_api.h"
 #include "auth/channel_policy.h"
 #include "auth/jwt.h"
+#include "auth/jwks_refresher.h"
 #include "config/config.h"
 #include "dialects/dialect.h"
 #include "hub/channel_occupancy.h"
@@ -45,6 +46,8 @@ class Server {
   // Binds every worker's listener, TLS ones with their certificates loaded. Returns false
   // with error set (port in use, unreadable or mismatched certificate files...).
   bool listen(std::string& error);
+  // Reads the JWKS document again at once (SIGHUP), when one is configured.
+  void reload_jwks();
   // Reads every TLS certificate and key again (SIGHUP); open connections keep theirs.
   // Returns false when one failed (that port keeps its previous pair), errors logged.
   bool reload_tls();
@@ -92,6 +95,7 @@ class Server {
 
   config::Config config_;
   std::unique_ptr<auth::JwtCodec> jwt_;
+  std::unique_ptr<auth::JwksRefresher> jwks_;  // after jwt_: stops before the codec goes
   auth::ChannelPolicy policy_;
   hub::Hub hub_;
   cluster::RedisBroker* cluster_broker_ = nullptr;  // owned by hub_ when clustered
