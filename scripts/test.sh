@@ -72,7 +72,7 @@ fuzz() {
   rm -rf "$corpus" "$log"
   return 1
 }
-for target in frame_reader permessage_deflate http_request topics_protocol rooms_protocol envelope_protocol topic_patterns jwt \
+for target in frame_reader permessage_deflate http_request topics_protocol rooms_protocol envelope_protocol topic_patterns jwt jwks \
     engineio_packet socketio_packet socketio_messages events_protocol cluster_message redis_url \
     channel_policy; do
   step "fuzz $target (${FUZZ_SECONDS}s)" fuzz $target
