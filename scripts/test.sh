@@ -53,6 +53,8 @@ for threads in 1 2; do
   [ "$threads" = 1 ] && binary=build-sanitize/switchboard
   step "attack cases (isolation and hardening), $threads loop(s), $binary" \
     env SWITCHBOARD_BIN="$PWD/$binary" $PY tests/security/attack_cases.py --threads $threads
+  step "jwks cases (key rotation from a provider), $threads loop(s), $binary" \
+    env SWITCHBOARD_BIN="$PWD/$binary" $PY tests/security/jwks_cases.py --threads $threads
   step "e2e clients of every dialect (node ws), $threads loop(s), $binary" \
     env SWITCHBOARD_THREADS=$threads SWITCHBOARD_BIN="$PWD/$binary" bash -c 'cd tests/e2e && npm test --silent'
 done

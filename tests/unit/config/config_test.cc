@@ -77,6 +77,40 @@ TEST(Config, EnvironmentOverridesTheFile) {
   unsetenv("JWT_SECRET");
 }
 
+TEST(Config, SecretListsAndJwksSources) {
+  Config c;
+  std::string error;
+  ASSERT_TRUE(parse_toml("[jwt]\nsecret = [\"next\", \"current\", \"old\"]\nkid = \"hs-2026\"\n"
+                         "jwks_url = \"https://idp.example/jwks.json\"\njwks_refresh_seconds = 60\n",
+                         "t.toml", c, error)) << error;
+  EXPECT_EQ(c.jwt.secret, "next");  // the first signs
+  EXPECT_EQ(c.jwt.previous_secrets, (std::vector<std::string>{"current", "old"}));
+  EXPECT_EQ(c.jwt.kid, "hs-2026");
+  EXPECT_EQ(c.jwt.jwks.url, "https://idp.example/jwks.json");
+  EXPECT_EQ(c.jwt.jwks.refresh_seconds, 60);
+  EXPECT_FALSE(parse_toml("[jwt]\nsecret = []\n", "t.toml", c, error));
+  EXPECT_NE(error.find("jwt.secret"), std::string::npos) << error;
+}
+
+TEST(Config, AJwksSourceTurnsTheDevelopmentSecretOff) {
+  // The embedded default's secret is public: with an identity provider's keys configured,
+  // keeping it would let anyone sign tokens the gateway accepts.
+  setenv("JWT_JWKS_URL", "https://idp.example/jwks.json", 1);
+  Config c;
+  std::string error;
+  ASSERT_TRUE(load("", c, error)) << error;
+  EXPECT_TRUE(c.jwt.secret.empty());
+  EXPECT_EQ(c.jwt.jwks.url, "https://idp.example/jwks.json");
+  setenv("JWT_JWKS_FILE", "/etc/switchboard/jwks.json", 1);
+  EXPECT_FALSE(load("", c, error));  // one source, not two
+  EXPECT_NE(error.find("alternatives"), std::string::npos) << error;
+  unsetenv("JWT_JWKS_FILE");
+  unsetenv("JWT_JWKS_URL");
+  Config plain;
+  ASSERT_TRUE(load("", plain, error)) << error;
+  EXPECT_EQ(plain.jwt.secret, kDevelopmentSecret);  // without JWKS the laptop default stays
+}
+
 TEST(Config, HardeningLimitsHaveTheirDefaults) {
   Config c;
   std::string error;
