@@ -21,7 +21,9 @@
 #            tools/bench/peer/secure_load.js (Node's TLS and ws's deflate) as the client: TLS
 #            handshakes per second, fan-out of 1 KB JSON at a fixed rate in plain text, over
 #            TLS and over TLS with compression (server CPU per 100,000 deliveries, against the
-#            subscriber count), and RSS per idle TLS connection
+#            subscriber count), and RSS per idle TLS connection; then TLS handshakes again
+#            with the C++ client (switchboard-bench --tls, 64 in flight, full handshakes, no
+#            resumption), which outruns both servers' handshake rate, with the server's CPU
 #   cluster  the fanout workload over Redis: one publisher on node A, the 1,000 subscribers
 #            on node B (every delivery crosses Redis), beside a single node at the same rates.
 #            Node B (the fan-out) and the single node run alone on CPU 0; node A, Redis and the
@@ -94,6 +96,10 @@ start_server() {  # $1 = switchboard | ws | ws-envelope | socket.io ; sets PID a
   done
   echo "server $1 did not start" >&2
   return 1
+}
+
+cpu_ticks() {  # user + system clock ticks of process $1
+  awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
 stop_server() {
@@ -210,6 +216,13 @@ if [[ " $SECTIONS " == *" secure "* ]]; then
     COMPRESSION=false DEFLATE=0 start_server $server-secure
     echo "tls idle: $(load wss --mode idle --subscribers 10000)"
     stop_server
+    for run in 1 2 3; do
+      COMPRESSION=false DEFLATE=0 start_server $server-secure
+      before=$(cpu_ticks "$PID")
+      result=$($BENCH --tls --port $PORT --mode connect --duration 5 --concurrency 64)
+      echo "tls handshakes (C++ client, run $run): $result server_cpu_percent=$(( ($(cpu_ticks "$PID") - before) * 100 / (5 * $(getconf CLK_TCK)) ))"
+      stop_server
+    done
     for subscribers in 100 300 1000; do
       start_server $server
       echo "plain fanout: $(load ws --mode fanout --subscribers $subscribers --rate 50 --seconds "$STEP_SECONDS")"

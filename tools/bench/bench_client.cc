@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -53,6 +55,17 @@ class Driver {
  public:
   explicit Driver(const BenchOptions& o) : o_(o) {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    if (o.tls) {
+      // A client that checks nothing: the benchmark measures the server's handshake, and
+      // a fresh full handshake per connection (no session resumption) as in a reconnect
+      // storm of new clients.
+      tls_ = SSL_CTX_new(TLS_client_method());
+      SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
+      SSL_CTX_set_session_cache_mode(tls_, SSL_SESS_CACHE_OFF);
+      SSL_CTX_set_mode(tls_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+      static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+      SSL_CTX_set_alpn_protos(tls_, kAlpn, sizeof kAlpn);
+    }
     addr_.sin_family = AF_INET;
     addr_.sin_port = htons(o.port);
     inet_pton(AF_INET, o.host.c_str(), &addr_.sin_addr);
@@ -115,8 +128,10 @@ class Driver {
   ~Driver() {
     for (auto& c : conns_) {
       if (c->fd >= 0) ::close(c->fd);
+      SSL_free(c->ssl);
     }
     ::close(epoll_);
+    SSL_CTX_free(tls_);
   }
 
   Conn* open(bool publisher, int index, std::vector<std::string> channels) {
@@ -142,6 +157,12 @@ class Driver {
     }
     c->state = Conn::State::kUpgrading;
     c->user = next_user_++;
+    if (tls_ != nullptr) {
+      c->ssl = SSL_new(tls_);
+      SSL_set_fd(c->ssl, c->fd);
+      SSL_set_connect_state(c->ssl);
+      c->tls_handshaking = true;  // the upgrade request waits in out until it is done
+    }
     if (o_.dialect == "socketio") {
       // Subscribers: Engine.IO over WebSocket, one artifact each (two channels, as in the
       // topics idle run); publishers: the topics dialect on the publish path.
@@ -173,6 +194,58 @@ class Driver {
     ::close(c.fd);
     c.fd = -1;
     c.state = Conn::State::kClosed;
+    SSL_free(c.ssl);
+    c.ssl = nullptr;
+  }
+
+  void watch(Conn& c, bool writable) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | (writable ? static_cast<uint32_t>(EPOLLOUT) : 0u);
+    ev.data.ptr = &c;
+    epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
+  }
+
+  // Drives a TLS handshake on readiness; once done, the queued upgrade request goes out.
+  void continue_handshake(Conn& c) {
+    ERR_clear_error();
+    int rc = SSL_do_handshake(c.ssl);
+    if (rc == 1) {
+      c.tls_handshaking = false;
+      flush(c);
+      return;
+    }
+    int error = SSL_get_error(c.ssl, rc);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+      watch(c, error == SSL_ERROR_WANT_WRITE);
+      return;
+    }
+    ++result_.errors;
+    close_conn(c);
+  }
+
+  // send() or SSL_write(): bytes written, or -1 with errno EAGAIN when the socket is full.
+  ssize_t write_some(Conn& c, const char* data, size_t size) {
+    if (c.ssl == nullptr) return ::send(c.fd, data, size, MSG_NOSIGNAL);
+    ERR_clear_error();
+    int n = SSL_write(c.ssl, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+    if (n > 0) return n;
+    int error = SSL_get_error(c.ssl, n);
+    errno = (error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ) ? EAGAIN : EPIPE;
+    return -1;
+  }
+
+  // recv() or SSL_read(): bytes read, 0 at the end, -1 with errno EAGAIN when none yet.
+  ssize_t read_some(Conn& c, char* data, size_t size) {
+    if (c.ssl == nullptr) return ::recv(c.fd, data, size, 0);
+    ERR_clear_error();
+    int n = SSL_read(c.ssl, data, static_cast<int>(size));
+    if (n > 0) return n;
+    int error = SSL_get_error(c.ssl, n);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+      errno = EAGAIN;
+      return -1;
+    }
+    return 0;
   }
 
   // One epoll pass; returns after timeout_ms or events.
@@ -187,14 +260,27 @@ class Driver {
         close_conn(c);
         continue;
       }
+      if (c.tls_handshaking) {
+        continue_handshake(c);
+        continue;
+      }
       if (events[i].events & EPOLLOUT) flush(c);
-      if (events[i].events & EPOLLIN) read(c);
+      if (events[i].events & EPOLLIN) {
+        // TLS: a record already inside OpenSSL raises no epoll event; read it now.
+        do {
+          read(c);
+        } while (c.fd >= 0 && c.ssl != nullptr && SSL_pending(c.ssl) > 0);
+      }
     }
   }
 
   void flush(Conn& c) {
+    if (c.tls_handshaking) {
+      continue_handshake(c);
+      return;
+    }
     while (!c.out.empty()) {
-      ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+      ssize_t n = write_some(c, c.out.data(), c.out.size());
       if (n > 0) {
         c.out.erase(0, static_cast<size_t>(n));
         continue;
@@ -204,10 +290,7 @@ class Driver {
       close_conn(c);
       return;
     }
-    epoll_event ev{};
-    ev.events = EPOLLIN | (c.out.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT));
-    ev.data.ptr = &c;
-    epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
+    watch(c, !c.out.empty());
   }
 
   void send(Conn& c, std::string_view bytes) {
@@ -218,7 +301,7 @@ class Driver {
 
   void read(Conn& c) {
     char buf[256 * 1024];
-    ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+    ssize_t n = read_some(c, buf, sizeof buf);
     if (n <= 0) {
       if (n < 0 && errno == EAGAIN) return;
       if (c.state != Conn::State::kClosed) ++result_.errors;
@@ -581,6 +664,7 @@ class Driver {
   std::string upgrade_;
   std::string auth_frame_;
   std::unique_ptr<auth::JwtCodec> codec_;
+  SSL_CTX* tls_ = nullptr;  // --tls
   int next_user_ = 0;
   std::vector<std::unique_ptr<Conn>> conns_;
   int ready_ = 0;

@@ -5,6 +5,8 @@
 
 #include "bench_stats.h"
 
+typedef struct ssl_st SSL;
+
 namespace sb::bench {
 
 struct BenchOptions {
@@ -28,13 +30,16 @@ struct BenchOptions {
   int concurrency = 256;     // connect mode: handshakes in flight
   int server_pid = 0;        // idle mode: whose RSS to measure
   double hold = 0;           // idle mode: seconds to hold connections after measuring
+  bool tls = false;          // wss: TLS first (the server's certificate is not checked)
 };
 
 // One client connection speaking the topics dialect: upgrade, auth, subscribe, then either
-// publishing or receiving. Plain non-blocking sockets on one epoll.
+// publishing or receiving. Non-blocking sockets on one epoll, plain or with TLS.
 struct Conn {
   enum class State { kConnecting, kUpgrading, kAuthing, kSubscribing, kReady, kClosed };
   int fd = -1;
+  SSL* ssl = nullptr;        // --tls: the connection's TLS state
+  bool tls_handshaking = false;
   State state = State::kConnecting;
   bool publisher = false;
   int index = 0;
