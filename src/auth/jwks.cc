@@ -12,10 +12,6 @@
 
 namespace sb::auth {
 
-std::shared_ptr<EVP_PKEY> share_key(EVP_PKEY* key) {
-  return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
-}
-
 namespace {
 
 constexpr int kMinRsaBits = 2048;
@@ -110,10 +106,14 @@ std::optional<JwtKey> read_key(simdjson::dom::object jwk, std::string& reason) {
     }
     auto x = member_bytes(jwk, "x");
     auto y = member_bytes(jwk, "y");
-    if (!x || !y || x->size() != 32 || y->size() != 32) {
-      reason = "P-256 key without 32-byte x and y";
+    if (!x || !y || x->empty() || y->empty() || x->size() > 32 || y->size() > 32) {
+      reason = "P-256 key without x and y of at most 32 bytes";
       return std::nullopt;
     }
+    // RFC 7518 asks for the full 32 bytes, but some libraries drop leading zero bytes
+    // (PyJWT 2.6, Debian's, does): the number is the same, so pad it back.
+    x->insert(0, 32 - x->size(), '\0');
+    y->insert(0, 32 - y->size(), '\0');
     key.algorithm = JwtAlgorithm::kES256;
     key.public_key = share_key(p256_key(*x, *y));
   } else {

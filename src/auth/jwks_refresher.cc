@@ -60,15 +60,15 @@ JwksRefresher::~JwksRefresher() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool JwksRefresher::refresh(std::string& error) {
+JwksRefresher::Outcome JwksRefresher::refresh(std::string& error) {
   std::string document;
-  if (!read_document(settings_, document, error)) return false;
-  if (document == last_document_) return true;  // unchanged: the installed keys stand
+  if (!read_document(settings_, document, error)) return Outcome::kUnreadable;
+  if (document == last_document_) return Outcome::kInstalled;  // unchanged: the keys stand
   JwksKeys parsed;
   std::string parse_error;
   if (!parse_jwks(document, parsed, parse_error)) {
     error = (settings_.file.empty() ? settings_.url : settings_.file) + " is not a JWKS document: " + parse_error;
-    return false;
+    return Outcome::kNotJwks;
   }
   for (const auto& reason : parsed.skipped) log::warn("jwks.key_skipped", {{"reason", reason}});
   std::string kids;
@@ -77,12 +77,13 @@ bool JwksRefresher::refresh(std::string& error) {
   codec_.set_jwks_keys(std::move(parsed.keys));
   last_document_ = std::move(document);
   log::info("jwks.loaded", {{"keys", std::to_string(count)}, {"kids", kids}});
-  return true;
+  return Outcome::kInstalled;
 }
 
 bool JwksRefresher::load_now(std::string& error) {
   last_attempt_ = Clock::now();
-  if (refresh(error)) {
+  Outcome outcome = refresh(error);
+  if (outcome == Outcome::kInstalled) {
     refreshes_.fetch_add(1, std::memory_order_relaxed);
     last_ok_ = true;
     return true;
@@ -90,8 +91,7 @@ bool JwksRefresher::load_now(std::string& error) {
   failures_.fetch_add(1, std::memory_order_relaxed);
   // A provider that is down must not keep the gateway from starting; a file that is not
   // there, or a document that is not a JWKS, is a configuration mistake.
-  bool url_unreachable = settings_.file.empty() && error.find("is not a JWKS") == std::string::npos;
-  if (!url_unreachable) return false;
+  if (outcome == Outcome::kNotJwks || !settings_.file.empty()) return false;
   log::warn("jwks.unavailable", {{"error", error}, {"retry_seconds", std::to_string(settings_.min_refresh_seconds)}});
   error.clear();
   return true;
@@ -135,7 +135,7 @@ void JwksRefresher::run() {
     last_attempt_ = Clock::now();
     lock.unlock();
     std::string error;
-    bool ok = refresh(error);
+    bool ok = refresh(error) == Outcome::kInstalled;
     if (ok) {
       refreshes_.fetch_add(1, std::memory_order_relaxed);
     } else {

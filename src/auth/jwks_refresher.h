@@ -38,8 +38,9 @@ class JwksRefresher {
 
  private:
   using Clock = std::chrono::steady_clock;
-  // Reads, parses and installs the document; false with error set when it could not.
-  bool refresh(std::string& error);
+  enum class Outcome { kInstalled, kUnreadable, kNotJwks };
+  // Reads, parses and installs the document; error set unless kInstalled.
+  Outcome refresh(std::string& error);
   void run();
 
   JwksSettings settings_;

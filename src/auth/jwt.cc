@@ -13,6 +13,10 @@
 
 namespace sb::auth {
 
+std::shared_ptr<EVP_PKEY> share_key(EVP_PKEY* key) {
+  return std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free);
+}
+
 struct JwtCodec::KeySet {
   std::vector<JwtKey> keys;
 };
@@ -127,7 +131,7 @@ std::string_view to_string(JwtStatus status) {
     case JwtStatus::kWrongAudience: return "Token audience not accepted";
     case JwtStatus::kWrongTokenType: return "Wrong kind of token";
     case JwtStatus::kInvalidTimeClaim: return "Token exp, nbf and iat must be numbers of seconds (0 to year 9999)";
-    case JwtStatus::kUnknownKey: return "Token signing key (kid) not known; try again shortly";
+    case JwtStatus::kUnknownKey: return "Token signing key (kid) not known";
   }
   return "Invalid token";
 }
@@ -236,20 +240,25 @@ JwtStatus JwtCodec::check_with_keys(std::string_view alg, std::string_view kid, 
   std::shared_ptr<const KeySet> set = keys_.load();
   // A token with a kid tries the key of that kid and the configured keys (which may carry
   // no kid); one without tries every key. The key's algorithm must be the token's.
-  bool kid_known = kid.empty();
+  bool kid_named = false;  // some key has exactly the token's kid
+  bool key_tried = false;  // some key passed the kid filter
   bool algorithm_fits = false;
   for (const JwtKey& key : set->keys) {
     if (!kid.empty() && !key.kid.empty() && key.kid != kid) continue;
-    kid_known = kid_known || key.kid == kid;
+    key_tried = true;
+    kid_named = kid_named || key.kid == kid;
     if (to_string(key.algorithm) != alg) continue;
     algorithm_fits = true;
     if (check_signature(key, signing_input, signature)) return JwtStatus::kOk;
   }
-  if (!kid_known && settings_.jwks.configured()) {
+  // A kid that names no key: with a JWKS source it may be a key published since the last
+  // read, so the source is asked to look again.
+  if (!kid.empty() && !kid_named && settings_.jwks.configured()) {
     unknown_kids_.fetch_add(1, std::memory_order_relaxed);
     if (unknown_kid_hook_) unknown_kid_hook_();
     return JwtStatus::kUnknownKey;
   }
+  if (!key_tried) return JwtStatus::kUnknownKey;
   return algorithm_fits ? JwtStatus::kBadSignature : JwtStatus::kWrongAlgorithm;
 }
 

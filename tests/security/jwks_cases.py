@@ -130,7 +130,8 @@ async def accepted_within(server, token, seconds):
         await ws.close()
         assert "kid" in reply["message"], reply
         refusals += 1
-        assert time.time() < deadline, "key still unknown after %ss: %s" % (seconds, reply)
+        assert time.time() < deadline, "key still unknown after %ss: %s; server log: %s" % (
+            seconds, reply, [line for line in server.log if "jwks" in line][-5:])
         await asyncio.sleep(0.2)
 
 

@@ -130,6 +130,25 @@ TEST(Jwks, LeavesOutKeysItCannotUseAndSaysWhy) {
   EXPECT_NE(keys.skipped[7].find("twice"), std::string::npos) << keys.skipped[7];
 }
 
+TEST(Jwks, P256CoordinatesWithoutTheirLeadingZerosAreTheSameKey) {
+  // One key in 256 has an x that starts with a zero byte; some providers drop it.
+  KeyPair pair;
+  std::string x;
+  do {
+    pair = make_key(true, "z1");
+    size_t at = pair.jwk.find(R"("x":")") + 5;
+    x = *base64url_decode(pair.jwk.substr(at, pair.jwk.find('"', at) - at));
+  } while (x[0] != '\0');
+  std::string full = base64url_encode(x);
+  std::string trimmed = base64url_encode(x.substr(1));
+  std::string jwk = pair.jwk;
+  jwk.replace(jwk.find(full), full.size(), trimmed);
+  auto gw = gateway(R"({"keys":[)" + jwk + "]}");
+  EXPECT_EQ(gw->key_count(), 1u);
+  Identity id;
+  EXPECT_EQ(gw->verify(token_from(*issuer(pair, true, "z1")), kNow, id), JwtStatus::kOk);
+}
+
 TEST(Jwks, ADocumentThatIsNotAKeySetIsAnError) {
   JwksKeys keys;
   std::string error;
@@ -204,6 +223,24 @@ TEST(Jwks, ConfiguredSecretsWorkBesideTheKeySet) {
   EXPECT_EQ(JwtCodec::create(new_only, error)->verify(own, kNow, id), JwtStatus::kOk);  // the first signs
   EXPECT_EQ(old_issuer->verify(own, kNow, id), JwtStatus::kBadSignature);
   EXPECT_EQ(gw->verify(token_from(*issuer(one, true, "k1")), kNow, id), JwtStatus::kOk);
+}
+
+TEST(Jwks, AKidNamingNoConfiguredKeyIsUnknownWithoutAJwksSource) {
+  JwtSettings named;
+  named.secret = "shared";
+  named.kid = "hs-2026";
+  std::string error;
+  auto gw = JwtCodec::create(named, error);
+  ASSERT_TRUE(gw) << error;
+  int refreshes_asked = 0;
+  gw->on_unknown_kid([&] { ++refreshes_asked; });
+  Identity id;
+  EXPECT_EQ(gw->verify(token_from(*gw), kNow, id), JwtStatus::kOk);  // signed with kid hs-2026
+  JwtSettings other = named;
+  other.kid = "hs-2025";
+  EXPECT_EQ(gw->verify(token_from(*JwtCodec::create(other, error)), kNow, id), JwtStatus::kUnknownKey);
+  EXPECT_EQ(refreshes_asked, 0);  // no JWKS source to ask
+  EXPECT_EQ(gw->unknown_kids(), 0u);
 }
 
 TEST(Jwks, ACodecNeedsSomeKeySource) {
