@@ -40,6 +40,16 @@ function extractEventsClient(markdown) {
   return { 'boardroom_connection.ts': codeBlock(markdown, 'typescript', 'class BoardroomConnection') };
 }
 
+// Seed 003's client-library examples, which clients/js and clients/python must run as
+// written: the TypeScript usage, the LiveVoting class and the Python usage.
+function extractEventsLibraryExamples(markdown) {
+  return {
+    'boardroom_client_library.ts': codeBlock(markdown, 'typescript', "from '@boardroom/websocket-client'"),
+    'live_voting.ts': codeBlock(markdown, 'typescript', 'class LiveVoting'),
+    'boardroom_client_library.py': codeBlock(markdown, 'python', 'from boardroom_ws import BoardroomWebSocket'),
+  };
+}
+
 function seedDocument(name) {
   const file = path.join(SEEDS, name);
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
@@ -58,7 +68,7 @@ if (require.main === module) {
   fs.mkdirSync(VENDORED, { recursive: true });
   for (const [name, text] of Object.entries({
     ...extractTopicsClients(topics), ...extractEnvelopeClient(envelope), ...extractSocketIoClient(socketio),
-    ...extractEventsClient(events),
+    ...extractEventsClient(events), ...extractEventsLibraryExamples(events),
   })) {
     fs.writeFileSync(path.join(VENDORED, name), text);
     console.log('wrote seed/' + name);
@@ -66,5 +76,5 @@ if (require.main === module) {
 }
 
 module.exports = {
-  extractTopicsClients, extractEnvelopeClient, extractSocketIoClient, extractEventsClient, seedDocument, vendored,
+  codeBlock, extractEventsLibraryExamples, extractTopicsClients, extractEnvelopeClient, extractSocketIoClient, extractEventsClient, seedDocument, vendored,
 };
