@@ -5,6 +5,8 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const net = require('net');
 const ts = require('typescript');
@@ -79,6 +81,30 @@ test('the vendored seed examples are the seed document\'s code', () => {
   if (!doc) return;
   assert.strictEqual(vendored('boardroom_client_library.ts'), codeBlock(doc, 'typescript', "from '@boardroom/websocket-client'"));
   assert.strictEqual(vendored('live_voting.ts'), codeBlock(doc, 'typescript', 'class LiveVoting'));
+});
+
+test('the seed\'s TypeScript example type-checks against the package\'s types as written', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-client-types-'));
+  // The example's free variables, declared as its application would have them.
+  fs.writeFileSync(path.join(dir, 'globals.d.ts'),
+    'declare const authToken: string;\ndeclare const process: { env: Record<string, string | undefined> };\n');
+  fs.writeFileSync(path.join(dir, 'example.ts'), `${vendored('boardroom_client_library.ts')}\nexport {};\n`);
+  const types = path.resolve(__dirname, '..', '..', 'clients', 'js', 'dist', 'types', 'index.d.ts');
+  const program = ts.createProgram([path.join(dir, 'example.ts'), path.join(dir, 'globals.d.ts')], {
+    noEmit: true, strict: true, target: ts.ScriptTarget.ES2020, lib: ['lib.es2020.d.ts', 'lib.dom.d.ts'],
+    baseUrl: dir, paths: { '@boardroom/websocket-client': [types] },
+  });
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  assert.deepStrictEqual(problems, []);
+  // And a misuse is caught: the handler's data is typed by the message type.
+  fs.writeFileSync(path.join(dir, 'example.ts'), "import { BoardroomWebSocket } from '@boardroom/websocket-client'\n" +
+    "const c = new BoardroomWebSocket({ url: 'ws://x' })\n" +
+    "c.on('decision.vote.update', (data) => { const n: string = data.voteSummary.approve })\nexport {};\n");
+  const wrong = ts.createProgram([path.join(dir, 'example.ts')], {
+    noEmit: true, strict: true, baseUrl: dir, paths: { '@boardroom/websocket-client': [types] },
+    lib: ['lib.es2020.d.ts', 'lib.dom.d.ts'],
+  });
+  assert.strictEqual(ts.getPreEmitDiagnostics(wrong).length, 1);
 });
 
 test('the seed\'s TypeScript example runs as written: queued subscribe and chat, handler on data', async () => {
