@@ -56,6 +56,8 @@ for threads in 1 2; do
     env SWITCHBOARD_BIN="$PWD/$binary" $PY tests/security/attack_cases.py --threads $threads
   step "jwks cases (key rotation from a provider), $threads loop(s), $binary" \
     env SWITCHBOARD_BIN="$PWD/$binary" $PY tests/security/jwks_cases.py --threads $threads
+  step "python client (clients/python), $threads loop(s), $binary" \
+    env SWITCHBOARD_BIN="$PWD/$binary" $PY tests/clients/python_client_cases.py --threads $threads
   step "e2e clients of every dialect (node ws), $threads loop(s), $binary" \
     env SWITCHBOARD_THREADS=$threads SWITCHBOARD_BIN="$PWD/$binary" bash -c 'cd tests/e2e && npm test --silent'
 done

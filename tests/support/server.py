@@ -29,7 +29,7 @@ def config_with(server_lines="", replacements=()):
 class Server:
     """A switchboard child process on a free port; use as a context manager."""
 
-    def __init__(self, binary=None, threads=1, env=None, config=CONFIG, tls_dir=None):
+    def __init__(self, binary=None, threads=1, env=None, config=CONFIG, tls_dir=None, port=0):
         self.binary = binary or os.environ.get("SWITCHBOARD_BIN", os.path.join(ROOT, "build", "switchboard"))
         self.threads = threads
         self.config = config
@@ -45,11 +45,13 @@ class Server:
         self.env.update(env or {})  # may raise the log level
         self.proc = None
         self.port = None
+        self.fixed_port = port  # a restart test starts a second server on the first one's port
         self.preexec = None  # runs in the child before exec (resource limits)
 
     def __enter__(self):
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--config", self.config, "--port", "0", "--threads", str(self.threads)],
+            [self.binary, "serve", "--config", self.config, "--port", str(self.fixed_port), "--threads",
+             str(self.threads)],
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=self.env, text=True, preexec_fn=self.preexec)
         deadline = time.time() + 20
         while time.time() < deadline:
