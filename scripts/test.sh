@@ -29,7 +29,7 @@ build() {
 step "build release" build release
 step "build sanitize (ASan+UBSan)" build sanitize
 step "build fuzz targets (clang)" build fuzz
-step "build client libraries (tsc)" bash -c 'cd clients/js && npm run --silent build'
+step "build client libraries (tsc)" bash -c 'cd clients/js && npm run --silent build && cd ../vue && npm run --silent build'
 
 step "unit tests (release)" ctest --test-dir build --output-on-failure
 step "unit tests (ASan+UBSan)" ctest --test-dir build-sanitize --output-on-failure
