@@ -50,6 +50,14 @@ function extractEventsLibraryExamples(markdown) {
   };
 }
 
+// Seed 004's Vue examples: the quick start and the support chat component (an SFC).
+function extractRoomsVueExamples(markdown) {
+  return {
+    'use_websocket_quick_start.ts': codeBlock(markdown, 'typescript', '// In any Vue component'),
+    'support_chat.vue': codeBlock(markdown, 'vue', 'support-chat'),
+  };
+}
+
 function seedDocument(name) {
   const file = path.join(SEEDS, name);
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
@@ -64,11 +72,13 @@ if (require.main === module) {
   const envelope = seedDocument('000_5db581d8c7f50f01.txt');
   const socketio = seedDocument('001_58dfc27e3300493d.txt');
   const events = seedDocument('003_e2ee0edd797c1b50.txt');
-  if (!topics || !envelope || !socketio || !events) throw new Error('seed documents not found at ' + SEEDS);
+  const rooms = seedDocument('004_da567b3e1ae13534.txt');
+  if (!topics || !envelope || !socketio || !events || !rooms) throw new Error('seed documents not found at ' + SEEDS);
   fs.mkdirSync(VENDORED, { recursive: true });
   for (const [name, text] of Object.entries({
     ...extractTopicsClients(topics), ...extractEnvelopeClient(envelope), ...extractSocketIoClient(socketio),
     ...extractEventsClient(events), ...extractEventsLibraryExamples(events),
+    ...extractRoomsVueExamples(rooms),
   })) {
     fs.writeFileSync(path.join(VENDORED, name), text);
     console.log('wrote seed/' + name);
@@ -76,5 +86,5 @@ if (require.main === module) {
 }
 
 module.exports = {
-  codeBlock, extractEventsLibraryExamples, extractTopicsClients, extractEnvelopeClient, extractSocketIoClient, extractEventsClient, seedDocument, vendored,
+  codeBlock, extractEventsLibraryExamples, extractRoomsVueExamples, extractTopicsClients, extractEnvelopeClient, extractSocketIoClient, extractEventsClient, seedDocument, vendored,
 };
