@@ -45,8 +45,7 @@ std::string make_uuid() {
 
 HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const auth::ChannelPolicy& policy,
                  hub::Hub& hub, transport::WorkPool& pool, transport::WorkPool& password_pool, HubApi& hub_api,
-                 FeaturesApi& features_api, store::NotificationStore* notifications, std::function<std::string()> render_metrics,
-                 std::function<std::string()> render_health)
+                 FeaturesApi& features_api, store::NotificationStore* notifications, Views views)
     : config_(config),
       jwt_(jwt),
       policy_(policy),
@@ -57,8 +56,7 @@ HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const 
       hub_api_(hub_api),
       features_api_(features_api),
       notifications_(notifications),
-      render_metrics_(std::move(render_metrics)),
-      render_health_(std::move(render_health)) {}
+      views_(std::move(views)) {}
 
 void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
                      std::string_view client_address, Respond respond) {
@@ -71,10 +69,13 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
     return false;
   };
   if (path == "/health") {
-    if (only("GET")) respond(http::json_response(200, render_health_()));
+    if (only("GET")) respond(http::json_response(200, views_.health()));
+  } else if (path == "/api/stats") {
+    // The same counters as /metrics, which is not behind the API key either.
+    if (only("GET")) respond(http::json_response(200, views_.stats()));
   } else if (path == "/metrics") {
     if (only("GET")) {
-      http::HttpResponse r = http::json_response(200, render_metrics_());
+      http::HttpResponse r = http::json_response(200, views_.metrics());
       r.content_type = "text/plain; version=0.0.4";
       respond(std::move(r));
     }

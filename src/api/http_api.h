@@ -22,19 +22,26 @@ namespace sb::api {
 // that do blocking work elsewhere.
 using Respond = std::function<void(protocol::http::HttpResponse)>;
 
-// The HTTP API next to the WebSocket endpoints: /health, /metrics, POST /api/publish
+// The HTTP API next to the WebSocket endpoints: /health, /metrics, /api/stats, POST /api/publish
 // (backends, API key), POST /api/messages (seed's message broadcast), POST
 // /api/auth/login and /api/auth/refresh, the hub API under /api/hub/ (HubApi), and the
 // meetings and decisions API (FeaturesApi). Shared by all loops; handle() runs on the loop
 // that received the request and publishes from that loop's hub shard.
 class HttpApi {
  public:
+  // The server's own views of itself: Prometheus text (/metrics), the health object
+  // (/health) and the console's stats object (/api/stats), rendered on demand.
+  struct Views {
+    std::function<std::string()> metrics;
+    std::function<std::string()> health;
+    std::function<std::string()> stats;
+  };
+
   // pool: blocking work (the store); password_pool: password hashing only, bounded by
   // config.password_hash_queue, so a login flood cannot delay anything else.
   HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const auth::ChannelPolicy& policy, hub::Hub& hub,
           transport::WorkPool& pool, transport::WorkPool& password_pool, HubApi& hub_api, FeaturesApi& features_api,
-          store::NotificationStore* notifications, std::function<std::string()> render_metrics,
-          std::function<std::string()> render_health);
+          store::NotificationStore* notifications, Views views);
 
   // Answers one request through respond (now or later, on this loop). client_address: the
   // peer's address bytes, for per-address limits.
@@ -77,8 +84,7 @@ class HttpApi {
   HubApi& hub_api_;
   FeaturesApi& features_api_;
   store::NotificationStore* notifications_;
-  std::function<std::string()> render_metrics_;
-  std::function<std::string()> render_health_;
+  Views views_;
 };
 
 // Random RFC 4122 version-4 UUID text.

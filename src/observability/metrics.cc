@@ -30,6 +30,16 @@ void LatencyHistogram::render(const std::vector<const LatencyHistogram*>& histog
   out += name + "_count " + std::to_string(count) + "\n";
 }
 
+LatencyHistogram::Totals LatencyHistogram::totals(const std::vector<const LatencyHistogram*>& histograms) {
+  Totals t;
+  for (const auto* h : histograms) {
+    for (size_t i = 0; i < t.buckets.size(); ++i) t.buckets[i] += h->buckets_[i].load(std::memory_order_relaxed);
+    t.count += h->count_.load(std::memory_order_relaxed);
+    t.sum_us += h->sum_us_.load(std::memory_order_relaxed);
+  }
+  return t;
+}
+
 void LoopMetrics::count_error(int code) {
   // Few distinct codes exist; a linear probe over a small fixed table needs no lock
   // (each loop's table is written by its own thread only).
@@ -110,6 +120,49 @@ std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint
   for (const auto* m : loops) histograms.push_back(&m->publish_to_write);
   LatencyHistogram::render(histograms, "switchboard_publish_to_write_seconds",
                            "Time from publish to the write of the delivering loop.", out);
+  return out;
+}
+
+std::string render_stats_json(const std::vector<const LoopMetrics*>& loops, uint64_t messages_per_second,
+                              uint64_t now_ms, const MetricsSnapshot& extras) {
+  auto sum = [&](auto member) {
+    uint64_t total = 0;
+    for (const auto* m : loops) total += (m->*member).load(std::memory_order_relaxed);
+    return total;
+  };
+  std::vector<const LatencyHistogram*> histograms;
+  for (const auto* m : loops) histograms.push_back(&m->publish_to_write);
+  LatencyHistogram::Totals latency = LatencyHistogram::totals(histograms);
+  // The p99 as the upper bound of the bucket holding the 99th percentile (null when empty
+  // or past the largest bound).
+  std::string p99 = "null";
+  if (latency.count > 0) {
+    uint64_t rank = latency.count - latency.count / 100, seen = 0;
+    for (size_t i = 0; i < LatencyHistogram::kBucketUpperUs.size(); ++i) {
+      seen += latency.buckets[i];
+      if (seen >= rank) {
+        p99 = std::to_string(static_cast<double>(LatencyHistogram::kBucketUpperUs[i]) / 1000.0);
+        break;
+      }
+    }
+  }
+  std::string out = "{\"time\":" + std::to_string(now_ms);
+  auto field = [&](const char* name, uint64_t value) { out += std::string(",\"") + name + "\":" + std::to_string(value); };
+  field("connections", sum(&LoopMetrics::connections_open));
+  field("websockets", sum(&LoopMetrics::websockets_open));
+  field("messagesIn", sum(&LoopMetrics::messages_in));
+  field("messagesOut", sum(&LoopMetrics::messages_out) + extras.fanout_deliveries);
+  field("messagesPerSecond", messages_per_second);
+  for (const auto& [name, value] : extras.extra_gauges) field(name.c_str(), value);
+  for (const auto& [name, value] : extras.extra_counters) field(name.c_str(), value);
+  out += ",\"publishToWrite\":{\"bucketsUs\":[";
+  for (size_t i = 0; i < LatencyHistogram::kBucketUpperUs.size(); ++i) {
+    out += (i ? "," : "") + std::to_string(LatencyHistogram::kBucketUpperUs[i]);
+  }
+  out += "],\"counts\":[";
+  for (size_t i = 0; i < latency.buckets.size(); ++i) out += (i ? "," : "") + std::to_string(latency.buckets[i]);
+  out += "],\"count\":" + std::to_string(latency.count) + ",\"sumUs\":" + std::to_string(latency.sum_us) + "}";
+  out += ",\"p99Ms\":" + p99 + "}";
   return out;
 }
 

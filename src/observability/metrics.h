@@ -19,6 +19,15 @@ class LatencyHistogram {
   static void render(const std::vector<const LatencyHistogram*>& histograms, const std::string& name,
                      const std::string& help, std::string& out);
 
+  // Observations per bucket (not cumulative; the last one is past the largest bound), their
+  // count and their sum, summed over `histograms`.
+  struct Totals {
+    std::array<uint64_t, kBucketUpperUs.size() + 1> buckets{};
+    uint64_t count = 0;
+    uint64_t sum_us = 0;
+  };
+  static Totals totals(const std::vector<const LatencyHistogram*>& histograms);
+
  private:
   std::array<std::atomic<uint64_t>, kBucketUpperUs.size() + 1> buckets_{};
   std::atomic<uint64_t> count_{0};
@@ -64,5 +73,12 @@ struct MetricsSnapshot {
 // Renders the sum over all loops plus the given extras.
 std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint64_t bytes_in,
                               uint64_t bytes_out, const MetricsSnapshot& extras);
+
+// The same counters as a small JSON object for the console's live chart (GET /api/stats):
+// connections, totals of messages in and out, publications and deliveries, messages per
+// second, and the publish-to-write histogram (per-bucket counts, so that a reader can take
+// the p99 of the interval between two reads) with its p99 since start.
+std::string render_stats_json(const std::vector<const LoopMetrics*>& loops, uint64_t messages_per_second,
+                              uint64_t now_ms, const MetricsSnapshot& extras);
 
 }  // namespace sb::observability

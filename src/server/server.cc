@@ -188,7 +188,8 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   server->api_ = std::make_unique<api::HttpApi>(
       c, *server->jwt_, server->policy_, server->hub_, server->work_pool_, *server->password_pool_, *server->hub_api_,
       *server->features_api_, server->notifications_.get(),
-      [raw] { return raw->render_metrics(); }, [raw] { return raw->render_health(); });
+      api::HttpApi::Views{[raw] { return raw->render_metrics(); }, [raw] { return raw->render_health(); },
+                          [raw] { return raw->render_stats(); }});
   for (unsigned i = 0; i < threads; ++i) {
     server->workers_.push_back(std::make_unique<Worker>(*server, i));
     server->loops_->set(i, server->workers_.back()->loop());
@@ -394,6 +395,19 @@ std::string Server::render_metrics() const {
     extras.extra_counters.emplace_back("switchboard_tls_reload_errors_total", reload_errors);
   }
   return observability::render_prometheus(loops, bytes_in, bytes_out, extras);
+}
+
+std::string Server::render_stats() const {
+  std::vector<const observability::LoopMetrics*> loops;
+  for (const auto& worker : workers_) loops.push_back(&worker->metrics());
+  observability::MetricsSnapshot extras;
+  extras.fanout_deliveries = hub_.total_deliveries();
+  extras.extra_gauges.emplace_back("subscriptions", hub_.total_subscriptions());
+  extras.extra_counters.emplace_back("publications", hub_.total_publications());
+  extras.extra_counters.emplace_back("deliveries", hub_.total_deliveries());
+  uint64_t now = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  return observability::render_stats_json(loops, messages_per_second(), now, extras);
 }
 
 uint64_t Server::messages_per_second() const {

@@ -82,6 +82,8 @@ class Server {
 
   std::string render_metrics() const;
   std::string render_health() const;
+  // The console's stats object (GET /api/stats): the counters of /metrics as JSON.
+  std::string render_stats() const;
   uint64_t messages_per_second() const;
 
  private:

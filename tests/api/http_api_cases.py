@@ -109,6 +109,42 @@ async def health_and_metrics(server):
 
 
 @case
+async def stats_follow_the_metrics_counters(server):
+    # The console's chart reads these; they move with real traffic.
+    status, headers, raw = await acall(server, "GET", "/api/stats")
+    before = json.loads(raw)
+    assert status == 200 and headers["Content-Type"].startswith("application/json"), headers
+    for key in ("time", "connections", "websockets", "messagesIn", "messagesOut", "messagesPerSecond",
+                "subscriptions", "publications", "deliveries", "publishToWrite", "p99Ms"):
+        assert key in before, key
+    histogram = before["publishToWrite"]
+    assert len(histogram["counts"]) == len(histogram["bucketsUs"]) + 1, histogram
+    async with websockets.connect(server.url()) as a, websockets.connect(server.url()) as b:
+        for ws, user in ((a, "stats-a"), (b, "stats-b")):
+            await ws.send(json.dumps({"type": "auth", "token": server.token(user)}))
+            assert json.loads(await ws.recv())["type"] == "auth_success"
+        await b.send(json.dumps({"type": "subscribe", "topic": "stats.room"}))
+        assert json.loads(await b.recv())["type"] == "subscribed"
+        for i in range(5):
+            await a.send(json.dumps({"type": "message", "topic": "stats.room", "data": {"i": i}}))
+        for i in range(5):
+            assert json.loads(await b.recv())["type"] == "message"
+        status, _, raw = await acall(server, "GET", "/api/stats")
+        during = json.loads(raw)
+    assert during["websockets"] >= before["websockets"] + 2, (before, during)
+    assert during["subscriptions"] >= 1
+    assert during["messagesIn"] >= before["messagesIn"] + 8, (before, during)
+    assert during["publications"] >= before["publications"] + 5
+    assert during["deliveries"] >= before["deliveries"] + 5
+    assert during["publishToWrite"]["count"] >= before["publishToWrite"]["count"] + 5
+    assert sum(during["publishToWrite"]["counts"]) == during["publishToWrite"]["count"]
+    assert isinstance(during["p99Ms"], (int, float)) and during["p99Ms"] > 0, during["p99Ms"]
+    assert during["time"] >= before["time"]
+    status, _, _ = await acall(server, "POST", "/api/stats", {})
+    assert status == 405
+
+
+@case
 async def cors_for_the_allowed_origins_only(server):
     # A second server whose allow-list names one origin and a wildcard.
     env = {"SWITCHBOARD_ALLOWED_ORIGINS": "https://console.example.com, https://*.apps.test"}

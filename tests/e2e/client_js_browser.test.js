@@ -6,7 +6,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const path = require('path');
-const net = require('net');
+const { freePort } = require('./support/waiting');
 const { startServer, stopAll, tempStore, backendApi } = require('./support/server');
 const { launchBrowser, serveOnOrigin, pageErrors, ROOT } = require('./support/browser');
 
@@ -28,15 +28,6 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>client</title>
   window.libraryLoaded = true;
 </script>`;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 test('Chromium: the ESM build connects, subscribes, waits for answers and survives a server restart', async () => {
   const store = tempStore();

@@ -7,8 +7,8 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const path = require('path');
-const net = require('net');
 const WebSocket = require('ws');
+const { freePort, until, wait } = require('./support/waiting');
 const { startServer, stopAll, tempStore } = require('./support/server');
 const { openClient } = require('./support/client');
 
@@ -26,16 +26,6 @@ after(async () => {
   await stopAll();
 });
 
-const wait = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(check, ms = 5000, what = 'condition') {
-  const started = Date.now();
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await wait(10);
-  }
-}
 
 // A Node socket factory with the session cookie, as a browser would send it.
 function cookieSocket(token) {
@@ -52,15 +42,6 @@ async function roomMember(srv, user, room, ...tokenArgs) {
   return c;
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 test('seed 004 quick start: rooms subscribed before connecting are kept, state is reactive, messages flow', async () => {
   const member = await roomMember(server, 'vue-member', 'support', '--role', 'editor', '--name', 'Member');

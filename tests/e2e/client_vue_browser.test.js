@@ -7,8 +7,8 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const path = require('path');
-const net = require('net');
 const ts = require('typescript');
+const { freePort, until } = require('./support/waiting');
 const { startServer, stopAll, tempStore } = require('./support/server');
 const { openClient } = require('./support/client');
 const { launchBrowser, serveOnOrigin, pageErrors, ROOT } = require('./support/browser');
@@ -55,15 +55,6 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>seed 004</title>
   window.mounted = true;
 </script>`;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function supportMember(server, user, name) {
   const c = await openClient(server.url('/api/ws'), {
@@ -120,9 +111,9 @@ test('Chromium: the seed\'s quick start connects to the page\'s own /api/ws with
   const hello = await member.next((m) => m.type === 'message');
   assert.deepStrictEqual(hello.payload.content, { text: 'Hello!' });
   assert.strictEqual(hello.payload.from.id, 'vue-qs');
-  await waitFor(() => logs.includes('WebSocket connected!'), 'the seed\'s watch(connected)');
+  await until(() => logs.includes('WebSocket connected!'), 5000, 'the seed\'s watch(connected)');
   member.send({ type: 'message', payload: { room: 'support', content: { text: 'to the page' } } });
-  await waitFor(() => logs.some((l) => l.startsWith('Received:')), 'the seed\'s on(message)');
+  await until(() => logs.some((l) => l.startsWith('Received:')), 5000, 'the seed\'s on(message)');
   await context.close();
   member.ws.close();
   assert.deepStrictEqual(errors, []);
@@ -173,11 +164,3 @@ test('Chromium: the seed\'s support chat component talks to the room, escapes HT
   assert.deepStrictEqual(errors.filter((e) => !/WebSocket connection to .* failed/.test(e)), []);
   assert.strictEqual(await server.stop(), 0);
 });
-
-async function waitFor(check, what, ms = 5000) {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -4,17 +4,7 @@
 const { spawn } = require('child_process');
 const net = require('net');
 const { track, stopChild } = require('./children');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
+const { freePort } = require('./waiting');
 
 // Resolves to { port, url, stop(signal) } once the server accepts commands.
 async function startRedis(port, extraArgs = []) {

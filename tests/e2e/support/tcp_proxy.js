@@ -1,15 +1,23 @@
 // A TCP relay between clients and a server on loopback, so that a test can cut live
-// connections (a network drop the server did not cause) and count connection attempts.
+// connections (a network drop the server did not cause), refuse new ones while paused (so
+// a client stays away however short its backoff) and count connection attempts.
 'use strict';
 const net = require('net');
 
-// Resolves to { port, connections (attempts so far), cut() (drops every live connection) ,
-// close() }. Connections go to 127.0.0.1:targetPort.
+// Resolves to { port, connections (attempts so far), relayed (those passed on), paused,
+// cut() (drops every live connection), close() }. Connections go to 127.0.0.1:targetPort.
 function startProxy(targetPort) {
   const live = new Set();
   let connections = 0;
+  let relayed = 0;
+  let proxy = null;
   const server = net.createServer((client) => {
     connections++;
+    if (proxy.paused) {
+      client.destroy();
+      return;
+    }
+    relayed++;
     const upstream = net.connect(targetPort, '127.0.0.1');
     const pair = { client, upstream };
     live.add(pair);
@@ -25,9 +33,11 @@ function startProxy(targetPort) {
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
-      resolve({
+      proxy = {
         port: server.address().port,
+        paused: false,
         get connections() { return connections; },
+        get relayed() { return relayed; },
         cut() {
           for (const { client, upstream } of live) {
             client.destroy();
@@ -39,7 +49,8 @@ function startProxy(targetPort) {
           this.cut();
           return new Promise((done) => server.close(done));
         },
-      });
+      };
+      resolve(proxy);
     });
   });
 }
