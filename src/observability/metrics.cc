@@ -2,7 +2,27 @@
 
 #include <map>
 
+#include "json/json_writer.h"
+
 namespace sb::observability {
+
+namespace {
+
+// A counter summed over every loop.
+template <typename Member>
+uint64_t sum_over(const std::vector<const LoopMetrics*>& loops, Member member) {
+  uint64_t total = 0;
+  for (const auto* m : loops) total += (m->*member).load(std::memory_order_relaxed);
+  return total;
+}
+
+std::vector<const LatencyHistogram*> publish_to_write_histograms(const std::vector<const LoopMetrics*>& loops) {
+  std::vector<const LatencyHistogram*> histograms;
+  for (const auto* m : loops) histograms.push_back(&m->publish_to_write);
+  return histograms;
+}
+
+}  // namespace
 
 void LatencyHistogram::observe(uint64_t microseconds) {
   size_t i = 0;
@@ -15,19 +35,15 @@ void LatencyHistogram::observe(uint64_t microseconds) {
 void LatencyHistogram::render(const std::vector<const LatencyHistogram*>& histograms, const std::string& name,
                               const std::string& help, std::string& out) {
   out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  Totals t = totals(histograms);
   uint64_t cumulative = 0;
   for (size_t i = 0; i <= kBucketUpperUs.size(); ++i) {
-    for (const auto* h : histograms) cumulative += h->buckets_[i].load(std::memory_order_relaxed);
+    cumulative += t.buckets[i];
     std::string le = i < kBucketUpperUs.size() ? std::to_string(static_cast<double>(kBucketUpperUs[i]) / 1e6) : "+Inf";
     out += name + "_bucket{le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
   }
-  uint64_t count = 0, sum = 0;
-  for (const auto* h : histograms) {
-    count += h->count_.load(std::memory_order_relaxed);
-    sum += h->sum_us_.load(std::memory_order_relaxed);
-  }
-  out += name + "_sum " + std::to_string(static_cast<double>(sum) / 1e6) + "\n";
-  out += name + "_count " + std::to_string(count) + "\n";
+  out += name + "_sum " + std::to_string(static_cast<double>(t.sum_us) / 1e6) + "\n";
+  out += name + "_count " + std::to_string(t.count) + "\n";
 }
 
 LatencyHistogram::Totals LatencyHistogram::totals(const std::vector<const LatencyHistogram*>& histograms) {
@@ -60,11 +76,7 @@ void LoopMetrics::count_error(int code) {
 std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint64_t bytes_in,
                               uint64_t bytes_out, const MetricsSnapshot& extras) {
   std::string out;
-  auto sum = [&](auto member) {
-    uint64_t total = 0;
-    for (const auto* m : loops) total += (m->*member).load(std::memory_order_relaxed);
-    return total;
-  };
+  auto sum = [&](auto member) { return sum_over(loops, member); };
   auto line = [&](const char* name, const char* type, const char* help, uint64_t value) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
     out += std::string(name) + " " + std::to_string(value) + "\n";
@@ -116,53 +128,46 @@ std::string render_prometheus(const std::vector<const LoopMetrics*>& loops, uint
   for (const auto& [code, count] : errors) {
     out += "switchboard_errors_total{code=\"" + std::to_string(code) + "\"} " + std::to_string(count) + "\n";
   }
-  std::vector<const LatencyHistogram*> histograms;
-  for (const auto* m : loops) histograms.push_back(&m->publish_to_write);
-  LatencyHistogram::render(histograms, "switchboard_publish_to_write_seconds",
+  LatencyHistogram::render(publish_to_write_histograms(loops), "switchboard_publish_to_write_seconds",
                            "Time from publish to the write of the delivering loop.", out);
   return out;
 }
 
 std::string render_stats_json(const std::vector<const LoopMetrics*>& loops, uint64_t messages_per_second,
                               uint64_t now_ms, const MetricsSnapshot& extras) {
-  auto sum = [&](auto member) {
-    uint64_t total = 0;
-    for (const auto* m : loops) total += (m->*member).load(std::memory_order_relaxed);
-    return total;
+  LatencyHistogram::Totals latency = LatencyHistogram::totals(publish_to_write_histograms(loops));
+  auto list = [](const auto& values) {
+    std::string text = "[";
+    for (size_t i = 0; i < values.size(); ++i) text += (i ? "," : "") + std::to_string(values[i]);
+    return text + "]";
   };
-  std::vector<const LatencyHistogram*> histograms;
-  for (const auto* m : loops) histograms.push_back(&m->publish_to_write);
-  LatencyHistogram::Totals latency = LatencyHistogram::totals(histograms);
+  std::string histogram;
+  json::ObjectWriter(histogram).raw("bucketsUs", list(LatencyHistogram::kBucketUpperUs))
+      .raw("counts", list(latency.buckets)).number("count", static_cast<int64_t>(latency.count))
+      .number("sumUs", static_cast<int64_t>(latency.sum_us)).end();
   // The p99 as the upper bound of the bucket holding the 99th percentile (null when empty
   // or past the largest bound).
   std::string p99 = "null";
-  if (latency.count > 0) {
-    uint64_t rank = latency.count - latency.count / 100, seen = 0;
-    for (size_t i = 0; i < LatencyHistogram::kBucketUpperUs.size(); ++i) {
-      seen += latency.buckets[i];
-      if (seen >= rank) {
-        p99 = std::to_string(static_cast<double>(LatencyHistogram::kBucketUpperUs[i]) / 1000.0);
-        break;
-      }
+  uint64_t rank = latency.count - latency.count / 100, seen = 0;
+  for (size_t i = 0; latency.count > 0 && i < LatencyHistogram::kBucketUpperUs.size(); ++i) {
+    seen += latency.buckets[i];
+    if (seen >= rank) {
+      p99 = std::to_string(static_cast<double>(LatencyHistogram::kBucketUpperUs[i]) / 1000.0);
+      break;
     }
   }
-  std::string out = "{\"time\":" + std::to_string(now_ms);
-  auto field = [&](const char* name, uint64_t value) { out += std::string(",\"") + name + "\":" + std::to_string(value); };
-  field("connections", sum(&LoopMetrics::connections_open));
-  field("websockets", sum(&LoopMetrics::websockets_open));
-  field("messagesIn", sum(&LoopMetrics::messages_in));
-  field("messagesOut", sum(&LoopMetrics::messages_out) + extras.fanout_deliveries);
+  std::string out;
+  json::ObjectWriter w(out);
+  auto field = [&](std::string_view name, uint64_t value) { w.number(name, static_cast<int64_t>(value)); };
+  field("time", now_ms);
+  field("connections", sum_over(loops, &LoopMetrics::connections_open));
+  field("websockets", sum_over(loops, &LoopMetrics::websockets_open));
+  field("messagesIn", sum_over(loops, &LoopMetrics::messages_in));
+  field("messagesOut", sum_over(loops, &LoopMetrics::messages_out) + extras.fanout_deliveries);
   field("messagesPerSecond", messages_per_second);
-  for (const auto& [name, value] : extras.extra_gauges) field(name.c_str(), value);
-  for (const auto& [name, value] : extras.extra_counters) field(name.c_str(), value);
-  out += ",\"publishToWrite\":{\"bucketsUs\":[";
-  for (size_t i = 0; i < LatencyHistogram::kBucketUpperUs.size(); ++i) {
-    out += (i ? "," : "") + std::to_string(LatencyHistogram::kBucketUpperUs[i]);
-  }
-  out += "],\"counts\":[";
-  for (size_t i = 0; i < latency.buckets.size(); ++i) out += (i ? "," : "") + std::to_string(latency.buckets[i]);
-  out += "],\"count\":" + std::to_string(latency.count) + ",\"sumUs\":" + std::to_string(latency.sum_us) + "}";
-  out += ",\"p99Ms\":" + p99 + "}";
+  for (const auto& [name, value] : extras.extra_gauges) field(name, value);
+  for (const auto& [name, value] : extras.extra_counters) field(name, value);
+  w.raw("publishToWrite", histogram).raw("p99Ms", p99).end();
   return out;
 }
 

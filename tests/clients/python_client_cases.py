@@ -232,6 +232,33 @@ async def async_client_subscribes_votes_and_reports_errors(server):
 
 
 @case
+async def unsubscribe_stops_deliveries_before_and_after_connecting(server):
+    # Blocking client: a channel unsubscribed before connect() is never joined.
+    blocking = BoardroomWebSocket(server.url(PATH), server.token("py-unsub"))
+    kept, dropped = unique("feed.pykeep"), unique("feed.pydrop")
+    blocking.subscribe([kept, dropped])
+    blocking.unsubscribe(dropped)
+    assert blocking.subscriptions == [kept], blocking.subscriptions
+    got, updates = [], []
+    blocking.on("feed.item", lambda data, message: got.append(message["metadata"]["channel"]))
+    blocking.on("subscription.update", lambda data: updates.append(data))
+    await asyncio.get_running_loop().run_in_executor(None, blocking.start)
+    await until(lambda: updates, 5, "the subscription")
+    assert updates[0]["subscribed"] == [kept], updates
+    publish(server, dropped, 1)
+    publish(server, kept, 2)
+    await until(lambda: got, 5, "the kept channel's item")
+    # Connected: unsubscribing from another thread tells the server, and deliveries stop.
+    await asyncio.get_running_loop().run_in_executor(None, blocking.unsubscribe, kept)
+    await until(lambda: len(updates) == 2, 5, "the unsubscribe answer")
+    publish(server, kept, 3)
+    await asyncio.sleep(0.5)
+    assert got == [kept], got
+    assert blocking.subscriptions == []
+    await asyncio.get_running_loop().run_in_executor(None, blocking.close)
+
+
+@case
 async def network_drop_reconnects_and_resumes_from_the_last_offset(server):
     proxy = await Proxy(server.port).start()
     channel = unique("feed.pydrop")

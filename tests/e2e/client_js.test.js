@@ -210,6 +210,29 @@ test('messages sent before the socket opens are queued and arrive in order', asy
   watcher.ws.close();
 });
 
+test('unsubscribe stops deliveries, offline and online, and the channel is not joined again', async () => {
+  const kept = unique('feed.jskeep');
+  const dropped = unique('feed.jsdrop');
+  const client = new BoardroomWebSocket({ url: server.url(PATH), token: server.token('unsub'), autoConnect: false });
+  const { seen } = recorder(client);
+  client.subscribe([kept, dropped]);
+  await client.unsubscribe(dropped);  // before connecting: only forgotten
+  assert.deepStrictEqual(client.subscriptions, [kept]);
+  await client.connect();
+  await until(() => seen.find((m) => m.type === 'subscription.update'), 5000, 'the subscription');
+  assert.deepStrictEqual(seen.find((m) => m.type === 'subscription.update').data.subscribed, [kept]);
+  await publish(server, dropped, 'feed.item', { n: 1 });
+  await publish(server, kept, 'feed.item', { n: 2 });
+  await until(() => seen.find((m) => m.type === 'feed.item'), 5000, 'the kept channel\'s item');
+  const answer = await client.unsubscribe(kept);  // connected: the server is told
+  assert.deepStrictEqual(answer.unsubscribed, [kept]);
+  await publish(server, kept, 'feed.item', { n: 3 });
+  await wait(400);
+  assert.deepStrictEqual(seen.filter((m) => m.type === 'feed.item').map((m) => m.data.n), [2]);
+  assert.deepStrictEqual(client.subscriptions, []);
+  client.close();
+});
+
 test('the offline queue has a bound: send() throws QUEUE_FULL beyond it', () => {
   const client = new BoardroomWebSocket({ url: 'ws://127.0.0.1:9/none', autoConnect: false, queueLimit: 3 });
   for (let i = 0; i < 3; i++) client.send('presence.update', { status: 'online' });

@@ -140,6 +140,32 @@ test('RATE_LIMITED: refused messages are sent again after retryAfter, in their o
   member.ws.close();
 });
 
+test('unsubscribe leaves the room: its messages stop', async () => {
+  const member = await roomMember(server, 'vue-unsub-member', 'leave-me', '--role', 'editor');
+  const scope = effectScope();
+  const heard = [];
+  const answers = [];
+  const ws = scope.run(() => {
+    const api = useWebSocket({ url: server.url('/api/ws') + '?unsub', createSocket: cookieSocket(server.token('vue-unsub')) });
+    api.on('message', (payload) => heard.push(payload.content.n));
+    api.on('subscribed', (payload) => answers.push(`subscribed ${payload.room}`));
+    api.on('unsubscribed', (payload) => answers.push(`unsubscribed ${payload.room}`));
+    api.subscribe('leave-me');
+    api.connect();
+    return api;
+  });
+  await until(() => answers.includes('subscribed leave-me'), 5000, 'the join');
+  member.send({ type: 'message', payload: { room: 'leave-me', content: { n: 1 } } });
+  await until(() => heard.includes(1), 5000, 'a message in the room');
+  ws.unsubscribe('leave-me');
+  await until(() => answers.includes('unsubscribed leave-me'), 5000, 'the leave');
+  member.send({ type: 'message', payload: { room: 'leave-me', content: { n: 2 } } });
+  await wait(400);
+  assert.deepStrictEqual(heard, [1]);
+  scope.stop();
+  member.ws.close();
+});
+
 test('the per-user connection limit stops the composable instead of retrying', async () => {
   const token = server.token('vue-limit');
   const others = [];

@@ -225,14 +225,21 @@ class AsyncBoardroomWebSocket:
             merged["failed"].update(u.get("failed", {}))
         return merged
 
-    async def unsubscribe(self, channels):
-        """Unsubscribes; the channels are not subscribed again after a reconnect."""
+    def forget(self, channels):
+        """Drops channels from those kept (the local half of unsubscribe, which needs no
+        connection); subscribe() calls still waiting on them fail with CANCELLED. Returns
+        the names."""
         names = [channels] if isinstance(channels, str) else list(channels)
         for name in names:
             state = self._channels.pop(name, None)
             for w in state.waiters if state else []:
                 if not w.done():
                     w.set_exception(SwitchboardError("CANCELLED", "unsubscribed from %s" % name))
+        return names
+
+    async def unsubscribe(self, channels):
+        """Unsubscribes; the channels are not subscribed again after a reconnect."""
+        names = self.forget(channels)
         if not self.connected:
             return {"subscribed": [], "unsubscribed": names, "failed": {}}
         answer = await self._request("unsubscribe", {"channels": names}, self.request_timeout)

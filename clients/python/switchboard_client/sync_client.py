@@ -92,7 +92,14 @@ class BoardroomWebSocket:
         return await self._client.subscribe(channels)
 
     def unsubscribe(self, channels):
-        self._call(lambda c: asyncio.ensure_future(self._client.unsubscribe(c)) if self._loop else None, channels)
+        """Unsubscribes (the channels are no longer kept); the server is told when connected."""
+        self._call(self._unsubscribe_here, channels)
+
+    def _unsubscribe_here(self, channels):
+        if self._loop is not None and self._loop.is_running():
+            asyncio.ensure_future(self._client.unsubscribe(channels))
+        else:
+            self._client.forget(channels)
 
     def send(self, type, data=None):
         """Sends (queued until the connection is ready); returns the message id."""
