@@ -1,6 +1,9 @@
 #include "dialects/session_core.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
+#include <cctype>
 #include <utility>
 
 #include "dialects/server_events.h"
@@ -20,6 +23,28 @@ constexpr uint64_t kFenceGraceMs = 3000;
 // How soon a connection asks an unreachable notification store again, at first and at most.
 constexpr uint32_t kFirstStoreRetryMs = 1000;
 constexpr uint32_t kLastStoreRetryMs = 30000;
+
+// The event types the HTTP API stores as notifications (seed 000's NOTIFICATION in any
+// case, seed 003's notification.send).
+bool is_notification_type(std::string_view type) {
+  if (type == "notification.send") return true;
+  constexpr std::string_view kEnvelope = "notification";
+  return type.size() == kEnvelope.size() &&
+         std::equal(type.begin(), type.end(), kEnvelope.begin(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+}
+
+// The id the HTTP API gave a notification (it writes it as both notificationId and id), or
+// empty. Parsed only for the user's notifications around the stored ones' read.
+std::string notification_id(const std::string& data) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(data).get_object().get(object) != simdjson::SUCCESS) return {};
+  std::string_view id;
+  if (object["notificationId"].get_string().get(id) == simdjson::SUCCESS) return std::string(id);
+  if (object["id"].get_string().get(id) == simdjson::SUCCESS) return std::string(id);
+  return {};
+}
 }  // namespace
 
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
@@ -77,7 +102,10 @@ bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user
   if (!context_.registry.set_user(&info_, identity->user_id, max_per_user, std::move(check))) return false;
   log::debug("session.auth", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
   // Another user's stored notifications are theirs to receive on this socket.
-  if (identity_->user_id != identity->user_id) notifications_handed_out_ = false;
+  if (identity_->user_id != identity->user_id) {
+    notifications_handed_out_ = false;
+    notification_fence_.reset();
+  }
   if (!identity_->anonymous && identity_->user_id != identity->user_id) {
     // Another user on the same socket: nothing of the previous user's may leak through.
     left.insert(left.end(), joined_.begin(), joined_.end());
@@ -601,8 +629,48 @@ void SessionCore::after_store(std::function<Result()> work, std::function<void(R
 bool SessionCore::stored_notifications_once(std::function<void(std::vector<store::StoredNotification>)> done) {
   if (context_.notifications == nullptr || notifications_handed_out_ || identity_->anonymous) return false;
   notifications_handed_out_ = true;
-  read_stored_notifications(identity_->user_id, kFirstStoreRetryMs, std::move(done));
+  notification_fence_ = std::make_unique<NotificationFence>();
+  auto hand_out = [this, user = identity_->user_id, done = std::move(done)](std::vector<store::StoredNotification> unread) {
+    // Another user on this socket meanwhile: the previous one's notifications are not theirs.
+    if (identity_->user_id != user || !notification_fence_) return;
+    NotificationFence& fence = *notification_fence_;
+    std::erase_if(unread, [&](const store::StoredNotification& n) {
+      return std::find(fence.ids.begin(), fence.ids.end(), n.id) != fence.ids.end();
+    });
+    fence.pending = false;
+    fence.ids.clear();
+    for (const auto& n : unread) fence.ids.push_back(n.id);
+    fence.until_ms = context_.loop.now_ms() + kFenceGraceMs;
+    // A quiet connection would otherwise keep the fence for good.
+    std::weak_ptr<bool> open = open_token_;
+    context_.loop.call_later(static_cast<uint32_t>(kFenceGraceMs), [this, open] {
+      if (open.lock() && notification_fence_ && !notification_fence_->pending &&
+          context_.loop.now_ms() >= notification_fence_->until_ms) {
+        notification_fence_.reset();
+      }
+    });
+    done(std::move(unread));
+  };
+  read_stored_notifications(identity_->user_id, kFirstStoreRetryMs, std::move(hand_out));
   return true;
+}
+
+bool SessionCore::admit_notification(const hub::Publication& p) {
+  NotificationFence& fence = *notification_fence_;
+  if (!fence.pending && context_.loop.now_ms() >= fence.until_ms) {
+    notification_fence_.reset();
+    return true;
+  }
+  std::string_view channel = p.channel;
+  bool personal = channel.starts_with("user:") && channel.substr(5) == identity_->user_id;
+  if (!personal || !is_notification_type(p.event_type)) return true;
+  std::string id = notification_id(p.data);
+  if (id.empty()) return true;
+  if (fence.pending) {
+    fence.ids.push_back(std::move(id));
+    return true;
+  }
+  return std::find(fence.ids.begin(), fence.ids.end(), id) == fence.ids.end();
 }
 
 void SessionCore::read_stored_notifications(std::string user_id, uint32_t retry_ms,

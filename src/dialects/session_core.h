@@ -69,6 +69,7 @@ class SessionCore {
   // channel being resumed holds its live publications until the replay went out).
   bool wants(const hub::Publication& p) {
     if (!p.echo_to_sender && p.sender_connection_id == info_.connection_id) return false;
+    if (notification_fence_ && !admit_notification(p)) return false;
     return !follows_ || p.offset == 0 || admit_followed(p);
   }
   // Members present in a channel (presence-tracking channels only), on every node of a
@@ -151,6 +152,8 @@ class SessionCore {
   void send_typing(const std::string& channel, bool is_typing);
   void schedule_typing_expiry(const std::string& channel, uint32_t delay_ms);
   void flush_cursor(const std::string& channel);
+  // wants() for a connection whose stored notifications are being read or were just read.
+  bool admit_notification(const hub::Publication& p);
   // wants() for a connection with a channel being resumed or just resumed.
   bool admit_followed(const hub::Publication& p);
   struct FollowBatch;
@@ -196,6 +199,17 @@ class SessionCore {
     std::vector<hub::PublicationPtr> held;  // live ones that arrived while pending
   };
   std::unique_ptr<std::vector<Follow>> follows_;
+  // The user's live notifications around the read of the stored ones, so that none comes
+  // twice: the store is written before the publication goes out, so a notification can be
+  // delivered live while the read is pending (the read then leaves it out), or be handed
+  // out by the read while its live copy is still on its way (that copy is skipped until
+  // until_ms). Allocated only around the read.
+  struct NotificationFence {
+    bool pending = true;
+    std::vector<std::string> ids;  // pending: delivered live; after: handed out by the read
+    uint64_t until_ms = 0;
+  };
+  std::unique_ptr<NotificationFence> notification_fence_;
   // Joins of rooms with a capacity whose count across the cluster is awaited: the presence
   // join and a waiting subscribe answer follow the verdict. Allocated only while there are
   // some.

@@ -535,6 +535,27 @@ test('a notification stored through one node is delivered on another and acknowl
   later.ws.close();
 });
 
+test('a notification sent while its user connects comes once, whether live or from the store', async () => {
+  // The store is written before the publication goes out, and a connection subscribes
+  // before it reads the store: both orders of the two races are hit over these rounds.
+  const seen = [];
+  for (let round = 0; round < 24; round++) {
+    const user = `racer-${process.pid}-${round}`;
+    const id = `race-${round}`;
+    const connecting = eventsClient(nodes[1], user);
+    await wait(round % 6);
+    await publishApi(nodes[0], { user, type: 'notification.send', data: { notificationId: id, title: 'race' } });
+    const c = await connecting;
+    const first = await c.next((m) => m.type === 'notification.send');
+    assert.strictEqual(first.data.notificationId, id);
+    assert.ok(await c.none((m) => m.type === 'notification.send', 250), `round ${round}: ${id} came twice`);
+    seen.push(JSON.stringify(first).includes('"stored":true') ? 'stored' : 'live');
+    c.ws.close();
+  }
+  console.log(`notifications during connect: ${seen.filter((s) => s === 'live').length} live, ` +
+              `${seen.filter((s) => s === 'stored').length} from the store`);
+});
+
 test('a node cut off from Redis hands out stored notifications once it is back, and says when it cannot acknowledge', async () => {
   const user = `cutoff-${process.pid}`;
   const link = await startLink(redis.port);
