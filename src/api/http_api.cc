@@ -8,6 +8,7 @@
 
 #include "api/history_api.h"
 #include "api/json_body.h"
+#include "api/presence_api.h"
 #include "auth/password.h"
 #include "hub/topic.h"
 #include "json/json_writer.h"
@@ -45,7 +46,8 @@ std::string make_uuid() {
 
 HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const auth::ChannelPolicy& policy,
                  hub::Hub& hub, transport::WorkPool& pool, transport::WorkPool& password_pool, HubApi& hub_api,
-                 FeaturesApi& features_api, store::NotificationStore* notifications, Views views)
+                 FeaturesApi& features_api, store::NotificationStore* notifications,
+                 const hub::PresenceTracker& presence, Views views)
     : config_(config),
       jwt_(jwt),
       policy_(policy),
@@ -56,7 +58,9 @@ HttpApi::HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const 
       hub_api_(hub_api),
       features_api_(features_api),
       notifications_(notifications),
-      views_(std::move(views)) {}
+      presence_(presence),
+      views_(std::move(views)),
+      console_(config) {}
 
 void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
                      std::string_view client_address, Respond respond) {
@@ -79,6 +83,10 @@ void HttpApi::handle(const http::HttpRequest& request, transport::EventLoop& loo
       r.content_type = "text/plain; version=0.0.4";
       respond(std::move(r));
     }
+  } else if (ConsoleSite::serves(path)) {
+    respond(console_.handle(request));
+  } else if (path == "/api/presence") {
+    if (only("GET")) presence(request, loop, shard_index, std::move(respond));
   } else if (path == "/api/publish") {
     if (only("POST")) publish(request, loop, shard_index, std::move(respond));
   } else if (path == "/api/updates") {
@@ -139,6 +147,30 @@ bool HttpApi::has_api_key(const http::HttpRequest& request) const {
   if (given.empty()) given = request.header("X-API-Key");
   const std::string& key = config_.api_key;
   return !key.empty() && given.size() == key.size() && CRYPTO_memcmp(given.data(), key.data(), key.size()) == 0;
+}
+
+void HttpApi::presence(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
+                       Respond respond) {
+  if (!has_api_key(request)) {
+    std::string_view token = bearer_token(request);
+    if (token.empty()) {
+      respond(http::json_error(401, "Authorization: Bearer <accessToken> or the API key required"));
+      return;
+    }
+    auth::Identity identity;
+    auth::JwtStatus status = jwt_.verify(token, static_cast<int64_t>(loop.wall_ms() / 1000), identity);
+    if (status != auth::JwtStatus::kOk) {
+      respond(http::json_error(401, auth::to_string(status)));
+      return;
+    }
+    // Who is in a channel is for those who may be in it.
+    std::string channel = request.query_param("channel");
+    if (!channel.empty() && policy_.can_subscribe(identity, channel) != auth::Decision::kAllow) {
+      respond(http::json_error(403, "not allowed to subscribe to this channel"));
+      return;
+    }
+  }
+  serve_presence(request, presence_, shard_index, std::move(respond));
 }
 
 void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,

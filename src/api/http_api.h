@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "api/console_site.h"
 #include "api/features_api.h"
 #include "api/hub_api.h"
 #include "api/login_limiter.h"
@@ -10,6 +11,7 @@
 #include "auth/jwt.h"
 #include "config/config.h"
 #include "hub/hub.h"
+#include "hub/presence.h"
 #include "store/notification_store.h"
 #include "protocol/http/http_request.h"
 #include "protocol/http/response.h"
@@ -22,7 +24,8 @@ namespace sb::api {
 // that do blocking work elsewhere.
 using Respond = std::function<void(protocol::http::HttpResponse)>;
 
-// The HTTP API next to the WebSocket endpoints: /health, /metrics, /api/stats, POST /api/publish
+// The HTTP API next to the WebSocket endpoints: /health, /metrics, /api/stats, the web
+// console (/console, ConsoleSite), GET /api/presence, POST /api/publish
 // (backends, API key), POST /api/messages (seed's message broadcast), POST
 // /api/auth/login and /api/auth/refresh, the hub API under /api/hub/ (HubApi), and the
 // meetings and decisions API (FeaturesApi). Shared by all loops; handle() runs on the loop
@@ -41,7 +44,7 @@ class HttpApi {
   // config.password_hash_queue, so a login flood cannot delay anything else.
   HttpApi(const config::Config& config, const auth::JwtCodec& jwt, const auth::ChannelPolicy& policy, hub::Hub& hub,
           transport::WorkPool& pool, transport::WorkPool& password_pool, HubApi& hub_api, FeaturesApi& features_api,
-          store::NotificationStore* notifications, Views views);
+          store::NotificationStore* notifications, const hub::PresenceTracker& presence, Views views);
 
   // Answers one request through respond (now or later, on this loop). client_address: the
   // peer's address bytes, for per-address limits.
@@ -73,6 +76,9 @@ class HttpApi {
              Respond respond);
   protocol::http::HttpResponse refresh(const protocol::http::HttpRequest& request, transport::EventLoop& loop);
   bool has_api_key(const protocol::http::HttpRequest& request) const;
+  // GET /api/presence: with the API key, or a user token allowed to subscribe to the channel.
+  void presence(const protocol::http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
+                Respond respond);
 
   const config::Config& config_;
   const auth::JwtCodec& jwt_;
@@ -84,7 +90,9 @@ class HttpApi {
   HubApi& hub_api_;
   FeaturesApi& features_api_;
   store::NotificationStore* notifications_;
+  const hub::PresenceTracker& presence_;
   Views views_;
+  ConsoleSite console_;
 };
 
 // Random RFC 4122 version-4 UUID text.

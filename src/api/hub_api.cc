@@ -74,6 +74,10 @@ void HubApi::handle(const http::HttpRequest& request, transport::EventLoop& loop
     respond(method("POST") ? publish(request, loop, shard_index, "minRole") : http::json_error(405, "use POST"));
     return;
   }
+  if (rest == "disconnect-user") {
+    respond(method("POST") ? disconnect_user(request, loop, shard_index) : http::json_error(405, "use POST"));
+    return;
+  }
   if (rest == "stats") {
     if (method("GET")) {
       stats(shard_index, std::move(respond));
@@ -133,6 +137,34 @@ http::HttpResponse HubApi::publish(const http::HttpRequest& request, transport::
   std::string response;
   json::ObjectWriter(response).boolean("success", true).string("id", publication->id).end();
   hub_.publish(publication, shard_index);
+  return ok(std::move(response));
+}
+
+http::HttpResponse HubApi::disconnect_user(const http::HttpRequest& request, transport::EventLoop& loop,
+                                           size_t shard_index) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (auto bad = parse_json_object(parser, request.body, body)) return std::move(*bad);
+  std::string_view user, reason;
+  if (body["userId"].get_string().get(user) != simdjson::SUCCESS || user.empty()) {
+    return http::json_error(400, "userId is required");
+  }
+  std::string channel = "user:" + std::string(user);
+  if (!hub::is_valid_channel(channel)) return http::json_error(400, "invalid userId");
+  if (body["reason"].get_string().get(reason) != simdjson::SUCCESS || reason.empty()) {
+    reason = "disconnected by an administrator";
+  }
+  auto publication = std::make_shared<hub::Publication>();
+  publication->id = hub_.next_publication_id();
+  publication->channel = std::move(channel);
+  publication->event_type = hub::kDisconnectOrder;
+  publication->keep_in_history = false;  // an order for the connections of now, not a message
+  json::ObjectWriter(publication->data).string("reason", reason).end();
+  publication->time_ms = loop.wall_ms();
+  publication->published_mono_us = transport::EventLoop::monotonic_us();
+  hub_.publish(publication, shard_index);
+  std::string response;
+  json::ObjectWriter(response).boolean("success", true).string("userId", user).end();
   return ok(std::move(response));
 }
 

@@ -20,7 +20,9 @@ namespace sb::api {
 //   POST /api/hub/broadcast-to-authenticated {"type","payload","minRole"?}
 //   GET  /api/hub/users/<id>/connections
 //   GET  /api/hub/stats
-// Messages go through the hub like any publication, so every dialect renders them.
+//   POST /api/hub/disconnect-user         {"userId","reason"?}
+// Messages go through the hub like any publication, so every dialect renders them (and a
+// disconnect order reaches the user's connections on every node).
 class HubApi {
  public:
   HubApi(hub::Hub& hub, hub::ConnectionRegistry& registry, hub::ChannelOccupancy& occupancy,
@@ -41,6 +43,9 @@ class HubApi {
  private:
   protocol::http::HttpResponse publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
                                        size_t shard_index, std::string_view target_field);
+  // Closes every connection of the user, on every node, each in its dialect's words.
+  protocol::http::HttpResponse disconnect_user(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
+                                               size_t shard_index);
   // Both cover the whole cluster when there is one (the registry's cluster store).
   void user_connections(std::string_view user_id, size_t shard_index,
                         std::function<void(protocol::http::HttpResponse)> respond);

@@ -655,6 +655,17 @@ bool SessionCore::stored_notifications_once(std::function<void(std::vector<store
   return true;
 }
 
+std::string SessionCore::disconnect_reason(const hub::Publication& p) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  std::string_view reason;
+  if (parser.parse(p.data).get_object().get(object) == simdjson::SUCCESS &&
+      object["reason"].get_string().get(reason) == simdjson::SUCCESS && !reason.empty()) {
+    return std::string(reason);
+  }
+  return "disconnected by the server";
+}
+
 bool SessionCore::admit_notification(const hub::Publication& p) {
   NotificationFence& fence = *notification_fence_;
   if (!fence.pending && context_.loop.now_ms() >= fence.until_ms) {

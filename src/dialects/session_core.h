@@ -72,6 +72,16 @@ class SessionCore {
     if (notification_fence_ && !admit_notification(p)) return false;
     return !follows_ || p.offset == 0 || admit_followed(p);
   }
+  // Whether a publication orders this connection closed (hub::kDisconnectOrder from a
+  // backend to this user's personal channel): the dialect then closes in its own words
+  // with the reason, instead of delivering it. Only a backend's order counts.
+  bool disconnect_ordered(const hub::Publication& p) const {
+    if (p.event_type != hub::kDisconnectOrder || !p.sender_connection_id.empty() || identity_->anonymous) return false;
+    std::string_view channel = p.channel;
+    return channel.starts_with("user:") && channel.substr(5) == identity_->user_id;
+  }
+  // The reason given with a disconnect order ("disconnected by the server" without one).
+  static std::string disconnect_reason(const hub::Publication& p);
   // Members present in a channel (presence-tracking channels only), on every node of a
   // cluster: done runs on the loop (possibly before this returns) unless the connection
   // closed in between.

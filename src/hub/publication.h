@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace sb::hub {
 
@@ -13,6 +14,12 @@ inline constexpr size_t kMaxEncodings = 8;
 
 // One event on one channel, immutable once published and shared by every loop that
 // delivers it. The hub treats data and metadata as opaque bytes (JSON text in practice).
+// The event type of an order to close every connection of a user, published by the hub
+// API (POST /api/hub/disconnect-user) to the user's personal channel, so that it reaches
+// every node like any publication; data is {"reason"}. Sessions close in their dialect's
+// words and never render it. `$` types are the server's: no client can publish one.
+inline constexpr std::string_view kDisconnectOrder = "$disconnect";
+
 struct Publication : std::enable_shared_from_this<Publication> {
   std::string id;
   std::string channel;

@@ -187,7 +187,7 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
   server->password_pool_ = std::make_unique<transport::WorkPool>(c.password_hash_threads);
   server->api_ = std::make_unique<api::HttpApi>(
       c, *server->jwt_, server->policy_, server->hub_, server->work_pool_, *server->password_pool_, *server->hub_api_,
-      *server->features_api_, server->notifications_.get(),
+      *server->features_api_, server->notifications_.get(), server->presence_,
       api::HttpApi::Views{[raw] { return raw->render_metrics(); }, [raw] { return raw->render_health(); },
                           [raw] { return raw->render_stats(); }});
   for (unsigned i = 0; i < threads; ++i) {

@@ -275,7 +275,13 @@ void EnvelopeSession::deliver_unread_notifications() {
 }
 
 void EnvelopeSession::deliver(const hub::Publication& publication) {
-  if (ws_ == nullptr || !core_.wants(publication)) return;
+  if (ws_ == nullptr) return;
+  if (core_.disconnect_ordered(publication)) {
+    send_error("DISCONNECTED", SessionCore::disconnect_reason(publication));
+    ws_->close(ws::CloseCode::kPolicyViolation, "disconnected by the server");
+    return;
+  }
+  if (!core_.wants(publication)) return;
   send_publication(*ws_, publication, encoding_slot_, render_publication);
 }
 

@@ -86,7 +86,10 @@ void EventsSession::refuse(std::string_view code, std::string_view message, bool
   std::string data;
   json::ObjectWriter(data).string("code", code).string("message", message).boolean("retryable", retryable).end();
   send("connection.error", data);
-  ws_->close(ws::CloseCode::kPolicyViolation, code == "AUTH_EXPIRED" ? "token expired" : "authentication failed");
+  std::string_view why = code == "AUTH_EXPIRED"   ? "token expired"
+                         : code == "DISCONNECTED" ? "disconnected by the server"
+                                                  : "authentication failed";
+  ws_->close(ws::CloseCode::kPolicyViolation, why);
 }
 
 void EventsSession::on_open(ws::WebSocketConnection& ws) {
@@ -575,7 +578,12 @@ void EventsSession::handle_unsubscribe(const ClientMessage& m) {
 }
 
 void EventsSession::deliver(const hub::Publication& publication) {
-  if (ws_ == nullptr || !core_.wants(publication)) return;
+  if (ws_ == nullptr) return;
+  if (core_.disconnect_ordered(publication)) {
+    refuse("DISCONNECTED", SessionCore::disconnect_reason(publication), false);
+    return;
+  }
+  if (!core_.wants(publication)) return;
   if (!watching_.empty() && !is_presence_event(publication.event_type) &&
       std::find(watching_.begin(), watching_.end(), publication.channel) != watching_.end() &&
       !core_.is_joined(publication.channel)) {

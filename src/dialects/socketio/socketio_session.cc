@@ -351,7 +351,13 @@ void SocketIoSession::forward(const sio::Packet& packet, Request& request, std::
 }
 
 void SocketIoSession::deliver(const hub::Publication& publication) {
-  if (!connected_ || !core_.wants(publication)) return;
+  if (!connected_) return;
+  if (core_.disconnect_ordered(publication)) {
+    send_message(render_error({}, {}, "DISCONNECTED", SessionCore::disconnect_reason(publication)));
+    engine_.close();
+    return;
+  }
+  if (!core_.wants(publication)) return;
   if (recovery_) {
     deliver_with_offset(publication);
     return;

@@ -143,7 +143,13 @@ void TopicsSession::handle_publish(ClientMessage& message) {
 }
 
 void TopicsSession::deliver(const hub::Publication& publication) {
-  if (ws_ == nullptr || !core_.wants(publication)) return;
+  if (ws_ == nullptr) return;
+  if (core_.disconnect_ordered(publication)) {
+    send(render_auth_error(SessionCore::disconnect_reason(publication), now_ms()));
+    ws_->close(ws::CloseCode::kPolicyViolation, "disconnected by the server");
+    return;
+  }
+  if (!core_.wants(publication)) return;
   // Counted per publication by the hub shard (deliveries), not here per subscriber.
   send_publication(*ws_, publication, encoding_slot_, render_publication);
 }
