@@ -535,6 +535,21 @@ test('a notification stored through one node is delivered on another and acknowl
   later.ws.close();
 });
 
+test('the hub API disconnects a user on every node', async () => {
+  const user = `kicked-${process.pid}`;
+  const there = await topics(nodes[1], user);
+  const elsewhere = await eventsClient(nodes[2], user);
+  const bystander = await topics(nodes[1], `stays-${process.pid}`);
+  const res = await backendApi(nodes[0], 'POST', '/api/hub/disconnect-user', { userId: user, reason: 'account closed' });
+  assert.strictEqual(res.status, 200, res.text);
+  const [a, b] = await Promise.all([there.closed, elsewhere.closed]);
+  assert.deepStrictEqual([a.code, b.code], [1008, 1008]);
+  assert.strictEqual((await elsewhere.next((m) => m.type === 'connection.error')).data.message, 'account closed');
+  assert.ok(await bystander.none(() => true, 300));
+  assert.strictEqual(bystander.ws.readyState, 1);
+  bystander.ws.close();
+});
+
 test('a notification sent while its user connects comes once, whether live or from the store', async () => {
   // The store is written before the publication goes out, and a connection subscribes
   // before it reads the store: both orders of the two races are hit over these rounds.

@@ -10,6 +10,7 @@ const path = require('path');
 const { startServer, stopAll, backendApi } = require('./support/server');
 const { topicsClient, subscribeTopic, openClient } = require('./support/client');
 const { launchBrowser, pageErrors, ROOT } = require('./support/browser');
+const { io } = require('socket.io-client');
 
 const SHOTS = process.env.CONSOLE_SCREENSHOTS || path.join(ROOT, 'build', 'screenshots');
 let browser;
@@ -88,6 +89,19 @@ test('the console is served from the binary with its own headers, and lists the 
     ['envelope', 'events', 'rooms', 'socketio', 'socketio', 'topics'], 'every dialect but the echo fixture');
   assert.strictEqual((await fetch(`${origin}/console/nothing.js`)).status, 404);
   assert.strictEqual((await fetch(`${origin}/console`, { method: 'POST' })).status, 405);
+});
+
+test('the console\'s server calls refuse what they must: presence without credentials, a disconnect without a user', async () => {
+  assert.strictEqual((await fetch(`${origin}/api/presence?channel=matter:1`)).status, 401);
+  const bad = await fetch(`${origin}/api/presence?channel=matter:1`, { headers: { Authorization: 'Bearer not.a.jwt' } });
+  assert.strictEqual(bad.status, 401);
+  const key = { 'X-API-Key': 'test-api-key' };
+  assert.strictEqual((await fetch(`${origin}/api/presence?channel=matter:*`, { headers: key })).status, 400, 'a pattern');
+  assert.strictEqual((await fetch(`${origin}/api/presence`, { headers: key })).status, 400);
+  const none = await fetch(`${origin}/api/presence?channel=matter:empty`, { headers: key });
+  assert.deepStrictEqual((await none.json()).data, []);
+  assert.strictEqual((await backendApi(server, 'POST', '/api/hub/disconnect-user', {})).status, 400);
+  assert.strictEqual((await fetch(`${origin}/api/hub/disconnect-user`, { method: 'POST', body: '{"userId":"x"}' })).status, 401);
 });
 
 test('a link with a token and a channel opens the console connected, subscribed and showing that channel live', async () => {
@@ -329,18 +343,33 @@ test('admin actions need the API key: maintenance on and off, and disconnecting 
   const latecomer = await topicsClient(server, 'latecomer');
   bystander.ws.close();
 
-  // Two connections of one user, in two dialects; another user stays.
+  // One user connected in every dialect; another user stays.
+  const token = server.token('kicked');
   const kickedTopics = await topicsClient(server, 'kicked');
-  const kickedEvents = await openClient(`${server.url('/events/ws')}?token=${server.token('kicked')}`);
+  const kickedEvents = await openClient(`${server.url('/events/ws')}?token=${token}`);
   await kickedEvents.next((m) => m.type === 'connection.ready');
+  const kickedEnvelope = await openClient(`${server.url('/v1/ws')}?token=${token}`);
+  await kickedEnvelope.next((m) => m.type === 'CONNECTION_ESTABLISHED');
+  const kickedRooms = await openClient(server.url('/api/ws'), { headers: { Cookie: `pm-session=${token}` } });
+  await kickedRooms.next((m) => m.type === 'connected');
+  const kickedSio = io(origin, { path: '/realtime', transports: ['websocket'], reconnection: false,
+    auth: { token }, query: { sessionId: 'kicked-session' } });
+  await new Promise((resolve, reject) => { kickedSio.once('connect', resolve); kickedSio.once('connect_error', reject); });
+  const sioSaid = new Promise((resolve) => kickedSio.on('message', (m) => resolve(JSON.parse(m))));
+  const sioGone = new Promise((resolve) => kickedSio.once('disconnect', resolve));
   await page.fill('#kick-user', 'kicked');
   await page.click('#disconnect-user');
   await until(async () => /being closed/.test(await text(page, '#admin-result')), { what: 'disconnect answered' });
-  const [a, b] = await Promise.all([kickedTopics.closed, kickedEvents.closed]);
-  assert.deepStrictEqual([a.code, b.code], [1008, 1008]);
+  const closes = await Promise.all([kickedTopics, kickedEvents, kickedEnvelope, kickedRooms].map((c) => c.closed));
+  assert.deepStrictEqual(closes.map((c) => c.code), [1008, 1008, 1008, 1008]);
   const said = await kickedEvents.next((m) => m.type === 'connection.error');
-  assert.strictEqual(said.data.code, 'DISCONNECTED');
-  assert.strictEqual(said.data.message, 'disconnected from the console');
+  assert.deepStrictEqual([said.data.code, said.data.message, said.data.retryable],
+    ['DISCONNECTED', 'disconnected from the console', false]);
+  assert.strictEqual((await kickedEnvelope.next((m) => m.type === 'ERROR')).payload.code, 'DISCONNECTED');
+  assert.strictEqual((await kickedRooms.next((m) => m.type === 'error')).payload.code, 'DISCONNECTED');
+  assert.strictEqual((await kickedTopics.next((m) => m.type === 'auth_error')).message, 'disconnected from the console');
+  assert.strictEqual((await sioSaid).error.code, 'DISCONNECTED');
+  await sioGone;
   assert.ok(await latecomer.none(() => true, 300), 'the other user heard nothing');
   assert.strictEqual(latecomer.ws.readyState, 1, 'and is still connected');
   await shot(page, 'admin');
