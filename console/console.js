@@ -10,7 +10,7 @@
 const $ = (id) => document.getElementById(id);
 const MAX_ROWS = 1000;       // traffic rows kept; the oldest go first
 const SHOWN_TEXT = 600;      // characters of a message shown in a row
-const CHART_POINTS = 120;    // two minutes at one sample per second
+const CHART_POINTS = 60;     // a minute at one sample per second
 
 const state = {
   token: '',
@@ -531,12 +531,18 @@ async function sampleStats() {
     const res = await fetch('/api/stats');
     if (!res.ok) return;
     const stats = await res.json();
-    const p99 = intervalP99(state.lastStats, stats);
+    const previous = state.lastStats;
+    const p99 = intervalP99(previous, stats);
+    // Messages in and out per second over the interval (deliveries count once per socket).
+    const seconds = previous ? Math.max(0.001, (stats.time - previous.time) / 1000) : 1;
+    const rate = previous
+      ? Math.max(0, Math.round((stats.messagesIn + stats.messagesOut - previous.messagesIn - previous.messagesOut) / seconds))
+      : stats.messagesPerSecond;
     state.lastStats = stats;
-    state.samples.push({ connections: stats.connections, rate: stats.messagesPerSecond, p99 });
+    state.samples.push({ connections: stats.connections, rate, p99 });
     if (state.samples.length > CHART_POINTS) state.samples.shift();
     $('stat-connections').textContent = String(stats.connections);
-    $('stat-rate').textContent = String(stats.messagesPerSecond);
+    $('stat-rate').textContent = String(rate);
     $('stat-p99').textContent = p99.toFixed(p99 < 1 ? 3 : 1);
     drawChart();
   } catch {
@@ -617,7 +623,7 @@ async function start() {
       const channel = params.get('subscribe');
       if (await connect() && channel) {
         $('channel').value = channel;
-        $('publish-channel').value = channel;
+        if (!/[*]/.test(channel)) $('publish-channel').value = channel;
         subscribe(channel);
         const option = [...$('filter-channel').options].find((o) => o.value === channel);
         if (!option) {
