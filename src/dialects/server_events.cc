@@ -33,6 +33,8 @@ constexpr std::array<std::string_view, 7> kServerPrefixes = {
 }  // namespace
 
 bool is_server_event_type(std::string_view event_type) {
+  // `$` types are the server's orders to its own sessions (hub::kDisconnectOrder).
+  if (event_type.starts_with('$')) return true;
   std::string normal;
   normal.reserve(event_type.size());
   for (char c : event_type) {

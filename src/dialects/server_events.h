@@ -9,7 +9,7 @@ namespace sb::dialects {
 // typing and cursor relays; /api/messages' message.sent). A client publication with such a
 // type is refused, so no dialect ever renders a client's message as a server message.
 // Compared after normalising case and the separators '.', '-' and ' ' (so "user.joined"
-// and "USER_JOINED" are the same type). This list is the one place to extend when a
+// and "USER_JOINED" are the same type); every type starting with '$' is the server's. This list is the one place to extend when a
 // dialect gains server messages.
 bool is_server_event_type(std::string_view event_type);
 

@@ -371,6 +371,12 @@ test('admin actions need the API key: maintenance on and off, and disconnecting 
   assert.strictEqual((await sioSaid).error.code, 'DISCONNECTED');
   await sioGone;
   assert.ok(await latecomer.none(() => true, 300), 'the other user heard nothing');
+  // No client can give the order: `$` types are the server's.
+  latecomer.send({ type: 'message', topic: 'user:latecomer', eventType: '$disconnect', data: {} });
+  const refused = await latecomer.next((m) => m.type === 'error');
+  assert.ok([400, 403].includes(refused.code), JSON.stringify(refused));
+  latecomer.send({ type: 'message', topic: 'news.anything', eventType: '$disconnect', data: {} });
+  assert.strictEqual((await latecomer.next((m) => m.type === 'error')).details.field, 'eventType');
   assert.strictEqual(latecomer.ws.readyState, 1, 'and is still connected');
   await shot(page, 'admin');
   latecomer.ws.close();

@@ -16,4 +16,11 @@ TEST(ServerEvents, EveryDialectsServerMessagesWhateverTheSpelling) {
   }
 }
 
+TEST(ServerEvents, DollarTypesAreTheServersOrders) {
+  // A client publishing the disconnect order (or any `$` type) is refused like any other
+  // server message, so only a backend can give one.
+  for (const char* type : {"$disconnect", "$anything", "$"}) EXPECT_TRUE(is_server_event_type(type)) << type;
+  EXPECT_FALSE(is_server_event_type("price$"));
+}
+
 }  // namespace sb::dialects
