@@ -34,9 +34,10 @@ ConsoleSite::ConsoleSite(const config::Config& config) {
     if (e.dialect == "echo") continue;  // a conformance fixture, nothing to watch
     if (!first) endpoints_json_ += ',';
     first = false;
-    bool tls = e.port == 0 ? !config.tls.cert_file.empty() && config.tls_port == 0 : !e.tls.cert_file.empty();
+    // An endpoint of the main port is reached the way the page was (its scheme); one with
+    // its own port says whether that port speaks TLS.
     json::ObjectWriter(endpoints_json_).string("path", e.path).string("dialect", e.dialect)
-        .number("port", e.port).boolean("tls", tls).end();
+        .number("port", e.port).boolean("tls", e.port != 0 && e.tls.enabled()).end();
   }
   endpoints_json_ += "]}";
 }

@@ -151,6 +151,11 @@ bool HttpApi::has_api_key(const http::HttpRequest& request) const {
 
 void HttpApi::presence(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,
                        Respond respond) {
+  std::string channel = request.query_param("channel");
+  if (channel.empty() || !hub::is_valid_channel(channel)) {
+    respond(http::json_error(400, "channel is required and must be a concrete channel name"));
+    return;
+  }
   if (!has_api_key(request)) {
     std::string_view token = bearer_token(request);
     if (token.empty()) {
@@ -164,13 +169,12 @@ void HttpApi::presence(const http::HttpRequest& request, transport::EventLoop& l
       return;
     }
     // Who is in a channel is for those who may be in it.
-    std::string channel = request.query_param("channel");
-    if (!channel.empty() && policy_.can_subscribe(identity, channel) != auth::Decision::kAllow) {
+    if (policy_.can_subscribe(identity, channel) != auth::Decision::kAllow) {
       respond(http::json_error(403, "not allowed to subscribe to this channel"));
       return;
     }
   }
-  serve_presence(request, presence_, shard_index, std::move(respond));
+  serve_presence(std::move(channel), presence_, shard_index, std::move(respond));
 }
 
 void HttpApi::publish(const http::HttpRequest& request, transport::EventLoop& loop, size_t shard_index,

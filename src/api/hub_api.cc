@@ -29,14 +29,21 @@ HubApi::HubApi(hub::Hub& hub, hub::ConnectionRegistry& registry, hub::ChannelOcc
 void HubApi::set_maintenance(bool enabled, std::string message, transport::EventLoop& loop, size_t shard_index) {
   bool was = maintenance_.exchange(enabled);
   if (!enabled || was) return;
+  std::string data;
+  json::ObjectWriter(data).string("code", "MAINTENANCE").string("message", message).end();
+  hub_.publish(new_publication("$all", "maintenance", std::move(data), loop), shard_index);
+}
+
+std::shared_ptr<hub::Publication> HubApi::new_publication(std::string channel, std::string_view event_type,
+                                                          std::string data, transport::EventLoop& loop) {
   auto publication = std::make_shared<hub::Publication>();
   publication->id = hub_.next_publication_id();
-  publication->channel = "$all";
-  publication->event_type = "maintenance";
-  json::ObjectWriter(publication->data).string("code", "MAINTENANCE").string("message", message).end();
+  publication->channel = std::move(channel);
+  publication->event_type = event_type;
+  publication->data = std::move(data);
   publication->time_ms = loop.wall_ms();
   publication->published_mono_us = transport::EventLoop::monotonic_us();
-  hub_.publish(publication, shard_index);
+  return publication;
 }
 
 http::HttpResponse HubApi::maintenance(const http::HttpRequest& request, transport::EventLoop& loop,
@@ -126,14 +133,10 @@ http::HttpResponse HubApi::publish(const http::HttpRequest& request, transport::
     channel = has_target ? "$role:" + std::string(target) : std::string("$authenticated");
   }
   if (target_field != "minRole" && !hub::is_valid_channel(channel)) return http::json_error(400, "invalid target");
-  auto publication = std::make_shared<hub::Publication>();
-  publication->id = hub_.next_publication_id();
-  publication->channel = std::move(channel);
-  publication->event_type = type;
   simdjson::dom::element payload;
-  publication->data = body["payload"].get(payload) == simdjson::SUCCESS ? simdjson::minify(payload) : "null";
-  publication->time_ms = loop.wall_ms();
-  publication->published_mono_us = transport::EventLoop::monotonic_us();
+  auto publication = new_publication(std::move(channel), type,
+                                     body["payload"].get(payload) == simdjson::SUCCESS ? simdjson::minify(payload) : "null",
+                                     loop);
   std::string response;
   json::ObjectWriter(response).boolean("success", true).string("id", publication->id).end();
   hub_.publish(publication, shard_index);
@@ -154,15 +157,11 @@ http::HttpResponse HubApi::disconnect_user(const http::HttpRequest& request, tra
   if (body["reason"].get_string().get(reason) != simdjson::SUCCESS || reason.empty()) {
     reason = "disconnected by an administrator";
   }
-  auto publication = std::make_shared<hub::Publication>();
-  publication->id = hub_.next_publication_id();
-  publication->channel = std::move(channel);
-  publication->event_type = hub::kDisconnectOrder;
+  std::string data;
+  json::ObjectWriter(data).string("reason", reason).end();
+  auto publication = new_publication(std::move(channel), hub::kDisconnectOrder, std::move(data), loop);
   publication->keep_in_history = false;  // an order for the connections of now, not a message
-  json::ObjectWriter(publication->data).string("reason", reason).end();
-  publication->time_ms = loop.wall_ms();
-  publication->published_mono_us = transport::EventLoop::monotonic_us();
-  hub_.publish(publication, shard_index);
+  hub_.publish(std::move(publication), shard_index);
   std::string response;
   json::ObjectWriter(response).boolean("success", true).string("userId", user).end();
   return ok(std::move(response));

@@ -2,7 +2,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "config/config.h"
 #include "hub/channel_occupancy.h"
@@ -41,6 +43,9 @@ class HubApi {
   void set_maintenance(bool enabled, std::string message, transport::EventLoop& loop, size_t shard_index);
 
  private:
+  // A publication of the server's (no sender), numbered and stamped with the loop's clocks.
+  std::shared_ptr<hub::Publication> new_publication(std::string channel, std::string_view event_type, std::string data,
+                                                    transport::EventLoop& loop);
   protocol::http::HttpResponse publish(const protocol::http::HttpRequest& request, transport::EventLoop& loop,
                                        size_t shard_index, std::string_view target_field);
   // Closes every connection of the user, on every node, each in its dialect's words.

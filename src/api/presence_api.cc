@@ -1,19 +1,13 @@
 #include "api/presence_api.h"
 
-#include "hub/topic.h"
 #include "json/json_writer.h"
 
 namespace sb::api {
 
 namespace http = protocol::http;
 
-void serve_presence(const http::HttpRequest& request, const hub::PresenceTracker& presence, size_t shard_index,
+void serve_presence(std::string channel, const hub::PresenceTracker& presence, size_t shard_index,
                     std::function<void(http::HttpResponse)> respond) {
-  std::string channel = request.query_param("channel");
-  if (channel.empty() || !hub::is_valid_channel(channel)) {
-    respond(http::json_error(400, "channel is required and must be a concrete channel name"));
-    return;
-  }
   if (!presence.tracks(channel)) {
     respond(http::json_error(404, "this channel tracks no presence (see [presence] channels)"));
     return;

@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 
 #include "dialects/server_events.h"
@@ -24,27 +23,6 @@ constexpr uint64_t kFenceGraceMs = 3000;
 constexpr uint32_t kFirstStoreRetryMs = 1000;
 constexpr uint32_t kLastStoreRetryMs = 30000;
 
-// The event types the HTTP API stores as notifications (seed 000's NOTIFICATION in any
-// case, seed 003's notification.send).
-bool is_notification_type(std::string_view type) {
-  if (type == "notification.send") return true;
-  constexpr std::string_view kEnvelope = "notification";
-  return type.size() == kEnvelope.size() &&
-         std::equal(type.begin(), type.end(), kEnvelope.begin(),
-                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
-}
-
-// The id the HTTP API gave a notification (it writes it as both notificationId and id), or
-// empty. Parsed only for the user's notifications around the stored ones' read.
-std::string notification_id(const std::string& data) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::object object;
-  if (parser.parse(data).get_object().get(object) != simdjson::SUCCESS) return {};
-  std::string_view id;
-  if (object["notificationId"].get_string().get(id) == simdjson::SUCCESS) return std::string(id);
-  if (object["id"].get_string().get(id) == simdjson::SUCCESS) return std::string(id);
-  return {};
-}
 }  // namespace
 
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
@@ -629,23 +607,15 @@ void SessionCore::after_store(std::function<Result()> work, std::function<void(R
 bool SessionCore::stored_notifications_once(std::function<void(std::vector<store::StoredNotification>)> done) {
   if (context_.notifications == nullptr || notifications_handed_out_ || identity_->anonymous) return false;
   notifications_handed_out_ = true;
-  notification_fence_ = std::make_unique<NotificationFence>();
+  notification_fence_ = std::make_unique<NotificationFence>(identity_->user_id);
   auto hand_out = [this, user = identity_->user_id, done = std::move(done)](std::vector<store::StoredNotification> unread) {
     // Another user on this socket meanwhile: the previous one's notifications are not theirs.
     if (identity_->user_id != user || !notification_fence_) return;
-    NotificationFence& fence = *notification_fence_;
-    std::erase_if(unread, [&](const store::StoredNotification& n) {
-      return std::find(fence.ids.begin(), fence.ids.end(), n.id) != fence.ids.end();
-    });
-    fence.pending = false;
-    fence.ids.clear();
-    for (const auto& n : unread) fence.ids.push_back(n.id);
-    fence.until_ms = context_.loop.now_ms() + kFenceGraceMs;
+    notification_fence_->settle(unread, context_.loop.now_ms() + kFenceGraceMs);
     // A quiet connection would otherwise keep the fence for good.
     std::weak_ptr<bool> open = open_token_;
     context_.loop.call_later(static_cast<uint32_t>(kFenceGraceMs), [this, open] {
-      if (open.lock() && notification_fence_ && !notification_fence_->pending &&
-          context_.loop.now_ms() >= notification_fence_->until_ms) {
+      if (open.lock() && notification_fence_ && notification_fence_->expired(context_.loop.now_ms())) {
         notification_fence_.reset();
       }
     });
@@ -667,21 +637,11 @@ std::string SessionCore::disconnect_reason(const hub::Publication& p) {
 }
 
 bool SessionCore::admit_notification(const hub::Publication& p) {
-  NotificationFence& fence = *notification_fence_;
-  if (!fence.pending && context_.loop.now_ms() >= fence.until_ms) {
+  if (notification_fence_->expired(context_.loop.now_ms())) {
     notification_fence_.reset();
     return true;
   }
-  std::string_view channel = p.channel;
-  bool personal = channel.starts_with("user:") && channel.substr(5) == identity_->user_id;
-  if (!personal || !is_notification_type(p.event_type)) return true;
-  std::string id = notification_id(p.data);
-  if (id.empty()) return true;
-  if (fence.pending) {
-    fence.ids.push_back(std::move(id));
-    return true;
-  }
-  return std::find(fence.ids.begin(), fence.ids.end(), id) == fence.ids.end();
+  return notification_fence_->admit(p);
 }
 
 void SessionCore::read_stored_notifications(std::string user_id, uint32_t retry_ms,

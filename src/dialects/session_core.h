@@ -9,6 +9,7 @@
 
 #include "auth/identity.h"
 #include "dialects/dialect.h"
+#include "dialects/notification_fence.h"
 #include "dialects/presence_events.h"
 #include "dialects/stream_position.h"
 #include "hub/subscriber.h"
@@ -209,16 +210,8 @@ class SessionCore {
     std::vector<hub::PublicationPtr> held;  // live ones that arrived while pending
   };
   std::unique_ptr<std::vector<Follow>> follows_;
-  // The user's live notifications around the read of the stored ones, so that none comes
-  // twice: the store is written before the publication goes out, so a notification can be
-  // delivered live while the read is pending (the read then leaves it out), or be handed
-  // out by the read while its live copy is still on its way (that copy is skipped until
-  // until_ms). Allocated only around the read.
-  struct NotificationFence {
-    bool pending = true;
-    std::vector<std::string> ids;  // pending: delivered live; after: handed out by the read
-    uint64_t until_ms = 0;
-  };
+  // The user's live notifications around the read of the stored ones: allocated only
+  // around the read.
   std::unique_ptr<NotificationFence> notification_fence_;
   // Joins of rooms with a capacity whose count across the cluster is awaited: the presence
   // join and a waiting subscribe answer follow the verdict. Allocated only while there are

@@ -101,6 +101,19 @@ test('the console\'s server calls refuse what they must: presence without creden
   const none = await fetch(`${origin}/api/presence?channel=matter:empty`, { headers: key });
   assert.deepStrictEqual((await none.json()).data, []);
   assert.strictEqual((await backendApi(server, 'POST', '/api/hub/disconnect-user', {})).status, 400);
+  assert.strictEqual((await backendApi(server, 'POST', '/api/hub/disconnect-user', { userId: 'team.*' })).status, 400,
+    'a wildcard is no user');
+  // Ids with '.' and ':' name exactly one user: neither a prefix nor a longer id is hit.
+  const exact = await topicsClient(server, 'team.lead:1');
+  const shorter = await topicsClient(server, 'team.lead');
+  const longer = await topicsClient(server, 'team.lead:1:x');
+  assert.strictEqual((await backendApi(server, 'POST', '/api/hub/disconnect-user', { userId: 'team.lead:1' })).status, 200);
+  assert.strictEqual((await exact.closed).code, 1008);
+  for (const c of [shorter, longer]) {
+    assert.ok(await c.none(() => true, 300));
+    assert.strictEqual(c.ws.readyState, 1);
+    c.ws.close();
+  }
   assert.strictEqual((await fetch(`${origin}/api/hub/disconnect-user`, { method: 'POST', body: '{"userId":"x"}' })).status, 401);
 });
 
