@@ -361,7 +361,8 @@ async function publish() {
     if (send(state.dialect.publish(channel, type, data.value))) show('publish-result', `Sent to ${channel}.`);
     return;
   }
-  const answer = await adminCall('POST', '/api/publish', { channel, type: type || undefined, data: data.value });
+  const answer = await adminCall('POST', '/api/publish', { channel, type: type || undefined, data: data.value },
+    'publish-result');
   if (answer) show('publish-result', answer.ok ? `Published through the API: ${answer.text}` : answer.text, !answer.ok);
 }
 
@@ -481,10 +482,11 @@ async function showPresence() {
 // ---------------------------------------------------------------------------------------
 // Admin actions (API key)
 
-async function adminCall(method, path, body) {
+// Calls an API-key endpoint; a missing key is said in the panel `resultId` of the caller.
+async function adminCall(method, path, body, resultId = 'admin-result') {
   const key = $('api-key').value;
   if (!key) {
-    show('admin-result', 'The API key is needed for this.', true);
+    show(resultId, 'The API key (Admin panel) is needed for this.', true);
     return null;
   }
   const res = await fetch(path, {

@@ -201,9 +201,12 @@ test('publish over the connection and through the API; HTML in payloads and type
   const heard = await listener.next((m) => m.type === 'message' && m.topic === channel);
   assert.deepStrictEqual(heard.data, { text: html });
   assert.strictEqual(heard.metadata.senderId, 'publisher');
-  // Through the HTTP API with the API key, with an event type that is HTML too.
-  await page.fill('#api-key', 'test-api-key');
+  // Through the HTTP API: without the key the publish panel says so; then with it, with an
+  // event type that is HTML too.
   await page.check('#publish-via-api');
+  await page.click('#publish');
+  assert.match(await text(page, '#publish-result'), /API key \(Admin panel\) is needed/);
+  await page.fill('#api-key', 'test-api-key');
   await page.fill('#publish-type', '<i>typed</i>');
   await page.click('#publish');
   await until(async () => /Published through the API/.test(await text(page, '#publish-result')), { what: 'API publish' });
@@ -340,7 +343,7 @@ test('the live chart follows /api/stats: connections, messages per second and p9
 test('admin actions need the API key: maintenance on and off, and disconnecting a user everywhere', async () => {
   const { page } = await openConsole();
   await page.click('#maintenance-on');
-  assert.match(await text(page, '#admin-result'), /API key is needed/);
+  assert.match(await text(page, '#admin-result'), /API key \(Admin panel\) is needed/);
   await page.fill('#api-key', 'wrong-key');
   await page.click('#maintenance-on');
   await until(async () => /^401/.test(await text(page, '#admin-result')), { what: 'a wrong key refused' });
