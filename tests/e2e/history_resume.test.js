@@ -245,6 +245,9 @@ test('rooms: payload carries offset and epoch; subscribe with payload.since repl
   assert.strictEqual(m1.payload.epoch, joined.payload.epoch);
   reader.ws.close();
   writer.send({ type: 'message', payload: { room: 'feed.room', content: 'two' } });
+  // Numbered before the backend's: with two loops the socket and the HTTP request may be
+  // served by different loops, so the order is set by waiting for the sender's own copy.
+  await writer.next((m) => m.type === 'message' && m.payload.content === 'two');
   await api('POST', '/api/publish', { channel: 'feed.room', type: 'alert', data: { level: 'high', offset: 'spoofed' } });
   await wait(100);
   const back = await open('room-reader');
