@@ -392,6 +392,22 @@ test('backoff: full jitter under a doubling cap, never below the server\'s retry
   assert.ok(spread.size > 10, 'delays are spread out');
 });
 
+test('close() while the handshake is still under way ends the client quietly', async () => {
+  // A server that accepts TCP and never answers the upgrade: the socket stays CONNECTING.
+  // Node's ws reports closing it then as an error event, which must not escape the client.
+  const sockets = [];
+  const hanging = require('net').createServer((s) => sockets.push(s));
+  await new Promise((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+  const client = new BoardroomWebSocket({ url: `ws://127.0.0.1:${hanging.address().port}/ws`, token: 't' });
+  const stopped = new Promise((resolve) => client.on('client.stopped', resolve));
+  await until(() => sockets.length === 1, 2000, 'the connection');
+  client.close();
+  assert.strictEqual((await stopped).code, 'CLOSED');
+  await wait(100);  // the error event ws emits on the next tick must find a listener
+  for (const s of sockets) s.destroy();
+  await new Promise((resolve) => hanging.close(resolve));
+});
+
 test('a retryAfter in connection.error is honoured before the next attempt', async () => {
   // A server that refuses every connection with a retryable error asking for 800 ms.
   const attempts = [];

@@ -192,6 +192,25 @@ test('the per-user connection limit stops the composable instead of retrying', a
   others.forEach((c) => c.ws.close());
 });
 
+test('disconnect() while the handshake is still under way stops quietly', async () => {
+  // A server that never answers the upgrade; the socket is a plain `ws` one with no error
+  // listener of its own, so the composable must keep listening after it lets go of it.
+  const sockets = [];
+  const hanging = require('net').createServer((s) => sockets.push(s));
+  await new Promise((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+  const scope = effectScope();
+  const ws = scope.run(() => useWebSocket({
+    url: `ws://127.0.0.1:${hanging.address().port}/api/ws`, autoConnect: true, createSocket: (url) => new WebSocket(url),
+  }));
+  await until(() => sockets.length === 1, 2000, 'the connection');
+  ws.disconnect();
+  await wait(100);  // the error event ws emits on the next tick must find a listener
+  assert.strictEqual(ws.connected.value, false);
+  scope.stop();
+  for (const s of sockets) s.destroy();
+  await new Promise((resolve) => hanging.close(resolve));
+});
+
 test('maxReconnectAttempts bounds the attempts against a server that is gone', async () => {
   const port = await freePort();
   let opened = 0;

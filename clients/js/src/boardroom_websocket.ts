@@ -450,7 +450,9 @@ export class BoardroomWebSocket {
     if (this.socket) {
       this.socket.onmessage = null;
       this.socket.onclose = null;
-      this.socket.onerror = null;
+      // Not null: Node's `ws` reports closing a socket that is still connecting as an
+      // 'error' event, which with no listener would be an uncaught exception.
+      this.socket.onerror = () => {};
     }
     this.socket = null;
     this.clearTimer('heartbeatTimer');
