@@ -621,7 +621,18 @@ bool SessionCore::stored_notifications_once(std::function<void(std::vector<store
     });
     done(std::move(unread));
   };
-  read_stored_notifications(identity_->user_id, kFirstStoreRetryMs, std::move(hand_out));
+  // The store is read once the broker hears the personal channel (in a cluster: Redis
+  // confirmed its SUBSCRIBE), as a subscribe is answered: a notification stored and
+  // published before that would be neither in the read nor heard live.
+  if (!open_token_) open_token_ = std::make_shared<bool>(true);
+  std::weak_ptr<bool> open = open_token_;
+  std::string user = identity_->user_id;
+  context_.hub.broker().read_history(
+      "user:" + user, 0, 0, context_.shard_index,
+      [this, open, user, hand_out = std::move(hand_out)](hub::HistoryResult) mutable {
+        if (!open.lock() || identity_->user_id != user) return;
+        read_stored_notifications(user, kFirstStoreRetryMs, std::move(hand_out));
+      });
   return true;
 }
 
