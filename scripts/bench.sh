@@ -31,6 +31,12 @@
 #            received per step (proportional to publications, not to subscribers). Then three
 #            nodes: the publisher on A, the subscribers spread over A, B and C (B and C on
 #            CPU 0, A with Redis and the load generator on CPU 1)
+# The topics workloads also run against the uWebSockets peer (tools/bench/peer/uws/, our own
+# small server on uWebSockets) when UWS_DIR and USOCKETS_DIR point at uWebSockets and
+# uSockets sources (fetched snapshots: nothing of theirs is in this repository); without
+# them the peer is skipped with a line saying so. Fan-out steps print the server's CPU
+# seconds (user and system) over the step; `connect` runs twice, with the auth message and
+# as a plain upgrade (--no-auth).
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
 #        SECTIONS="topics socketio events" (default all three) picks what runs.
 set -euo pipefail
@@ -46,6 +52,17 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target switchboard switchboard-bench >/dev/null
 (cd tools/bench/peer && [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error)
 
+# The uWebSockets peer, when its sources are given.
+TOPICS_SERVERS="switchboard ws"
+if [ -n "${UWS_DIR:-}" ] && [ -d "${UWS_DIR}/src" ] && [ -n "${USOCKETS_DIR:-}" ] && [ -d "${USOCKETS_DIR}/src" ]; then
+  cmake -S tools/bench/peer/uws -B build/uws-peer -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DUWS_DIR="$(realpath "$UWS_DIR")" -DUSOCKETS_DIR="$(realpath "$USOCKETS_DIR")" >/dev/null
+  cmake --build build/uws-peer >/dev/null
+  TOPICS_SERVERS="switchboard uws ws"
+else
+  echo "uWebSockets peer skipped: set UWS_DIR and USOCKETS_DIR to uWebSockets and uSockets sources to include it"
+fi
+
 TOKEN=$(JWT_SECRET=$SECRET ./build/switchboard token --user bench --ttl 86400)
 BENCH="taskset -c 1 ./build/switchboard-bench --token $TOKEN"
 
@@ -59,6 +76,10 @@ start_server() {  # $1 = switchboard | ws | ws-envelope | socket.io ; sets PID a
         SWITCHBOARD_MAX_MESSAGES_PER_SECOND=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
         SWITCHBOARD_API_KEY=$SECRET \
         taskset -c 0 ./build/switchboard serve --threads 1 --port $PORT 2>/dev/null &
+      ;;
+    uws)
+      PORT=3105
+      PORT=$PORT JWT_SECRET=$SECRET taskset -c 0 ./build/uws-peer/uws-peer 2>/dev/null &
       ;;
     ws)
       PORT=3100
@@ -147,13 +168,16 @@ cluster_step() {
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-for server in switchboard ws; do
+for server in $TOPICS_SERVERS; do
   [[ " $SECTIONS " == *" topics "* ]] || break
   echo
   echo "## $server"
   for rate in $RATES; do
     start_server $server
-    echo "fanout rate=$rate/s: $($BENCH --port $PORT -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')"
+    read -r user_before system_before <<<"$(awk '{print $14, $15}' "/proc/$PID/stat")"
+    result=$($BENCH --port $PORT -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')
+    read -r user_after system_after <<<"$(awk '{print $14, $15}' "/proc/$PID/stat")"
+    echo "fanout rate=$rate/s: $result server_user_s=$(awk -v t=$((user_after - user_before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }') server_system_s=$(awk -v t=$((system_after - system_before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')"
     stop_server
   done
   start_server $server
@@ -163,6 +187,11 @@ for server in switchboard ws; do
   start_server $server
   echo "connect: $($BENCH --port $PORT --mode connect -d 5 --concurrency 256)"
   stop_server
+  start_server $server
+  echo "connect (plain upgrade): $($BENCH --port $PORT --mode connect -d 5 --concurrency 256 --no-auth)"
+  stop_server
+  # The uWebSockets peer speaks the topics subset only.
+  [ $server = uws ] && continue
   # Presence and cursors: Switchboard's envelope endpoint (8080) against the envelope peer.
   if [ $server = switchboard ]; then start_server switchboard; CURSOR_PORT=8080; else start_server ws-envelope; CURSOR_PORT=$PORT; fi
   echo "cursors: $($BENCH --port $CURSOR_PORT --path /ws --mode cursors -n 200 --hz 30 -d "$STEP_SECONDS" --secret $SECRET)"

@@ -324,6 +324,11 @@ class Driver {
         return;
       }
       c.in.erase(0, end + 4);
+      if (o_.no_auth) {
+        c.state = Conn::State::kReady;
+        ++ready_;
+        return;
+      }
       c.state = Conn::State::kAuthing;
       if (!envelope() && !socketio(c)) send(c, auth_frame(c.user, c.publisher));
     }
