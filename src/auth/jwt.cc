@@ -19,6 +19,7 @@ std::shared_ptr<EVP_PKEY> share_key(EVP_PKEY* key) {
 
 struct JwtCodec::KeySet {
   std::vector<JwtKey> keys;
+  uint64_t generation = 0;  // a verification cached under another set does not count
 };
 
 namespace {
@@ -208,6 +209,7 @@ void JwtCodec::set_jwks_keys(std::vector<JwtKey> keys) {
   auto set = std::make_shared<KeySet>();
   set->keys = configured_keys_;
   for (auto& key : keys) set->keys.push_back(std::move(key));
+  set->generation = ++key_generation_;
   keys_.store(std::move(set));
 }
 
@@ -235,15 +237,14 @@ bool JwtCodec::check_signature(const JwtKey& key, std::string_view signing_input
   return ok;
 }
 
-JwtStatus JwtCodec::check_with_keys(std::string_view alg, std::string_view kid, std::string_view signing_input,
-                                    std::string_view signature) const {
-  std::shared_ptr<const KeySet> set = keys_.load();
+JwtStatus JwtCodec::check_with_keys(const KeySet& set, std::string_view alg, std::string_view kid,
+                                    std::string_view signing_input, std::string_view signature) const {
   // A token with a kid tries the key of that kid and the configured keys (which may carry
   // no kid); one without tries every key. The key's algorithm must be the token's.
   bool kid_named = false;  // some key has exactly the token's kid
   bool key_tried = false;  // some key passed the kid filter
   bool algorithm_fits = false;
-  for (const JwtKey& key : set->keys) {
+  for (const JwtKey& key : set.keys) {
     if (!kid.empty() && !key.kid.empty() && key.kid != kid) continue;
     key_tried = true;
     kid_named = kid_named || key.kid == kid;
@@ -284,8 +285,19 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
       (kid_value.get_string().get(kid) != simdjson::SUCCESS || kid.size() > 256)) {
     return JwtStatus::kMalformed;
   }
-  if (JwtStatus checked = check_with_keys(alg, kid, token.substr(0, dot2), *signature); checked != JwtStatus::kOk) {
-    return checked;
+  // Asymmetric signatures are dear: one found valid before under the same keys is not
+  // checked again (HMAC costs less than the digest that would look it up).
+  std::shared_ptr<const KeySet> set = keys_.load();
+  bool asymmetric = alg == "RS256" || alg == "ES256";
+  SignatureCache::Digest digest{};
+  bool cached = false;
+  if (asymmetric) {
+    digest = SignatureCache::digest(token);
+    cached = signature_cache_.contains(digest, set->generation, now_seconds);
+  }
+  if (!cached) {
+    JwtStatus checked = check_with_keys(*set, alg, kid, token.substr(0, dot2), *signature);
+    if (checked != JwtStatus::kOk) return checked;
   }
 
   simdjson::dom::object claims;
@@ -300,6 +312,7 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
   // One leeway for verification and for the expiry timer (Identity::valid_until).
   int64_t valid_until = has_exp == TimeClaim::kOk ? exp + settings_.leeway_seconds : 0;
   if (has_exp == TimeClaim::kOk && now_seconds > valid_until) return JwtStatus::kExpired;
+  if (asymmetric && !cached) signature_cache_.insert(digest, set->generation, valid_until, now_seconds);
   if (has_nbf == TimeClaim::kOk && now_seconds + settings_.leeway_seconds < nbf) return JwtStatus::kNotYetValid;
   if (!settings_.issuer.empty()) {
     std::string_view iss;

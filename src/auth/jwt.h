@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/identity.h"
+#include "auth/signature_cache.h"
 #include "auth/jwt_key.h"
 
 namespace sb::auth {
@@ -75,7 +76,8 @@ class JwtCodec {
 
   // Checks signature, exp, nbf, iss and aud against now_seconds (exp and nbf with the
   // configured leeway; exp, nbf and iat must be numbers in range when present); fills
-  // identity from claims, with valid_until = exp + leeway.
+  // identity from claims, with valid_until = exp + leeway. An RS256/ES256 signature found
+  // valid is remembered until the token expires (SignatureCache), while the keys stay.
   // A token whose "typ" claim is "refresh" is accepted only for TokenUse::kRefresh.
   JwtStatus verify(std::string_view token, int64_t now_seconds, Identity& identity,
                    TokenUse use = TokenUse::kAccess) const;
@@ -95,6 +97,8 @@ class JwtCodec {
   void on_unknown_kid(std::function<void()> hook) { unknown_kid_hook_ = std::move(hook); }
   // Tokens refused since start because their kid was unknown.
   uint64_t unknown_kids() const { return unknown_kids_.load(std::memory_order_relaxed); }
+  // RS256/ES256 signature checks skipped since start because the token was verified before.
+  uint64_t cached_signatures() const { return signature_cache_.hits(); }
 
  private:
   struct KeySet;
@@ -102,8 +106,8 @@ class JwtCodec {
   // The signature check of one key; input is "header.payload".
   static bool check_signature(const JwtKey& key, std::string_view signing_input, std::string_view signature);
   // Picks the keys that may verify a token of this alg and kid and tries each.
-  JwtStatus check_with_keys(std::string_view alg, std::string_view kid, std::string_view signing_input,
-                            std::string_view signature) const;
+  JwtStatus check_with_keys(const KeySet& set, std::string_view alg, std::string_view kid,
+                            std::string_view signing_input, std::string_view signature) const;
 
   JwtSettings settings_;
   EVP_PKEY* private_key_ = nullptr;        // RS256/ES256 signing, when configured
@@ -111,6 +115,8 @@ class JwtCodec {
   std::atomic<std::shared_ptr<const KeySet>> keys_;  // configured + JWKS, replaced whole
   std::function<void()> unknown_kid_hook_;
   mutable std::atomic<uint64_t> unknown_kids_{0};
+  std::atomic<uint64_t> key_generation_{0};  // numbers the key sets, for the cache
+  mutable SignatureCache signature_cache_;
 };
 
 // Builds the claims JSON for a token: sub, name, roles, permissions, iat, exp (now+ttl),

@@ -43,9 +43,7 @@ bool PatternTrie::add(Subscriber& subscriber, std::string_view pattern) {
       auto child = std::make_unique<TrieNode>();
       child->parent = node;
       child->key = std::move(key);
-      next = child.get();
-      if (!node->children) node->children = std::make_unique<TrieNode::Children>();
-      node->children->emplace(std::string_view(next->key), std::move(child));
+      next = node->children.insert(std::move(child));
       ++node_count_;
     }
     node = next;
@@ -88,11 +86,9 @@ void PatternTrie::detach(Subscriber& subscriber, uint32_t subscription_index) {
 }
 
 void PatternTrie::prune(TrieNode* node) {
-  while (node != root_.get() && node->entries.empty() && !node->children) {
+  while (node != root_.get() && node->entries.empty() && node->children.empty()) {
     TrieNode* parent = node->parent;
-    // Find first, then erase: the map's key views the node's own key string.
-    parent->children->erase(parent->children->find(std::string_view(node->key)));  // frees node
-    if (parent->children->empty()) parent->children.reset();
+    parent->children.erase(node->key);  // frees node
     --node_count_;
     node = parent;
   }

@@ -4,39 +4,27 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "hub/subscriber.h"
 #include "hub/topic.h"
+#include "hub/trie_children.h"
+#include "hub/trie_entries.h"
 
 namespace sb::hub {
 
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 // One trie level. Keys are the separator byte followed by the segment text ("*" and "**"
-// included), so "a.b" and "a:b" are different channels. Most nodes are leaves (a user's
-// personal channel, a document), so the child map is allocated only when needed and its
-// keys view the children's own key strings: each node costs about 150 bytes.
+// included), so "a.b" and "a:b" are different channels. Most nodes are leaves with one
+// subscriber (a user's personal channel, a document), so both the children's table and a
+// second entry are allocated only when needed: such a leaf costs its node (80 bytes with
+// the allocator's header) and a slot in its parent's table.
 struct TrieNode {
-  struct Entry {
-    Subscriber* subscriber;
-    uint32_t index_in_subscriber;
-  };
-  using Children = std::unordered_map<std::string_view, std::unique_ptr<TrieNode>, StringHash, std::equal_to<>>;
+  using Entry = TrieEntries::Entry;
   TrieNode* parent = nullptr;
   std::string key;
-  std::unique_ptr<Children> children;
-  std::vector<Entry> entries;
-
-  TrieNode* child(std::string_view k) const {
-    if (!children) return nullptr;
-    auto it = children->find(k);
-    return it == children->end() ? nullptr : it->second.get();
-  }
+  TrieChildren children;
+  TrieEntries entries;
+  TrieNode* child(std::string_view k) const { return children.find(k); }
   // The full pattern this node stands for, rebuilt from the keys up to the root.
   std::string pattern() const;
 };
@@ -98,7 +86,7 @@ void PatternTrie::walk(TrieNode* node, size_t i, Visit& visit) {
     }
     return;
   }
-  if (!node->children) return;
+  if (node->children.empty()) return;
   const Segment& segment = segments_[i];
   auto lookup = [&](std::string_view text) -> TrieNode* {
     key_.assign(1, segment.separator);

@@ -181,6 +181,60 @@ TEST(Jwt, SignsAndVerifiesRs256AndEs256) {
   }
 }
 
+TEST(Jwt, AnAsymmetricSignatureIsCheckedOncePerTokenAndKeySet) {
+  for (auto [alg, ec] : {std::pair{JwtAlgorithm::kRS256, false}, std::pair{JwtAlgorithm::kES256, true}}) {
+    JwtSettings s;
+    s.algorithm = alg;
+    s.private_key_pem = generate_private_pem(ec);
+    auto c = codec(s);
+    std::string token = sign(*c, make_claims(s, "bob", "Bob", {}, {}, kNow, 60));
+    Identity id;
+    ASSERT_EQ(c->verify(token, kNow, id), JwtStatus::kOk) << to_string(alg);
+    EXPECT_EQ(c->cached_signatures(), 0u);
+    ASSERT_EQ(c->verify(token, kNow + 1, id), JwtStatus::kOk);
+    EXPECT_EQ(c->cached_signatures(), 1u);
+    EXPECT_EQ(id.user_id, "bob");  // the claims are still read each time
+    // The claims are still checked: a remembered token expires all the same.
+    EXPECT_EQ(c->verify(token, kNow + 61 + s.leeway_seconds, id), JwtStatus::kExpired);
+    // A tampered copy is another token: checked, and refused.
+    std::string tampered = token;
+    tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(c->verify(tampered, kNow, id), JwtStatus::kBadSignature);
+    // New keys (a JWKS refresh) forget what the old ones verified.
+    uint64_t hits = c->cached_signatures();
+    c->set_jwks_keys({});
+    ASSERT_EQ(c->verify(token, kNow, id), JwtStatus::kOk);
+    EXPECT_EQ(c->cached_signatures(), hits);
+    ASSERT_EQ(c->verify(token, kNow, id), JwtStatus::kOk);
+    EXPECT_EQ(c->cached_signatures(), hits + 1);
+  }
+}
+
+TEST(Jwt, Hs256SignaturesAreNotCached) {
+  auto c = codec(hs256());
+  std::string token = sign(*c, make_claims(hs256(), "a", "", {}, {}, kNow, 60));
+  Identity id;
+  ASSERT_EQ(c->verify(token, kNow, id), JwtStatus::kOk);
+  ASSERT_EQ(c->verify(token, kNow, id), JwtStatus::kOk);
+  EXPECT_EQ(c->cached_signatures(), 0u);
+}
+
+TEST(SignatureCache, WhenFullExpiredEntriesGoFirstThenEverything) {
+  SignatureCache cache(2);
+  auto a = SignatureCache::digest("a"), b = SignatureCache::digest("b"), c = SignatureCache::digest("c");
+  cache.insert(a, 1, kNow + 10, kNow);
+  cache.insert(b, 1, kNow + 100, kNow);
+  cache.insert(c, 1, kNow + 100, kNow + 50);  // a has expired by then: it makes room
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_FALSE(cache.contains(a, 1, kNow + 50));
+  EXPECT_TRUE(cache.contains(b, 1, kNow + 50));
+  EXPECT_FALSE(cache.contains(b, 2, kNow + 50));  // another key set
+  EXPECT_FALSE(cache.contains(c, 1, kNow + 101));  // expired
+  cache.insert(a, 1, 0, kNow);  // no expiry: kept for a while
+  EXPECT_TRUE(cache.contains(a, 1, kNow + SignatureCache::kTokenWithoutExpirySeconds));
+  EXPECT_FALSE(cache.contains(a, 1, kNow + SignatureCache::kTokenWithoutExpirySeconds + 1));
+}
+
 TEST(Jwt, RefusesKeysThatDoNotFitTheAlgorithm) {
   JwtSettings s;
   s.algorithm = JwtAlgorithm::kES256;
