@@ -119,3 +119,62 @@ TEST(PatternTrie, ListsPatternsOfASubscriber) {
 }
 
 }  // namespace sb::hub
+
+namespace sb::hub {
+
+// Thousands of sibling channels (one per user) fill, grow, shrink and empty a node's child
+// table in random order; every remaining channel must still be found, removed ones never,
+// and the trie must end with its root only.
+TEST(PatternTrie, ManySiblingChannelsComeAndGoInAnyOrder) {
+  PatternTrie trie;
+  constexpr int kUsers = 5000;
+  std::vector<Sink> sinks(kUsers);
+  std::vector<int> order(kUsers);
+  for (int i = 0; i < kUsers; ++i) {
+    order[i] = i;
+    ASSERT_TRUE(trie.add(sinks[i], "user:" + std::to_string(i)));
+    if (i % 3 == 0) {
+      ASSERT_TRUE(trie.add(sinks[i], "user:" + std::to_string(i) + ".inbox"));
+    }
+  }
+  std::mt19937 random(7);
+  std::shuffle(order.begin(), order.end(), random);
+  std::vector<bool> gone(kUsers, false);
+  for (int n = 0; n < kUsers; ++n) {
+    int i = order[n];
+    ASSERT_TRUE(trie.remove(sinks[i], "user:" + std::to_string(i)));
+    gone[i] = true;
+    if (n % 500 == 0 || n > kUsers - 20) {
+      for (int j = 0; j < kUsers; ++j) {
+        auto m = matches(trie, "user:" + std::to_string(j));
+        ASSERT_EQ(m.size(), gone[j] ? 0u : 1u) << "user " << j << " after " << n + 1 << " removals";
+        if (!gone[j]) {
+          ASSERT_EQ(m[0], &sinks[j]);
+        }
+      }
+    }
+  }
+  for (int i = 0; i < kUsers; i += 3) {
+    auto m = matches(trie, "user:" + std::to_string(i) + ".inbox");
+    ASSERT_EQ(m.size(), 1u);
+    trie.remove_all(sinks[i]);
+  }
+  EXPECT_EQ(trie.node_count(), 1u);
+}
+
+// A channel with many subscribers keeps each one through swap-removals from the middle
+// (the first inline, the rest in the grown array).
+TEST(PatternTrie, ABusyChannelKeepsItsSubscribersThroughRemovals) {
+  PatternTrie trie;
+  std::vector<Sink> sinks(100);
+  for (auto& s : sinks) trie.add(s, "room.lobby");
+  for (int i = 0; i < 100; i += 2) trie.remove(sinks[i], "room.lobby");
+  auto m = matches(trie, "room.lobby");
+  ASSERT_EQ(m.size(), 50u);
+  for (int i = 1; i < 100; i += 2) EXPECT_NE(std::find(m.begin(), m.end(), &sinks[i]), m.end());
+  for (int i = 1; i < 100; i += 2) trie.remove(sinks[i], "room.lobby");
+  EXPECT_TRUE(matches(trie, "room.lobby").empty());
+  EXPECT_EQ(trie.node_count(), 1u);
+}
+
+}  // namespace sb::hub
