@@ -123,6 +123,16 @@ cpu_ticks() {  # user + system clock ticks of process $1
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
+# A connect-mode run against the server $PID: the load generator's result, then the
+# server's CPU time per completed handshake (the rate alone can be the client's limit).
+connect_run() {  # switchboard-bench arguments
+  local before result
+  before=$(cpu_ticks "$PID")
+  result=$(taskset -c 1 ./build/switchboard-bench --port $PORT --mode connect "$@")
+  echo "$result server_cpu_us_per_handshake=$(awk -v t=$(($(cpu_ticks "$PID") - before)) -v hz="$(getconf CLK_TCK)" \
+    -v n="$(sed -n 's/.*completed=\([0-9]*\).*/\1/p' <<<"$result")" 'BEGIN { printf "%.1f", n ? t / hz / n * 1e6 : 0 }')"
+}
+
 stop_server() {
   kill "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
@@ -185,11 +195,27 @@ for server in $TOPICS_SERVERS; do
   echo "idle: $($BENCH --port $PORT --mode idle -n 15000 --server-pid $PID --concurrency 256 --secret $SECRET)"
   stop_server
   start_server $server
-  echo "connect: $($BENCH --port $PORT --mode connect -d 5 --concurrency 256)"
+  echo "connect: $(connect_run --token "$TOKEN" -d 5 --concurrency 256)"
   stop_server
   start_server $server
-  echo "connect (plain upgrade): $($BENCH --port $PORT --mode connect -d 5 --concurrency 256 --no-auth)"
+  echo "connect (plain upgrade): $(connect_run -d 5 --concurrency 256 --no-auth)"
   stop_server
+  # Asymmetric tokens, the same one on every connection (a reconnect storm's case): the
+  # signature is checked once, then remembered until the token expires.
+  if [ $server = switchboard ]; then
+    KEYS=$(mktemp -d)
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/RS256.pem" 2>/dev/null
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$KEYS/ES256.pem" 2>/dev/null
+    for alg in RS256 ES256; do
+      export JWT_ALGORITHM=$alg JWT_PRIVATE_KEY_FILE=$KEYS/$alg.pem
+      ASYMMETRIC_TOKEN=$(./build/switchboard token --user bench --ttl 86400)
+      start_server switchboard
+      echo "connect ($alg, one token): $(connect_run --token "$ASYMMETRIC_TOKEN" -d 5 --concurrency 256)"
+      stop_server
+      unset JWT_ALGORITHM JWT_PRIVATE_KEY_FILE
+    done
+    rm -rf "$KEYS"
+  fi
   # The uWebSockets peer speaks the topics subset only.
   [ $server = uws ] && continue
   # Presence and cursors: Switchboard's envelope endpoint (8080) against the envelope peer.
