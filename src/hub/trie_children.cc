@@ -7,7 +7,7 @@
 
 namespace sb::hub {
 
-struct TrieChildren::Table {
+struct alignas(alignof(TrieNode*)) TrieChildren::Table {
   uint32_t size;
   uint32_t mask;  // capacity - 1 (capacity: a power of two)
   // The slots follow the header in the same allocation; null = free.
