@@ -14,7 +14,7 @@ PACKAGES=(
   redis-server haproxy
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-autobahn python3-websockets openssl
-  heaptrack   # scripts/memory_profile.sh
+  heaptrack gnuplot-nox   # scripts/memory_profile.sh, scripts/soak.sh (its plot)
   python3-jwt python3-cryptography   # the JWKS cases sign tokens as an identity provider
   chromium   # driven by playwright-core (npm) in the browser tests
   nodejs

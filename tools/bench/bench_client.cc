@@ -572,7 +572,23 @@ class Driver {
     uint64_t sent = 0;
     std::vector<uint64_t> seq(publishers.size(), 0);
     std::string frame;
+    // --report-every: one line per interval, its latency from that interval's samples only
+    // (a long soak would not keep every sample).
+    uint64_t report_ns = static_cast<uint64_t>(o_.report_every * 1e9);
+    uint64_t next_report = start + report_ns;
+    uint64_t delivered_at_report = 0;
     while (now_ns() < end) {
+      if (report_ns != 0 && now_ns() >= next_report) {
+        std::printf("interval t=%.0f delivered_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
+                    static_cast<double>(next_report - start) / 1e9,
+                    static_cast<double>(result_.delivered - delivered_at_report) / o_.report_every,
+                    static_cast<double>(latency_.quantile(0.5)) / 1000, static_cast<double>(latency_.quantile(0.99)) / 1000,
+                    static_cast<double>(latency_.quantile(1.0)) / 1000);
+        std::fflush(stdout);
+        latency_ = LatencySamples();
+        delivered_at_report = result_.delivered;
+        next_report += report_ns;
+      }
       uint64_t due = static_cast<uint64_t>(static_cast<double>(now_ns() - start) / 1e9 * o_.rate);
       // Bounded bursts keep the client responsive to its own receive side.
       uint64_t burst = std::min<uint64_t>(due - std::min(due, sent), 2000);

@@ -31,6 +31,7 @@ struct BenchOptions {
   int server_pid = 0;        // idle mode: whose RSS to measure
   double hold = 0;           // idle mode: seconds to hold connections after measuring
   bool tls = false;          // wss: TLS first (the server's certificate is not checked)
+  double report_every = 0;   // fanout: seconds between interval lines (0: none)
   bool no_auth = false;      // connect mode: a connection is done at its 101 (plain upgrade)
 };
 
