@@ -14,16 +14,10 @@
 
 namespace sb::dialects {
 
-namespace {
-// How long after a subscribe answer live duplicates of what it covered may still arrive
-// (publications already on their way to this loop, or from Redis): the fence lasts this
-// long at most, and ends earlier when the channel publishes past it.
-constexpr uint64_t kFenceGraceMs = 3000;
-// How soon a connection asks an unreachable notification store again, at first and at most.
-constexpr uint32_t kFirstStoreRetryMs = 1000;
-constexpr uint32_t kLastStoreRetryMs = 30000;
-
-}  // namespace
+std::weak_ptr<bool> SessionCore::open_token() {
+  if (!open_token_) open_token_ = std::make_shared<bool>(true);
+  return open_token_;
+}
 
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
                          std::string_view dialect)
@@ -37,8 +31,7 @@ hub::ClusterCheck SessionCore::limit_check(uint32_t max_per_user, LimitVerdict& 
   // verdict once the session is complete. A cluster answers later, on this loop.
   // An anonymous connection counts against no user.
   if (!within_limit || context_.registry.cluster() == nullptr || info_.user_id.empty()) return {};
-  if (!open_token_) open_token_ = std::make_shared<bool>(true);
-  std::weak_ptr<bool> open = open_token_;
+  std::weak_ptr<bool> open = open_token();
   LimitVerdict verdict = std::move(within_limit);
   within_limit = nullptr;  // the cluster gives it
   return hub::ClusterCheck{
@@ -164,8 +157,7 @@ void SessionCore::join_presence(std::string_view channel) {
 }
 
 hub::ClusterCheck SessionCore::capacity_check(std::string_view channel, uint32_t ticket) {
-  if (!open_token_) open_token_ = std::make_shared<bool>(true);
-  std::weak_ptr<bool> open = open_token_;
+  std::weak_ptr<bool> open = open_token();
   uint32_t capacity = context_.occupancy.capacity(channel);
   return hub::ClusterCheck{context_.shard_index, [this, open, ticket, capacity](uint32_t members) {
                              if (open.lock()) settle_capacity(ticket, members > capacity);
@@ -254,8 +246,7 @@ bool SessionCore::is_joined(std::string_view channel) const {
 }
 
 void SessionCore::presence(std::string_view channel, std::function<void(std::vector<hub::PresenceMember>)> done) {
-  if (!open_token_) open_token_ = std::make_shared<bool>(true);
-  std::weak_ptr<bool> open = open_token_;
+  std::weak_ptr<bool> open = open_token();
   context_.presence.members(channel, context_.shard_index,
                             [open, done = std::move(done)](std::vector<hub::PresenceMember> members) {
                               if (open.lock()) done(std::move(members));
@@ -414,8 +405,7 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
     batch->tickets.push_back(ticket);
   }
   batch->requests = std::move(requests);
-  if (!open_token_) open_token_ = std::make_shared<bool>(true);
-  std::weak_ptr<bool> open = open_token_;
+  std::weak_ptr<bool> open = open_token();
   for (size_t i = 0; i < batch->requests.size(); ++i) {
     // A room whose cluster-wide count is awaited is answered with it (full: not joined).
     CapacityCheck* check = pending_capacity(batch->requests[i].channel);
@@ -591,51 +581,6 @@ void SessionCore::drop_all_subscriptions() {
   }
 }
 
-template <typename Result>
-void SessionCore::after_store(std::function<Result()> work, std::function<void(Result)> done) {
-  if (!open_token_) open_token_ = std::make_shared<bool>(true);
-  std::weak_ptr<bool> open = open_token_;
-  transport::EventLoop& loop = context_.loop;
-  context_.pool.submit([open, &loop, work = std::move(work), done = std::move(done)]() mutable {
-    Result result = work();
-    loop.post([open, result = std::move(result), done = std::move(done)]() mutable {
-      if (open.lock()) done(std::move(result));
-    });
-  });
-}
-
-bool SessionCore::stored_notifications_once(std::function<void(std::vector<store::StoredNotification>)> done) {
-  if (context_.notifications == nullptr || notifications_handed_out_ || identity_->anonymous) return false;
-  notifications_handed_out_ = true;
-  notification_fence_ = std::make_unique<NotificationFence>(identity_->user_id);
-  auto hand_out = [this, user = identity_->user_id, done = std::move(done)](std::vector<store::StoredNotification> unread) {
-    // Another user on this socket meanwhile: the previous one's notifications are not theirs.
-    if (identity_->user_id != user || !notification_fence_) return;
-    notification_fence_->settle(unread, context_.loop.now_ms() + kFenceGraceMs);
-    // A quiet connection would otherwise keep the fence for good.
-    std::weak_ptr<bool> open = open_token_;
-    context_.loop.call_later(static_cast<uint32_t>(kFenceGraceMs), [this, open] {
-      if (open.lock() && notification_fence_ && notification_fence_->expired(context_.loop.now_ms())) {
-        notification_fence_.reset();
-      }
-    });
-    done(std::move(unread));
-  };
-  // The store is read once the broker hears the personal channel (in a cluster: Redis
-  // confirmed its SUBSCRIBE), as a subscribe is answered: a notification stored and
-  // published before that would be neither in the read nor heard live.
-  if (!open_token_) open_token_ = std::make_shared<bool>(true);
-  std::weak_ptr<bool> open = open_token_;
-  std::string user = identity_->user_id;
-  context_.hub.broker().read_history(
-      "user:" + user, 0, 0, context_.shard_index,
-      [this, open, user, hand_out = std::move(hand_out)](hub::HistoryResult) mutable {
-        if (!open.lock() || identity_->user_id != user) return;
-        read_stored_notifications(user, kFirstStoreRetryMs, std::move(hand_out));
-      });
-  return true;
-}
-
 std::string SessionCore::disconnect_reason(const hub::Publication& p) {
   thread_local simdjson::dom::parser parser;
   simdjson::dom::object object;
@@ -645,44 +590,6 @@ std::string SessionCore::disconnect_reason(const hub::Publication& p) {
     return std::string(reason);
   }
   return "disconnected by the server";
-}
-
-bool SessionCore::admit_notification(const hub::Publication& p) {
-  if (notification_fence_->expired(context_.loop.now_ms())) {
-    notification_fence_.reset();
-    return true;
-  }
-  return notification_fence_->admit(p);
-}
-
-void SessionCore::read_stored_notifications(std::string user_id, uint32_t retry_ms,
-                                            std::function<void(std::vector<store::StoredNotification>)> done) {
-  using Unread = std::optional<std::vector<store::StoredNotification>>;
-  store::NotificationStore* store = context_.notifications;
-  after_store<Unread>(
-      [store, user_id, now = static_cast<int64_t>(context_.loop.wall_ms())] { return store->unread(user_id, now); },
-      [this, user_id, retry_ms, done = std::move(done)](Unread unread) mutable {
-        if (unread) {
-          done(std::move(*unread));
-          return;
-        }
-        // The store is unreachable (Redis down): the notifications are still kept, so this
-        // connection asks again, less often the longer it lasts, while it stays this user's.
-        log::warn("notifications.retry", {{"connection", info_.connection_id}, {"in_ms", std::to_string(retry_ms)}});
-        std::weak_ptr<bool> open = open_token_;
-        context_.loop.call_later(retry_ms, [this, open, user_id, retry_ms, done = std::move(done)]() mutable {
-          if (!open.lock() || identity_->user_id != user_id) return;
-          read_stored_notifications(user_id, std::min(retry_ms * 2, kLastStoreRetryMs), std::move(done));
-        });
-      });
-}
-
-bool SessionCore::mark_notification_read(std::string id, std::function<void(int)> done) {
-  if (context_.notifications == nullptr) return false;
-  store::NotificationStore* store = context_.notifications;
-  after_store<int>([store, user = identity_->user_id, id = std::move(id)] { return store->mark_read(user, id); },
-                   std::move(done));
-  return true;
 }
 
 void SessionCore::close() {

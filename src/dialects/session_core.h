@@ -136,6 +136,12 @@ class SessionCore {
  private:
   // Takes the connection out of the registry (and the cluster's), once.
   void unregister();
+  // A reference that expires when the connection closes, for callbacks that may outlive it.
+  std::weak_ptr<bool> open_token();
+  // How long after a subscribe answer (or the read of stored notifications) live duplicates
+  // of what it covered may still arrive (publications already on their way to this loop, or
+  // from Redis): a fence lasts this long at most.
+  static constexpr uint64_t kFenceGraceMs = 3000;
   // The personal and role channels of an identity (recomputed rather than stored: every
   // byte kept here is paid by each idle connection).
   std::vector<std::string> implicit_channels(const auth::Identity& identity) const;
@@ -197,7 +203,7 @@ class SessionCore {
   std::vector<std::string> joined_;  // client-visible joins
   std::shared_ptr<ActivityState> activity_;
   // Alive while the connection is open: store answers arriving later check it. Allocated on
-  // first use, so idle connections do not pay for it.
+  // first use (open_token()), so idle connections do not pay for it.
   std::shared_ptr<bool> open_token_;
   // Channels whose subscribe answer is awaited (live publications held) or whose replay
   // just went out (live duplicates of it skipped): allocated only while there are some.

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   app.add_option("--concurrency", o.concurrency, "Handshakes in flight");
   app.add_flag("--tls", o.tls, "wss: TLS before the upgrade (the certificate is not checked)");
   app.add_option("--report-every", o.report_every,
-                 "fanout: print a line every this many seconds with that interval's deliveries and latency");
+                 "fanout: print a line every this many seconds with that interval's deliveries and latency "
+                 "(the closing line's latency then covers only the last interval)");
   app.add_flag("--no-auth", o.no_auth, "connect: count a connection at its 101 (the plain upgrade, no auth message)");
   app.add_option("--server-pid", o.server_pid, "idle: process whose RSS growth is measured");
   app.add_option("--hold", o.hold, "idle: seconds to keep connections open after measuring");
