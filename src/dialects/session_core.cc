@@ -56,7 +56,7 @@ bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user, LimitV
   registered_ = true;
   identity_ = std::move(identity);
   log::debug("session.open", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
-  for (const auto& channel : implicit_channels(*identity_)) context_.shard().subscribe(subscriber_, channel);
+  subscribe_implicit();
   if (within_limit) within_limit(true);  // left set only without a cluster
   return true;
 }
@@ -83,7 +83,7 @@ bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user
     drop_all_subscriptions();
     identity_ = std::move(identity);
   } else {
-    for (const auto& channel : implicit_channels(*identity_)) context_.shard().unsubscribe(subscriber_, channel);
+    unsubscribe_implicit();
     identity_ = std::move(identity);
     // The same user with a new token: what the new claims no longer allow is left.
     std::vector<std::string> joined = joined_;
@@ -93,18 +93,30 @@ bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user
       left.push_back(channel);
     }
   }
-  for (const auto& channel : implicit_channels(*identity_)) context_.shard().subscribe(subscriber_, channel);
+  subscribe_implicit();
   if (within_limit) within_limit(true);  // left set only without a cluster
   return true;
 }
 
-std::vector<std::string> SessionCore::implicit_channels(const auth::Identity& identity) const {
-  // $all reaches every connection (maintenance notices); the rest need an identity.
-  std::vector<std::string> channels = {"$all"};
+void SessionCore::subscribe_implicit() {
+  // $all reaches every connection (maintenance notices); the rest need an identity. The
+  // hub keeps these three apart from the trie: every connection has them.
+  const auth::Identity& identity = *identity_;
+  bool named = !identity.anonymous;
+  std::string_view personal_user;
+  if (named && hub::is_valid_channel("user:" + identity.user_id)) personal_user = identity.user_id;
+  context_.shard().add_personal(subscriber_, personal_user, named);
+  for (const auto& channel : role_channels(identity)) context_.shard().subscribe(subscriber_, channel);
+}
+
+void SessionCore::unsubscribe_implicit() {
+  context_.shard().remove_personal(subscriber_);
+  for (const auto& channel : role_channels(*identity_)) context_.shard().unsubscribe(subscriber_, channel);
+}
+
+std::vector<std::string> SessionCore::role_channels(const auth::Identity& identity) const {
+  std::vector<std::string> channels;
   if (identity.anonymous) return channels;
-  std::string personal = "user:" + identity.user_id;
-  if (hub::is_valid_channel(personal)) channels.push_back(std::move(personal));
-  channels.emplace_back("$authenticated");
   // broadcastToAuthenticated(minRole) publishes to $role:<minRole>: a connection hears
   // the channels of every role its own roles satisfy.
   const auto& hierarchy = context_.policy.roles();

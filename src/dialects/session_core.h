@@ -142,9 +142,12 @@ class SessionCore {
   // of what it covered may still arrive (publications already on their way to this loop, or
   // from Redis): a fence lasts this long at most.
   static constexpr uint64_t kFenceGraceMs = 3000;
-  // The personal and role channels of an identity (recomputed rather than stored: every
-  // byte kept here is paid by each idle connection).
-  std::vector<std::string> implicit_channels(const auth::Identity& identity) const;
+  // The channels every connection hears without joining (`$all`, and for a named user
+  // `user:<id>`, `$authenticated` and its roles' `$role:<r>`), for the current identity.
+  // Recomputed rather than stored: every byte kept here is paid by each idle connection.
+  void subscribe_implicit();
+  void unsubscribe_implicit();
+  std::vector<std::string> role_channels(const auth::Identity& identity) const;
   void drop_all_subscriptions();
   // The registry's cluster check for a limit verdict (none without one).
   hub::ClusterCheck limit_check(uint32_t max_per_user, LimitVerdict& within_limit);

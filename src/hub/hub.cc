@@ -8,9 +8,11 @@
 namespace sb::hub {
 
 HubShard::HubShard(std::function<void()> wake, Hub& hub) : hub_(hub), wake_(std::move(wake)) {
-  trie_.on_interest([this](std::string_view pattern, bool first) {
+  auto interest = [this](std::string_view pattern, bool first) {
     if (hub_.broker().wants_interest()) hub_.interest_changed(pattern, first ? 1 : -1);
-  });
+  };
+  trie_.on_interest(interest);
+  personal_.on_interest(interest);
 }
 
 bool HubShard::subscribe(Subscriber& subscriber, std::string_view pattern) {
@@ -28,14 +30,25 @@ bool HubShard::unsubscribe(Subscriber& subscriber, std::string_view pattern) {
 void HubShard::unsubscribe_all(Subscriber& subscriber) {
   counters_.subscriptions.fetch_sub(subscriber.subscription_count(), std::memory_order_relaxed);
   trie_.remove_all(subscriber);
+  personal_.remove(subscriber);
 }
+
+void HubShard::add_personal(Subscriber& subscriber, std::string_view user, bool authenticated) {
+  personal_.add(subscriber, user, authenticated);
+}
+
+void HubShard::remove_personal(Subscriber& subscriber) { personal_.remove(subscriber); }
 
 void HubShard::deliver(const PublicationPtr& publication) {
   uint64_t delivered = 0;
-  trie_.match(publication->channel, [&](Subscriber& s) {
+  auto visit = [&](Subscriber& s) {
     s.deliver(*publication);
     ++delivered;
-  });
+  };
+  trie_.match(publication->channel, visit);
+  // Reserved and personal channels are few and short: the first byte rules most out.
+  char first = publication->channel.empty() ? '\0' : publication->channel.front();
+  if (first == '$' || first == 'u') personal_.match(publication->channel, trie_.delivery_seq(), visit);
   if (delivered != 0) {
     counters_.deliveries.fetch_add(delivered, std::memory_order_relaxed);
     delivered_this_turn_.push_back(publication);

@@ -11,6 +11,7 @@
 #include "hub/broker.h"
 #include "hub/node_relay.h"
 #include "hub/pattern_trie.h"
+#include "hub/personal_channels.h"
 #include "hub/publication.h"
 #include "hub/subscriber.h"
 
@@ -34,7 +35,13 @@ class HubShard {
 
   bool subscribe(Subscriber& subscriber, std::string_view pattern);
   bool unsubscribe(Subscriber& subscriber, std::string_view pattern);
+  // Removes every subscription of subscriber, its personal channels included.
   void unsubscribe_all(Subscriber& subscriber);
+  // Makes subscriber hear `$all`, and `$authenticated` and `user:<user>` as
+  // PersonalChannels::add() says (user must outlive the subscription); remove_personal()
+  // undoes it. Kept out of the trie: every connection has them.
+  void add_personal(Subscriber& subscriber, std::string_view user, bool authenticated);
+  void remove_personal(Subscriber& subscriber);
   // Delivers to every local subscriber whose patterns match, once each.
   void deliver(const PublicationPtr& publication);
   // Thread-safe: queues a publication from another loop.
@@ -52,6 +59,7 @@ class HubShard {
 
  private:
   PatternTrie trie_;
+  PersonalChannels personal_;
   Hub& hub_;
   std::function<void()> wake_;
   std::mutex inbox_mutex_;

@@ -29,6 +29,8 @@ struct TrieNode {
   std::string pattern() const;
 };
 
+inline std::string_view TrieChildren::KeyOf::operator()(const TrieNode& node) const { return node.key; }
+
 // Subscriptions of one loop, organised by pattern segments. A publication is matched by
 // walking the trie along its channel's segments, so the cost depends on the channel's
 // depth and the wildcards present, never on the number of patterns. Add and remove are
@@ -50,6 +52,8 @@ class PatternTrie {
   // Patterns the subscriber holds.
   std::vector<std::string> patterns_of(const Subscriber& subscriber) const;
   size_t node_count() const { return node_count_; }
+  // The sequence number the last match() marked its subscribers with.
+  uint64_t delivery_seq() const { return delivery_seq_; }
   // Called when a pattern gets its first subscriber (true) or loses its last (false).
   void on_interest(std::function<void(std::string_view pattern, bool first)> hook) { interest_ = std::move(hook); }
 

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "hub/publication.h"
@@ -7,6 +8,7 @@
 namespace sb::hub {
 
 class PatternTrie;
+class PersonalChannels;
 struct TrieNode;
 
 // Anything that receives publications from the hub (a dialect session). Lives on one
@@ -23,6 +25,7 @@ class Subscriber {
 
  private:
   friend class PatternTrie;
+  friend class PersonalChannels;
   struct Subscription {
     TrieNode* node;
     uint32_t index_in_node;
@@ -31,6 +34,13 @@ class Subscriber {
   // Sequence of the last publication delivered: a publication matching several of this
   // subscriber's patterns is delivered once.
   uint64_t last_delivery_seq_ = 0;
+  // Held by PersonalChannels while this subscriber hears `$all` and, when the user is named,
+  // `user:<id>` and `$authenticated`: the user (empty when anonymous), the same user's next
+  // subscriber on this loop, and the place in the list of all.
+  std::string_view personal_user_;
+  Subscriber* next_of_user_ = nullptr;
+  uint32_t personal_index_ = UINT32_MAX;  // UINT32_MAX: not held
+  bool authenticated_ = false;
 };
 
 }  // namespace sb::hub

@@ -19,22 +19,93 @@ struct Token {
   std::string_view text;
 };
 
-std::vector<Token> tokenize(std::string_view name) {
-  std::vector<Segment> segments;
-  split_segments(name, segments);
-  std::vector<Token> tokens;
-  tokens.reserve(segments.size() + 2);
-  for (const auto& s : segments) {
-    if (s.text == "**") {
-      tokens.push_back({Kind::kOne, s.separator, {}});
-      tokens.push_back({Kind::kRest, 0, {}});
-    } else if (s.text == "*") {
-      tokens.push_back({Kind::kOne, s.separator, {}});
-    } else {
-      tokens.push_back({Kind::kLiteral, s.separator, s.text});
+// Calls add(Segment) for each segment of name, in order.
+template <typename Add>
+void for_each_segment(std::string_view name, Add&& add) {
+  char separator = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || is_separator(name[i])) {
+      add(Segment{separator, name.substr(start, i - start)});
+      if (i < name.size()) separator = name[i];
+      start = i + 1;
     }
   }
+}
+
+// Calls add(Token) for each token of name ("**" gives two).
+template <typename Add>
+void for_each_token(std::string_view name, Add&& add) {
+  for_each_segment(name, [&add](const Segment& s) {
+    if (s.text == "**") {
+      add(Token{Kind::kOne, s.separator, {}});
+      add(Token{Kind::kRest, 0, {}});
+    } else if (s.text == "*") {
+      add(Token{Kind::kOne, s.separator, {}});
+    } else {
+      add(Token{Kind::kLiteral, s.separator, s.text});
+    }
+  });
+}
+
+std::vector<Token> tokenize(std::string_view name) {
+  std::vector<Token> tokens;
+  for_each_token(name, [&tokens](const Token& t) { tokens.push_back(t); });
   return tokens;
+}
+
+// The tokens of a name of at most kMaxChannelLength bytes, on the stack: a policy matches
+// each subscribed or published channel against its rules, so this must not allocate. A
+// name has at most kMaxChannelLength / 2 + 1 segments, and "**" adds one token.
+class StackTokens {
+ public:
+  static constexpr size_t kCapacity = kMaxChannelLength + 2;
+  explicit StackTokens(std::string_view name) {
+    for_each_token(name, [this](const Token& t) { items_[size_++] = t; });
+  }
+  size_t size() const { return size_; }
+  const Token& operator[](size_t i) const { return items_[i]; }
+
+ private:
+  Token items_[kCapacity];
+  size_t size_ = 0;
+};
+
+bool reserved_literal(const Token& t) { return t.kind == Kind::kLiteral && !t.text.empty() && t.text[0] == '$'; }
+
+// Whether pattern token p matches the channel's literal token c (at the start of both
+// names when first: a wildcard never stands for a first '$' segment).
+bool token_matches(const Token& p, const Token& c, bool first) {
+  if (p.separator != c.separator) return false;
+  if (p.kind == Kind::kLiteral) return p.text == c.text;
+  return !(first && reserved_literal(c));
+}
+
+// pattern_matches for a channel without wildcards and names within kMaxChannelLength: the
+// classic wildcard walk, where REST takes any run of segments and, on a mismatch, the last
+// REST seen takes one segment more. That last REST is enough: every other token takes
+// exactly one segment, so an earlier REST could only shift work the later one can do.
+bool match_literal_channel(std::string_view pattern, std::string_view channel) {
+  StackTokens p(pattern);
+  StackTokens c(channel);
+  size_t i = 0, j = 0;
+  size_t rest = SIZE_MAX, rest_from = 0;
+  while (j < c.size()) {
+    if (i < p.size() && p[i].kind == Kind::kRest) {
+      rest = i++;
+      rest_from = j;
+    } else if (i < p.size() && token_matches(p[i], c[j], i == 0 && j == 0)) {
+      ++i;
+      ++j;
+    } else if (rest != SIZE_MAX) {
+      i = rest + 1;
+      j = ++rest_from;
+    } else {
+      return false;
+    }
+  }
+  while (i < p.size() && p[i].kind == Kind::kRest) ++i;
+  return i == p.size();
 }
 
 // Memoised search over (i, j) positions; patterns are at most 256 bytes, so the table is
@@ -64,7 +135,7 @@ class PairSearch {
   }
 
  private:
-  static bool reserved(const Token& t) { return t.kind == Kind::kLiteral && !t.text.empty() && t.text[0] == '$'; }
+  static bool reserved(const Token& t) { return reserved_literal(t); }
   // first: both tokens open their names, where a wildcard never stands for a '$' segment.
   static bool single_compatible(const Token& x, const Token& y, bool first) {
     if (x.separator != y.separator) return false;
@@ -115,30 +186,22 @@ bool valid_name(std::string_view name, bool allow_wildcards) {
   for (unsigned char c : name) {
     if (c <= 0x20 || c == 0x7F || c == '"' || c == '\\') return false;
   }
-  std::vector<Segment> segments;
-  split_segments(name, segments);
-  for (const auto& s : segments) {
-    if (s.text.empty()) return false;
+  bool valid = true;
+  for_each_segment(name, [&](const Segment& s) {
     bool wildcard = s.text == "*" || s.text == "**";
-    if (wildcard && !allow_wildcards) return false;
-    if (!wildcard && s.text.find('*') != std::string_view::npos) return false;
-  }
-  return true;
+    if (s.text.empty() || (wildcard && !allow_wildcards) ||
+        (!wildcard && s.text.find('*') != std::string_view::npos)) {
+      valid = false;
+    }
+  });
+  return valid;
 }
 
 }  // namespace
 
 void split_segments(std::string_view name, std::vector<Segment>& out) {
   out.clear();
-  char separator = 0;
-  size_t start = 0;
-  for (size_t i = 0; i <= name.size(); ++i) {
-    if (i == name.size() || is_separator(name[i])) {
-      out.push_back({separator, name.substr(start, i - start)});
-      if (i < name.size()) separator = name[i];
-      start = i + 1;
-    }
-  }
+  for_each_segment(name, [&out](const Segment& s) { out.push_back(s); });
 }
 
 bool is_valid_channel(std::string_view name) { return valid_name(name, false); }
@@ -147,6 +210,9 @@ bool is_valid_pattern(std::string_view pattern) { return valid_name(pattern, tru
 bool has_wildcard(std::string_view pattern) { return pattern.find('*') != std::string_view::npos; }
 
 bool pattern_matches(std::string_view pattern, std::string_view channel) {
+  if (pattern.size() <= kMaxChannelLength && channel.size() <= kMaxChannelLength && !has_wildcard(channel)) {
+    return match_literal_channel(pattern, channel);
+  }
   return pattern_covers(pattern, channel);
 }
 

@@ -3,16 +3,15 @@
 #include <memory>
 #include <string_view>
 
+#include "hub/pointer_table.h"
+
 namespace sb::hub {
 
 struct TrieNode;
 
-// The children of one trie node, owned: an open-addressing table of node pointers found by
-// the child's own key (linear probing, backward-shift deletion, at most 3/4 full). A level
-// under which every user or document has its own channel holds tens of thousands of
-// children, so a child costs its slot (8 to 16 bytes) instead of a hash-map node of its
-// own; the key is read from the child, which a lookup visits next anyway. The table is one
-// pointer wide and allocated with the first child.
+// The children of one trie node, owned, in a PointerTable keyed by each child's own key: a
+// level under which every user or document has its own channel holds tens of thousands of
+// children, and a child then costs its slot instead of a hash-map node.
 class TrieChildren {
  public:
   TrieChildren() = default;
@@ -21,18 +20,20 @@ class TrieChildren {
   TrieChildren& operator=(const TrieChildren&) = delete;
 
   // The child with this key, or null.
-  TrieNode* find(std::string_view key) const;
+  TrieNode* find(std::string_view key) const { return table_.find(key); }
   // Adopts a child whose key is not present yet; returns it.
   TrieNode* insert(std::unique_ptr<TrieNode> child);
   // Removes and frees the child with this key (which must be present).
   void erase(std::string_view key);
-  bool empty() const { return table_ == nullptr; }
-  uint32_t size() const;
+  bool empty() const { return table_.empty(); }
+  uint32_t size() const { return table_.size(); }
 
  private:
-  struct Table;
-  void rehash(uint32_t capacity);
-  Table* table_ = nullptr;  // null without children
+  struct KeyOf {
+    // Defined in pattern_trie.h, where TrieNode is complete, so that lookups inline it.
+    std::string_view operator()(const TrieNode& node) const;
+  };
+  PointerTable<TrieNode, KeyOf> table_;
 };
 
 }  // namespace sb::hub

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
 namespace sb::hub {
 
 TEST(Topic, SplitsOnDotsAndColonsKeepingTheSeparator) {
@@ -67,6 +70,38 @@ TEST(Topic, LeadingWildcardsNeverReachReservedChannels) {
   EXPECT_FALSE(patterns_overlap("*:*", "$role:*"));
   EXPECT_FALSE(pattern_covers("**", "$all"));
   EXPECT_TRUE(patterns_overlap("**", "x:y"));
+}
+
+}  // namespace sb::hub
+
+namespace sb::hub {
+
+TEST(Topic, PatternMatchesAgreesWithTheGeneralCoverSearch) {
+  // pattern_matches takes an allocation-free walk for concrete channels; it must answer as
+  // pattern_covers does, for every mix of wildcards, separators and reserved segments.
+  std::mt19937 random(2026);
+  auto pick = [&random](std::initializer_list<const char*> options) {
+    std::uniform_int_distribution<size_t> d(0, options.size() - 1);
+    return std::string(options.begin()[d(random)]);
+  };
+  auto name = [&](bool wildcards) {
+    std::uniform_int_distribution<int> length(1, 6);
+    std::string out;
+    int n = length(random);
+    for (int k = 0; k < n; ++k) {
+      if (k > 0) out += pick({".", ":"});
+      out += wildcards ? pick({"a", "b", "$r", "*", "**", "**"}) : pick({"a", "b", "$r"});
+    }
+    return out;
+  };
+  int matched = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string pattern = name(true), channel = name(false);
+    bool expected = pattern_covers(pattern, channel);
+    ASSERT_EQ(pattern_matches(pattern, channel), expected) << pattern << " against " << channel;
+    matched += expected ? 1 : 0;
+  }
+  EXPECT_GT(matched, 500);  // the cases were not all misses
 }
 
 }  // namespace sb::hub
