@@ -5,10 +5,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "hub/cluster_check.h"
+#include "hub/pointer_table.h"
 
 namespace sb::hub {
 
@@ -19,6 +19,9 @@ struct ConnectionInfo {
   std::string user_id;         // empty when anonymous; changed only through the registry
   std::string_view dialect;    // a dialect's static name
   uint64_t connected_at_ms = 0;
+  // The same user's next connection on this node: the registry's own link, meaningless in a
+  // copy.
+  ConnectionInfo* next_of_user = nullptr;
 };
 
 // A connection as the cluster knows it (on any node), for the hub API.
@@ -80,12 +83,18 @@ class ConnectionRegistry {
   size_t user_count() const;
 
  private:
-  // Both with the lock held; link answers check (now, or through the cluster).
+  // All with the lock held; link answers check (now, or through the cluster).
   void link(ConnectionInfo* info, ClusterCheck& check);
   void unlink(ConnectionInfo* info);
+  uint32_t count_of(std::string_view user_id) const;
 
+  struct UserOf {
+    std::string_view operator()(const ConnectionInfo& info) const { return info.user_id; }
+  };
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::vector<ConnectionInfo*>> by_user_;
+  // Each named user's first connection, the others chained from it through next_of_user: a
+  // user costs a slot here rather than a map node and a list.
+  PointerTable<ConnectionInfo, UserOf> by_user_;
   size_t connections_ = 0;
   RegistryCluster* cluster_ = nullptr;
 };

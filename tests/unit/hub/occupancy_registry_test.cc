@@ -81,6 +81,41 @@ TEST(ConnectionRegistry, CountsPerUserAndEnforcesTheLimit) {
   EXPECT_EQ(r.user_count(), 2u);
 }
 
+TEST(ConnectionRegistry, KeepsEachUsersConnectionsThroughRemovalsAnywhereInTheirList) {
+  ConnectionRegistry r;
+  std::vector<ConnectionInfo> infos(40);
+  std::vector<std::string> users = {"ann", "ben", "cy"};
+  for (size_t i = 0; i < infos.size(); ++i) {
+    infos[i] = {"c" + std::to_string(i), users[i % users.size()], "topics", i};
+    ASSERT_TRUE(r.try_add(&infos[i], 0));
+  }
+  auto ids = [&r](std::string_view user) {
+    std::vector<std::string> out;
+    for (const auto& info : r.of_user(user)) out.push_back(info.connection_id);
+    return out;
+  };
+  // Oldest, newest and middle connections of ann leave; the others stay, oldest first.
+  r.remove(&infos[0]);
+  r.remove(&infos[39]);
+  r.remove(&infos[18]);
+  std::vector<std::string> expected;
+  for (size_t i = 3; i < 39; i += 3) {
+    if (i != 18) expected.push_back("c" + std::to_string(i));
+  }
+  EXPECT_EQ(ids("ann"), expected);
+  EXPECT_EQ(ids("ben").size(), 13u);
+  // A connection moving to another user leaves the first user's list.
+  ASSERT_TRUE(r.set_user(&infos[1], "ann", 0));
+  EXPECT_EQ(ids("ben").size(), 12u);
+  EXPECT_EQ(ids("ann").back(), "c1");
+  for (size_t i = 0; i < infos.size(); ++i) {
+    if (i != 0 && i != 39 && i != 18) r.remove(&infos[i]);
+  }
+  EXPECT_EQ(r.user_count(), 0u);
+  EXPECT_EQ(r.connection_count(), 0u);
+  EXPECT_TRUE(ids("ann").empty());
+}
+
 TEST(RateLimiter, AllowsTheBudgetThenSaysWhenToRetryAndRefills) {
   RateLimiter limiter(3, 1000);
   uint64_t retry = 0;
