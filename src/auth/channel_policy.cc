@@ -31,7 +31,7 @@ bool fill(const std::vector<hub::Segment>& segments, const Identity& identity, s
     if (s.separator != 0) out += s.separator;
     std::string_view text = s.text;
     if (text == kUserId) text = identity.user_id;
-    else if (text == kTenant) text = identity.tenant;
+    else if (text == kTenant) text = identity.tenant();
     else if (text == kTeam) text = team;
     else {
       out += text;
@@ -78,7 +78,7 @@ std::vector<std::string> own_patterns(std::string_view rule_pattern, const Ident
   if (!has_team) {
     add({});
   } else {
-    for (const auto& team : identity.teams) add(team);
+    for (const auto& team : identity.teams()) add(team);
   }
   return out;
 }

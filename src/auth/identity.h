@@ -7,23 +7,44 @@
 namespace sb::auth {
 
 // Who is on a connection, dialect-neutral. Built from verified JWT claims (or anonymous).
-// Only the claims the core uses are kept: an idle connection must stay small, and every
-// field here is paid for by each connection.
+// Only the claims the core uses are kept, and those few tokens carry live apart: every
+// byte here is paid by each idle connection.
 struct Identity {
+  // The claims most tokens do not carry, allocated by the first write to one of them.
+  struct Rare {
+    std::string avatar;      // "avatar" or "picture"
+    std::string tenant;      // "tenant", "company" or "companyId"
+    std::string session_id;  // "sid": the login session the token belongs to, when it says
+    std::vector<std::string> teams;  // "teams" (array) or "team" (string)
+  };
+
+  Identity() = default;
+  Identity(const Identity& other);
+  Identity& operator=(const Identity& other);
+  Identity(Identity&&) noexcept = default;
+  Identity& operator=(Identity&&) noexcept = default;
+
   bool anonymous = true;
-  std::string user_id;      // "sub"
-  std::string name;         // "name"
-  std::string avatar;       // "avatar" or "picture"
-  std::string tenant;       // "tenant", "company" or "companyId"
-  std::string session_id;   // "sid": the login session the token belongs to, when it says
+  std::string user_id;  // "sub"
+  std::string name;     // "name"
   std::vector<std::string> roles;        // "roles" (array) or "role" (string)
   std::vector<std::string> permissions;  // "permissions" (array) or space-separated "scope"
-  std::vector<std::string> teams;        // "teams" (array) or "team" (string)
   // Seconds since the epoch after which the token no longer verifies ("exp" plus the
   // configured leeway), 0 when it has no "exp". The expiry timer uses the same instant.
   int64_t valid_until = 0;
 
+  const std::string& avatar() const { return rare_ ? rare_->avatar : kNoRare.avatar; }
+  const std::string& tenant() const { return rare_ ? rare_->tenant : kNoRare.tenant; }
+  const std::string& session_id() const { return rare_ ? rare_->session_id : kNoRare.session_id; }
+  const std::vector<std::string>& teams() const { return rare_ ? rare_->teams : kNoRare.teams; }
+  // The rare claims, for writing: created empty on first use.
+  Rare& rare();
+
   bool has_permission(const std::string& permission) const;
+
+ private:
+  static const Rare kNoRare;
+  std::unique_ptr<Rare> rare_;
 };
 
 using IdentityPtr = std::shared_ptr<const Identity>;

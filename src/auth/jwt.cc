@@ -347,22 +347,22 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
   }
   if (identity.user_id.empty()) return JwtStatus::kMalformed;  // a token must name its user
   if (claims["name"].get_string().get(text) == simdjson::SUCCESS) identity.name = text;
-  if (claims["avatar"].get_string().get(text) == simdjson::SUCCESS) identity.avatar = text;
-  else if (claims["picture"].get_string().get(text) == simdjson::SUCCESS) identity.avatar = text;
+  if (claims["avatar"].get_string().get(text) == simdjson::SUCCESS) identity.rare().avatar = text;
+  else if (claims["picture"].get_string().get(text) == simdjson::SUCCESS) identity.rare().avatar = text;
   if (!settings_.tenant_claim.empty()) {
-    if (claims[settings_.tenant_claim].get_string().get(text) == simdjson::SUCCESS) identity.tenant = text;
+    if (claims[settings_.tenant_claim].get_string().get(text) == simdjson::SUCCESS) identity.rare().tenant = text;
   } else if (claims["tenant"].get_string().get(text) == simdjson::SUCCESS) {
-    identity.tenant = text;
+    identity.rare().tenant = text;
   } else if (claims["company"].get_string().get(text) == simdjson::SUCCESS) {
-    identity.tenant = text;
+    identity.rare().tenant = text;
   } else if (claims["companyId"].get_string().get(text) == simdjson::SUCCESS) {
-    identity.tenant = text;
+    identity.rare().tenant = text;
   }
-  if (claims["sid"].get_string().get(text) == simdjson::SUCCESS) identity.session_id = text;
+  if (claims["sid"].get_string().get(text) == simdjson::SUCCESS) identity.rare().session_id = text;
   if (claims["roles"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
   else if (claims["role"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
-  if (claims["teams"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.teams);
-  else if (claims["team"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.teams);
+  if (claims["teams"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.rare().teams);
+  else if (claims["team"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.rare().teams);
   if (claims["permissions"].get(value) == simdjson::SUCCESS) {
     read_string_list(value, identity.permissions);
   } else if (claims["scope"].get_string().get(text) == simdjson::SUCCESS) {

@@ -68,7 +68,7 @@ bool SessionResolver::parse_user(std::string_view json, Identity& out) {
   if (out.user_id.empty()) return false;
   out.anonymous = false;
   if (user["name"].get_string().get(text) == simdjson::SUCCESS) out.name = text;
-  if (user["avatar"].get_string().get(text) == simdjson::SUCCESS) out.avatar = text;
+  if (user["avatar"].get_string().get(text) == simdjson::SUCCESS) out.rare().avatar = text;
   if (user["roles"].get(value) == simdjson::SUCCESS) read_list(value, out.roles);
   else if (user["role"].get(value) == simdjson::SUCCESS) read_list(value, out.roles);
   if (user["permissions"].get(value) == simdjson::SUCCESS) read_list(value, out.permissions);

@@ -158,7 +158,7 @@ SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_j
 
 void SessionCore::join_presence(std::string_view channel) {
   if (identity_->anonymous || !context_.presence.tracks(channel)) return;
-  hub::PresenceMember me{identity_->user_id, identity_->name, identity_->avatar, 0, 0, 0, {}, {}, 0};
+  hub::PresenceMember me{identity_->user_id, identity_->name, identity_->avatar(), 0, 0, 0, {}, {}, 0};
   // The user's first connection here (in a cluster: anywhere): the others learn who
   // arrived. The answer may come later; it needs nothing of this connection by then.
   context_.presence.join(channel, me, context_.loop.wall_ms(), context_.shard_index,
@@ -211,7 +211,7 @@ SessionCore::CapacityCheck* SessionCore::pending_capacity(std::string_view chann
 }
 
 PresenceSubject SessionCore::presence_subject() const {
-  return PresenceSubject{identity_->user_id, identity_->name, identity_->avatar, info_.connection_id};
+  return PresenceSubject{identity_->user_id, identity_->name, identity_->avatar(), info_.connection_id};
 }
 
 std::string SessionCore::user_json() const {

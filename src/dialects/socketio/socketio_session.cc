@@ -129,15 +129,15 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
     connect_error("/", std::string("Authentication failed: ") + std::string(auth::to_string(status)));
     return;
   }
-  if (!identity->session_id.empty() && identity->session_id != session_param_) {
+  if (!identity->session_id().empty() && identity->session_id() != session_param_) {
     connect_error("/", "The sessionId does not match the token's session");
     return;
   }
   // The company's and the artifact's updates: channels of the core, under the policy, checked
   // before anything changes.
   std::vector<std::string> groups;
-  if (!identity->tenant.empty()) {
-    groups.push_back("company:" + identity->tenant);
+  if (!identity->tenant().empty()) {
+    groups.push_back("company:" + identity->tenant());
     if (!artifact_id_.empty()) groups.push_back(groups.front() + ":artifact:" + artifact_id_);
   }
   for (const auto& channel : groups) {
@@ -323,7 +323,7 @@ void SocketIoSession::forward(const sio::Packet& packet, Request& request, std::
   }
   const auth::Identity& identity = core_.identity();
   features::actions::ForwardedCall call{request.request_id, request.action, std::move(request.data),
-                                        identity.user_id, identity.tenant, session_param_, artifact_id_, token_,
+                                        identity.user_id, identity.tenant(), session_param_, artifact_id_, token_,
                                         std::move(attachments)};
   std::weak_ptr<SocketIoSession*> weak = self_;
   transport::EventLoop& loop = context_.loop;

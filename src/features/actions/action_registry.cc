@@ -17,8 +17,8 @@ ActionRegistry::ActionRegistry() {
     json::ObjectWriter w(r.data);
     w.string("userId", caller.identity.user_id);
     if (!caller.identity.name.empty()) w.string("name", caller.identity.name); else w.null("name");
-    if (!caller.identity.tenant.empty()) w.string("companyId", caller.identity.tenant); else w.null("companyId");
-    if (!caller.identity.session_id.empty()) w.string("sessionId", caller.identity.session_id); else w.null("sessionId");
+    if (!caller.identity.tenant().empty()) w.string("companyId", caller.identity.tenant()); else w.null("companyId");
+    if (!caller.identity.session_id().empty()) w.string("sessionId", caller.identity.session_id()); else w.null("sessionId");
     if (!caller.artifact_id.empty()) w.string("artifactId", caller.artifact_id); else w.null("artifactId");
     w.end();
     return r;

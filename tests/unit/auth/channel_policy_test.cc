@@ -81,7 +81,7 @@ TEST(ChannelPolicy, AnonymousOnlyWherePublic) {
 TEST(ChannelPolicy, TeamChannelsForMembersOnly) {
   auto p = policy();
   Identity member = user("m");
-  member.teams = {"red", "blue"};
+  member.rare().teams = {"red", "blue"};
   EXPECT_EQ(p.can_subscribe(member, "team:red"), Decision::kAllow);
   EXPECT_EQ(p.can_subscribe(member, "team:blue"), Decision::kAllow);
   EXPECT_EQ(p.can_subscribe(member, "team:green"), Decision::kForbidden);
@@ -143,7 +143,7 @@ TEST(ChannelPolicy, OwnSubtreesThroughPlaceholdersWithWildcards) {
   AccessRule any;
   ChannelPolicy p({{"tenant.{tenant}.**", any, any, {}}}, any, any, RoleHierarchy());
   Identity acme = user("u1");
-  acme.tenant = "acme.eu";
+  acme.rare().tenant = "acme.eu";
   EXPECT_EQ(p.can_subscribe(acme, "tenant.acme.eu.orders"), Decision::kAllow);
   EXPECT_EQ(p.can_subscribe(acme, "tenant.acme.eu.**"), Decision::kAllow);
   EXPECT_EQ(p.can_subscribe(acme, "tenant.acme.**"), Decision::kForbidden);  // would reach tenant "acme"

@@ -64,14 +64,32 @@ TEST(Jwt, TheTenantComesFromTheConfiguredClaim) {
   claims.insert(claims.size() - 1, R"(,"companyId":"acme","org":"globex")");
   Identity id;
   ASSERT_EQ(codec(hs256())->verify(sign(*codec(hs256()), claims), kNow, id), JwtStatus::kOk);
-  EXPECT_EQ(id.tenant, "acme");  // companyId, by default
+  EXPECT_EQ(id.tenant(), "acme");  // companyId, by default
   JwtSettings org = hs256();
   org.tenant_claim = "org";
   ASSERT_EQ(codec(org)->verify(sign(*codec(org), claims), kNow, id), JwtStatus::kOk);
-  EXPECT_EQ(id.tenant, "globex");
+  EXPECT_EQ(id.tenant(), "globex");
   org.tenant_claim = "missing";
   ASSERT_EQ(codec(org)->verify(sign(*codec(org), claims), kNow, id), JwtStatus::kOk);
-  EXPECT_EQ(id.tenant, "");  // no fallback to the other names once one is configured
+  EXPECT_EQ(id.tenant(), "");  // no fallback to the other names once one is configured
+}
+
+TEST(Jwt, RareClaimsAreReadAndCopiedWithTheIdentity) {
+  std::string claims = make_claims(hs256(), "ana", "Ana", {}, {}, kNow, 60);
+  claims.insert(claims.size() - 1, R"(,"picture":"https://img/ana.png","sid":"s-9","teams":["red","blue"])");
+  Identity id;
+  ASSERT_EQ(codec(hs256())->verify(sign(*codec(hs256()), claims), kNow, id), JwtStatus::kOk);
+  EXPECT_EQ(id.avatar(), "https://img/ana.png");
+  EXPECT_EQ(id.session_id(), "s-9");
+  EXPECT_EQ(id.teams(), (std::vector<std::string>{"red", "blue"}));
+  Identity copy = id;
+  id.rare().teams.clear();
+  EXPECT_EQ(copy.teams().size(), 2u);  // a copy owns its rare claims
+  // A token without them leaves none behind from the previous one.
+  ASSERT_EQ(codec(hs256())->verify(sign(*codec(hs256()), make_claims(hs256(), "bo", "Bo", {}, {}, kNow, 60)), kNow, id),
+            JwtStatus::kOk);
+  EXPECT_EQ(id.avatar(), "");
+  EXPECT_TRUE(id.teams().empty());
 }
 
 TEST(Jwt, OneLeewayForVerificationAndTheExpiryInstant) {

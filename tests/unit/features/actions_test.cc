@@ -10,7 +10,7 @@ TEST(ActionRegistry, AnswersTheBuiltInsAndNothingElse) {
   auth::Identity identity;
   identity.anonymous = false;
   identity.user_id = "ana";
-  identity.tenant = "acme";
+  identity.rare().tenant = "acme";
   Result result;
   std::vector<std::string> none;
   ASSERT_TRUE(registry.run("whoami", "null", Caller{identity, "doc-1", 0, none}, result));
