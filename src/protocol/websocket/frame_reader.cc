@@ -34,18 +34,18 @@ size_t FrameReader::wire_limit(bool compressed) const {
 ReadResult FrameReader::feed(uint8_t* data, size_t length, FrameSink& sink) {
   if (stopped_) return {};
   ReadResult result;
-  if (pending_.empty()) {
+  if (!carry_ || carry_->pending.empty()) {
     size_t used = parse(data, length, sink, result);
-    if (result.ok && !stopped_ && used < length) pending_.assign(reinterpret_cast<char*>(data) + used, length - used);
+    if (result.ok && !stopped_ && used < length) carry().pending.assign(reinterpret_cast<char*>(data) + used, length - used);
   } else {
-    pending_.append(reinterpret_cast<char*>(data), length);
-    size_t used = parse(reinterpret_cast<uint8_t*>(pending_.data()), pending_.size(), sink, result);
-    pending_.erase(0, used);
+    std::string& pending = carry_->pending;
+    pending.append(reinterpret_cast<char*>(data), length);
+    size_t used = parse(reinterpret_cast<uint8_t*>(pending.data()), pending.size(), sink, result);
+    pending.erase(0, used);
   }
   if (!result.ok || stopped_) {
     stopped_ = true;
-    std::string().swap(pending_);
-    std::string().swap(message_);
+    carry_.reset();
   }
   return result;
 }
@@ -103,7 +103,7 @@ size_t FrameReader::parse(uint8_t* data, size_t length, FrameSink& sink, ReadRes
         result = ReadResult::fail(CloseCode::kProtocolError, "control frame too long");
         return offset;
       }
-    } else if (payload_length + (in_message_ ? message_.size() : 0) >
+    } else if (payload_length + (in_message_ ? message_size() : 0) >
                wire_limit(in_message_ ? message_compressed_ : compressed)) {
       // Refused from the header alone, before buffering a byte of the payload.
       result = ReadResult::fail(CloseCode::kMessageTooBig, close_reason::kTooBig);
@@ -156,15 +156,15 @@ ReadResult FrameReader::handle_frame(uint8_t opcode, bool fin, bool compressed, 
   }
   if (message_compressed_) {
     if (!fin) {
-      message_.append(reinterpret_cast<char*>(payload), length);
+      carry().message.append(reinterpret_cast<char*>(payload), length);
       return {};
     }
     in_message_ = false;
     Opcode op = static_cast<Opcode>(message_opcode_);
-    if (message_.empty()) return deliver_compressed(op, payload, length, sink);
-    message_.append(reinterpret_cast<char*>(payload), length);
+    if (message_size() == 0) return deliver_compressed(op, payload, length, sink);
+    carry().message.append(reinterpret_cast<char*>(payload), length);
     std::string joined;
-    joined.swap(message_);
+    joined.swap(carry_->message);
     return deliver_compressed(op, reinterpret_cast<const uint8_t*>(joined.data()), joined.size(), sink);
   }
   bool text = message_opcode_ == static_cast<uint8_t>(Opcode::kText);
@@ -172,18 +172,18 @@ ReadResult FrameReader::handle_frame(uint8_t opcode, bool fin, bool compressed, 
     return ReadResult::fail(CloseCode::kInvalidPayload, close_reason::kInvalidUtf8);
   }
   if (!fin) {
-    message_.append(reinterpret_cast<char*>(payload), length);
+    carry().message.append(reinterpret_cast<char*>(payload), length);
     return {};
   }
   if (text && !utf8_.complete()) return ReadResult::fail(CloseCode::kInvalidPayload, close_reason::kInvalidUtf8);
   in_message_ = false;
   Opcode op = static_cast<Opcode>(message_opcode_);
-  if (message_.empty()) {
+  if (message_size() == 0) {
     sink.on_message(op, payload, length);  // whole message in one frame: zero copy
   } else {
-    message_.append(reinterpret_cast<char*>(payload), length);
+    carry().message.append(reinterpret_cast<char*>(payload), length);
     std::string joined;
-    joined.swap(message_);
+    joined.swap(carry_->message);
     sink.on_message(op, reinterpret_cast<uint8_t*>(joined.data()), joined.size());
   }
   return {};

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -64,8 +65,20 @@ class FrameReader {
   ReadResult deliver_compressed(Opcode opcode, const uint8_t* data, size_t length, FrameSink& sink);
 
   size_t max_message_size_;
-  std::string pending_;
-  std::string message_;
+  // Bytes kept between reads: the unparsed tail of a frame that a read cut, and the
+  // fragments of a message still arriving. Idle connections have neither, so both live
+  // behind one pointer, allocated when first needed and kept (a client that splits one
+  // message usually splits more) until the reader stops.
+  struct Carry {
+    std::string pending;
+    std::string message;
+  };
+  Carry& carry() {
+    if (!carry_) carry_ = std::make_unique<Carry>();
+    return *carry_;
+  }
+  size_t message_size() const { return carry_ ? carry_->message.size() : 0; }
+  std::unique_ptr<Carry> carry_;
   Utf8Validator utf8_;
   MessageInflater* inflater_ = nullptr;  // null: no extension negotiated
   uint8_t message_opcode_ = 0;
