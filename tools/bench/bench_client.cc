@@ -1,4 +1,5 @@
-#include "bench_client.h"
+#include "driver.h"
+
 #include "client_frame.h"
 
 #include <arpa/inet.h>
@@ -32,656 +33,438 @@ struct Markers {
 constexpr Markers kPlainMarkers{"\"data\":{\"t\":", ",\"s\":", ",\"w\":"};
 constexpr Markers kEscapedMarkers{"\\\"data\\\":{\\\"t\\\":", ",\\\"s\\\":", ",\\\"w\\\":"};
 
-class Driver {
- public:
-  explicit Driver(const BenchOptions& o) : o_(o) {
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
-    if (o.tls) {
-      // A client that checks nothing: the benchmark measures the server's handshake, and
-      // a fresh full handshake per connection (no session resumption) as in a reconnect
-      // storm of new clients.
-      tls_ = SSL_CTX_new(TLS_client_method());
-      SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
-      SSL_CTX_set_session_cache_mode(tls_, SSL_SESS_CACHE_OFF);
-      SSL_CTX_set_mode(tls_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-      static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-      SSL_CTX_set_alpn_protos(tls_, kAlpn, sizeof kAlpn);
-    }
-    addr_.sin_family = AF_INET;
-    addr_.sin_port = htons(o.port);
-    inet_pton(AF_INET, o.host.c_str(), &addr_.sin_addr);
-    upgrade_ = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host +
-               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               "Sec-WebSocket-Version: 13\r\n\r\n";
-    std::string auth = "{\"type\":\"auth\",\"token\":\"" + o.token + "\"}";
-    append_client_frame(auth_frame_, 1, auth);
-    if (!o.secret.empty()) {
-      auth::JwtSettings settings;
-      settings.secret = o.secret;
-      std::string error;
-      codec_ = auth::JwtCodec::create(settings, error);
-    }
+}  // namespace
+
+Driver::Driver(const BenchOptions& o) : o_(o) {
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  if (o.tls) {
+    // A client that checks nothing: the benchmark measures the server's handshake, and
+    // a fresh full handshake per connection (no session resumption) as in a reconnect
+    // storm of new clients.
+    tls_ = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
+    SSL_CTX_set_session_cache_mode(tls_, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_mode(tls_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    static const unsigned char kAlpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    SSL_CTX_set_alpn_protos(tls_, kAlpn, sizeof kAlpn);
   }
-
-  bool envelope() const { return o_.dialect == "envelope"; }
-  // A Socket.IO subscriber (publishers speak topics to the publish path).
-  bool socketio(const Conn& c) const { return o_.dialect == "socketio" && !c.publisher; }
-
-  // The token of bench user n: shared, or one of its own (allowed to read documents). In
-  // socketio runs every user belongs to company "bench", whose channel publishers (admins)
-  // publish to.
-  std::string token_for(int n, bool publisher = false) {
-    if (!codec_) return o_.token;
+  addr_.sin_family = AF_INET;
+  addr_.sin_port = htons(o.port);
+  inet_pton(AF_INET, o.host.c_str(), &addr_.sin_addr);
+  upgrade_ = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host +
+             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             "Sec-WebSocket-Version: 13\r\n\r\n";
+  std::string auth = "{\"type\":\"auth\",\"token\":\"" + o.token + "\"}";
+  append_client_frame(auth_frame_, 1, auth);
+  if (!o.secret.empty()) {
+    auth::JwtSettings settings;
+    settings.secret = o.secret;
     std::string error;
-    int64_t now = static_cast<int64_t>(std::time(nullptr));
-    std::vector<std::string> roles;
-    if (publisher) roles.push_back("admin");
-    std::string claims = auth::make_claims(codec_->settings(), "bench-" + std::to_string(n),
-                                           "bench-" + std::to_string(n), roles, {"document:read"}, now, 86400);
-    if (o_.dialect == "socketio") claims.insert(claims.size() - 1, ",\"companyId\":\"bench\"");
-    return codec_->sign(claims, error);
+    codec_ = auth::JwtCodec::create(settings, error);
   }
+}
 
-  // The auth frame for connection number n (topics dialect).
-  std::string auth_frame(int n, bool publisher) {
-    if (!codec_) return auth_frame_;
+std::string Driver::token_for(int n, bool publisher) {
+  if (!codec_) return o_.token;
+  std::string error;
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  std::vector<std::string> roles;
+  if (publisher) roles.push_back("admin");
+  std::string claims = auth::make_claims(codec_->settings(), "bench-" + std::to_string(n),
+                                         "bench-" + std::to_string(n), roles, {"document:read"}, now, 86400);
+  if (o_.dialect == "socketio") claims.insert(claims.size() - 1, ",\"companyId\":\"bench\"");
+  return codec_->sign(claims, error);
+}
+
+std::string Driver::auth_frame(int n, bool publisher) {
+  if (!codec_) return auth_frame_;
+  std::string frame;
+  append_client_frame(frame, 1, "{\"type\":\"auth\",\"token\":\"" + token_for(n, publisher) + "\"}");
+  return frame;
+}
+
+void Driver::socketio_handshake(Conn& c, std::string_view payload) {
+  if (!payload.empty() && payload[0] == '0') {
     std::string frame;
-    append_client_frame(frame, 1, "{\"type\":\"auth\",\"token\":\"" + token_for(n, publisher) + "\"}");
-    return frame;
+    append_client_frame(frame, 1, "40{\"token\":\"" + token_for(c.user) + "\"}");
+    send(c, frame);
+    return;
   }
+  if (payload.substr(0, 2) == "40") {
+    c.state = Conn::State::kReady;
+    ++ready_;
+    return;
+  }
+  ++result_.errors;
+  close_conn(c);
+}
 
-  // Socket.IO: the CONNECT packet with the token, once the Engine.IO open packet arrived.
-  void socketio_handshake(Conn& c, std::string_view payload) {
-    if (!payload.empty() && payload[0] == '0') {
-      std::string frame;
-      append_client_frame(frame, 1, "40{\"token\":\"" + token_for(c.user) + "\"}");
-      send(c, frame);
+Driver::~Driver() {
+  for (auto& c : conns_) {
+    if (c->fd >= 0) ::close(c->fd);
+    SSL_free(c->ssl);
+  }
+  ::close(epoll_);
+  SSL_CTX_free(tls_);
+}
+
+Conn* Driver::open(bool publisher, int index, std::vector<std::string> channels, int user) {
+  auto c = std::make_unique<Conn>();
+  c->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->publisher = publisher;
+  c->index = index;
+  c->channels = std::move(channels);
+  c->started_ns = now_ns();
+  c->last_seq.assign(static_cast<size_t>(o_.publishers), -1);
+  sockaddr_in to = addr_;
+  if (publisher && o_.publish_port != 0) to.sin_port = htons(o_.publish_port);
+  if (!publisher && !o_.subscriber_ports.empty()) {
+    to.sin_port = htons(o_.subscriber_ports[static_cast<size_t>(index) % o_.subscriber_ports.size()]);
+  }
+  int rc = ::connect(c->fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  if (rc < 0 && errno != EINPROGRESS) {
+    ::close(c->fd);
+    ++result_.errors;
+    return nullptr;
+  }
+  c->state = Conn::State::kUpgrading;
+  c->user = user >= 0 ? user : next_user_++;
+  if (tls_ != nullptr) {
+    c->ssl = SSL_new(tls_);
+    SSL_set_fd(c->ssl, c->fd);
+    SSL_set_connect_state(c->ssl);
+    c->tls_handshaking = true;  // the upgrade request waits in out until it is done
+  }
+  if (o_.dialect == "socketio") {
+    // Subscribers: Engine.IO over WebSocket, one artifact each (two channels, as in the
+    // topics idle run); publishers: the topics dialect on the publish path.
+    std::string target = publisher ? (o_.publish_path.empty() ? o_.path : o_.publish_path)
+                                   : o_.path + "?EIO=4&transport=websocket&sessionId=s&artifactId=a" +
+                                         std::to_string(index % 100);
+    c->out = "GET " + target + " HTTP/1.1\r\nHost: " + o_.host +
+             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             "Sec-WebSocket-Version: 13\r\n\r\n";
+  } else if (envelope()) {
+    // The envelope dialect takes the token in the URL.
+    c->out = "GET " + o_.path + "?token=" + token_for(c->user) + " HTTP/1.1\r\nHost: " + o_.host +
+             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             "Sec-WebSocket-Version: 13\r\n\r\n";
+  } else {
+    c->out = upgrade_;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT;
+  ev.data.ptr = c.get();
+  epoll_ctl(epoll_, EPOLL_CTL_ADD, c->fd, &ev);
+  conns_.push_back(std::move(c));
+  return conns_.back().get();
+}
+
+void Driver::close_conn(Conn& c) {
+  if (c.fd < 0) return;
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+  ::close(c.fd);
+  c.fd = -1;
+  c.state = Conn::State::kClosed;
+  SSL_free(c.ssl);
+  c.ssl = nullptr;
+}
+
+void Driver::watch(Conn& c, bool writable) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | (writable ? static_cast<uint32_t>(EPOLLOUT) : 0u);
+  ev.data.ptr = &c;
+  epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+void Driver::continue_handshake(Conn& c) {
+  ERR_clear_error();
+  int rc = SSL_do_handshake(c.ssl);
+  if (rc == 1) {
+    c.tls_handshaking = false;
+    flush(c);
+    return;
+  }
+  int error = SSL_get_error(c.ssl, rc);
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+    watch(c, error == SSL_ERROR_WANT_WRITE);
+    return;
+  }
+  ++result_.errors;
+  close_conn(c);
+}
+
+ssize_t Driver::write_some(Conn& c, const char* data, size_t size) {
+  if (c.ssl == nullptr) return ::send(c.fd, data, size, MSG_NOSIGNAL);
+  ERR_clear_error();
+  int n = SSL_write(c.ssl, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+  if (n > 0) return n;
+  int error = SSL_get_error(c.ssl, n);
+  errno = (error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ) ? EAGAIN : EPIPE;
+  return -1;
+}
+
+ssize_t Driver::read_some(Conn& c, char* data, size_t size) {
+  if (c.ssl == nullptr) return ::recv(c.fd, data, size, 0);
+  ERR_clear_error();
+  int n = SSL_read(c.ssl, data, static_cast<int>(size));
+  if (n > 0) return n;
+  int error = SSL_get_error(c.ssl, n);
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return 0;
+}
+
+void Driver::poll(int timeout_ms) {
+  epoll_event events[512];
+  int n = epoll_wait(epoll_, events, 512, timeout_ms);
+  for (int i = 0; i < n; ++i) {
+    Conn& c = *static_cast<Conn*>(events[i].data.ptr);
+    if (c.fd < 0) continue;
+    if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+      ++result_.errors;
+      close_conn(c);
+      continue;
+    }
+    if (c.tls_handshaking) {
+      continue_handshake(c);
+      continue;
+    }
+    if (events[i].events & EPOLLOUT) flush(c);
+    if (events[i].events & EPOLLIN) {
+      // TLS: a record already inside OpenSSL raises no epoll event; read it now.
+      do {
+        read(c);
+      } while (c.fd >= 0 && c.ssl != nullptr && SSL_pending(c.ssl) > 0);
+    }
+  }
+}
+
+void Driver::flush(Conn& c) {
+  if (c.tls_handshaking) {
+    continue_handshake(c);
+    return;
+  }
+  while (!c.out.empty()) {
+    ssize_t n = write_some(c, c.out.data(), c.out.size());
+    if (n > 0) {
+      c.out.erase(0, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINPROGRESS)) break;
+    ++result_.errors;
+    close_conn(c);
+    return;
+  }
+  watch(c, !c.out.empty());
+}
+
+void Driver::send(Conn& c, std::string_view bytes) {
+  bool was_empty = c.out.empty();
+  c.out.append(bytes);
+  if (was_empty) flush(c);
+}
+
+void Driver::read(Conn& c) {
+  char buf[256 * 1024];
+  ssize_t n = read_some(c, buf, sizeof buf);
+  if (n <= 0) {
+    if (n < 0 && errno == EAGAIN) return;
+    if (c.state != Conn::State::kClosed) ++result_.errors;
+    close_conn(c);
+    return;
+  }
+  if (c.state != Conn::State::kUpgrading && c.in.empty()) {
+    // Common case: whole frames in this read, parse straight from the buffer.
+    size_t used = parse_frames(c, std::string_view(buf, static_cast<size_t>(n)));
+    if (c.fd >= 0 && used < static_cast<size_t>(n)) c.in.assign(buf + used, static_cast<size_t>(n) - used);
+    return;
+  }
+  c.in.append(buf, static_cast<size_t>(n));
+  if (c.state == Conn::State::kUpgrading) {
+    size_t end = c.in.find("\r\n\r\n");
+    if (end == std::string::npos) return;
+    if (c.in.compare(0, 12, "HTTP/1.1 101") != 0) {
+      ++result_.errors;
+      close_conn(c);
       return;
     }
-    if (payload.substr(0, 2) == "40") {
+    c.in.erase(0, end + 4);
+    if (o_.no_auth) {
       c.state = Conn::State::kReady;
       ++ready_;
       return;
     }
-    ++result_.errors;
+    c.state = Conn::State::kAuthing;
+    if (!envelope() && !socketio(c)) send(c, auth_frame(c.user, c.publisher));
+  }
+  std::string pending;
+  pending.swap(c.in);
+  size_t used = parse_frames(c, pending);
+  if (c.fd >= 0 && used < pending.size()) c.in.assign(pending, used, std::string::npos);
+}
+
+size_t Driver::parse_frames(Conn& c, std::string_view bytes) {
+  size_t offset = 0;
+  while (bytes.size() - offset >= 2) {
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data()) + offset;
+    uint8_t opcode = p[0] & 0x0F;
+    uint64_t len = p[1] & 0x7F;
+    size_t header = 2;
+    if (len == 126) {
+      if (bytes.size() - offset < 4) break;
+      len = (uint64_t{p[2]} << 8) | p[3];
+      header = 4;
+    } else if (len == 127) {
+      if (bytes.size() - offset < 10) break;
+      len = 0;
+      for (int i = 0; i < 8; ++i) len = (len << 8) | p[2 + i];
+      header = 10;
+    }
+    if (bytes.size() - offset < header + len) break;
+    std::string_view payload(bytes.data() + offset + header, len);
+    offset += header + len;
+    on_frame(c, opcode, payload);
+    if (c.fd < 0) return offset;
+  }
+  return offset;
+}
+
+void Driver::on_frame(Conn& c, uint8_t opcode, std::string_view payload) {
+  if (opcode == 9) {
+    std::string pong;
+    append_client_frame(pong, 10, payload);
+    send(c, pong);
+    return;
+  }
+  if (opcode == 8) {
     close_conn(c);
+    return;
   }
-  ~Driver() {
-    for (auto& c : conns_) {
-      if (c->fd >= 0) ::close(c->fd);
-      SSL_free(c->ssl);
-    }
-    ::close(epoll_);
-    SSL_CTX_free(tls_);
+  if (c.state == Conn::State::kReady && envelope()) {
+    on_envelope_message(payload);
+    return;
   }
-
-  Conn* open(bool publisher, int index, std::vector<std::string> channels) {
-    auto c = std::make_unique<Conn>();
-    c->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    c->publisher = publisher;
-    c->index = index;
-    c->channels = std::move(channels);
-    c->started_ns = now_ns();
-    c->last_seq.assign(static_cast<size_t>(o_.publishers), -1);
-    sockaddr_in to = addr_;
-    if (publisher && o_.publish_port != 0) to.sin_port = htons(o_.publish_port);
-    if (!publisher && !o_.subscriber_ports.empty()) {
-      to.sin_port = htons(o_.subscriber_ports[static_cast<size_t>(index) % o_.subscriber_ports.size()]);
-    }
-    int rc = ::connect(c->fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
-    if (rc < 0 && errno != EINPROGRESS) {
-      ::close(c->fd);
-      ++result_.errors;
-      return nullptr;
-    }
-    c->state = Conn::State::kUpgrading;
-    c->user = next_user_++;
-    if (tls_ != nullptr) {
-      c->ssl = SSL_new(tls_);
-      SSL_set_fd(c->ssl, c->fd);
-      SSL_set_connect_state(c->ssl);
-      c->tls_handshaking = true;  // the upgrade request waits in out until it is done
-    }
-    if (o_.dialect == "socketio") {
-      // Subscribers: Engine.IO over WebSocket, one artifact each (two channels, as in the
-      // topics idle run); publishers: the topics dialect on the publish path.
-      std::string target = publisher ? (o_.publish_path.empty() ? o_.path : o_.publish_path)
-                                     : o_.path + "?EIO=4&transport=websocket&sessionId=s&artifactId=a" +
-                                           std::to_string(index % 100);
-      c->out = "GET " + target + " HTTP/1.1\r\nHost: " + o_.host +
-               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               "Sec-WebSocket-Version: 13\r\n\r\n";
-    } else if (envelope()) {
-      // The envelope dialect takes the token in the URL.
-      c->out = "GET " + o_.path + "?token=" + token_for(c->user) + " HTTP/1.1\r\nHost: " + o_.host +
-               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               "Sec-WebSocket-Version: 13\r\n\r\n";
-    } else {
-      c->out = upgrade_;
-    }
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT;
-    ev.data.ptr = c.get();
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, c->fd, &ev);
-    conns_.push_back(std::move(c));
-    return conns_.back().get();
+  if (c.state == Conn::State::kReady && socketio(c) && payload == "2") {
+    std::string pong;
+    append_client_frame(pong, 1, "3");
+    send(c, pong);
+    return;
   }
-
-  void close_conn(Conn& c) {
-    if (c.fd < 0) return;
-    epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
-    ::close(c.fd);
-    c.fd = -1;
-    c.state = Conn::State::kClosed;
-    SSL_free(c.ssl);
-    c.ssl = nullptr;
+  if (c.state == Conn::State::kAuthing && socketio(c)) {
+    socketio_handshake(c, payload);
+    return;
   }
-
-  void watch(Conn& c, bool writable) {
-    epoll_event ev{};
-    ev.events = EPOLLIN | (writable ? static_cast<uint32_t>(EPOLLOUT) : 0u);
-    ev.data.ptr = &c;
-    epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &ev);
-  }
-
-  // Drives a TLS handshake on readiness; once done, the queued upgrade request goes out.
-  void continue_handshake(Conn& c) {
-    ERR_clear_error();
-    int rc = SSL_do_handshake(c.ssl);
-    if (rc == 1) {
-      c.tls_handshaking = false;
-      flush(c);
-      return;
-    }
-    int error = SSL_get_error(c.ssl, rc);
-    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
-      watch(c, error == SSL_ERROR_WANT_WRITE);
-      return;
-    }
-    ++result_.errors;
-    close_conn(c);
-  }
-
-  // send() or SSL_write(): bytes written, or -1 with errno EAGAIN when the socket is full.
-  ssize_t write_some(Conn& c, const char* data, size_t size) {
-    if (c.ssl == nullptr) return ::send(c.fd, data, size, MSG_NOSIGNAL);
-    ERR_clear_error();
-    int n = SSL_write(c.ssl, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
-    if (n > 0) return n;
-    int error = SSL_get_error(c.ssl, n);
-    errno = (error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ) ? EAGAIN : EPIPE;
-    return -1;
-  }
-
-  // recv() or SSL_read(): bytes read, 0 at the end, -1 with errno EAGAIN when none yet.
-  ssize_t read_some(Conn& c, char* data, size_t size) {
-    if (c.ssl == nullptr) return ::recv(c.fd, data, size, 0);
-    ERR_clear_error();
-    int n = SSL_read(c.ssl, data, static_cast<int>(size));
-    if (n > 0) return n;
-    int error = SSL_get_error(c.ssl, n);
-    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
-      errno = EAGAIN;
-      return -1;
-    }
-    return 0;
-  }
-
-  // One epoll pass; returns after timeout_ms or events.
-  void poll(int timeout_ms) {
-    epoll_event events[512];
-    int n = epoll_wait(epoll_, events, 512, timeout_ms);
-    for (int i = 0; i < n; ++i) {
-      Conn& c = *static_cast<Conn*>(events[i].data.ptr);
-      if (c.fd < 0) continue;
-      if (events[i].events & (EPOLLERR | EPOLLHUP)) {
-        ++result_.errors;
-        close_conn(c);
-        continue;
-      }
-      if (c.tls_handshaking) {
-        continue_handshake(c);
-        continue;
-      }
-      if (events[i].events & EPOLLOUT) flush(c);
-      if (events[i].events & EPOLLIN) {
-        // TLS: a record already inside OpenSSL raises no epoll event; read it now.
-        do {
-          read(c);
-        } while (c.fd >= 0 && c.ssl != nullptr && SSL_pending(c.ssl) > 0);
-      }
-    }
-  }
-
-  void flush(Conn& c) {
-    if (c.tls_handshaking) {
-      continue_handshake(c);
-      return;
-    }
-    while (!c.out.empty()) {
-      ssize_t n = write_some(c, c.out.data(), c.out.size());
-      if (n > 0) {
-        c.out.erase(0, static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EINPROGRESS)) break;
-      ++result_.errors;
-      close_conn(c);
-      return;
-    }
-    watch(c, !c.out.empty());
-  }
-
-  void send(Conn& c, std::string_view bytes) {
-    bool was_empty = c.out.empty();
-    c.out.append(bytes);
-    if (was_empty) flush(c);
-  }
-
-  void read(Conn& c) {
-    char buf[256 * 1024];
-    ssize_t n = read_some(c, buf, sizeof buf);
-    if (n <= 0) {
-      if (n < 0 && errno == EAGAIN) return;
-      if (c.state != Conn::State::kClosed) ++result_.errors;
-      close_conn(c);
-      return;
-    }
-    if (c.state != Conn::State::kUpgrading && c.in.empty()) {
-      // Common case: whole frames in this read, parse straight from the buffer.
-      size_t used = parse_frames(c, std::string_view(buf, static_cast<size_t>(n)));
-      if (c.fd >= 0 && used < static_cast<size_t>(n)) c.in.assign(buf + used, static_cast<size_t>(n) - used);
-      return;
-    }
-    c.in.append(buf, static_cast<size_t>(n));
-    if (c.state == Conn::State::kUpgrading) {
-      size_t end = c.in.find("\r\n\r\n");
-      if (end == std::string::npos) return;
-      if (c.in.compare(0, 12, "HTTP/1.1 101") != 0) {
-        ++result_.errors;
-        close_conn(c);
-        return;
-      }
-      c.in.erase(0, end + 4);
-      if (o_.no_auth) {
-        c.state = Conn::State::kReady;
-        ++ready_;
-        return;
-      }
-      c.state = Conn::State::kAuthing;
-      if (!envelope() && !socketio(c)) send(c, auth_frame(c.user, c.publisher));
-    }
-    std::string pending;
-    pending.swap(c.in);
-    size_t used = parse_frames(c, pending);
-    if (c.fd >= 0 && used < pending.size()) c.in.assign(pending, used, std::string::npos);
-  }
-
-  // Handles every complete frame in bytes; returns how many bytes they used.
-  size_t parse_frames(Conn& c, std::string_view bytes) {
-    size_t offset = 0;
-    while (bytes.size() - offset >= 2) {
-      const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data()) + offset;
-      uint8_t opcode = p[0] & 0x0F;
-      uint64_t len = p[1] & 0x7F;
-      size_t header = 2;
-      if (len == 126) {
-        if (bytes.size() - offset < 4) break;
-        len = (uint64_t{p[2]} << 8) | p[3];
-        header = 4;
-      } else if (len == 127) {
-        if (bytes.size() - offset < 10) break;
-        len = 0;
-        for (int i = 0; i < 8; ++i) len = (len << 8) | p[2 + i];
-        header = 10;
-      }
-      if (bytes.size() - offset < header + len) break;
-      std::string_view payload(bytes.data() + offset + header, len);
-      offset += header + len;
-      on_frame(c, opcode, payload);
-      if (c.fd < 0) return offset;
-    }
-    return offset;
-  }
-
-  void on_frame(Conn& c, uint8_t opcode, std::string_view payload) {
-    if (opcode == 9) {
-      std::string pong;
-      append_client_frame(pong, 10, payload);
-      send(c, pong);
-      return;
-    }
-    if (opcode == 8) {
-      close_conn(c);
-      return;
-    }
-    if (c.state == Conn::State::kReady && envelope()) {
-      on_envelope_message(payload);
-      return;
-    }
-    if (c.state == Conn::State::kReady && socketio(c) && payload == "2") {
-      std::string pong;
-      append_client_frame(pong, 1, "3");
-      send(c, pong);
-      return;
-    }
-    if (c.state == Conn::State::kAuthing && socketio(c)) {
-      socketio_handshake(c, payload);
-      return;
-    }
-    if (c.state == Conn::State::kReady) {
-      // Publications carry "data":{"t":<ns>,"s":<seq>,"w":<writer>,...} in this order, so
-      // one search finds all three numbers (the client must keep up with the server).
-      // Socket.IO carries the update as a JSON string: the same, with escaped quotes.
-      const Markers& m = socketio(c) ? kEscapedMarkers : kPlainMarkers;
-      size_t at = payload.find(m.data);
-      if (at == std::string_view::npos) return;
-      const char* p = payload.data() + at + m.data.size();
-      const char* end = payload.data() + payload.size();
-      auto number = [&](uint64_t& v) {
-        v = 0;
-        while (p < end && *p >= '0' && *p <= '9') v = v * 10 + static_cast<uint64_t>(*p++ - '0');
-      };
-      uint64_t sent = 0, seq = 0, writer = 0;
-      number(sent);
-      ++result_.delivered;
-      uint64_t now = now_ns();
-      latency_.add(now > sent ? (now - sent) / 1000 : 0);
-      if (static_cast<size_t>(end - p) > m.seq.size() && std::string_view(p, m.seq.size()) == m.seq) {
-        p += m.seq.size();
-        number(seq);
-        if (static_cast<size_t>(end - p) > m.writer.size() && std::string_view(p, m.writer.size()) == m.writer) {
-          p += m.writer.size();
-          number(writer);
-          if (writer < c.last_seq.size()) {
-            if (static_cast<int64_t>(seq) <= c.last_seq[writer]) ++result_.out_of_order;
-            c.last_seq[writer] = static_cast<int64_t>(seq);
-          }
-        }
-      }
-      return;
-    }
-    if (c.state == Conn::State::kAuthing) {
-      if (payload.find(envelope() ? "CONNECTION_ESTABLISHED" : "auth_success") == std::string_view::npos) {
-        ++result_.errors;
-        close_conn(c);
-        return;
-      }
-      if (c.channels.empty()) {
-        c.state = Conn::State::kReady;
-        ++ready_;
-        return;
-      }
-      c.state = Conn::State::kSubscribing;
-      std::string frames;
-      if (envelope()) {
-        c.subscriptions_pending = 1;
-        std::string list;
-        for (const auto& ch : c.channels) list += (list.empty() ? "\"" : ",\"") + ch + "\"";
-        append_client_frame(frames, 1, "{\"type\":\"SUBSCRIBE\",\"payload\":{\"channels\":[" + list + "]}}");
-      } else {
-        c.subscriptions_pending = static_cast<int>(c.channels.size());
-        for (const auto& ch : c.channels) append_client_frame(frames, 1, "{\"type\":\"subscribe\",\"topic\":\"" + ch + "\"}");
-      }
-      send(c, frames);
-      return;
-    }
-    if (c.state == Conn::State::kSubscribing && envelope()) {
-      if (payload.find("USER_JOINED") != std::string_view::npos) ++result_.presence_joins;
-      if (payload.find("SUBSCRIPTION_CONFIRMED") != std::string_view::npos) {
-        c.state = Conn::State::kReady;
-        ++ready_;
-      }
-      return;
-    }
-    if (c.state == Conn::State::kSubscribing && payload.find("\"subscribed\"") != std::string_view::npos) {
-      if (--c.subscriptions_pending == 0) {
-        c.state = Conn::State::kReady;
-        ++ready_;
-      }
-    }
-  }
-
-  // A message to a ready envelope connection: presence events and relayed cursors.
-  void on_envelope_message(std::string_view payload) {
-    if (payload.find("\"type\":\"USER_JOINED\"") != std::string_view::npos) {
-      ++result_.presence_joins;
-      return;
-    }
-    if (payload.find("\"type\":\"USER_LEFT\"") != std::string_view::npos) {
-      ++result_.presence_leaves;
-      return;
-    }
-    size_t at = payload.find("\"position\":{\"t\":");
+  if (c.state == Conn::State::kReady) {
+    // Publications carry "data":{"t":<ns>,"s":<seq>,"w":<writer>,...} in this order, so
+    // one search finds all three numbers (the client must keep up with the server).
+    // Socket.IO carries the update as a JSON string: the same, with escaped quotes.
+    const Markers& m = socketio(c) ? kEscapedMarkers : kPlainMarkers;
+    size_t at = payload.find(m.data);
     if (at == std::string_view::npos) return;
-    uint64_t sent = 0;
-    for (size_t i = at + 16; i < payload.size() && payload[i] >= '0' && payload[i] <= '9'; ++i) {
-      sent = sent * 10 + static_cast<uint64_t>(payload[i] - '0');
-    }
+    const char* p = payload.data() + at + m.data.size();
+    const char* end = payload.data() + payload.size();
+    auto number = [&](uint64_t& v) {
+      v = 0;
+      while (p < end && *p >= '0' && *p <= '9') v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+    };
+    uint64_t sent = 0, seq = 0, writer = 0;
+    number(sent);
     ++result_.delivered;
     uint64_t now = now_ns();
     latency_.add(now > sent ? (now - sent) / 1000 : 0);
-  }
-
-  // Users in one document: joins (presence), cursor moves at o_.hz each, then leaves.
-  RunResult cursors() {
-    const std::string channel = "document:" + o_.channel;
-    uint64_t t0 = now_ns();
-    connect_many(o_.subscribers, false, [&](int) { return std::vector<std::string>{channel}; });
-    uint64_t expected_joins = static_cast<uint64_t>(o_.subscribers) * static_cast<uint64_t>(o_.subscribers - 1) / 2;
-    while (result_.presence_joins < expected_joins && now_ns() < t0 + 30ULL * 1000000000ULL) poll(5);
-    result_.join_ms = (now_ns() - t0) / 1000000;
-    result_.connections = ready_;
-
-    uint64_t start = now_ns();
-    uint64_t end = start + static_cast<uint64_t>(o_.duration * 1e9);
-    double per_second = o_.hz * static_cast<double>(conns_.size());
-    uint64_t sent = 0;
-    while (now_ns() < end) {
-      uint64_t due = static_cast<uint64_t>(static_cast<double>(now_ns() - start) / 1e9 * per_second);
-      for (; sent < due; ++sent) {
-        Conn& c = *conns_[sent % conns_.size()];
-        if (c.fd < 0) continue;
-        std::string frame;
-        append_client_frame(frame, 1, "{\"type\":\"CURSOR_POSITION\",\"payload\":{\"documentId\":\"" + o_.channel +
-                                          "\",\"position\":{\"t\":" + std::to_string(now_ns()) + ",\"page\":1,\"x\":" +
-                                          std::to_string(sent % 800) + ",\"y\":200}}}");
-        c.out.append(frame);
-      }
-      for (auto& c : conns_) {
-        if (!c->out.empty() && c->fd >= 0) flush(*c);
-      }
-      poll(1);
-    }
-    result_.published = sent;
-    result_.publish_seconds = static_cast<double>(now_ns() - start) / 1e9;
-    uint64_t drain = now_ns() + 300000000ULL;
-    while (now_ns() < drain) poll(5);
-    result_.deliveries_per_second = static_cast<double>(result_.delivered) / result_.publish_seconds;
-    result_.p50_us = latency_.quantile(0.5);
-    result_.p99_us = latency_.quantile(0.99);
-    result_.p999_us = latency_.quantile(0.999);
-    result_.max_us = latency_.quantile(1.0);
-
-    // Leave one by one, last first: each departure must reach everyone still there
-    // (USER_LEFT) before the next one leaves.
-    uint64_t l0 = now_ns();
-    uint64_t expected_leaves = 0;
-    for (size_t k = conns_.size(); k-- > 1;) {
-      close_conn(*conns_[k]);
-      expected_leaves += k;
-      uint64_t deadline = now_ns() + 2000000000ULL;
-      while (result_.presence_leaves < expected_leaves && now_ns() < deadline) poll(1);
-    }
-    result_.leave_ms = (now_ns() - l0) / 1000000;
-    return result_;
-  }
-
-  // Opens count connections (bounded in flight) and waits until all are ready.
-  bool connect_many(int count, bool publisher, const std::function<std::vector<std::string>(int)>& channels_of) {
-    int target = ready_ + count;
-    int opened = 0;
-    uint64_t deadline = now_ns() + 120ULL * 1000000000ULL;
-    while (ready_ < target && now_ns() < deadline) {
-      while (opened < count && opened - (ready_ - (target - count)) < o_.concurrency) {
-        open(publisher, opened, channels_of(opened));
-        ++opened;
-      }
-      poll(5);
-      if (result_.errors > 0 && ready_ + result_.errors >= target) break;
-    }
-    return ready_ >= target;
-  }
-
-  RunResult fanout() {
-    uint64_t t0 = now_ns();
-    if (!connect_many(o_.subscribers, false, [&](int) { return std::vector<std::string>{o_.channel}; })) {
-      std::fprintf(stderr, "bench: only %d of %d subscribers ready (%d errors)\n", ready_, o_.subscribers, result_.errors);
-    }
-    result_.connect_ms = (now_ns() - t0) / 1000000;
-    std::vector<Conn*> publishers;
-    size_t before = conns_.size();
-    connect_many(o_.publishers, true, [](int) { return std::vector<std::string>{}; });
-    for (size_t i = before; i < conns_.size(); ++i) publishers.push_back(conns_[i].get());
-    result_.connections = ready_;
-
-    std::string padding(static_cast<size_t>(std::max(1, o_.payload - 45)), 'x');
-    uint64_t start = now_ns();
-    uint64_t end = start + static_cast<uint64_t>(o_.duration * 1e9);
-    uint64_t sent = 0;
-    std::vector<uint64_t> seq(publishers.size(), 0);
-    std::string frame;
-    // --report-every: one line per interval, its latency from that interval's samples only
-    // (a long soak would not keep every sample).
-    uint64_t report_ns = static_cast<uint64_t>(o_.report_every * 1e9);
-    uint64_t next_report = start + report_ns;
-    uint64_t delivered_at_report = 0;
-    while (now_ns() < end) {
-      if (report_ns != 0 && now_ns() >= next_report) {
-        std::printf("interval t=%.0f delivered_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
-                    static_cast<double>(next_report - start) / 1e9,
-                    static_cast<double>(result_.delivered - delivered_at_report) / o_.report_every,
-                    static_cast<double>(latency_.quantile(0.5)) / 1000, static_cast<double>(latency_.quantile(0.99)) / 1000,
-                    static_cast<double>(latency_.quantile(1.0)) / 1000);
-        std::fflush(stdout);
-        latency_ = LatencySamples();
-        delivered_at_report = result_.delivered;
-        next_report += report_ns;
-      }
-      uint64_t due = static_cast<uint64_t>(static_cast<double>(now_ns() - start) / 1e9 * o_.rate);
-      // Bounded bursts keep the client responsive to its own receive side.
-      uint64_t burst = std::min<uint64_t>(due - std::min(due, sent), 2000);
-      for (uint64_t k = 0; k < burst; ++k) {
-        size_t w = static_cast<size_t>(sent % publishers.size());
-        frame.clear();
-        std::string body = "{\"type\":\"message\",\"topic\":\"" + o_.channel + "\",\"data\":{\"t\":" +
-                           std::to_string(now_ns()) + ",\"s\":" + std::to_string(seq[w]++) + ",\"w\":" +
-                           std::to_string(w) + ",\"p\":\"" + padding + "\"}}";
-        append_client_frame(frame, 1, body);
-        publishers[w]->out.append(frame);
-        ++sent;
-      }
-      for (Conn* p : publishers) {
-        if (!p->out.empty() && p->fd >= 0) flush(*p);
-      }
-      poll(burst > 0 ? 0 : 1);
-    }
-    result_.publish_seconds = static_cast<double>(now_ns() - start) / 1e9;
-    result_.published = sent;
-    uint64_t expected = sent * static_cast<uint64_t>(o_.subscribers);
-    uint64_t drain_deadline = now_ns() + 5ULL * 1000000000ULL;
-    while (result_.delivered < expected && now_ns() < drain_deadline) poll(10);
-    double elapsed = static_cast<double>(now_ns() - start) / 1e9;
-    result_.deliveries_per_second = static_cast<double>(result_.delivered) / elapsed;
-    result_.p50_us = latency_.quantile(0.5);
-    result_.p99_us = latency_.quantile(0.99);
-    result_.p999_us = latency_.quantile(0.999);
-    result_.max_us = latency_.quantile(1.0);
-    return result_;
-  }
-
-  RunResult idle() {
-    if (o_.server_pid) result_.rss_before_kb = rss_kb(o_.server_pid);
-    uint64_t t0 = now_ns();
-    connect_many(o_.subscribers, false, [&](int i) {
-      return std::vector<std::string>{"idle.room." + std::to_string(i % 100), "idle.user." + std::to_string(i)};
-    });
-    result_.connect_ms = (now_ns() - t0) / 1000000;
-    result_.connections = ready_;
-    uint64_t settle = now_ns() + 2000000000ULL;
-    while (now_ns() < settle) poll(50);
-    if (o_.server_pid) result_.rss_after_kb = rss_kb(o_.server_pid);
-    uint64_t hold = now_ns() + static_cast<uint64_t>(o_.hold * 1e9);
-    while (now_ns() < hold) poll(50);
-    return result_;
-  }
-
-  RunResult connect_rate() {
-    uint64_t start = now_ns();
-    uint64_t end = start + static_cast<uint64_t>(o_.duration * 1e9);
-    int in_flight = 0;
-    uint64_t completed = 0;
-    std::vector<Conn*> open_conns;
-    while (now_ns() < end) {
-      while (in_flight < o_.concurrency) {
-        if (Conn* c = open(false, 0, {})) {
-          open_conns.push_back(c);
-          ++in_flight;
-        } else {
-          break;
+    if (static_cast<size_t>(end - p) > m.seq.size() && std::string_view(p, m.seq.size()) == m.seq) {
+      p += m.seq.size();
+      number(seq);
+      if (static_cast<size_t>(end - p) > m.writer.size() && std::string_view(p, m.writer.size()) == m.writer) {
+        p += m.writer.size();
+        number(writer);
+        if (writer < c.last_seq.size()) {
+          if (static_cast<int64_t>(seq) <= c.last_seq[writer]) ++result_.out_of_order;
+          c.last_seq[writer] = static_cast<int64_t>(seq);
         }
       }
-      poll(1);
-      for (auto& c : open_conns) {
-        if (c == nullptr) continue;
-        if (c->state == Conn::State::kReady) {
-          ++completed;
-          // Reset instead of FIN: a run of tens of thousands of short connections would
-          // otherwise exhaust the ephemeral ports with TIME_WAIT sockets.
-          linger no_linger{1, 0};
-          setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
-          close_conn(*c);
-          c = nullptr;
-          --in_flight;
-        } else if (c->state == Conn::State::kClosed) {
-          c = nullptr;
-          --in_flight;
-        }
-      }
-      std::erase(open_conns, nullptr);
-      // Free finished connection records so a long run does not grow without bound.
-      std::erase_if(conns_, [](const std::unique_ptr<Conn>& c) { return c->state == Conn::State::kClosed; });
     }
-    result_.connections = static_cast<int>(completed);
-    result_.connects_per_second = static_cast<double>(completed) / (static_cast<double>(now_ns() - start) / 1e9);
-    return result_;
+    return;
   }
+  if (c.state == Conn::State::kAuthing) {
+    if (payload.find(envelope() ? "CONNECTION_ESTABLISHED" : "auth_success") == std::string_view::npos) {
+      ++result_.errors;
+      close_conn(c);
+      return;
+    }
+    if (c.channels.empty()) {
+      c.state = Conn::State::kReady;
+      ++ready_;
+      return;
+    }
+    c.state = Conn::State::kSubscribing;
+    std::string frames;
+    if (envelope()) {
+      c.subscriptions_pending = 1;
+      std::string list;
+      for (const auto& ch : c.channels) list += (list.empty() ? "\"" : ",\"") + ch + "\"";
+      append_client_frame(frames, 1, "{\"type\":\"SUBSCRIBE\",\"payload\":{\"channels\":[" + list + "]}}");
+    } else {
+      c.subscriptions_pending = static_cast<int>(c.channels.size());
+      for (const auto& ch : c.channels) append_client_frame(frames, 1, "{\"type\":\"subscribe\",\"topic\":\"" + ch + "\"}");
+    }
+    send(c, frames);
+    return;
+  }
+  if (c.state == Conn::State::kSubscribing && envelope()) {
+    if (payload.find("USER_JOINED") != std::string_view::npos) ++result_.presence_joins;
+    if (payload.find("SUBSCRIPTION_CONFIRMED") != std::string_view::npos) {
+      c.state = Conn::State::kReady;
+      ++ready_;
+    }
+    return;
+  }
+  if (c.state == Conn::State::kSubscribing && payload.find("\"subscribed\"") != std::string_view::npos) {
+    if (--c.subscriptions_pending == 0) {
+      c.state = Conn::State::kReady;
+      ++ready_;
+    }
+  }
+}
 
- private:
-  const BenchOptions& o_;
-  int epoll_;
-  sockaddr_in addr_{};
-  std::string upgrade_;
-  std::string auth_frame_;
-  std::unique_ptr<auth::JwtCodec> codec_;
-  SSL_CTX* tls_ = nullptr;  // --tls
-  int next_user_ = 0;
-  std::vector<std::unique_ptr<Conn>> conns_;
-  int ready_ = 0;
-  LatencySamples latency_;
-  RunResult result_;
-};
+void Driver::on_envelope_message(std::string_view payload) {
+  if (payload.find("\"type\":\"USER_JOINED\"") != std::string_view::npos) {
+    ++result_.presence_joins;
+    return;
+  }
+  if (payload.find("\"type\":\"USER_LEFT\"") != std::string_view::npos) {
+    ++result_.presence_leaves;
+    return;
+  }
+  size_t at = payload.find("\"position\":{\"t\":");
+  if (at == std::string_view::npos) return;
+  uint64_t sent = 0;
+  for (size_t i = at + 16; i < payload.size() && payload[i] >= '0' && payload[i] <= '9'; ++i) {
+    sent = sent * 10 + static_cast<uint64_t>(payload[i] - '0');
+  }
+  ++result_.delivered;
+  uint64_t now = now_ns();
+  latency_.add(now > sent ? (now - sent) / 1000 : 0);
+}
 
-}  // namespace
-
-RunResult run_benchmark(const BenchOptions& options) {
-  Driver driver(options);
-  if (options.mode == "idle") return driver.idle();
-  if (options.mode == "connect") return driver.connect_rate();
-  if (options.mode == "cursors") return driver.cursors();
-  return driver.fanout();
+bool Driver::connect_many(int count, bool publisher, const std::function<std::vector<std::string>(int)>& channels_of) {
+  int target = ready_ + count;
+  int opened = 0;
+  uint64_t deadline = now_ns() + 120ULL * 1000000000ULL;
+  while (ready_ < target && now_ns() < deadline) {
+    while (opened < count && opened - (ready_ - (target - count)) < o_.concurrency) {
+      open(publisher, opened, channels_of(opened));
+      ++opened;
+    }
+    poll(5);
+    if (result_.errors > 0 && ready_ + result_.errors >= target) break;
+  }
+  return ready_ >= target;
 }
 
 }  // namespace sb::bench

@@ -16,7 +16,7 @@ struct BenchOptions {
   std::string token;          // one token for every connection, or:
   std::string secret;         // HS256 secret: each connection gets its own user and token
   std::string channel = "bench";
-  std::string mode = "fanout";  // fanout, idle, connect, cursors
+  std::string mode = "fanout";  // fanout, idle, connect, cursors, storm
   std::string dialect = "topics";  // topics, envelope (cursors mode), or socketio (fanout, idle)
   std::string publish_path;        // socketio: the topics endpoint publishers use (default: path)
   uint16_t publish_port = 0;       // publishers connect here (another cluster node); 0: port
@@ -33,6 +33,7 @@ struct BenchOptions {
   bool tls = false;          // wss: TLS first (the server's certificate is not checked)
   double report_every = 0;   // fanout: seconds between interval lines (0: none)
   bool no_auth = false;      // connect mode: a connection is done at its 101 (plain upgrade)
+  double spread = 1;         // storm mode: seconds over which the clients come back
 };
 
 // One client connection speaking the topics dialect: upgrade, auth, subscribe, then either
@@ -66,6 +67,11 @@ struct RunResult {
   uint64_t rss_before_kb = 0, rss_after_kb = 0;
   uint64_t presence_joins = 0, presence_leaves = 0;  // USER_JOINED / USER_LEFT received
   uint64_t join_ms = 0, leave_ms = 0;
+  uint64_t recovery_ms = 0;    // storm: from every client seeing the server go to all resubscribed
+  uint64_t first_back_ms = 0;  // storm: from then to the first client resubscribed
+  uint64_t retries = 0;        // storm: reconnect attempts refused while the server was down
+  // storm: from a client's successful attempt to its channels confirmed, under the storm
+  uint64_t storm_handshake_p50_us = 0, storm_handshake_p99_us = 0;
   int connections = 0;
   int errors = 0;
 };

@@ -13,8 +13,8 @@ int main(int argc, char** argv) {
   app.add_option("--path", o.path, "WebSocket path");
   app.add_option("--token", o.token, "JWT sent in the auth message by every connection");
   app.add_option("--secret", o.secret, "HS256 secret: give each connection its own user (bench-<n>) and token");
-  app.add_option("--mode", o.mode, "fanout | idle | connect | cursors")
-      ->check(CLI::IsMember({"fanout", "idle", "connect", "cursors"}));
+  app.add_option("--mode", o.mode, "fanout | idle | connect | cursors | storm")
+      ->check(CLI::IsMember({"fanout", "idle", "connect", "cursors", "storm"}));
   app.add_option("--dialect", o.dialect, "topics | envelope (cursors uses envelope) | socketio (fanout, idle)");
   app.add_option("--publish-path", o.publish_path, "socketio: the topics endpoint publishers use");
   app.add_option("--publish-port", o.publish_port, "Port publishers connect to (another cluster node)");
@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   app.add_flag("--no-auth", o.no_auth, "connect: count a connection at its 101 (the plain upgrade, no auth message)");
   app.add_option("--server-pid", o.server_pid, "idle: process whose RSS growth is measured");
   app.add_option("--hold", o.hold, "idle: seconds to keep connections open after measuring");
+  app.add_option("--spread", o.spread,
+                 "storm: seconds over which clients come back after losing the server (-d: how long to wait "
+                 "for it to go)");
   CLI11_PARSE(app, argc, argv);
 
   if (o.mode == "cursors") o.dialect = "envelope";
@@ -70,6 +73,16 @@ int main(int argc, char** argv) {
                 r.connections, static_cast<unsigned long long>(r.connect_ms),
                 static_cast<unsigned long long>(r.rss_before_kb), static_cast<unsigned long long>(r.rss_after_kb),
                 per_conn, r.errors);
+  } else if (o.mode == "storm") {
+    std::printf("mode=storm connections=%d recovery_ms=%llu first_back_ms=%llu outage_p50_ms=%.0f "
+                "outage_p99_ms=%.0f outage_max_ms=%.0f reconnect_p50_ms=%.1f reconnect_p99_ms=%.1f retries=%llu "
+                "not_back=%d\n",
+                r.connections, static_cast<unsigned long long>(r.recovery_ms),
+                static_cast<unsigned long long>(r.first_back_ms), static_cast<double>(r.p50_us) / 1000,
+                static_cast<double>(r.p99_us) / 1000, static_cast<double>(r.max_us) / 1000,
+                static_cast<double>(r.storm_handshake_p50_us) / 1000,
+                static_cast<double>(r.storm_handshake_p99_us) / 1000, static_cast<unsigned long long>(r.retries),
+                r.errors);
   } else {
     std::printf("mode=connect completed=%d handshakes_per_s=%.0f errors=%d\n", r.connections, r.connects_per_second,
                 r.errors);
