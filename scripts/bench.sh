@@ -12,6 +12,9 @@
 #            its own user in company "bench" with one artifact) against Switchboard's socketio
 #            endpoint and the Node `socket.io` peer; a topics publisher on /ws publishes to the
 #            company's channel
+#   dialects the fanout workload at 1,000 and 2,000 publications/s with the subscribers
+#            speaking each dialect in turn (topics, rooms, envelope, events, Socket.IO), the
+#            publisher topics, with the server's CPU per step
 #   events   seed 003 with 1,000 participants in one meeting: the join storm, chat fan-out
 #            at fixed rates, and a vote by all 1,000 within 10 s (tally updates coalesced),
 #            against Switchboard's events endpoint (8081) and the Node `ws` events peer
@@ -38,12 +41,13 @@
 # seconds (user and system) over the step; `connect` runs twice, with the auth message and
 # as a plain upgrade (--no-auth).
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
-#        SECTIONS="topics socketio events" (default all three) picks what runs.
+#        SECTIONS="topics socketio dialects events secure cluster" (the default: all) picks
+#        what runs; DIALECT_RATES (default "1000 2000") the dialects section's rates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP_SECONDS=${1:-5}
 RATES=${RATES:-"100 250 500 1000 1500 2000"}
-SECTIONS=${SECTIONS:-"topics socketio events secure cluster"}
+SECTIONS=${SECTIONS:-"topics socketio dialects events secure cluster"}
 SECRET=bench-secret
 ulimit -n 20000
 
@@ -133,6 +137,18 @@ connect_run() {  # switchboard-bench arguments
     -v n="$(sed -n 's/.*completed=\([0-9]*\).*/\1/p' <<<"$result")" 'BEGIN { printf "%.1f", n ? t / hz / n * 1e6 : 0 }')"
 }
 
+# A fan-out step against the server $PID: the load generator's closing lines on one line,
+# then the server's user and system CPU seconds over the step.
+fanout_run() {  # switchboard-bench arguments
+  local user_before system_before user_after system_after result hz
+  hz=$(getconf CLK_TCK)
+  read -r user_before system_before <<<"$(awk '{print $14, $15}' "/proc/$PID/stat")"
+  result=$(taskset -c 1 ./build/switchboard-bench "$@" | tail -2 | tr '\n' ' ')
+  read -r user_after system_after <<<"$(awk '{print $14, $15}' "/proc/$PID/stat")"
+  echo "$result server_user_s=$(awk -v t=$((user_after - user_before)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')" \
+    "server_system_s=$(awk -v t=$((system_after - system_before)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')"
+}
+
 stop_server() {
   kill "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
@@ -184,10 +200,7 @@ for server in $TOPICS_SERVERS; do
   echo "## $server"
   for rate in $RATES; do
     start_server $server
-    read -r user_before system_before <<<"$(awk '{print $14, $15}' "/proc/$PID/stat")"
-    result=$($BENCH --port $PORT -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')
-    read -r user_after system_after <<<"$(awk '{print $14, $15}' "/proc/$PID/stat")"
-    echo "fanout rate=$rate/s: $result server_user_s=$(awk -v t=$((user_after - user_before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }') server_system_s=$(awk -v t=$((system_after - system_before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')"
+    echo "fanout rate=$rate/s: $(fanout_run --token "$TOKEN" --port $PORT -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64)"
     stop_server
   done
   start_server $server
@@ -239,6 +252,30 @@ for server in switchboard socket.io; do
   echo "idle: $($BENCH --port $PORT $SOCKETIO --mode idle -n 15000 --server-pid $PID --concurrency 256)"
   stop_server
 done
+
+# Every dialect on the fast path: the topics fan-out workload with the 1,000 subscribers
+# speaking each of Switchboard's five dialects (each its own user and token), the publisher
+# speaking topics. One table; the ratio to topics is what to look at.
+if [[ " $SECTIONS " == *" dialects "* ]]; then
+  echo
+  echo "## dialects: switchboard"
+  for dialect in topics rooms envelope events socketio; do
+    case $dialect in
+      topics) ENDPOINT="--port 3000" ;;
+      rooms) ENDPOINT="--port 3000 --path /api/ws --publish-path /ws" ;;
+      envelope) ENDPOINT="--port 8080 --publish-port 3000" ;;
+      events) ENDPOINT="--port 8081 --publish-port 3000" ;;
+      socketio) ENDPOINT="--port 3000 --path /socket.io/ --publish-path /ws --channel company:bench" ;;
+    esac
+    for rate in ${DIALECT_RATES:-1000 2000}; do
+      start_server switchboard
+      # shellcheck disable=SC2086 # ENDPOINT is a list of arguments
+      echo "$dialect fanout rate=$rate/s: $(fanout_run --dialect $dialect $ENDPOINT --secret $SECRET -n 1000 -p 1 \
+        -r $rate -d "$STEP_SECONDS" --payload 64)"
+      stop_server
+    done
+  done
+fi
 
 # The events dialect: Switchboard's endpoint on 8081 (API on the main port) against the peer.
 for server in switchboard ws-events; do

@@ -30,8 +30,18 @@ namespace {
 struct Markers {
   std::string_view data, seq, writer;
 };
-constexpr Markers kPlainMarkers{"\"data\":{\"t\":", ",\"s\":", ",\"w\":"};
-constexpr Markers kEscapedMarkers{"\\\"data\\\":{\\\"t\\\":", ",\\\"s\\\":", ",\\\"w\\\":"};
+// Every dialect carries the publisher's object {"t":...,"s":...,"w":...} as it is (under
+// "data" or "payload"); Socket.IO as a JSON string, with escaped quotes.
+constexpr Markers kPlainMarkers{"{\"t\":", ",\"s\":", ",\"w\":"};
+constexpr Markers kEscapedMarkers{"{\\\"t\\\":", ",\\\"s\\\":", ",\\\"w\\\":"};
+
+std::string upgrade_request(std::string_view target, std::string_view host, std::string_view extra_headers) {
+  std::string out = "GET ";
+  out.append(target).append(" HTTP/1.1\r\nHost: ").append(host);
+  out.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+  out.append("Sec-WebSocket-Version: 13\r\n").append(extra_headers).append("\r\n");
+  return out;
+}
 
 }  // namespace
 
@@ -137,22 +147,23 @@ Conn* Driver::open(bool publisher, int index, std::vector<std::string> channels,
     SSL_set_connect_state(c->ssl);
     c->tls_handshaking = true;  // the upgrade request waits in out until it is done
   }
-  if (o_.dialect == "socketio") {
-    // Subscribers: Engine.IO over WebSocket, one artifact each (two channels, as in the
-    // topics idle run); publishers: the topics dialect on the publish path.
-    std::string target = publisher ? (o_.publish_path.empty() ? o_.path : o_.publish_path)
-                                   : o_.path + "?EIO=4&transport=websocket&sessionId=s&artifactId=a" +
-                                         std::to_string(index % 100);
-    c->out = "GET " + target + " HTTP/1.1\r\nHost: " + o_.host +
-             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-             "Sec-WebSocket-Version: 13\r\n\r\n";
-  } else if (envelope()) {
-    // The envelope dialect takes the token in the URL.
-    c->out = "GET " + o_.path + "?token=" + token_for(c->user) + " HTTP/1.1\r\nHost: " + o_.host +
-             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-             "Sec-WebSocket-Version: 13\r\n\r\n";
-  } else {
-    c->out = upgrade_;
+  // Publishers speak topics, on the publish path when one is given.
+  const std::string& path = publisher && !o_.publish_path.empty() ? o_.publish_path : o_.path;
+  switch (dialect(*c)) {
+    case Dialect::kSocketIo:  // Engine.IO over WebSocket, one artifact each (two channels)
+      c->out = upgrade_request(path + "?EIO=4&transport=websocket&sessionId=s&artifactId=a" + std::to_string(index % 100),
+                               o_.host, {});
+      break;
+    case Dialect::kEnvelope:  // the token in the URL
+    case Dialect::kEvents:
+      c->out = upgrade_request(path + "?token=" + token_for(c->user), o_.host, {});
+      break;
+    case Dialect::kRooms:  // the token as the session cookie
+      c->out = upgrade_request(path, o_.host, "Cookie: pm-session=" + token_for(c->user) + "\r\n");
+      break;
+    case Dialect::kTopics:
+      c->out = path == o_.path ? upgrade_ : upgrade_request(path, o_.host, {});
+      break;
   }
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT;
@@ -300,7 +311,7 @@ void Driver::read(Conn& c) {
       return;
     }
     c.state = Conn::State::kAuthing;
-    if (!envelope() && !socketio(c)) send(c, auth_frame(c.user, c.publisher));
+    if (dialect(c) == Dialect::kTopics) send(c, auth_frame(c.user, c.publisher));
   }
   std::string pending;
   pending.swap(c.in);
@@ -345,10 +356,7 @@ void Driver::on_frame(Conn& c, uint8_t opcode, std::string_view payload) {
     close_conn(c);
     return;
   }
-  if (c.state == Conn::State::kReady && envelope()) {
-    on_envelope_message(payload);
-    return;
-  }
+  if (c.state == Conn::State::kReady && dialect(c) == Dialect::kEnvelope && count_presence(payload)) return;
   if (c.state == Conn::State::kReady && socketio(c) && payload == "2") {
     std::string pong;
     append_client_frame(pong, 1, "3");
@@ -360,9 +368,9 @@ void Driver::on_frame(Conn& c, uint8_t opcode, std::string_view payload) {
     return;
   }
   if (c.state == Conn::State::kReady) {
-    // Publications carry "data":{"t":<ns>,"s":<seq>,"w":<writer>,...} in this order, so
-    // one search finds all three numbers (the client must keep up with the server).
-    // Socket.IO carries the update as a JSON string: the same, with escaped quotes.
+    // Publications carry {"t":<ns>,"s":<seq>,"w":<writer>,...} in this order, so one
+    // search finds all three numbers (the client must keep up with the server). Relayed
+    // cursors carry {"t":<ns>} only.
     const Markers& m = socketio(c) ? kEscapedMarkers : kPlainMarkers;
     size_t at = payload.find(m.data);
     if (at == std::string_view::npos) return;
@@ -392,7 +400,7 @@ void Driver::on_frame(Conn& c, uint8_t opcode, std::string_view payload) {
     return;
   }
   if (c.state == Conn::State::kAuthing) {
-    if (payload.find(envelope() ? "CONNECTION_ESTABLISHED" : "auth_success") == std::string_view::npos) {
+    if (payload.find(greeting(dialect(c))) == std::string_view::npos) {
       ++result_.errors;
       close_conn(c);
       return;
@@ -404,27 +412,35 @@ void Driver::on_frame(Conn& c, uint8_t opcode, std::string_view payload) {
     }
     c.state = Conn::State::kSubscribing;
     std::string frames;
-    if (envelope()) {
-      c.subscriptions_pending = 1;
-      std::string list;
-      for (const auto& ch : c.channels) list += (list.empty() ? "\"" : ",\"") + ch + "\"";
-      append_client_frame(frames, 1, "{\"type\":\"SUBSCRIBE\",\"payload\":{\"channels\":[" + list + "]}}");
-    } else {
-      c.subscriptions_pending = static_cast<int>(c.channels.size());
-      for (const auto& ch : c.channels) append_client_frame(frames, 1, "{\"type\":\"subscribe\",\"topic\":\"" + ch + "\"}");
+    std::string list;  // the channels as a JSON array's items
+    for (const auto& ch : c.channels) list += (list.empty() ? "\"" : ",\"") + ch + "\"";
+    c.subscriptions_pending = 1;  // one answer for the whole list, or one per channel:
+    switch (dialect(c)) {
+      case Dialect::kEnvelope:
+        append_client_frame(frames, 1, "{\"type\":\"SUBSCRIBE\",\"payload\":{\"channels\":[" + list + "]}}");
+        break;
+      case Dialect::kEvents:
+        append_client_frame(frames, 1, "{\"type\":\"subscribe\",\"id\":\"s\",\"data\":{\"channels\":[" + list + "]}}");
+        break;
+      case Dialect::kRooms:
+        c.subscriptions_pending = static_cast<int>(c.channels.size());
+        for (const auto& ch : c.channels) {
+          append_client_frame(frames, 1, "{\"type\":\"subscribe\",\"payload\":{\"room\":\"" + ch + "\"}}");
+        }
+        break;
+      default:
+        c.subscriptions_pending = static_cast<int>(c.channels.size());
+        for (const auto& ch : c.channels) append_client_frame(frames, 1, "{\"type\":\"subscribe\",\"topic\":\"" + ch + "\"}");
+        break;
     }
     send(c, frames);
     return;
   }
-  if (c.state == Conn::State::kSubscribing && envelope()) {
-    if (payload.find("USER_JOINED") != std::string_view::npos) ++result_.presence_joins;
-    if (payload.find("SUBSCRIPTION_CONFIRMED") != std::string_view::npos) {
-      c.state = Conn::State::kReady;
-      ++ready_;
-    }
-    return;
+  if (c.state == Conn::State::kSubscribing && dialect(c) == Dialect::kEnvelope &&
+      payload.find("USER_JOINED") != std::string_view::npos) {
+    ++result_.presence_joins;
   }
-  if (c.state == Conn::State::kSubscribing && payload.find("\"subscribed\"") != std::string_view::npos) {
+  if (c.state == Conn::State::kSubscribing && payload.find(subscribe_answer(dialect(c))) != std::string_view::npos) {
     if (--c.subscriptions_pending == 0) {
       c.state = Conn::State::kReady;
       ++ready_;
@@ -432,24 +448,41 @@ void Driver::on_frame(Conn& c, uint8_t opcode, std::string_view payload) {
   }
 }
 
-void Driver::on_envelope_message(std::string_view payload) {
+bool Driver::count_presence(std::string_view payload) {
   if (payload.find("\"type\":\"USER_JOINED\"") != std::string_view::npos) {
     ++result_.presence_joins;
-    return;
+    return true;
   }
   if (payload.find("\"type\":\"USER_LEFT\"") != std::string_view::npos) {
     ++result_.presence_leaves;
-    return;
+    return true;
   }
-  size_t at = payload.find("\"position\":{\"t\":");
-  if (at == std::string_view::npos) return;
-  uint64_t sent = 0;
-  for (size_t i = at + 16; i < payload.size() && payload[i] >= '0' && payload[i] <= '9'; ++i) {
-    sent = sent * 10 + static_cast<uint64_t>(payload[i] - '0');
+  return false;
+}
+
+Driver::Dialect Driver::dialect(const Conn& c) const {
+  if (c.publisher || o_.dialect == "topics") return Dialect::kTopics;
+  if (o_.dialect == "envelope") return Dialect::kEnvelope;
+  if (o_.dialect == "events") return Dialect::kEvents;
+  if (o_.dialect == "rooms") return Dialect::kRooms;
+  return Dialect::kSocketIo;
+}
+
+std::string_view Driver::greeting(Dialect d) {
+  switch (d) {
+    case Dialect::kEnvelope: return "CONNECTION_ESTABLISHED";
+    case Dialect::kEvents: return "\"connection.ready\"";
+    case Dialect::kRooms: return "\"type\":\"connected\"";
+    default: return "auth_success";
   }
-  ++result_.delivered;
-  uint64_t now = now_ns();
-  latency_.add(now > sent ? (now - sent) / 1000 : 0);
+}
+
+std::string_view Driver::subscribe_answer(Dialect d) {
+  switch (d) {
+    case Dialect::kEnvelope: return "SUBSCRIPTION_CONFIRMED";
+    case Dialect::kEvents: return "\"subscription.update\"";
+    default: return "\"subscribed\"";  // topics and rooms, once per channel
+  }
 }
 
 bool Driver::connect_many(int count, bool publisher, const std::function<std::vector<std::string>(int)>& channels_of) {

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   app.add_option("--secret", o.secret, "HS256 secret: give each connection its own user (bench-<n>) and token");
   app.add_option("--mode", o.mode, "fanout | idle | connect | cursors | storm")
       ->check(CLI::IsMember({"fanout", "idle", "connect", "cursors", "storm"}));
-  app.add_option("--dialect", o.dialect, "topics | envelope (cursors uses envelope) | socketio (fanout, idle)");
+  app.add_option("--dialect", o.dialect, "topics | envelope | events | rooms | socketio: what subscribers speak (fanout, idle; cursors uses envelope); publishers speak topics");
   app.add_option("--publish-path", o.publish_path, "socketio: the topics endpoint publishers use");
   app.add_option("--publish-port", o.publish_port, "Port publishers connect to (another cluster node)");
   app.add_option("--subscriber-ports", o.subscriber_ports,

@@ -40,9 +40,13 @@ class Driver {
   RunResult storm();
 
  private:
-  bool envelope() const { return o_.dialect == "envelope"; }
-  // A Socket.IO subscriber (publishers speak topics to the publish path).
-  bool socketio(const Conn& c) const { return o_.dialect == "socketio" && !c.publisher; }
+  // What a connection speaks: subscribers the run's dialect, publishers always topics.
+  enum class Dialect { kTopics, kEnvelope, kEvents, kRooms, kSocketIo };
+  Dialect dialect(const Conn& c) const;
+  bool socketio(const Conn& c) const { return dialect(c) == Dialect::kSocketIo; }
+  // What a dialect says once the connection is authenticated, and to a subscription.
+  static std::string_view greeting(Dialect d);
+  static std::string_view subscribe_answer(Dialect d);
   // The token of bench user n: shared, or one of its own (allowed to read documents). In
   // socketio runs every user belongs to company "bench", whose channel publishers (admins)
   // publish to.
@@ -73,8 +77,8 @@ class Driver {
   // Handles every complete frame in bytes; returns how many bytes they used.
   size_t parse_frames(Conn& c, std::string_view bytes);
   void on_frame(Conn& c, uint8_t opcode, std::string_view payload);
-  // A message to a ready envelope connection: presence events and relayed cursors.
-  void on_envelope_message(std::string_view payload);
+  // Counts a presence event to a ready envelope connection; false for anything else.
+  bool count_presence(std::string_view payload);
 
   const BenchOptions& o_;
   int epoll_;
