@@ -79,15 +79,15 @@ bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user
   }
   if (!identity_->anonymous && identity_->user_id != identity->user_id) {
     // Another user on the same socket: nothing of the previous user's may leak through.
-    left.insert(left.end(), joined_.begin(), joined_.end());
+    std::vector<std::string> joined_before = joined();
+    left.insert(left.end(), joined_before.begin(), joined_before.end());
     drop_all_subscriptions();
     identity_ = std::move(identity);
   } else {
     unsubscribe_implicit();
     identity_ = std::move(identity);
     // The same user with a new token: what the new claims no longer allow is left.
-    std::vector<std::string> joined = joined_;
-    for (const auto& channel : joined) {
+    for (const auto& channel : joined()) {
       if (context_.policy.can_subscribe(*identity_, channel) == auth::Decision::kAllow) continue;
       leave(channel);
       left.push_back(channel);
@@ -131,13 +131,13 @@ std::vector<std::string> SessionCore::role_channels(const auth::Identity& identi
 
 SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_joined) {
   if (!hub::is_valid_pattern(pattern) || hub::is_reserved_channel(pattern)) return JoinResult::kInvalid;
-  if (std::find(joined_.begin(), joined_.end(), pattern) != joined_.end()) return JoinResult::kAlreadyJoined;
+  if (is_joined(pattern)) return JoinResult::kAlreadyJoined;
   switch (context_.policy.can_subscribe(*identity_, pattern)) {
     case auth::Decision::kAllow: break;
     case auth::Decision::kUnauthenticated: return JoinResult::kUnauthenticated;
     case auth::Decision::kForbidden: return JoinResult::kForbidden;
   }
-  if (max_joined != 0 && joined_.size() >= max_joined) return JoinResult::kTooMany;
+  if (max_joined != 0 && joined_count_ >= max_joined) return JoinResult::kTooMany;
   bool exact = !hub::has_wildcard(pattern);
   // A capacity in a cluster: this node's place is taken now, the cluster's count comes later.
   bool checked = exact && context_.occupancy.checks_cluster(pattern);
@@ -146,7 +146,7 @@ SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_j
     return JoinResult::kFull;
   }
   context_.shard().subscribe(subscriber_, pattern);
-  joined_.emplace_back(pattern);
+  ++joined_count_;
   if (checked) {
     if (!capacity_checks_) capacity_checks_ = std::make_unique<std::vector<CapacityCheck>>();
     capacity_checks_->push_back(CapacityCheck{std::string(pattern), ticket, {}});
@@ -183,7 +183,7 @@ void SessionCore::settle_capacity(uint32_t ticket, bool full) {
     // Other nodes took the last places first: the join is undone before the client hears
     // of it, and the waiting subscribe answer says full.
     log::info("session.room_full", {{"connection", info_.connection_id}, {"channel", check->channel}});
-    std::erase(joined_, check->channel);
+    --joined_count_;
     release(check->channel, false);
   } else {
     join_presence(check->channel);
@@ -254,7 +254,34 @@ void SessionCore::publish_event(std::string channel, std::string event_type, std
 }
 
 bool SessionCore::is_joined(std::string_view channel) const {
-  return std::find(joined_.begin(), joined_.end(), channel) != joined_.end();
+  return !hub::is_reserved_channel(channel) && !is_watched(channel) && context_.shard().holds(subscriber_, channel);
+}
+
+void SessionCore::watch(std::string_view channel) {
+  if (is_watched(channel)) return;
+  context_.shard().subscribe(subscriber_, channel);
+  if (!watched_) watched_ = std::make_unique<std::vector<std::string>>();
+  watched_->emplace_back(channel);
+}
+
+void SessionCore::unwatch(std::string_view channel) {
+  if (!is_watched(channel)) return;
+  std::erase(*watched_, channel);
+  if (watched_->empty()) watched_.reset();
+  context_.shard().unsubscribe(subscriber_, channel);
+}
+
+bool SessionCore::is_watched(std::string_view channel) const {
+  return watched_ && std::find(watched_->begin(), watched_->end(), channel) != watched_->end();
+}
+
+std::vector<std::string> SessionCore::joined() const {
+  // The trie holds the joins; its other subscriptions of this session are role channels.
+  std::vector<std::string> out = context_.shard().patterns_of(subscriber_);
+  std::erase_if(out, [this](const std::string& pattern) {
+    return hub::is_reserved_channel(pattern) || is_watched(pattern);
+  });
+  return out;
 }
 
 void SessionCore::presence(std::string_view channel, std::function<void(std::vector<hub::PresenceMember>)> done) {
@@ -527,10 +554,9 @@ void SessionCore::forget_follow(std::string_view channel) {
 }
 
 bool SessionCore::leave(std::string_view pattern) {
-  auto it = std::find(joined_.begin(), joined_.end(), pattern);
-  if (it == joined_.end()) return false;
-  std::string channel = *it;
-  joined_.erase(it);
+  if (!is_joined(pattern)) return false;
+  std::string channel(pattern);
+  --joined_count_;
   // Left before the cluster counted the room: the subscribe answer waiting for that count
   // goes out as joined, and this leave's own answer follows it.
   std::optional<CapacityCheck> check =
@@ -573,9 +599,10 @@ SessionCore::PublishResult SessionCore::publish(std::string channel, std::string
 }
 
 void SessionCore::drop_all_subscriptions() {
+  std::vector<std::string> joined = this->joined();
+  joined_count_ = 0;
+  watched_.reset();
   context_.shard().unsubscribe_all(subscriber_);
-  std::vector<std::string> joined;
-  joined.swap(joined_);
   std::unique_ptr<std::vector<CapacityCheck>> checks = std::move(capacity_checks_);
   for (const auto& channel : joined) {
     if (!hub::has_wildcard(channel)) context_.occupancy.leave(channel);

@@ -66,6 +66,12 @@ class SessionCore {
   // Leaves a channel or pattern joined with join(); false if it was not joined.
   bool leave(std::string_view pattern);
   bool is_joined(std::string_view channel) const;
+  // Hears a channel without joining it (not present in it, not among joined()): a watcher of
+  // a room's presence. unwatch() undoes it; watch() of a watched channel does nothing.
+  void watch(std::string_view channel);
+  void unwatch(std::string_view channel);
+  bool is_watched(std::string_view channel) const;
+  size_t watched_count() const { return watched_ ? watched_->size() : 0; }
   // Whether a publication is for this connection now (relays skip their own sender; a
   // channel being resumed holds its live publications until the replay went out).
   bool wants(const hub::Publication& p) {
@@ -130,8 +136,9 @@ class SessionCore {
   }
   const std::string& connection_id() const { return info_.connection_id; }
   // Channels and patterns joined by the client (implicit channels excluded).
-  size_t joined_count() const { return joined_.size(); }
-  const std::vector<std::string>& joined() const { return joined_; }
+  size_t joined_count() const { return joined_count_; }
+  // The client-visible joins (channels and patterns), in no particular order.
+  std::vector<std::string> joined() const;
 
  private:
   // Takes the connection out of the registry (and the cluster's), once.
@@ -203,7 +210,10 @@ class SessionCore {
   hub::Subscriber& subscriber_;
   hub::ConnectionInfo info_;  // registered with context_.registry while open
   auth::IdentityPtr identity_;
-  std::vector<std::string> joined_;  // client-visible joins
+  // Client-visible joins: the hub's trie holds them (a list here would cost each connection
+  // its channels' names again); only their number is kept.
+  uint32_t joined_count_ = 0;
+  std::unique_ptr<std::vector<std::string>> watched_;  // see watch(); null when none
   std::shared_ptr<ActivityState> activity_;
   // Alive while the connection is open: store answers arriving later check it. Allocated on
   // first use (open_token()), so idle connections do not pay for it.

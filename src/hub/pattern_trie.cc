@@ -113,6 +113,15 @@ void PatternTrie::remove_all(Subscriber& subscriber) {
   std::vector<Subscriber::Subscription>().swap(subscriber.subscriptions_);
 }
 
+bool PatternTrie::holds(const Subscriber& subscriber, std::string_view pattern) const {
+  TrieNode* node = find(pattern);
+  if (node == nullptr) return false;
+  for (const auto& sub : subscriber.subscriptions_) {
+    if (sub.node == node) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> PatternTrie::patterns_of(const Subscriber& subscriber) const {
   std::vector<std::string> out;
   for (const auto& sub : subscriber.subscriptions_) out.push_back(sub.node->pattern());

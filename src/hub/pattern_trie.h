@@ -49,8 +49,11 @@ class PatternTrie {
   // Calls visit(Subscriber&) once per subscriber with a pattern matching channel.
   template <typename Visit>
   void match(std::string_view channel, Visit&& visit);
-  // Patterns the subscriber holds.
+  // Patterns the subscriber holds, in no particular order.
   std::vector<std::string> patterns_of(const Subscriber& subscriber) const;
+  // Whether the subscriber holds this pattern (its own list is searched: a busy
+  // channel's subscribers are not).
+  bool holds(const Subscriber& subscriber, std::string_view pattern) const;
   size_t node_count() const { return node_count_; }
   // The sequence number the last match() marked its subscribers with.
   uint64_t delivery_seq() const { return delivery_seq_; }

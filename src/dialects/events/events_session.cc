@@ -294,19 +294,12 @@ void EventsSession::handle_join(const ClientMessage& m) {
 }
 
 SessionCore::JoinResult EventsSession::join_channel(const std::string& channel) {
-  auto w = std::find(watching_.begin(), watching_.end(), channel);
-  bool watched = w != watching_.end();
-  if (watched) {
-    // Watched for presence until now: a member from here on, with one hub subscription.
-    context_.shard().unsubscribe(*this, channel);
-    watching_.erase(w);
-  }
+  bool watched = core_.is_watched(channel);
+  // Watched for presence until now: a member from here on, with one hub subscription.
+  if (watched) core_.unwatch(channel);
   SessionCore::JoinResult result = core_.join(channel, context_.limits.max_subscriptions);
   bool member = result == SessionCore::JoinResult::kJoined || result == SessionCore::JoinResult::kAlreadyJoined;
-  if (watched && !member) {
-    context_.shard().subscribe(*this, channel);  // refused: still a watcher
-    watching_.push_back(channel);
-  }
+  if (watched && !member) core_.watch(channel);  // refused: still a watcher
   return result;
 }
 
@@ -431,15 +424,13 @@ void EventsSession::handle_presence_subscribe(const ClientMessage& m) {
     send_error("PERMISSION_DENIED", "not allowed to see who is in " + channel, m.correlation_id);
     return;
   }
-  bool watched = std::find(watching_.begin(), watching_.end(), channel) != watching_.end();
-  if (!core_.is_joined(channel) && !watched) {
-    if (core_.joined_count() + watching_.size() >= context_.limits.max_subscriptions) {
+  if (!core_.is_joined(channel) && !core_.is_watched(channel)) {
+    if (core_.joined_count() + core_.watched_count() >= context_.limits.max_subscriptions) {
       send_error("INVALID_MESSAGE", "too many subscriptions on this connection", m.correlation_id);
       return;
     }
     // A watcher hears the room's presence events without being present itself.
-    context_.shard().subscribe(*this, channel);
-    watching_.push_back(channel);
+    core_.watch(channel);
   }
   core_.presence(channel, [this, room_id = m.room_id, correlation = m.correlation_id](
                               std::vector<hub::PresenceMember> members) {
@@ -461,10 +452,7 @@ void EventsSession::handle_presence_subscribe(const ClientMessage& m) {
 
 void EventsSession::handle_presence_unsubscribe(const ClientMessage& m) {
   std::string channel = room_channel(m.room_id);
-  auto w = std::find(watching_.begin(), watching_.end(), channel);
-  if (w == watching_.end()) return;
-  watching_.erase(w);
-  if (!core_.is_joined(channel)) context_.shard().unsubscribe(*this, channel);
+  core_.unwatch(channel);
 }
 
 void EventsSession::handle_acknowledge(const ClientMessage& m) {
@@ -584,9 +572,8 @@ void EventsSession::deliver(const hub::Publication& publication) {
     return;
   }
   if (!core_.wants(publication)) return;
-  if (!watching_.empty() && !is_presence_event(publication.event_type) &&
-      std::find(watching_.begin(), watching_.end(), publication.channel) != watching_.end() &&
-      !core_.is_joined(publication.channel)) {
+  if (core_.watched_count() != 0 && !is_presence_event(publication.event_type) &&
+      core_.is_watched(publication.channel)) {
     return;  // a watched room: its presence only
   }
   send_publication(*ws_, publication, encoding_slot_, render_publication);

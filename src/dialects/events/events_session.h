@@ -85,7 +85,6 @@ class EventsSession final : public protocol::websocket::WebSocketHandler, public
   hub::RateLimiter votes_;
   hub::RateLimiter cursors_;
   std::vector<std::string> meetings_;  // meetings joined with meeting.join
-  std::vector<std::string> watching_;  // channels whose presence is watched without joining them
   std::string client_id_;
   uint32_t message_counter_ = 0;
   uint8_t encoding_slot_;

@@ -144,8 +144,7 @@ void RoomsSession::handle_leave(const ClientMessage& message) {
 }
 
 void RoomsSession::handle_room_message(ClientMessage& message) {
-  const auto& joined = core_.joined();
-  if (std::find(joined.begin(), joined.end(), message.room) == joined.end()) {
+  if (!core_.is_joined(message.room)) {
     send_error("NOT_SUBSCRIBED", "subscribe to " + message.room + " before sending to it", message.id);
     return;
   }
