@@ -20,7 +20,7 @@ PARTS = [
     ("presence", r"Presence|presence"),
     ("room counts (occupancy)", r"ChannelOccupancy"),
     ("registry", r"ConnectionRegistry"),
-    ("subscriptions (hub trie and the subscriber's list)", r"PatternTrie|HubShard::subscribe"),
+    ("subscriptions (hub trie, personal channels, the subscriber's list)", r"PatternTrie|HubShard::subscribe|PersonalChannels|HubShard::add_personal"),
     ("identity (verified token claims)", r"JwtCodec::verify|Identity|handle_auth|set_identity"),
     ("send buffers left after writes", r"TcpConnection::send|TcpConnection::force_send"),
     ("session (dialect session and its core)", r"create_session|SessionCore|TopicsSession|next_connection_id"),
