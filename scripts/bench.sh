@@ -15,6 +15,8 @@
 #   dialects the fanout workload at 1,000 and 2,000 publications/s with the subscribers
 #            speaking each dialect in turn (topics, rooms, envelope, events, Socket.IO), the
 #            publisher topics, with the server's CPU per step
+#   scaling  the fanout workload at 2,000 to 4,000 publications/s against one loop and two,
+#            server and load generator both unpinned on the two cores (no second machine)
 #   events   seed 003 with 1,000 participants in one meeting: the join storm, chat fan-out
 #            at fixed rates, and a vote by all 1,000 within 10 s (tally updates coalesced),
 #            against Switchboard's events endpoint (8081) and the Node `ws` events peer
@@ -41,13 +43,13 @@
 # seconds (user and system) over the step; `connect` runs twice, with the auth message and
 # as a plain upgrade (--no-auth).
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
-#        SECTIONS="topics socketio dialects events secure cluster" (the default: all) picks
+#        SECTIONS="topics socketio dialects scaling events secure cluster" (the default: all) picks
 #        what runs; DIALECT_RATES (default "1000 2000") the dialects section's rates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP_SECONDS=${1:-5}
 RATES=${RATES:-"100 250 500 1000 1500 2000"}
-SECTIONS=${SECTIONS:-"topics socketio dialects events secure cluster"}
+SECTIONS=${SECTIONS:-"topics socketio dialects scaling events secure cluster"}
 SECRET=bench-secret
 ulimit -n 20000
 
@@ -97,6 +99,12 @@ start_server() {  # $1 = switchboard | ws | ws-envelope | socket.io ; sets PID a
       PORT=3103
       PORT=$PORT JWT_SECRET=$SECRET API_KEY=$SECRET taskset -c 0 node tools/bench/peer/events_peer.js 2>/dev/null &
       ;;
+    switchboard-unpinned)  # THREADS loops, free to run on every core
+      PORT=3000
+      JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 \
+        SWITCHBOARD_MAX_MESSAGES_PER_SECOND=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
+        ./build/switchboard serve --threads "$THREADS" --port $PORT 2>/dev/null &
+      ;;
     switchboard-secure)  # TLS; COMPRESSION=true|false
       PORT=3000
       JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 \
@@ -143,7 +151,7 @@ fanout_run() {  # switchboard-bench arguments
   local user_before system_before user_after system_after result hz
   hz=$(getconf CLK_TCK)
   read -r user_before system_before <<<"$(awk '{print $14, $15}' "/proc/$PID/stat")"
-  result=$(taskset -c 1 ./build/switchboard-bench "$@" | tail -2 | tr '\n' ' ')
+  result=$(taskset -c "${BENCH_CPUS:-1}" ./build/switchboard-bench "$@" | tail -2 | tr '\n' ' ')
   read -r user_after system_after <<<"$(awk '{print $14, $15}' "/proc/$PID/stat")"
   echo "$result server_user_s=$(awk -v t=$((user_after - user_before)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')" \
     "server_system_s=$(awk -v t=$((system_after - system_before)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')"
@@ -272,6 +280,23 @@ if [[ " $SECTIONS " == *" dialects "* ]]; then
       # shellcheck disable=SC2086 # ENDPOINT is a list of arguments
       echo "$dialect fanout rate=$rate/s: $(fanout_run --dialect $dialect $ENDPOINT --secret $SECRET -n 1000 -p 1 \
         -r $rate -d "$STEP_SECONDS" --payload 64)"
+      stop_server
+    done
+  done
+fi
+
+# Scaling on this machine: one loop against two, the server and the load generator both free
+# to use both cores (there is no second machine for the load generator), at rates beyond one
+# loop's. The load generator takes its share of the same cores, so the figures understate
+# what two loops do with the cores to themselves.
+if [[ " $SECTIONS " == *" scaling "* ]]; then
+  for THREADS in 1 2; do
+    echo
+    echo "## scaling: switchboard --threads $THREADS (server and load generator on both cores)"
+    for rate in ${SCALING_RATES:-2000 3000 4000}; do
+      start_server switchboard-unpinned
+      echo "fanout rate=$rate/s: $(BENCH_CPUS=0-1 fanout_run --token "$TOKEN" --port $PORT -n 1000 -p 1 -r $rate \
+        -d "$STEP_SECONDS" --payload 64)"
       stop_server
     done
   done

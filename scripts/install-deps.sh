@@ -15,6 +15,7 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-autobahn python3-websockets openssl
   heaptrack gnuplot-nox   # scripts/memory_profile.sh, scripts/soak.sh (its plot)
+  linux-perf              # scripts/profile_fanout.sh
   python3-jwt python3-cryptography   # the JWKS cases sign tokens as an identity provider
   chromium   # driven by playwright-core (npm) in the browser tests
   nodejs
