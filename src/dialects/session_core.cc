@@ -15,8 +15,9 @@
 namespace sb::dialects {
 
 std::weak_ptr<bool> SessionCore::open_token() {
-  if (!open_token_) open_token_ = std::make_shared<bool>(true);
-  return open_token_;
+  std::shared_ptr<bool>& token = occasional().open_token;
+  if (!token) token = std::make_shared<bool>(true);
+  return token;
 }
 
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
@@ -75,7 +76,7 @@ bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user
   // Another user's stored notifications are theirs to receive on this socket.
   if (identity_->user_id != identity->user_id) {
     notifications_handed_out_ = false;
-    notification_fence_.reset();
+    if (occasional_) occasional_->notification_fence.reset();
   }
   if (!identity_->anonymous && identity_->user_id != identity->user_id) {
     // Another user on the same socket: nothing of the previous user's may leak through.
@@ -148,8 +149,9 @@ SessionCore::JoinResult SessionCore::join(std::string_view pattern, size_t max_j
   context_.shard().subscribe(subscriber_, pattern);
   ++joined_count_;
   if (checked) {
-    if (!capacity_checks_) capacity_checks_ = std::make_unique<std::vector<CapacityCheck>>();
-    capacity_checks_->push_back(CapacityCheck{std::string(pattern), ticket, {}});
+    auto& checks = occasional().capacity_checks;
+    if (!checks) checks = std::make_unique<std::vector<CapacityCheck>>();
+    checks->push_back(CapacityCheck{std::string(pattern), ticket, {}});
   } else if (exact) {
     join_presence(pattern);
   }
@@ -193,18 +195,20 @@ void SessionCore::settle_capacity(uint32_t ticket, bool full) {
 
 std::optional<SessionCore::CapacityCheck> SessionCore::take_capacity_check(
     const std::function<bool(const CapacityCheck&)>& which) {
-  if (!capacity_checks_) return std::nullopt;
-  auto it = std::find_if(capacity_checks_->begin(), capacity_checks_->end(), which);
-  if (it == capacity_checks_->end()) return std::nullopt;
+  std::vector<CapacityCheck>* checks = capacity_checks();
+  if (checks == nullptr) return std::nullopt;
+  auto it = std::find_if(checks->begin(), checks->end(), which);
+  if (it == checks->end()) return std::nullopt;
   CapacityCheck check = std::move(*it);
-  capacity_checks_->erase(it);
-  if (capacity_checks_->empty()) capacity_checks_.reset();
+  checks->erase(it);
+  if (checks->empty()) occasional_->capacity_checks.reset();
   return check;
 }
 
 SessionCore::CapacityCheck* SessionCore::pending_capacity(std::string_view channel) {
-  if (!capacity_checks_) return nullptr;
-  for (auto& c : *capacity_checks_) {
+  std::vector<CapacityCheck>* checks = capacity_checks();
+  if (checks == nullptr) return nullptr;
+  for (auto& c : *checks) {
     if (c.channel == channel) return &c;
   }
   return nullptr;
@@ -220,8 +224,8 @@ std::string SessionCore::user_json() const {
 
 void SessionCore::leave_presence(const std::string& channel) {
   if (hub::has_wildcard(channel) || identity_->anonymous || !context_.presence.tracks(channel)) return;
-  if (activity_) {
-    for (auto& a : activity_->channels) {
+  if (ActivityState* state = activity_state()) {
+    for (auto& a : state->channels) {
       if (a.channel == channel && a.typing) send_typing(channel, false);
     }
   }
@@ -260,19 +264,31 @@ bool SessionCore::is_joined(std::string_view channel) const {
 void SessionCore::watch(std::string_view channel) {
   if (is_watched(channel)) return;
   context_.shard().subscribe(subscriber_, channel);
-  if (!watched_) watched_ = std::make_unique<std::vector<std::string>>();
-  watched_->emplace_back(channel);
+  auto& watched = occasional().watched;
+  if (!watched) watched = std::make_unique<std::vector<std::string>>();
+  watched->emplace_back(channel);
 }
 
 void SessionCore::unwatch(std::string_view channel) {
   if (!is_watched(channel)) return;
-  std::erase(*watched_, channel);
-  if (watched_->empty()) watched_.reset();
+  std::erase(*watched(), channel);
+  if (watched()->empty()) occasional_->watched.reset();
   context_.shard().unsubscribe(subscriber_, channel);
 }
 
 bool SessionCore::is_watched(std::string_view channel) const {
-  return watched_ && std::find(watched_->begin(), watched_->end(), channel) != watched_->end();
+  std::vector<std::string>* list = watched();
+  return list != nullptr && std::find(list->begin(), list->end(), channel) != list->end();
+}
+
+size_t SessionCore::watched_count() const {
+  std::vector<std::string>* list = watched();
+  return list == nullptr ? 0 : list->size();
+}
+
+SessionCore::Occasional& SessionCore::occasional() {
+  if (!occasional_) occasional_ = std::make_unique<Occasional>();
+  return *occasional_;
 }
 
 std::vector<std::string> SessionCore::joined() const {
@@ -293,14 +309,15 @@ void SessionCore::presence(std::string_view channel, std::function<void(std::vec
 }
 
 SessionCore::Activity& SessionCore::activity(std::string_view channel) {
-  if (!activity_) activity_ = std::make_shared<ActivityState>();
-  for (auto& a : activity_->channels) {
+  std::shared_ptr<ActivityState>& state = occasional().activity;
+  if (!state) state = std::make_shared<ActivityState>();
+  for (auto& a : state->channels) {
     if (a.channel == channel) return a;
   }
   Activity fresh;
   fresh.channel = channel;
-  activity_->channels.push_back(std::move(fresh));
-  return activity_->channels.back();
+  state->channels.push_back(std::move(fresh));
+  return state->channels.back();
 }
 
 void SessionCore::send_typing(const std::string& channel, bool is_typing) {
@@ -308,7 +325,7 @@ void SessionCore::send_typing(const std::string& channel, bool is_typing) {
   json::ObjectWriter(data).string("channelId", channel).string("userId", identity_->user_id)
       .raw("user", user_json()).boolean("isTyping", is_typing).end();
   publish_relay(channel, "typing", std::move(data));
-  for (auto& a : activity_->channels) {
+  for (auto& a : activity_state()->channels) {
     if (a.channel == channel) a.typing = is_typing;
   }
 }
@@ -334,7 +351,7 @@ bool SessionCore::relay_typing(std::string_view channel, bool is_typing) {
 
 void SessionCore::schedule_typing_expiry(const std::string& channel, uint32_t delay_ms) {
   // Ends the indicator when no news came in time (a closed tab, a lost "false").
-  std::weak_ptr<ActivityState> weak = activity_;
+  std::weak_ptr<ActivityState> weak = occasional().activity;
   context_.loop.call_later(delay_ms, [this, weak, channel] {
     auto state = weak.lock();
     if (!state) return;
@@ -352,7 +369,7 @@ void SessionCore::schedule_typing_expiry(const std::string& channel, uint32_t de
 }
 
 void SessionCore::flush_cursor(const std::string& channel) {
-  for (auto& a : activity_->channels) {
+  for (auto& a : activity_state()->channels) {
     if (a.channel != channel || a.cursor_pending.empty()) continue;
     a.cursor_sent_ms = context_.loop.now_ms();
     std::string data;
@@ -382,7 +399,7 @@ bool SessionCore::relay_cursor(std::string_view channel, std::string fields) {
   if (!a.cursor_timer) {
     // Within the interval: keep only the latest position and send it when the interval ends.
     a.cursor_timer = true;
-    std::weak_ptr<ActivityState> weak = activity_;
+    std::weak_ptr<ActivityState> weak = occasional().activity;
     std::string name = a.channel;
     context_.loop.call_later(static_cast<uint32_t>(a.cursor_sent_ms + interval - now), [this, weak, name] {
       auto state = weak.lock();
@@ -438,9 +455,10 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
       continue;
     }
     forget_follow(r.channel);
-    if (!follows_) follows_ = std::make_unique<std::vector<Follow>>();
+    auto& follows = occasional().follows;
+    if (!follows) follows = std::make_unique<std::vector<Follow>>();
     uint32_t ticket = ++tickets_;
-    follows_->push_back(Follow{r.channel, ticket, true, {}, 0, {}});
+    follows->push_back(Follow{r.channel, ticket, true, {}, 0, {}});
     batch->tickets.push_back(ticket);
   }
   batch->requests = std::move(requests);
@@ -475,8 +493,8 @@ void SessionCore::follow(std::vector<FollowRequest> requests,
 
 void SessionCore::finish_follow(FollowBatch& batch) {
   auto find = [this](uint32_t ticket) -> Follow* {
-    if (!follows_) return nullptr;
-    for (auto& f : *follows_) {
+    if (follows() == nullptr) return nullptr;
+    for (auto& f : *follows()) {
       if (f.ticket == ticket) return &f;
     }
     return nullptr;
@@ -521,13 +539,13 @@ void SessionCore::finish_follow(FollowBatch& batch) {
 
 bool SessionCore::admit_followed(const hub::Publication& p) {
   if (replaying_) return true;
-  auto& list = *follows_;
+  auto& list = *follows();
   // A fence on a quiet channel would otherwise stay for good, and every delivery of every
   // channel would come through here.
   uint64_t now = context_.loop.now_ms();
   std::erase_if(list, [now](const Follow& f) { return !f.pending && now >= f.fence_until_ms; });
   if (list.empty()) {
-    follows_.reset();
+    occasional_->follows.reset();
     return true;
   }
   for (auto it = list.begin(); it != list.end(); ++it) {
@@ -541,16 +559,17 @@ bool SessionCore::admit_followed(const hub::Publication& p) {
     if (p.epoch == it->fence.epoch && p.offset <= it->fence.offset) return false;  // replayed or seen
     // The first publication past the fence: every later one of the channel comes after it.
     list.erase(it);
-    if (list.empty()) follows_.reset();
+    if (list.empty()) occasional_->follows.reset();
     return true;
   }
   return true;
 }
 
 void SessionCore::forget_follow(std::string_view channel) {
-  if (!follows_) return;
-  std::erase_if(*follows_, [&](const Follow& f) { return f.channel == channel; });
-  if (follows_->empty()) follows_.reset();
+  std::vector<Follow>* list = follows();
+  if (list == nullptr) return;
+  std::erase_if(*list, [&](const Follow& f) { return f.channel == channel; });
+  if (list->empty()) occasional_->follows.reset();
 }
 
 bool SessionCore::leave(std::string_view pattern) {
@@ -571,7 +590,9 @@ void SessionCore::release(const std::string& channel, bool present) {
   context_.shard().unsubscribe(subscriber_, channel);
   if (!hub::has_wildcard(channel)) context_.occupancy.leave(channel);
   if (present) leave_presence(channel);
-  if (activity_) std::erase_if(activity_->channels, [&](const Activity& a) { return a.channel == channel; });
+  if (ActivityState* state = activity_state()) {
+    std::erase_if(state->channels, [&](const Activity& a) { return a.channel == channel; });
+  }
 }
 
 SessionCore::PublishResult SessionCore::publish(std::string channel, std::string event_type, std::string data,
@@ -601,17 +622,20 @@ SessionCore::PublishResult SessionCore::publish(std::string channel, std::string
 void SessionCore::drop_all_subscriptions() {
   std::vector<std::string> joined = this->joined();
   joined_count_ = 0;
-  watched_.reset();
+  if (occasional_) occasional_->watched.reset();
   context_.shard().unsubscribe_all(subscriber_);
-  std::unique_ptr<std::vector<CapacityCheck>> checks = std::move(capacity_checks_);
+  std::unique_ptr<std::vector<CapacityCheck>> checks;
+  if (occasional_) checks = std::move(occasional_->capacity_checks);
   for (const auto& channel : joined) {
     if (!hub::has_wildcard(channel)) context_.occupancy.leave(channel);
     bool counting = checks && std::any_of(checks->begin(), checks->end(),
                                           [&channel](const CapacityCheck& c) { return c.channel == channel; });
     if (!counting) leave_presence(channel);  // a room still being counted was not entered yet
   }
-  activity_.reset();
-  follows_.reset();
+  if (occasional_) {
+    occasional_->activity.reset();
+    occasional_->follows.reset();
+  }
   if (!checks) return;
   // Subscribe answers waiting for a room's count go out (as for leave()), after this call:
   // the caller is in the middle of changing the session.
@@ -632,7 +656,7 @@ std::string SessionCore::disconnect_reason(const hub::Publication& p) {
 }
 
 void SessionCore::close() {
-  open_token_.reset();  // answers still on their way are dropped
+  if (occasional_) occasional_->open_token.reset();  // answers still on their way are dropped
   drop_all_subscriptions();
   unregister();
 }

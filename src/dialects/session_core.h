@@ -71,13 +71,14 @@ class SessionCore {
   void watch(std::string_view channel);
   void unwatch(std::string_view channel);
   bool is_watched(std::string_view channel) const;
-  size_t watched_count() const { return watched_ ? watched_->size() : 0; }
+  size_t watched_count() const;
   // Whether a publication is for this connection now (relays skip their own sender; a
   // channel being resumed holds its live publications until the replay went out).
   bool wants(const hub::Publication& p) {
     if (!p.echo_to_sender && p.sender_connection_id == info_.connection_id) return false;
-    if (notification_fence_ && !admit_notification(p)) return false;
-    return !follows_ || p.offset == 0 || admit_followed(p);
+    if (!occasional_) return true;  // the common case: nothing held, fenced or followed
+    if (occasional_->notification_fence && !admit_notification(p)) return false;
+    return !occasional_->follows || p.offset == 0 || admit_followed(p);
   }
   // Whether a publication orders this connection closed (hub::kDisconnectOrder from a
   // backend to this user's personal channel): the dialect then closes in its own words
@@ -206,20 +207,8 @@ class SessionCore {
   };
   Activity& activity(std::string_view channel);
 
-  SessionContext& context_;
-  hub::Subscriber& subscriber_;
-  hub::ConnectionInfo info_;  // registered with context_.registry while open
-  auth::IdentityPtr identity_;
-  // Client-visible joins: the hub's trie holds them (a list here would cost each connection
-  // its channels' names again); only their number is kept.
-  uint32_t joined_count_ = 0;
-  std::unique_ptr<std::vector<std::string>> watched_;  // see watch(); null when none
-  std::shared_ptr<ActivityState> activity_;
-  // Alive while the connection is open: store answers arriving later check it. Allocated on
-  // first use (open_token()), so idle connections do not pay for it.
-  std::shared_ptr<bool> open_token_;
   // Channels whose subscribe answer is awaited (live publications held) or whose replay
-  // just went out (live duplicates of it skipped): allocated only while there are some.
+  // just went out (live duplicates of it skipped).
   struct Follow {
     std::string channel;
     uint32_t ticket;                        // which follow() the history read answers
@@ -228,19 +217,46 @@ class SessionCore {
     uint64_t fence_until_ms = 0;            // loop time after which no duplicate can still come
     std::vector<hub::PublicationPtr> held;  // live ones that arrived while pending
   };
-  std::unique_ptr<std::vector<Follow>> follows_;
-  // The user's live notifications around the read of the stored ones: allocated only
-  // around the read.
-  std::unique_ptr<NotificationFence> notification_fence_;
-  // Joins of rooms with a capacity whose count across the cluster is awaited: the presence
-  // join and a waiting subscribe answer follow the verdict. Allocated only while there are
-  // some.
+  // A join of a room with a capacity whose count across the cluster is awaited: the
+  // presence join and a waiting subscribe answer follow the verdict.
   struct CapacityCheck {
     std::string channel;
     uint32_t ticket;                         // which join() the count answers
     std::function<void(bool full)> waiter;  // a follow() answering with the verdict
   };
-  std::unique_ptr<std::vector<CapacityCheck>> capacity_checks_;
+  // What only some connections ever have, behind one pointer allocated on first need (and
+  // kept until the session closes: answers on their way hold weak references into it), so
+  // that an idle connection pays 8 bytes for all of it.
+  struct Occasional {
+    std::unique_ptr<std::vector<std::string>> watched;  // see watch(); null when none
+    std::shared_ptr<ActivityState> activity;             // typing and cursors
+    // Alive while the connection is open: store answers arriving later check it.
+    std::shared_ptr<bool> open_token;
+    std::unique_ptr<std::vector<Follow>> follows;  // null when none
+    // The user's live notifications around the read of the stored ones: only around it.
+    std::unique_ptr<NotificationFence> notification_fence;
+    std::unique_ptr<std::vector<CapacityCheck>> capacity_checks;  // null when none
+  };
+  // Reads of the occasional state, null when it was never needed.
+  std::vector<Follow>* follows() const { return occasional_ ? occasional_->follows.get() : nullptr; }
+  std::vector<CapacityCheck>* capacity_checks() const {
+    return occasional_ ? occasional_->capacity_checks.get() : nullptr;
+  }
+  NotificationFence* notification_fence() const {
+    return occasional_ ? occasional_->notification_fence.get() : nullptr;
+  }
+  ActivityState* activity_state() const { return occasional_ ? occasional_->activity.get() : nullptr; }
+  std::vector<std::string>* watched() const { return occasional_ ? occasional_->watched.get() : nullptr; }
+
+  SessionContext& context_;
+  hub::Subscriber& subscriber_;
+  hub::ConnectionInfo info_;  // registered with context_.registry while open
+  auth::IdentityPtr identity_;
+  // Client-visible joins: the hub's trie holds them (a list here would cost each connection
+  // its channels' names again); only their number is kept.
+  uint32_t joined_count_ = 0;
+  std::unique_ptr<Occasional> occasional_;  // null until needed
+  Occasional& occasional();
   uint32_t tickets_ = 0;  // numbers follow() and capacity checks
   bool replaying_ = false;
   bool registered_ = false;

@@ -31,16 +31,16 @@ void SessionCore::after_store(std::function<Result()> work, std::function<void(R
 bool SessionCore::stored_notifications_once(std::function<void(std::vector<store::StoredNotification>)> done) {
   if (context_.notifications == nullptr || notifications_handed_out_ || identity_->anonymous) return false;
   notifications_handed_out_ = true;
-  notification_fence_ = std::make_unique<NotificationFence>(identity_->user_id);
+  occasional().notification_fence = std::make_unique<NotificationFence>(identity_->user_id);
   auto hand_out = [this, user = identity_->user_id, done = std::move(done)](std::vector<store::StoredNotification> unread) {
     // Another user on this socket meanwhile: the previous one's notifications are not theirs.
-    if (identity_->user_id != user || !notification_fence_) return;
-    notification_fence_->settle(unread, context_.loop.now_ms() + kFenceGraceMs);
+    if (identity_->user_id != user || notification_fence() == nullptr) return;
+    notification_fence()->settle(unread, context_.loop.now_ms() + kFenceGraceMs);
     // A quiet connection would otherwise keep the fence for good.
-    std::weak_ptr<bool> open = open_token_;
+    std::weak_ptr<bool> open = open_token();
     context_.loop.call_later(static_cast<uint32_t>(kFenceGraceMs), [this, open] {
-      if (open.lock() && notification_fence_ && notification_fence_->expired(context_.loop.now_ms())) {
-        notification_fence_.reset();
+      if (open.lock() && notification_fence() != nullptr && notification_fence()->expired(context_.loop.now_ms())) {
+        occasional_->notification_fence.reset();
       }
     });
     done(std::move(unread));
@@ -60,11 +60,12 @@ bool SessionCore::stored_notifications_once(std::function<void(std::vector<store
 }
 
 bool SessionCore::admit_notification(const hub::Publication& p) {
-  if (notification_fence_->expired(context_.loop.now_ms())) {
-    notification_fence_.reset();
+  NotificationFence* fence = notification_fence();
+  if (fence->expired(context_.loop.now_ms())) {
+    occasional_->notification_fence.reset();
     return true;
   }
-  return notification_fence_->admit(p);
+  return fence->admit(p);
 }
 
 void SessionCore::read_stored_notifications(std::string user_id, uint32_t retry_ms,
@@ -81,7 +82,7 @@ void SessionCore::read_stored_notifications(std::string user_id, uint32_t retry_
         // The store is unreachable (Redis down): the notifications are still kept, so this
         // connection asks again, less often the longer it lasts, while it stays this user's.
         log::warn("notifications.retry", {{"connection", info_.connection_id}, {"in_ms", std::to_string(retry_ms)}});
-        std::weak_ptr<bool> open = open_token_;
+        std::weak_ptr<bool> open = open_token();
         context_.loop.call_later(retry_ms, [this, open, user_id, retry_ms, done = std::move(done)]() mutable {
           if (!open.lock() || identity_->user_id != user_id) return;
           read_stored_notifications(user_id, std::min(retry_ms * 2, kLastStoreRetryMs), std::move(done));

@@ -57,14 +57,20 @@ template <typename Visit>
 void PersonalChannels::match(std::string_view channel, uint64_t seq, Visit&& visit) {
   if (channel == "$all" || channel == "$authenticated") {
     bool named_only = channel != "$all";
-    // Index-based: a delivery never adds or removes subscribers (Subscriber::deliver's contract).
-    for (size_t i = 0; i < all_.size(); ++i) {
-      if (!named_only || all_[i]->authenticated_) visit_once(*all_[i], seq, visit);
+    // A delivery must not add or remove subscribers (Subscriber::deliver's contract). Should
+    // one remove itself anyway, walking from the end and reading the next link before the
+    // visit still reaches every other subscriber once.
+    for (size_t i = all_.size(); i-- > 0;) {
+      if (i < all_.size() && (!named_only || all_[i]->authenticated_)) visit_once(*all_[i], seq, visit);
     }
     return;
   }
   if (!channel.starts_with("user:")) return;
-  for (Subscriber* s = users_.find(channel.substr(5)); s != nullptr; s = s->next_of_user_) visit_once(*s, seq, visit);
+  for (Subscriber* s = users_.find(channel.substr(5)); s != nullptr;) {
+    Subscriber* next = s->next_of_user_;
+    visit_once(*s, seq, visit);
+    s = next;
+  }
 }
 
 }  // namespace sb::hub

@@ -354,7 +354,13 @@ void SocketIoSession::deliver(const hub::Publication& publication) {
   if (!connected_) return;
   if (core_.disconnect_ordered(publication)) {
     send_message(render_error({}, {}, "DISCONNECTED", SessionCore::disconnect_reason(publication)));
-    engine_.close();
+    // Closed on the next turn: closing leaves the hub, which must not change its
+    // subscriptions while it hands this publication to the user's other connections.
+    std::weak_ptr<SocketIoSession*> weak = self_;
+    context_.loop.post([weak] {
+      auto self = weak.lock();
+      if (self && *self != nullptr) (*self)->engine_.close();
+    });
     return;
   }
   if (!core_.wants(publication)) return;

@@ -121,6 +121,26 @@ TEST(PersonalChannels, ReportsFirstAndLastInterestPerChannel) {
                                               "-$authenticated", "-$all"}));
 }
 
+TEST(PersonalChannels, EveryOtherSubscriberIsReachedWhenOneLeavesDuringItsDelivery) {
+  // A session that closes as it hears a disconnect order must not cut the user's other
+  // connections off from the same order.
+  PersonalChannels channels;
+  std::vector<Sink> sinks(6);
+  const std::string a = "alice";
+  for (auto& s : sinks) channels.add(s, a, true);
+  for (const char* channel : {"user:alice", "$all", "$authenticated"}) {
+    std::vector<Sink*> visited;
+    Sink* leaver = &sinks[static_cast<size_t>(visited.size() + 2)];
+    static uint64_t seq = 0;
+    channels.match(channel, ++seq, [&](Subscriber& s) {
+      visited.push_back(static_cast<Sink*>(&s));
+      if (&s == leaver) channels.remove(s);
+    });
+    EXPECT_EQ(visited.size(), channels.size() + 1) << channel;
+    channels.add(*leaver, a, true);
+  }
+}
+
 TEST(PersonalChannels, HubShardDeliversPersonalChannelsAndForgetsThemOnUnsubscribeAll) {
   Hub hub;
   HubShard& shard = hub.add_shard([] {});
