@@ -30,7 +30,9 @@ sleep 2
 perf record -q -o "$WORK/perf.data" -p $SERVER -- sleep "$SECONDS_SAMPLED" >/dev/null 2>&1
 wait $BENCH
 tail -1 "$WORK/bench.out"
-perf report -q -i "$WORK/perf.data" --no-children --sort dso,symbol 2>/dev/null >"$WORK/report.txt"
+# One line per symbol: share, object, symbol (perf pads its columns to the widest name).
+perf report -q -i "$WORK/perf.data" --no-children --sort dso,symbol 2>/dev/null |
+  sed -e 's/[[:space:]]*-[[:space:]]*-[[:space:]]*$//' -e 's/[[:space:]]\+/ /g' -e 's/^ //' | cut -c1-150 >"$WORK/report.txt"
 awk '{ gsub("%", "", $1); if ($2 ~ /kernel/) k += $1; else u += $1 }
      END { printf "kernel %.1f%%, user space %.1f%% of the samples\n", k, u }' "$WORK/report.txt"
 echo "top user-space symbols (self):"
