@@ -41,8 +41,8 @@ Identity fuzzy_identity(FuzzedDataProvider& in) {
   id.anonymous = in.ConsumeIntegralInRange<int>(0, 7) == 0;
   if (id.anonymous) return id;
   id.user_id = fuzzy_text(in, 12);
-  id.tenant = fuzzy_text(in, 8);
-  if (in.ConsumeBool()) id.teams.push_back(fuzzy_text(in, 6));
+  id.rare().tenant = fuzzy_text(in, 8);
+  if (in.ConsumeBool()) id.rare().teams.push_back(fuzzy_text(in, 6));
   if (in.ConsumeBool()) id.permissions.push_back("matter:read");
   if (in.ConsumeBool()) id.roles.push_back("admin");
   return id;
