@@ -27,11 +27,11 @@ SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, s
   info_.dialect = dialect;
 }
 
-hub::ClusterCheck SessionCore::limit_check(uint32_t max_per_user, LimitVerdict& within_limit) {
+hub::ClusterCheck SessionCore::limit_check(uint32_t max_per_user, LimitVerdict& within_limit, bool named) {
   // Without a cluster the registry's own check covered everything: the caller gives the
   // verdict once the session is complete. A cluster answers later, on this loop.
   // An anonymous connection counts against no user.
-  if (!within_limit || context_.registry.cluster() == nullptr || info_.user_id.empty()) return {};
+  if (!within_limit || context_.registry.cluster() == nullptr || !named) return {};
   std::weak_ptr<bool> open = open_token();
   LimitVerdict verdict = std::move(within_limit);
   within_limit = nullptr;  // the cluster gives it
@@ -49,7 +49,7 @@ hub::ClusterCheck SessionCore::limit_check(uint32_t max_per_user, LimitVerdict& 
 bool SessionCore::open(auth::IdentityPtr identity, uint32_t max_per_user, LimitVerdict within_limit) {
   info_.user_id = identity->anonymous ? std::string() : identity->user_id;
   info_.connected_at_ms = context_.loop.wall_ms();
-  if (!context_.registry.try_add(&info_, max_per_user, limit_check(max_per_user, within_limit))) {
+  if (!context_.registry.try_add(&info_, max_per_user, limit_check(max_per_user, within_limit, !info_.user_id.empty()))) {
     log::info("session.refused", {{"connection", info_.connection_id}, {"dialect", info_.dialect},
                                   {"user", info_.user_id}, {"reason", "connections per user"}});
     return false;
@@ -66,11 +66,9 @@ bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user
                                LimitVerdict within_limit) {
   // The check is for the new user (an anonymous one counts against nobody).
   hub::ClusterCheck check;
-  if (!identity->anonymous && identity->user_id != info_.user_id) {
-    std::string previous = std::exchange(info_.user_id, identity->user_id);
-    check = limit_check(max_per_user, within_limit);
-    info_.user_id = std::move(previous);
-  }
+  // info_.user_id changes only inside the registry: other loops read it there, under its
+  // lock, as the key of the user's connections.
+  if (!identity->anonymous && identity->user_id != info_.user_id) check = limit_check(max_per_user, within_limit, true);
   if (!context_.registry.set_user(&info_, identity->user_id, max_per_user, std::move(check))) return false;
   log::debug("session.auth", {{"connection", info_.connection_id}, {"dialect", info_.dialect}, {"user", info_.user_id}});
   // Another user's stored notifications are theirs to receive on this socket.

@@ -158,7 +158,8 @@ class SessionCore {
   std::vector<std::string> role_channels(const auth::Identity& identity) const;
   void drop_all_subscriptions();
   // The registry's cluster check for a limit verdict (none without one).
-  hub::ClusterCheck limit_check(uint32_t max_per_user, LimitVerdict& within_limit);
+  // named: whether the user the check is for has a name (an anonymous one counts against nobody).
+  hub::ClusterCheck limit_check(uint32_t max_per_user, LimitVerdict& within_limit, bool named);
   void leave_presence(const std::string& channel);
   void read_stored_notifications(std::string user_id, uint32_t retry_ms,
                                  std::function<void(std::vector<store::StoredNotification>)> done);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 namespace sb::hub {
 
 void ConnectionRegistry::link(ConnectionInfo* info, ClusterCheck& check) {

@@ -41,10 +41,10 @@ class HubShard {
   // PersonalChannels::add() says (user must outlive the subscription); remove_personal()
   // undoes it. Kept out of the trie: every connection has them.
   void add_personal(Subscriber& subscriber, std::string_view user, bool authenticated);
+  void remove_personal(Subscriber& subscriber);
   // What the subscriber holds in the trie (personal channels aside), as PatternTrie says.
   bool holds(const Subscriber& subscriber, std::string_view pattern) const { return trie_.holds(subscriber, pattern); }
   std::vector<std::string> patterns_of(const Subscriber& subscriber) const { return trie_.patterns_of(subscriber); }
-  void remove_personal(Subscriber& subscriber);
   // Delivers to every local subscriber whose patterns match, once each.
   void deliver(const PublicationPtr& publication);
   // Thread-safe: queues a publication from another loop.

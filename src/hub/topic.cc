@@ -135,11 +135,10 @@ class PairSearch {
   }
 
  private:
-  static bool reserved(const Token& t) { return reserved_literal(t); }
   // first: both tokens open their names, where a wildcard never stands for a '$' segment.
   static bool single_compatible(const Token& x, const Token& y, bool first) {
     if (x.separator != y.separator) return false;
-    if (first && ((x.kind == Kind::kOne && reserved(y)) || (y.kind == Kind::kOne && reserved(x)))) return false;
+    if (first && ((x.kind == Kind::kOne && reserved_literal(y)) || (y.kind == Kind::kOne && reserved_literal(x)))) return false;
     return x.kind == Kind::kOne || y.kind == Kind::kOne || x.text == y.text;
   }
   bool overlap_uncached(size_t i, size_t j) {
@@ -172,7 +171,7 @@ class PairSearch {
     if (outer.separator != inner.separator) return false;
     if (inner.kind == Kind::kOne && outer.kind != Kind::kOne) return false;
     if (outer.kind == Kind::kLiteral && outer.text != inner.text) return false;
-    if (i == 0 && j == 0 && outer.kind == Kind::kOne && reserved(inner)) return false;
+    if (i == 0 && j == 0 && outer.kind == Kind::kOne && reserved_literal(inner)) return false;
     return covers(i + 1, j + 1);
   }
 

@@ -437,6 +437,36 @@ test('the per-user connection limit and the hub API count every node', async () 
   assert.deepStrictEqual(await hubApi(nodes[0], '/api/hub/users/limited/connections'), []);
 });
 
+test('the per-user limit counts every node for Socket.IO sessions, which authenticate after they open', async () => {
+  // The socketio limit is 6: three sessions on each of two nodes, a seventh on the third.
+  const connect = (node) => {
+    const socket = io(`ws://127.0.0.1:${node.port}`, {
+      path: '/realtime',
+      auth: { token: node.token('sio-limited', '--claim', 'companyId=limit-co') },
+      query: { sessionId: 's' },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const outcome = new Promise((resolve) => {
+      socket.once('connect', () => resolve('connected'));
+      socket.once('connect_error', (e) => resolve(e.message));
+    });
+    return { socket, outcome };
+  };
+  const open = [];
+  for (let i = 0; i < 6; i++) {
+    const c = connect(nodes[i % 2]);
+    assert.strictEqual(await c.outcome, 'connected', `session ${i + 1} of 6`);
+    open.push(c);
+  }
+  const seventh = connect(nodes[2]);
+  assert.match(await seventh.outcome, /Too many connections/);
+  seventh.socket.disconnect();
+  const listed = await hubApi(nodes[1], '/api/hub/users/sio-limited/connections');
+  assert.strictEqual(listed.length, 6, JSON.stringify(listed));
+  for (const c of open) c.socket.disconnect();
+});
+
 test('the connections of a node killed with SIGKILL leave the cluster\'s count within the TTL', async () => {
   const victim = await startServer({ ...clusterEnv(redis.url), PRESENCE_TTL_MS: '2000' });
   const c = await roomsClient(victim, 'stranded');

@@ -572,8 +572,7 @@ void EventsSession::deliver(const hub::Publication& publication) {
     return;
   }
   if (!core_.wants(publication)) return;
-  if (core_.watched_count() != 0 && !is_presence_event(publication.event_type) &&
-      core_.is_watched(publication.channel)) {
+  if (core_.is_watched(publication.channel) && !is_presence_event(publication.event_type)) {
     return;  // a watched room: its presence only
   }
   send_publication(*ws_, publication, encoding_slot_, render_publication);

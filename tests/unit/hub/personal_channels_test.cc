@@ -51,6 +51,23 @@ TEST(PersonalChannels, EachChannelReachesWhomItShould) {
   EXPECT_TRUE(hearers(channels, "$role:admin", ++seq).empty());
 }
 
+TEST(PersonalChannels, UserIdsWithSeparatorsReachOnlyTheirOwner) {
+  // "x", "x.y" and "x:y" are different users: a personal channel is the whole id, never a
+  // prefix or a segment of another one.
+  PersonalChannels channels;
+  Sink x, x_dot_y, x_colon_y;
+  const std::string ids[] = {"x", "x.y", "x:y"};
+  channels.add(x, ids[0], true);
+  channels.add(x_dot_y, ids[1], true);
+  channels.add(x_colon_y, ids[2], true);
+  uint64_t seq = 0;
+  EXPECT_EQ(hearers(channels, "user:x", ++seq), sorted({&x}));
+  EXPECT_EQ(hearers(channels, "user:x.y", ++seq), sorted({&x_dot_y}));
+  EXPECT_EQ(hearers(channels, "user:x:y", ++seq), sorted({&x_colon_y}));
+  EXPECT_TRUE(hearers(channels, "user:x.z", ++seq).empty());
+  EXPECT_TRUE(hearers(channels, "user:*", ++seq).empty());
+}
+
 TEST(PersonalChannels, SkipsSubscribersTheTrieReachedForTheSamePublication) {
   PatternTrie trie;
   PersonalChannels channels;
