@@ -9,6 +9,7 @@ find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(URING REQUIRED IMPORTED_TARGET liburing)
 
 # libhttp-parser ships no CMake or pkg-config file.
 find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)

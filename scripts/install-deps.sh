@@ -10,6 +10,7 @@ PACKAGES=(
   # libraries
   libssl-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libhttp-parser-dev libsodium-dev zlib1g-dev libcurl4-openssl-dev libsqlite3-dev libhiredis-dev
+  liburing-dev   # the io_uring write path (config `io = "uring"`)
   # clustering (the tests start their own redis-server and haproxy on loopback ports)
   redis-server haproxy
   # tests and benchmarks

@@ -113,6 +113,7 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   config.host = server["host"].value_or(config.host);
   config.port = static_cast<uint16_t>(server["port"].value_or(int64_t{config.port}));
   config.threads = static_cast<unsigned>(server["threads"].value_or(int64_t{config.threads}));
+  config.write_path = server["write_path"].value_or(config.write_path);
   config.websocket_enabled = server["websocket_enabled"].value_or(config.websocket_enabled);
   config.max_connections_per_ip =
       static_cast<uint32_t>(server["max_connections_per_ip"].value_or(int64_t{config.max_connections_per_ip}));
@@ -362,6 +363,7 @@ bool apply_environment(Config& config, std::string& error) {
   if (!env_number("SWITCHBOARD_MAX_MESSAGES_PER_SECOND", config.max_messages_per_second, error)) return false;
   if (!env_number("WEBSOCKET_MAX_MESSAGE_SIZE", config.max_message_size, error)) return false;
   if (!env_number("SWITCHBOARD_MAX_SEND_BUFFER", config.max_send_buffer, error)) return false;
+  env_string("SWITCHBOARD_WRITE_PATH", config.write_path);
   if (const char* origins = std::getenv("SWITCHBOARD_ALLOWED_ORIGINS")) {
     // Comma-separated, as server.allowed_origins (an empty value: none listed).
     config.allowed_origins.clear();
@@ -445,6 +447,10 @@ bool load(const std::string& path, Config& config, std::string& error) {
   }
   if (!apply_environment(config, error)) return false;
   if (config.password_hash_threads == 0) config.password_hash_threads = 1;
+  if (config.write_path != "send" && config.write_path != "io_uring") {
+    error = "write_path must be send or io_uring, got \"" + config.write_path + "\"";
+    return false;
+  }
   if (config.max_message_size == 0) {
     error = "max_message_size must be positive";
     return false;

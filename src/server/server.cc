@@ -324,7 +324,8 @@ int Server::run() {
   start();
   log::info("server.listening", {{"host", config_.host},
                                  {"port", std::to_string(port())},
-                                 {"threads", std::to_string(workers_.size())}});
+                                 {"threads", std::to_string(workers_.size())},
+                                 {"write_path", workers_[0]->loop().uring_writer() != nullptr ? "io_uring" : "send"}});
   int received = 0;
   for (;;) {
     sigwait(&signals, &received);

@@ -17,6 +17,8 @@ namespace http = protocol::http;
 
 namespace {
 constexpr uint64_t kShutdownGraceMs = 3000;
+// Sends per io_uring submission: a turn with more dirty connections submits in chunks.
+constexpr unsigned kUringEntries = 1024;
 
 // A connection on its way to another loop: closed if the hand-over never completes (the
 // loop stopped before running it).
@@ -79,6 +81,12 @@ Worker::Worker(Server& server, size_t index) : server_(server), index_(index), l
     metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
     if (c.tag() == kHoldsLimiterSlot) server_.limiter().release(c.peer_key());
   });
+  if (server_.config().write_path == "io_uring") {
+    std::string error;
+    if (!loop_.use_uring_writes(kUringEntries, error) && index_ == 0) {
+      log::warn("server.io_uring_unavailable", {{"error", error}, {"write_path", "send"}});
+    }
+  }
 }
 
 Worker::~Worker() = default;

@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "transport/tcp_connection.h"
+#include "transport/uring_writer.h"
 
 namespace sb::transport {
 
@@ -70,6 +71,11 @@ bool EventLoop::modify(int fd, uint32_t events, IoHandler* handler) {
   return ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) == 0;
 }
 
+bool EventLoop::use_uring_writes(unsigned entries, std::string& error) {
+  uring_writer_ = UringWriter::create(entries, error);
+  return uring_writer_ != nullptr;
+}
+
 void EventLoop::remove(int fd) { ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
 
 void EventLoop::refresh_clock() {
@@ -110,8 +116,13 @@ void EventLoop::run_before_sleep() {
   // Hooks may publish (filling send buffers), so they run before the flush.
   for (auto& hook : before_sleep_hooks_) hook();
   // Flushing can close a connection (write error); closed ones stay allocated until below.
-  for (size_t i = 0; i < dirty_.size(); ++i) dirty_[i]->flush();
-  dirty_.clear();
+  // A close can make others send: they join the list being flushed.
+  if (uring_writer_ != nullptr) {
+    while (!dirty_.empty()) uring_writer_->flush(dirty_);
+  } else {
+    for (size_t i = 0; i < dirty_.size(); ++i) dirty_[i]->flush();
+    dirty_.clear();
+  }
   for (auto& hook : after_flush_hooks_) hook();
   if (!deferred_.empty()) {
     auto actions = std::move(deferred_);

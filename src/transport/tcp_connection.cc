@@ -95,6 +95,7 @@ void TcpConnection::force_send(const void* data, size_t length) {
 }
 
 void TcpConnection::flush() {
+  if (batched_write_pending_) return;  // the batch's result moves out_offset_ first
   in_dirty_list_ = false;
   if (fd_ < 0) return;
   if (tls_ != nullptr) {
@@ -113,6 +114,35 @@ void TcpConnection::flush() {
     close();
     return;
   }
+  after_write();
+}
+
+bool TcpConnection::start_batched_write(PendingWrite& write) {
+  // A connection listed twice, or flushed directly since it was listed, is not dirty now.
+  if (!in_dirty_list_ || fd_ < 0) return false;
+  in_dirty_list_ = false;
+  if (out_offset_ == out_.size()) {
+    after_write();
+    return false;
+  }
+  write = PendingWrite{fd_, out_.data() + out_offset_, out_.size() - out_offset_};
+  batched_write_pending_ = true;
+  return true;
+}
+
+void TcpConnection::finish_batched_write(int result) {
+  batched_write_pending_ = false;
+  if (fd_ < 0) return;
+  if (result > 0) {
+    out_offset_ += static_cast<size_t>(result);
+    loop_.count_bytes_out(static_cast<uint64_t>(result));
+  } else if (result != -EAGAIN && result != -EINTR && result != 0) {
+    close();
+    return;
+  }
+  // Bytes appended while the batch completed go out in the writer's next round; what a full
+  // socket refused waits for EPOLLOUT, as after a short send().
+  if (in_dirty_list_) return;
   after_write();
 }
 

@@ -94,6 +94,17 @@ class TcpConnection final : public IoHandler {
 
   // Called by the loop: writes the buffer with one send().
   void flush();
+  // The batched writer's half of flush() on a plain connection (UringWriter).
+  // start_batched_write() takes the connection off the dirty list and says what to send
+  // (false: nothing, or closed); finish_batched_write() takes the send's result, a byte
+  // count or -errno, once every send of the batch has completed.
+  struct PendingWrite {
+    int fd = -1;
+    const char* data = nullptr;
+    size_t length = 0;
+  };
+  bool start_batched_write(PendingWrite& write);
+  void finish_batched_write(int result);
   void on_io(uint32_t events) override;
   // Called by the owner's sweep: closes connections that lingered too long after close.
   void sweep(uint64_t now_ms);
@@ -143,6 +154,7 @@ class TcpConnection final : public IoHandler {
   uint8_t peer_family_ = 0;
   uint8_t tag_ = 0;
   bool in_dirty_list_ = false;
+  bool batched_write_pending_ = false;  // a batched send reads out_: nothing else writes it
   bool want_write_ = false;
   bool read_paused_ = false;
   bool closing_ = false;

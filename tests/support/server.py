@@ -59,7 +59,13 @@ class Server:
             if not line:
                 raise RuntimeError("switchboard exited before listening (code %s)" % self.proc.poll())
             if '"server.listening"' in line:
-                self.port = int(json.loads(line)["port"])
+                listening = json.loads(line)
+                self.port = int(listening["port"])
+                # A suite run on the io_uring write path must not pass on send() unnoticed.
+                wanted = self.env.get("SWITCHBOARD_WRITE_PATH")
+                if wanted and listening.get("write_path") != wanted:
+                    self.proc.kill()
+                    raise RuntimeError("asked for write_path %s, the server uses %s" % (wanted, listening.get("write_path")))
                 # Keep draining the log so the server never blocks on a full pipe.
                 self.log = []
                 threading.Thread(target=self._drain, daemon=True).start()

@@ -33,7 +33,15 @@ function startServer(env = {}, { ca } = {}) {
     lines.on('line', (line) => {
       if (started || !line.includes('"server.listening"')) return;
       started = true;
-      const port = Number(JSON.parse(line).port);
+      const listening = JSON.parse(line);
+      const port = Number(listening.port);
+      // A run on the io_uring write path must not pass on send() unnoticed.
+      const wanted = { ...process.env, ...env }.SWITCHBOARD_WRITE_PATH;
+      if (wanted && listening.write_path !== wanted) {
+        stopChild(child, 'SIGKILL');
+        reject(new Error(`asked for write_path ${wanted}, the server uses ${listening.write_path}`));
+        return;
+      }
       // With SWITCHBOARD_TLS_CERT every port speaks TLS: wss:// and https://.
       const secure = Boolean(env.SWITCHBOARD_TLS_CERT);
       resolve({
