@@ -111,6 +111,21 @@ TEST(Config, AJwksSourceTurnsTheDevelopmentSecretOff) {
   EXPECT_EQ(plain.jwt.secret, kDevelopmentSecret);  // without JWKS the laptop default stays
 }
 
+TEST(Config, WritePathIsSendOrIoUring) {
+  Config c;
+  std::string error;
+  ASSERT_TRUE(load("", c, error)) << error;
+  EXPECT_EQ(c.write_path, "send");
+  setenv("SWITCHBOARD_WRITE_PATH", "io_uring", 1);
+  ASSERT_TRUE(load("", c, error)) << error;
+  EXPECT_EQ(c.write_path, "io_uring");
+  setenv("SWITCHBOARD_WRITE_PATH", "uring", 1);
+  Config wrong;
+  EXPECT_FALSE(load("", wrong, error));
+  EXPECT_NE(error.find("write_path must be send or io_uring"), std::string::npos) << error;
+  unsetenv("SWITCHBOARD_WRITE_PATH");
+}
+
 TEST(Config, HardeningLimitsHaveTheirDefaults) {
   Config c;
   std::string error;
