@@ -15,6 +15,8 @@
 #   dialects the fanout workload at 1,000 and 2,000 publications/s with the subscribers
 #            speaking each dialect in turn (topics, rooms, envelope, events, Socket.IO), the
 #            publisher topics, with the server's CPU per step
+#   writes   the fanout workload on both write paths (send and io_uring) and the uWS peer,
+#            with 1,000 and 10,000 subscribers at 1 M and 2 M deliveries/s
 #   scaling  the fanout workload at 2,000 to 4,000 publications/s against one loop and two,
 #            server and load generator both unpinned on the two cores (no second machine)
 #   events   seed 003 with 1,000 participants in one meeting: the join storm, chat fan-out
@@ -43,13 +45,13 @@
 # seconds (user and system) over the step; `connect` runs twice, with the auth message and
 # as a plain upgrade (--no-auth).
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
-#        SECTIONS="topics socketio dialects scaling events secure cluster" (the default: all) picks
+#        SECTIONS="topics socketio dialects scaling writes events secure cluster" (the default: all) picks
 #        what runs; DIALECT_RATES (default "1000 2000") the dialects section's rates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP_SECONDS=${1:-5}
 RATES=${RATES:-"100 250 500 1000 1500 2000"}
-SECTIONS=${SECTIONS:-"topics socketio dialects scaling events secure cluster"}
+SECTIONS=${SECTIONS:-"topics socketio dialects scaling writes events secure cluster"}
 SECRET=bench-secret
 ulimit -n 20000
 
@@ -80,7 +82,7 @@ start_server() {  # $1 = switchboard | ws | ws-envelope | socket.io ; sets PID a
       # connection comes from 127.0.0.1) are off, as they are for the peer.
       JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 \
         SWITCHBOARD_MAX_MESSAGES_PER_SECOND=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
-        SWITCHBOARD_API_KEY=$SECRET \
+        SWITCHBOARD_API_KEY=$SECRET SWITCHBOARD_WRITE_PATH=${WRITE_PATH:-send} \
         taskset -c 0 ./build/switchboard serve --threads 1 --port $PORT 2>/dev/null &
       ;;
     uws)
@@ -300,6 +302,27 @@ if [[ " $SECTIONS " == *" scaling "* ]]; then
       stop_server
     done
   done
+fi
+
+# The two write paths (server.write_path) against the uWS peer: the topics fan-out with
+# 1,000 subscribers (a turn's writes carry many messages each) and with 10,000 (many
+# connections with a few messages each, where one submission saves the most calls), at
+# 1 M and 2 M deliveries/s. The server's CPU per step is what to compare.
+if [[ " $SECTIONS " == *" writes "* ]]; then
+  for server in switchboard:send switchboard:io_uring uws; do
+    [[ $server == uws && " $TOPICS_SERVERS " != *" uws "* ]] && continue
+    WRITE_PATH=${server#*:}
+    echo
+    echo "## writes: $server"
+    for shape in "1000 1000" "1000 2000" "10000 100" "10000 200"; do
+      read -r subscribers rate <<<"$shape"
+      start_server "${server%%:*}"
+      echo "fanout subscribers=$subscribers rate=$rate/s: $(fanout_run --secret $SECRET --port $PORT \
+        -n "$subscribers" -p 1 -r "$rate" -d "$STEP_SECONDS" --payload 64)"
+      stop_server
+    done
+  done
+  unset WRITE_PATH
 fi
 
 # The events dialect: Switchboard's endpoint on 8081 (API on the main port) against the peer.

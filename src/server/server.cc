@@ -26,6 +26,7 @@
 #include "json/json_writer.h"
 #include "observability/log.h"
 #include "server/worker.h"
+#include "transport/uring_writer.h"
 
 namespace sb::server {
 
@@ -368,6 +369,18 @@ std::string Server::render_metrics() const {
     extras.extra_counters.emplace_back("switchboard_broker_reconnects_total", cluster_broker_->reconnects());
     // Messages to other nodes (forwarded Engine.IO requests) dropped while Redis was unreachable.
     extras.extra_counters.emplace_back("switchboard_relay_dropped_total", cluster_broker_->relay().dropped());
+  }
+  if (workers_[0]->loop().uring_writer() != nullptr) {
+    // Sends per submission: how many connections' writes each trip into the kernel carried.
+    uint64_t submissions = 0, sends = 0;
+    for (const auto& worker : workers_) {
+      if (const transport::UringWriter* writer = worker->loop().uring_writer()) {
+        submissions += writer->submissions();
+        sends += writer->sends();
+      }
+    }
+    extras.extra_counters.emplace_back("switchboard_uring_submissions_total", submissions);
+    extras.extra_counters.emplace_back("switchboard_uring_sends_total", sends);
   }
   extras.extra_gauges.emplace_back("switchboard_jwt_keys", jwt_->key_count());
   extras.extra_counters.emplace_back("switchboard_jwt_unknown_kid_total", jwt_->unknown_kids());

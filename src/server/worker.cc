@@ -83,8 +83,9 @@ Worker::Worker(Server& server, size_t index) : server_(server), index_(index), l
   });
   if (server_.config().write_path == "io_uring") {
     std::string error;
-    if (!loop_.use_uring_writes(kUringEntries, error) && index_ == 0) {
-      log::warn("server.io_uring_unavailable", {{"error", error}, {"write_path", "send"}});
+    if (!loop_.use_uring_writes(kUringEntries, error)) {
+      log::warn("server.io_uring_unavailable",
+                {{"loop", std::to_string(index_)}, {"error", error}, {"write_path", "send"}});
     }
   }
 }

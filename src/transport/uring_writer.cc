@@ -90,7 +90,7 @@ size_t UringWriter::write_chunk(size_t first) {
   size_t completed = 0;
   while (completed < queued_.size()) {
     int status = io_uring_submit_and_wait(ring, static_cast<unsigned>(queued_.size() - completed));
-    ++submissions_;
+    submissions_.fetch_add(1, std::memory_order_relaxed);
     if (status < 0 && status != -EINTR && status != -EAGAIN && status != -EBUSY) {
       // The sends still queued point into buffers the loop is about to change: going on
       // could write stale bytes to a client, so this is fatal, as a failing epoll_wait is.
@@ -107,7 +107,7 @@ size_t UringWriter::write_chunk(size_t first) {
     io_uring_cq_advance(ring, seen);
     completed += seen;
   }
-  sends_ += queued_.size();
+  sends_.fetch_add(queued_.size(), std::memory_order_relaxed);
   for (size_t k = 0; k < queued_.size(); ++k) queued_[k]->finish_batched_write(results_[k]);
   return i;
 }

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,8 +29,9 @@ class UringWriter {
   void flush(std::vector<TcpConnection*>& dirty);
 
   // Submissions and sends so far (how well the batching works: sends per submission).
-  uint64_t submissions() const { return submissions_; }
-  uint64_t sends() const { return sends_; }
+  // Readable from any thread (metrics).
+  uint64_t submissions() const { return submissions_.load(std::memory_order_relaxed); }
+  uint64_t sends() const { return sends_.load(std::memory_order_relaxed); }
 
  private:
   struct Ring;
@@ -43,8 +45,8 @@ class UringWriter {
   std::vector<TcpConnection*> queued_;  // the chunk in flight, by completion tag
   std::vector<int32_t> results_;        // their sends' results, by the same tag
   std::vector<TcpConnection*> self_flushing_;
-  uint64_t submissions_ = 0;
-  uint64_t sends_ = 0;
+  std::atomic<uint64_t> submissions_{0};
+  std::atomic<uint64_t> sends_{0};
 };
 
 }  // namespace sb::transport

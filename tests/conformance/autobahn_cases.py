@@ -218,6 +218,21 @@ def cases():
     return c
 
 
+def uring_counters_problems(port):
+    import urllib.request
+    values = {}
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("switchboard_uring_"):
+                name, value = line.split()
+                values[name] = float(value)
+    sends = values.get("switchboard_uring_sends_total", 0)
+    submissions = values.get("switchboard_uring_submissions_total", 0)
+    if sends < 137 or submissions < 1 or sends < submissions:
+        return "sends %s, submissions %s" % (sends, submissions)
+    return None
+
+
 async def main(threads, tls):
     passed = failed = 0
     certs = make_certs() if tls else None
@@ -231,6 +246,14 @@ async def main(threads, tls):
             if problems:
                 failed += 1
                 print("FAIL %s: %s" % (case.name, "; ".join(problems)))
+            else:
+                passed += 1
+        if server.env.get("SWITCHBOARD_WRITE_PATH") == "io_uring" and not tls:
+            # The cases' answers went out in io_uring submissions, counted in /metrics.
+            problems = uring_counters_problems(server.port)
+            if problems:
+                failed += 1
+                print("FAIL io_uring counters: %s" % problems)
             else:
                 passed += 1
         code = server.stop()
