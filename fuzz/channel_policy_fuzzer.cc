@@ -43,8 +43,10 @@ Identity fuzzy_identity(FuzzedDataProvider& in) {
   id.user_id = fuzzy_text(in, 12);
   id.rare().tenant = fuzzy_text(in, 8);
   if (in.ConsumeBool()) id.rare().teams.push_back(fuzzy_text(in, 6));
-  if (in.ConsumeBool()) id.permissions.push_back("matter:read");
-  if (in.ConsumeBool()) id.roles.push_back("admin");
+  std::vector<std::string> roles, permissions;
+  if (in.ConsumeBool()) permissions.push_back("matter:read");
+  if (in.ConsumeBool()) roles.push_back("admin");
+  id.set_grants(std::move(roles), std::move(permissions));
   return id;
 }
 

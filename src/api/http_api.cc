@@ -516,8 +516,8 @@ http::HttpResponse HttpApi::refresh(const http::HttpRequest& request, transport:
   auth::JwtStatus status = jwt_.verify(token, now, identity, auth::TokenUse::kRefresh);
   if (status != auth::JwtStatus::kOk) return http::json_error(401, auth::to_string(status));
   std::string error;
-  std::string access = jwt_.sign(auth::make_claims(jwt_.settings(), identity.user_id, identity.name, identity.roles,
-                                                   identity.permissions, now, config_.access_token_ttl),
+  std::string access = jwt_.sign(auth::make_claims(jwt_.settings(), identity.user_id, identity.name, identity.roles(),
+                                                   identity.permissions(), now, config_.access_token_ttl),
                                  error);
   if (access.empty()) return http::json_error(500, error);
   std::string data;

@@ -57,7 +57,7 @@ int RoleHierarchy::rank(std::string_view role) const {
 bool RoleHierarchy::satisfies(const Identity& identity, const std::string& required) const {
   if (required.empty()) return true;
   int needed = rank(required);
-  for (const auto& role : identity.roles) {
+  for (const auto& role : identity.roles()) {
     if (role == required) return true;
     if (needed >= 0 && rank(role) >= needed) return true;
   }

@@ -27,8 +27,21 @@ struct Identity {
   bool anonymous = true;
   std::string user_id;  // "sub"
   std::string name;     // "name"
-  std::vector<std::string> roles;        // "roles" (array) or "role" (string)
-  std::vector<std::string> permissions;  // "permissions" (array) or space-separated "scope"
+  // Roles and permissions. Most users carry one of a few sets, so identities given equal
+  // lists one shortly after another on a thread share one copy (set_grants).
+  struct Grants {
+    std::vector<std::string> roles;        // "roles" (array) or "role" (string)
+    std::vector<std::string> permissions;  // "permissions" (array) or space-separated "scope"
+  };
+  const std::vector<std::string>& roles() const { return grants_ ? grants_->roles : kNoGrants.roles; }
+  const std::vector<std::string>& permissions() const {
+    return grants_ ? grants_->permissions : kNoGrants.permissions;
+  }
+  // Replaces both lists. Lists equal to those of one of the last few identities given
+  // lists on this thread are shared with it instead of copied.
+  void set_grants(std::vector<std::string> roles, std::vector<std::string> permissions);
+  void set_roles(std::vector<std::string> roles) { set_grants(std::move(roles), permissions()); }
+  void set_permissions(std::vector<std::string> permissions) { set_grants(roles(), std::move(permissions)); }
   // Seconds since the epoch after which the token no longer verifies ("exp" plus the
   // configured leeway), 0 when it has no "exp". The expiry timer uses the same instant.
   int64_t valid_until = 0;
@@ -44,6 +57,8 @@ struct Identity {
 
  private:
   static const Rare kNoRare;
+  static const Grants kNoGrants;
+  std::shared_ptr<const Grants> grants_;  // null: no roles and no permissions
   std::unique_ptr<Rare> rare_;
 };
 

@@ -359,21 +359,23 @@ JwtStatus JwtCodec::verify(std::string_view token, int64_t now_seconds, Identity
     identity.rare().tenant = text;
   }
   if (claims["sid"].get_string().get(text) == simdjson::SUCCESS) identity.rare().session_id = text;
-  if (claims["roles"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
-  else if (claims["role"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.roles);
+  std::vector<std::string> roles, permissions;
+  if (claims["roles"].get(value) == simdjson::SUCCESS) read_string_list(value, roles);
+  else if (claims["role"].get(value) == simdjson::SUCCESS) read_string_list(value, roles);
   if (claims["teams"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.rare().teams);
   else if (claims["team"].get(value) == simdjson::SUCCESS) read_string_list(value, identity.rare().teams);
   if (claims["permissions"].get(value) == simdjson::SUCCESS) {
-    read_string_list(value, identity.permissions);
+    read_string_list(value, permissions);
   } else if (claims["scope"].get_string().get(text) == simdjson::SUCCESS) {
     size_t start = 0;
     while (start < text.size()) {
       size_t space = text.find(' ', start);
       if (space == std::string_view::npos) space = text.size();
-      if (space > start) identity.permissions.emplace_back(text.substr(start, space - start));
+      if (space > start) permissions.emplace_back(text.substr(start, space - start));
       start = space + 1;
     }
   }
+  identity.set_grants(std::move(roles), std::move(permissions));
   return JwtStatus::kOk;
 }
 

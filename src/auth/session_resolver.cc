@@ -69,9 +69,11 @@ bool SessionResolver::parse_user(std::string_view json, Identity& out) {
   out.anonymous = false;
   if (user["name"].get_string().get(text) == simdjson::SUCCESS) out.name = text;
   if (user["avatar"].get_string().get(text) == simdjson::SUCCESS) out.rare().avatar = text;
-  if (user["roles"].get(value) == simdjson::SUCCESS) read_list(value, out.roles);
-  else if (user["role"].get(value) == simdjson::SUCCESS) read_list(value, out.roles);
-  if (user["permissions"].get(value) == simdjson::SUCCESS) read_list(value, out.permissions);
+  std::vector<std::string> roles, permissions;
+  if (user["roles"].get(value) == simdjson::SUCCESS) read_list(value, roles);
+  else if (user["role"].get(value) == simdjson::SUCCESS) read_list(value, roles);
+  if (user["permissions"].get(value) == simdjson::SUCCESS) read_list(value, permissions);
+  out.set_grants(std::move(roles), std::move(permissions));
   return true;
 }
 

@@ -122,7 +122,7 @@ std::vector<std::string> SessionCore::role_channels(const auth::Identity& identi
   for (const auto& role : hierarchy.ordered()) {
     if (hierarchy.satisfies(identity, role)) channels.push_back("$role:" + role);
   }
-  for (const auto& role : identity.roles) {
+  for (const auto& role : identity.roles()) {
     if (hierarchy.rank(role) < 0) channels.push_back("$role:" + role);
   }
   return channels;

@@ -113,6 +113,7 @@ void EventLoop::run() {
 }
 
 void EventLoop::run_before_sleep() {
+  ++turn_;
   // Hooks may publish (filling send buffers), so they run before the flush.
   for (auto& hook : before_sleep_hooks_) hook();
   // Flushing can close a connection (write error); closed ones stay allocated until below.

@@ -63,6 +63,8 @@ class EventLoop {
   // is no cancel: a callback that may outlive its owner checks a weak reference.
   void call_later(uint32_t delay_ms, std::function<void()> fn);
 
+  // Turns run so far (wraps): tells whether something happened in consecutive turns.
+  uint32_t turn() const { return turn_; }
   // Milliseconds of CLOCK_MONOTONIC, refreshed once per turn.
   uint64_t now_ms() const { return now_ms_; }
   // Wall clock in milliseconds since the epoch, refreshed once per turn.
@@ -125,6 +127,7 @@ class EventLoop {
   std::atomic<uint64_t> bytes_in_{0};
   std::atomic<uint64_t> bytes_out_{0};
   uint64_t now_ms_ = 0;
+  uint32_t turn_ = 0;
   uint64_t wall_ms_ = 0;
   std::unique_ptr<uint8_t[]> receive_buffer_;
   std::unique_ptr<FdHandler> wake_handler_;

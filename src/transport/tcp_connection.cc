@@ -173,7 +173,13 @@ void TcpConnection::after_write() {
   if (out_offset_ == out_.size()) {
     out_.clear();
     out_offset_ = 0;
-    if (out_.capacity() > kKeepCapacity) std::string().swap(out_);
+    // A connection written in consecutive turns (a busy subscriber) keeps its buffer for
+    // the next one. One that was answered and went quiet gives it back now, when the next
+    // allocation (often the next connection's) can reuse the bytes: given back later by
+    // the sweep they would stay behind as holes in the heap, in the idle connection's RSS.
+    uint32_t turn = loop_.turn();
+    if (out_.capacity() > kKeepCapacity || turn - last_drained_turn_ > 1) std::string().swap(out_);
+    last_drained_turn_ = turn;
     if (closing_) finish_close_after_flush();
   } else if (out_offset_ > out_.size() / 2) {
     out_.erase(0, out_offset_);

@@ -150,6 +150,7 @@ class TcpConnection final : public IoHandler {
   size_t max_buffered_;
   uint64_t linger_deadline_ms_ = 0;
   uint32_t registry_index_ = 0;
+  uint32_t last_drained_turn_ = 0;  // the loop turn in which out_ was last written out
   std::array<uint8_t, 16> peer_addr_{};
   uint8_t peer_family_ = 0;
   uint8_t tag_ = 0;

@@ -64,7 +64,7 @@ void EnvelopeSession::established() {
   const auth::Identity& identity = core_.identity();
   std::string payload;
   json::ObjectWriter(payload).string("sessionId", core_.connection_id()).string("userId", identity.user_id)
-      .raw("permissions", json::string_array(identity.permissions)).raw("roles", json::string_array(identity.roles)).end();
+      .raw("permissions", json::string_array(identity.permissions())).raw("roles", json::string_array(identity.roles())).end();
   send("CONNECTION_ESTABLISHED", payload);
 }
 

@@ -120,8 +120,8 @@ void EventsSession::on_open(ws::WebSocketConnection& ws) {
   std::string data;
   json::ObjectWriter d(data);
   d.string("sessionId", core_.connection_id()).string("userId", who.user_id)
-      .raw("permissions", json::string_array(who.permissions)).string("serverTime", json::iso8601(now_ms()))
-      .raw("roles", json::string_array(who.roles)).string("version", "1.0");
+      .raw("permissions", json::string_array(who.permissions())).string("serverTime", json::iso8601(now_ms()))
+      .raw("roles", json::string_array(who.roles())).string("version", "1.0");
   if (!client_id_.empty()) d.string("clientId", client_id_);
   if (who.valid_until != 0) d.string("expiresAt", json::iso8601(static_cast<uint64_t>(who.valid_until) * 1000));
   d.end();
@@ -216,7 +216,7 @@ void EventsSession::handle_token_refresh(const ClientMessage& m) {
   const auth::Identity& who = core_.identity();
   std::string data;
   json::ObjectWriter d(data);
-  d.string("userId", who.user_id).raw("permissions", json::string_array(who.permissions));
+  d.string("userId", who.user_id).raw("permissions", json::string_array(who.permissions()));
   if (who.valid_until != 0) d.string("expiresAt", json::iso8601(static_cast<uint64_t>(who.valid_until) * 1000));
   else d.null("expiresAt");
   d.end();

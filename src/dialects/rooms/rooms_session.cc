@@ -46,7 +46,7 @@ void RoomsSession::send_connected(const auth::Identity& identity) {
   } else {
     std::string user;
     json::ObjectWriter u(user);
-    u.string("id", identity.user_id).string("name", identity.name).raw("roles", json::string_array(identity.roles));
+    u.string("id", identity.user_id).string("name", identity.name).raw("roles", json::string_array(identity.roles()));
     u.end();
     p.string("userId", identity.user_id).raw("user", user).boolean("authenticated", true);
   }

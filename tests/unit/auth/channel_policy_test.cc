@@ -11,8 +11,7 @@ Identity user(std::string id, std::vector<std::string> roles = {}, std::vector<s
   Identity i;
   i.anonymous = false;
   i.user_id = std::move(id);
-  i.roles = std::move(roles);
-  i.permissions = std::move(permissions);
+  i.set_grants(std::move(roles), std::move(permissions));
   return i;
 }
 

@@ -54,7 +54,7 @@ TEST(Jwt, SignsAndVerifiesHs256WithIdentityClaims) {
   EXPECT_FALSE(id.anonymous);
   EXPECT_EQ(id.user_id, "alice");
   EXPECT_EQ(id.name, "Alice");
-  EXPECT_EQ(id.roles, std::vector<std::string>{"editor"});
+  EXPECT_EQ(id.roles(), std::vector<std::string>{"editor"});
   EXPECT_TRUE(id.has_permission("matter:read"));
   EXPECT_EQ(id.valid_until, kNow + 60 + hs256().leeway_seconds);  // exp plus the leeway
 }
@@ -90,6 +90,35 @@ TEST(Jwt, RareClaimsAreReadAndCopiedWithTheIdentity) {
             JwtStatus::kOk);
   EXPECT_EQ(id.avatar(), "");
   EXPECT_TRUE(id.teams().empty());
+}
+
+TEST(Jwt, UsersWithEqualRolesAndPermissionsShareOneCopyOfThem) {
+  auto c = codec(hs256());
+  auto verify = [&](const char* user, std::vector<std::string> roles, std::vector<std::string> permissions) {
+    Identity id;
+    EXPECT_EQ(c->verify(sign(*c, make_claims(hs256(), user, user, roles, permissions, kNow, 60)), kNow, id),
+              JwtStatus::kOk);
+    return id;
+  };
+  Identity ana = verify("ana", {"editor"}, {"document:read", "document:write"});
+  Identity bo = verify("bo", {"editor"}, {"document:read", "document:write"});
+  Identity cy = verify("cy", {"editor"}, {"document:read"});
+  EXPECT_EQ(&ana.roles(), &bo.roles());  // one copy for both
+  EXPECT_EQ(&ana.permissions(), &bo.permissions());
+  EXPECT_NE(&ana.permissions(), &cy.permissions());
+  EXPECT_EQ(cy.roles(), std::vector<std::string>{"editor"});
+  EXPECT_TRUE(bo.has_permission("document:write"));
+  EXPECT_FALSE(cy.has_permission("document:write"));
+  // Changing one identity's lists leaves the other's alone.
+  bo.set_permissions({"document:read"});
+  EXPECT_TRUE(ana.has_permission("document:write"));
+  EXPECT_FALSE(bo.has_permission("document:write"));
+  // A space-separated scope is a permission list too.
+  Identity dee;
+  ASSERT_EQ(c->verify(sign(*c, R"({"sub":"dee","exp":1900000000,"scope":"document:read  chat:write"})"), kNow, dee),
+            JwtStatus::kOk);
+  EXPECT_EQ(dee.permissions(), (std::vector<std::string>{"document:read", "chat:write"}));
+  EXPECT_TRUE(dee.roles().empty());
 }
 
 TEST(Jwt, OneLeewayForVerificationAndTheExpiryInstant) {
@@ -188,7 +217,7 @@ TEST(Jwt, SignsAndVerifiesRs256AndEs256) {
     std::string token = sign(*c, R"({"sub":"bob","roles":"admin"})");
     Identity id;
     ASSERT_EQ(c->verify(token, kNow, id), JwtStatus::kOk) << to_string(alg);
-    EXPECT_EQ(id.roles, std::vector<std::string>{"admin"});
+    EXPECT_EQ(id.roles(), std::vector<std::string>{"admin"});
     std::string tampered = token;
     tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
     EXPECT_EQ(c->verify(tampered, kNow, id), JwtStatus::kBadSignature) << to_string(alg);

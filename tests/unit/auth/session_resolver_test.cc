@@ -16,10 +16,10 @@ TEST(SessionResolver, BuildsIdentitiesFromBackendUsers) {
   ASSERT_TRUE(SessionResolver::parse_user(R"({"user":{"id":42,"name":"Ann","roles":["admin"]}})", id));
   EXPECT_EQ(id.user_id, "42");
   EXPECT_EQ(id.name, "Ann");
-  EXPECT_EQ(id.roles, std::vector<std::string>{"admin"});
+  EXPECT_EQ(id.roles(), std::vector<std::string>{"admin"});
   EXPECT_FALSE(id.anonymous);
   ASSERT_TRUE(SessionResolver::parse_user(R"({"id":"u7","role":"editor"})", id));
-  EXPECT_EQ(id.roles, std::vector<std::string>{"editor"});
+  EXPECT_EQ(id.roles(), std::vector<std::string>{"editor"});
   EXPECT_FALSE(SessionResolver::parse_user(R"({"name":"no id"})", id));
   EXPECT_FALSE(SessionResolver::parse_user("garbage", id));
 }

@@ -18,7 +18,7 @@ auth::IdentityPtr user(std::string id, std::vector<std::string> roles = {}) {
   auto identity = std::make_shared<auth::Identity>();
   identity->anonymous = false;
   identity->user_id = std::move(id);
-  identity->roles = std::move(roles);
+  identity->set_roles(std::move(roles));
   return identity;
 }
 
