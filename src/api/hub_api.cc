@@ -188,7 +188,7 @@ void HubApi::user_connections(std::string_view user_id, size_t shard_index,
   }
   std::vector<hub::ConnectionRecord> here;
   for (const auto& info : registry_.of_user(user_id)) {
-    here.push_back({info.connection_id, info.user_id, std::string(info.dialect), info.connected_at_ms});
+    here.push_back({info.connection_id.str(), info.user_id, std::string(info.dialect), info.connected_at_ms});
   }
   render(here);
 }

@@ -93,7 +93,7 @@ void RedisRegistry::send_add(const std::string& user_id, const std::string& conn
 
 void RedisRegistry::added(const hub::ConnectionInfo& info, size_t origin, CountDone done) {
   std::string record = scope_.node_id + " " + std::to_string(info.connected_at_ms) + " " + std::string(info.dialect);
-  scope_.loop.post([this, user = info.user_id, connection = info.connection_id, record = std::move(record), origin,
+  scope_.loop.post([this, user = info.user_id, connection = info.connection_id.str(), record = std::move(record), origin,
               done = std::move(done)]() mutable {
     records_[user][connection] = record;
     send_add(user, connection, record, [this, origin, done = std::move(done)](uint32_t count) mutable {
@@ -103,7 +103,7 @@ void RedisRegistry::added(const hub::ConnectionInfo& info, size_t origin, CountD
 }
 
 void RedisRegistry::removed(const hub::ConnectionInfo& info) {
-  scope_.loop.post([this, user = info.user_id, connection = info.connection_id] {
+  scope_.loop.post([this, user = info.user_id, connection = info.connection_id.str()] {
     auto u = records_.find(user);
     if (u != records_.end()) {
       u->second.erase(connection);

@@ -23,7 +23,7 @@ std::weak_ptr<bool> SessionCore::open_token() {
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
                          std::string_view dialect)
     : context_(context), subscriber_(subscriber), identity_(auth::anonymous_identity()) {
-  info_.connection_id = std::move(connection_id);
+  info_.connection_id = hub::ConnectionId(connection_id);
   info_.dialect = dialect;
 }
 
@@ -213,7 +213,7 @@ SessionCore::CapacityCheck* SessionCore::pending_capacity(std::string_view chann
 }
 
 PresenceSubject SessionCore::presence_subject() const {
-  return PresenceSubject{identity_->user_id, identity_->name, identity_->avatar(), info_.connection_id};
+  return PresenceSubject{identity_->user_id, identity_->name, identity_->avatar(), info_.connection_id.str()};
 }
 
 std::string SessionCore::user_json() const {

@@ -135,7 +135,7 @@ class SessionCore {
     return !identity_->anonymous && identity_->valid_until != 0 &&
            static_cast<int64_t>(now_ms / 1000) > identity_->valid_until;
   }
-  const std::string& connection_id() const { return info_.connection_id; }
+  std::string_view connection_id() const { return info_.connection_id; }
   // Channels and patterns joined by the client (implicit channels excluded).
   size_t joined_count() const { return joined_count_; }
   // The client-visible joins (channels and patterns), in no particular order.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hub/cluster_check.h"
+#include "hub/connection_id.h"
 #include "hub/pointer_table.h"
 
 namespace sb::hub {
@@ -15,7 +16,7 @@ namespace sb::hub {
 // What the node knows about one open dialect connection, for the hub API and limits. The
 // record lives inside the connection's session; the registry only points at it.
 struct ConnectionInfo {
-  std::string connection_id;
+  ConnectionId connection_id;
   std::string user_id;         // empty when anonymous; changed only through the registry
   std::string_view dialect;    // a dialect's static name
   uint64_t connected_at_ms = 0;

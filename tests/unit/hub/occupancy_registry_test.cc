@@ -64,10 +64,10 @@ TEST(ChannelOccupancy, ReportsOnlyRoomsWithACapacityToTheCluster) {
 TEST(ConnectionRegistry, CountsPerUserAndEnforcesTheLimit) {
   ConnectionRegistry r;
   std::vector<ConnectionInfo> alice(6);
-  for (int i = 0; i < 6; ++i) alice[i] = {"c" + std::to_string(i), "alice", "rooms", 0};
+  for (int i = 0; i < 6; ++i) alice[i] = {ConnectionId("c" + std::to_string(i)), "alice", "rooms", 0};
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(r.try_add(&alice[i], 5));
   EXPECT_FALSE(r.try_add(&alice[5], 5));
-  ConnectionInfo anon{"anon", "", "rooms", 0};
+  ConnectionInfo anon{ConnectionId("anon"), "", "rooms", 0};
   EXPECT_TRUE(r.try_add(&anon, 5));
   EXPECT_EQ(r.of_user("alice").size(), 5u);
   EXPECT_EQ(r.connection_count(), 6u);
@@ -86,12 +86,12 @@ TEST(ConnectionRegistry, KeepsEachUsersConnectionsThroughRemovalsAnywhereInTheir
   std::vector<ConnectionInfo> infos(40);
   std::vector<std::string> users = {"ann", "ben", "cy"};
   for (size_t i = 0; i < infos.size(); ++i) {
-    infos[i] = {"c" + std::to_string(i), users[i % users.size()], "topics", i};
+    infos[i] = {ConnectionId("c" + std::to_string(i)), users[i % users.size()], "topics", i};
     ASSERT_TRUE(r.try_add(&infos[i], 0));
   }
   auto ids = [&r](std::string_view user) {
     std::vector<std::string> out;
-    for (const auto& info : r.of_user(user)) out.push_back(info.connection_id);
+    for (const auto& info : r.of_user(user)) out.push_back(info.connection_id.str());
     return out;
   };
   // Oldest, newest and middle connections of ann leave; the others stay, oldest first.
