@@ -42,8 +42,8 @@
 # small server on uWebSockets) when UWS_DIR and USOCKETS_DIR point at uWebSockets and
 # uSockets sources (fetched snapshots: nothing of theirs is in this repository); without
 # them the peer is skipped with a line saying so. Fan-out steps print the server's CPU
-# seconds (user and system) over the step; `connect` runs twice, with the auth message and
-# as a plain upgrade (--no-auth).
+# seconds (user and system) over the step; `connect` runs with the auth message, as a plain
+# upgrade (--no-auth) and, on Switchboard, with the token in the upgrade's URL (--url-token).
 # Usage: scripts/bench.sh [seconds-per-fanout-step]   (default 5)
 #        SECTIONS="topics socketio dialects scaling writes events secure cluster" (the default: all) picks
 #        what runs; DIALECT_RATES (default "1000 2000") the dialects section's rates.
@@ -223,6 +223,13 @@ for server in $TOPICS_SERVERS; do
   start_server $server
   echo "connect (plain upgrade): $(connect_run -d 5 --concurrency 256 --no-auth)"
   stop_server
+  # Switchboard's topics dialect also takes the token in the upgrade's URL: verified with
+  # the handshake, no auth message's round trip.
+  if [ $server = switchboard ]; then
+    start_server $server
+    echo "connect (token in the URL): $(connect_run --token "$TOKEN" -d 5 --concurrency 256 --url-token)"
+    stop_server
+  fi
   # Asymmetric tokens, the same one on every connection (a reconnect storm's case): the
   # signature is checked once, then remembered until the token expires.
   if [ $server = switchboard ]; then

@@ -35,6 +35,10 @@ class SessionCore {
   // connection in its dialect's words.
   using LimitVerdict = std::function<void(bool within_limit)>;
   bool open(auth::IdentityPtr identity, uint32_t max_per_user, LimitVerdict within_limit = {});
+  // An identity verified before the session opens (a token in the upgrade's URL), kept in
+  // the session's own slot until open(held_identity()) registers it.
+  void hold_identity(auth::IdentityPtr identity) { identity_ = std::move(identity); }
+  const auth::IdentityPtr& held_identity() const { return identity_; }
   // Replaces the identity (an `auth` message). False when the new user is at its
   // connection limit (nothing changes then). Every joined channel is checked against the new
   // identity: a different user leaves all of them, the same user those it may no longer

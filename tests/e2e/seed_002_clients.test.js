@@ -136,6 +136,27 @@ test('TypedWebSocketClient (TypeScript, transpiled as written) connects and rece
   }
 });
 
+test('a token in the upgrade URL authenticates the connection without an auth message', async () => {
+  const c = await openClient(`${server.url()}?token=${server.token('url-user', '--name', 'Url User')}`);
+  const hello = await c.next();
+  assert.strictEqual(hello.type, 'auth_success');
+  assert.strictEqual(hello.userId, 'url-user');
+  const other = await rawClient('url-publisher');
+  c.send({ type: 'subscribe', topic: 'url.news' });
+  await c.next((x) => x.type === 'subscribed' && x.topic === 'url.news');
+  other.send({ type: 'message', topic: 'url.news', data: { n: 1 } });
+  const m = await c.next((x) => x.type === 'message');
+  assert.deepStrictEqual(m.data, { n: 1 });
+  // A token that does not verify: told at once, and still free to authenticate by message.
+  const bad = await openClient(`${server.url()}?token=not.a.token`);
+  assert.strictEqual((await bad.next()).type, 'auth_error');
+  bad.send({ type: 'subscribe', topic: 'url.news' });
+  assert.strictEqual((await bad.next()).code, 401);
+  bad.send({ type: 'auth', token: server.token('late') });
+  assert.strictEqual((await bad.next((x) => x.type.startsWith('auth'))).type, 'auth_success');
+  for (const x of [c, other, bad]) x.ws.close();
+});
+
 test(`fan-out across ${THREADS} loop(s): every subscriber gets every message once, in order`, async () => {
   const subscribers = await Promise.all(Array.from({ length: 12 }, (_, i) => rawClient(`sub-${i}`)));
   for (const s of subscribers) {

@@ -162,7 +162,11 @@ Conn* Driver::open(bool publisher, int index, std::vector<std::string> channels,
       c->out = upgrade_request(path, o_.host, "Cookie: pm-session=" + token_for(c->user) + "\r\n");
       break;
     case Dialect::kTopics:
-      c->out = path == o_.path ? upgrade_ : upgrade_request(path, o_.host, {});
+      if (o_.url_token) {
+        c->out = upgrade_request(path + "?token=" + token_for(c->user, publisher), o_.host, {});
+      } else {
+        c->out = path == o_.path ? upgrade_ : upgrade_request(path, o_.host, {});
+      }
       break;
   }
   epoll_event ev{};
@@ -311,7 +315,7 @@ void Driver::read(Conn& c) {
       return;
     }
     c.state = Conn::State::kAuthing;
-    if (dialect(c) == Dialect::kTopics) send(c, auth_frame(c.user, c.publisher));
+    if (dialect(c) == Dialect::kTopics && !o_.url_token) send(c, auth_frame(c.user, c.publisher));
   }
   std::string pending;
   pending.swap(c.in);

@@ -33,6 +33,7 @@ struct BenchOptions {
   bool tls = false;          // wss: TLS first (the server's certificate is not checked)
   double report_every = 0;   // fanout: seconds between interval lines (0: none)
   bool no_auth = false;      // connect mode: a connection is done at its 101 (plain upgrade)
+  bool url_token = false;    // topics: the token goes in the upgrade's URL, not an auth message
   double spread = 1;         // storm mode: seconds over which the clients come back
 };
 

@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
                  "fanout: print a line every this many seconds with that interval's deliveries and latency "
                  "(the closing line's latency then covers only the last interval)");
   app.add_flag("--no-auth", o.no_auth, "connect: count a connection at its 101 (the plain upgrade, no auth message)");
+  app.add_flag("--url-token", o.url_token,
+               "topics: send the token in the upgrade's URL (?token=) instead of an auth message; a connection is "
+               "authenticated at the auth_success the server sends unasked");
   app.add_option("--server-pid", o.server_pid, "idle: process whose RSS growth is measured");
   app.add_option("--hold", o.hold, "idle: seconds to keep connections open after measuring");
   app.add_option("--spread", o.spread,

@@ -4,9 +4,17 @@
 
 namespace sb::dialects::topics {
 
+void TopicsDialect::authenticate_upgrade(SessionContext& context, const protocol::http::HttpRequest& request,
+                                         const std::vector<std::string>& /*allowed_origins*/, UpgradeAuthDone done) {
+  done(UpgradeAuth{0, {}, identity_from_url_token(context, request), {}});
+}
+
 std::unique_ptr<protocol::websocket::WebSocketHandler> TopicsDialect::create_session(
-    SessionContext& context, const protocol::http::HttpRequest&, auth::IdentityPtr, std::string connection_id) {
-  return std::make_unique<TopicsSession>(context, encoding_slot_, std::move(connection_id));
+    SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,
+    std::string connection_id) {
+  bool url_token_failed = identity->anonymous && !upgrade_request.query_param("token").empty();
+  return std::make_unique<TopicsSession>(context, encoding_slot_, std::move(identity), url_token_failed,
+                                         std::move(connection_id));
 }
 
 }  // namespace sb::dialects::topics

@@ -6,15 +6,28 @@ namespace sb::dialects::topics {
 
 namespace ws = protocol::websocket;
 
-TopicsSession::TopicsSession(SessionContext& context, size_t encoding_slot, std::string connection_id)
+TopicsSession::TopicsSession(SessionContext& context, size_t encoding_slot, auth::IdentityPtr identity,
+                             bool url_token_failed, std::string connection_id)
     : context_(context),
       core_(context, *this, std::move(connection_id), "topics"),
       rate_(context.limits.messages_per_second, 1000),
-      encoding_slot_(static_cast<uint8_t>(encoding_slot)) {}
+      encoding_slot_(static_cast<uint8_t>(encoding_slot)),
+      url_token_failed_(url_token_failed) {
+  core_.hold_identity(std::move(identity));
+}
 
 void TopicsSession::on_open(ws::WebSocketConnection& ws) {
   ws_ = &ws;
-  core_.open(auth::anonymous_identity(), 0);
+  auth::IdentityPtr identity = core_.held_identity();
+  core_.open(identity, 0);
+  // A token in the URL is answered as an `auth` message would be; without one the client
+  // authenticates with that message.
+  if (url_token_failed_) {
+    context_.metrics.count_error(401);
+    send(render_auth_error("Invalid token in the URL", now_ms()));
+  } else if (!identity->anonymous) {
+    send(render_auth_success(identity->user_id, now_ms()));
+  }
 }
 
 void TopicsSession::send(const std::string& text) {

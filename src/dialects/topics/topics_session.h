@@ -14,7 +14,10 @@ namespace sb::dialects::topics {
 // with wildcard patterns, fire-and-forget publishing, application-level ping.
 class TopicsSession final : public protocol::websocket::WebSocketHandler, public hub::Subscriber {
  public:
-  TopicsSession(SessionContext& context, size_t encoding_slot, std::string connection_id);
+  // identity: verified from the upgrade's URL (anonymous without a token there);
+  // url_token_failed: the URL carried a token that did not verify (the client hears why).
+  TopicsSession(SessionContext& context, size_t encoding_slot, auth::IdentityPtr identity, bool url_token_failed,
+                std::string connection_id);
 
   // WebSocketHandler
   void on_open(protocol::websocket::WebSocketConnection& ws) override;
@@ -39,6 +42,7 @@ class TopicsSession final : public protocol::websocket::WebSocketHandler, public
   hub::RateLimiter rate_;  // messages per second from this client
   protocol::websocket::WebSocketConnection* ws_ = nullptr;
   uint8_t encoding_slot_;
+  bool url_token_failed_;
 };
 
 }  // namespace sb::dialects::topics
