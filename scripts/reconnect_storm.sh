@@ -6,7 +6,8 @@
 # tries again 50 to 150 ms after a refused attempt, authenticates and subscribes its two
 # channels again. Prints the load generator's line: recovery_ms is the time from the last
 # client losing the server to the last one subscribed again.
-# Usage: scripts/reconnect_storm.sh [connections]    PORT=... SPREAD=... change the run.
+# Usage: scripts/reconnect_storm.sh [connections]    PORT=... SPREAD=... change the run;
+#        URL_TOKEN=1 sends each token in the upgrade's URL instead of an auth message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONNECTIONS=${1:-15000}
@@ -32,7 +33,7 @@ serve() {  # starts the server and waits until it accepts; sets SERVER
 
 serve
 taskset -c 1 ./build/switchboard-bench --port "$PORT" --mode storm -n "$CONNECTIONS" --secret $SECRET \
-  --concurrency 256 --spread "$SPREAD" -d 30 >"$WORK/bench.out" &
+  --concurrency 256 --spread "$SPREAD" -d 30 ${URL_TOKEN:+--url-token} >"$WORK/bench.out" &
 BENCH=$!
 until grep -q "^storm: ready" "$WORK/bench.out"; do
   kill -0 $BENCH 2>/dev/null || { cat "$WORK/bench.out"; echo "the load generator stopped early" >&2; exit 1; }
