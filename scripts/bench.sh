@@ -82,7 +82,7 @@ start_server() {  # $1 = switchboard | ws | ws-envelope | socket.io ; sets PID a
       # connection comes from 127.0.0.1) are off, as they are for the peer.
       JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 \
         SWITCHBOARD_MAX_MESSAGES_PER_SECOND=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
-        SWITCHBOARD_API_KEY=$SECRET SWITCHBOARD_WRITE_PATH=${WRITE_PATH:-send} \
+        SWITCHBOARD_API_KEY=$SECRET SWITCHBOARD_WRITE_PATH=${WRITE_PATH:-io_uring} \
         taskset -c 0 ./build/switchboard serve --threads 1 --port $PORT 2>/dev/null &
       ;;
     uws)

@@ -4,8 +4,8 @@
 # CPU 0, sampled by `perf record` (Debian's linux-perf) for SECONDS (default 5). Prints the
 # split between kernel and user time and the top user-space and kernel symbols (self time).
 # Usage: scripts/profile_fanout.sh [rate] [seconds]     PORT=... serves on another port;
-#        SUBSCRIBERS=... (default 1000) changes the fan-out; WRITE_PATH=io_uring profiles the
-#        io_uring write path (server.write_path) instead of send().
+#        SUBSCRIBERS=... (default 1000) changes the fan-out; WRITE_PATH=send profiles the
+#        send() write path (server.write_path) instead of io_uring.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-1000}
@@ -19,7 +19,7 @@ cmake --build --preset release --target switchboard switchboard-bench >/dev/null
 WORK=$(mktemp -d)
 JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 \
   SWITCHBOARD_MAX_MESSAGES_PER_SECOND=0 LOG_LEVEL=warn SWITCHBOARD_DB="$WORK/profile.db" \
-  SWITCHBOARD_WRITE_PATH=${WRITE_PATH:-send} taskset -c 0 ./build/switchboard serve --threads 1 --port "$PORT" >/dev/null 2>&1 &
+  SWITCHBOARD_WRITE_PATH=${WRITE_PATH:-io_uring} taskset -c 0 ./build/switchboard serve --threads 1 --port "$PORT" >/dev/null 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.1; done

@@ -3,7 +3,7 @@
 # conformance cases (also over TLS), the permessage-deflate and TLS cases, the HTTP API
 # and limits cases, the end-to-end seed clients, the attack
 # cases of the isolation review, with one and with two event loops (and the frame suite and
-# the end-to-end clients again on the io_uring write path), and each libFuzzer
+# the end-to-end clients again on the send() write path), and each libFuzzer
 # target briefly (the channel policy's properties among them).
 # FUZZ_SECONDS (default 20) sets the time per fuzz target.
 set -uo pipefail
@@ -63,11 +63,12 @@ for threads in 1 2; do
     env SWITCHBOARD_THREADS=$threads SWITCHBOARD_BIN="$PWD/$binary" bash -c 'cd tests/e2e && npm test --silent'
 done
 
-# The io_uring write path (server.write_path) under the frame suite and every dialect's clients.
-step "autobahn cases, io_uring writes, 2 loops, sanitized" env SWITCHBOARD_WRITE_PATH=io_uring \
+# The send() write path (server.write_path; io_uring is the default) under the frame suite and
+# every dialect's clients.
+step "autobahn cases, send writes, 2 loops, sanitized" env SWITCHBOARD_WRITE_PATH=send \
   SWITCHBOARD_BIN=build-sanitize/switchboard $PY tests/conformance/autobahn_cases.py --threads 2
-step "e2e clients of every dialect (node ws), io_uring writes, 2 loops, build/switchboard" \
-  env SWITCHBOARD_WRITE_PATH=io_uring SWITCHBOARD_THREADS=2 SWITCHBOARD_BIN="$PWD/build/switchboard" \
+step "e2e clients of every dialect (node ws), send writes, 2 loops, build/switchboard" \
+  env SWITCHBOARD_WRITE_PATH=send SWITCHBOARD_THREADS=2 SWITCHBOARD_BIN="$PWD/build/switchboard" \
   bash -c 'cd tests/e2e && node --test --test-concurrency=1 seed_002_clients.test.js rooms_dialect.test.js \
     envelope_dialect.test.js events_dialect.test.js socketio_dialect.test.js socketio_recovery.test.js'
 

@@ -97,9 +97,9 @@ struct Config {
   std::string host = "0.0.0.0";
   uint16_t port = 3000;
   unsigned threads = 0;
-  // How a loop turn's output leaves: "send" (one send() per connection) or "io_uring"
-  // (one submission for all of them; falls back to send when the kernel refuses a ring).
-  std::string write_path = "send";
+  // How a loop turn's output leaves: "io_uring" (one submission for all of them; falls back
+  // to send when the kernel refuses a ring) or "send" (one send() per connection).
+  std::string write_path = "io_uring";
   bool websocket_enabled = true;
   uint32_t max_connections_per_ip = 100;
   size_t max_message_size = 1024 * 1024;

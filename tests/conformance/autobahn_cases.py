@@ -248,7 +248,7 @@ async def main(threads, tls):
                 print("FAIL %s: %s" % (case.name, "; ".join(problems)))
             else:
                 passed += 1
-        if server.env.get("SWITCHBOARD_WRITE_PATH") == "io_uring" and not tls:
+        if server.write_path == "io_uring" and not tls:
             # The cases' answers went out in io_uring submissions, counted in /metrics.
             problems = uring_counters_problems(server.port)
             if problems:

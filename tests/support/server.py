@@ -61,6 +61,7 @@ class Server:
             if '"server.listening"' in line:
                 listening = json.loads(line)
                 self.port = int(listening["port"])
+                self.write_path = listening.get("write_path")
                 # A suite run on the io_uring write path must not pass on send() unnoticed.
                 wanted = self.env.get("SWITCHBOARD_WRITE_PATH")
                 if wanted and listening.get("write_path") != wanted:

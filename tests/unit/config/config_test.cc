@@ -111,14 +111,17 @@ TEST(Config, AJwksSourceTurnsTheDevelopmentSecretOff) {
   EXPECT_EQ(plain.jwt.secret, kDevelopmentSecret);  // without JWKS the laptop default stays
 }
 
-TEST(Config, WritePathIsSendOrIoUring) {
+TEST(Config, WritePathIsIoUringOrSend) {
   Config c;
   std::string error;
   ASSERT_TRUE(load("", c, error)) << error;
-  EXPECT_EQ(c.write_path, "send");
-  setenv("SWITCHBOARD_WRITE_PATH", "io_uring", 1);
-  ASSERT_TRUE(load("", c, error)) << error;
   EXPECT_EQ(c.write_path, "io_uring");
+  Config unset;  // a file without the key: the same default
+  ASSERT_TRUE(parse_toml("[server]\nport = 1\n", "file", unset, error)) << error;
+  EXPECT_EQ(unset.write_path, "io_uring");
+  setenv("SWITCHBOARD_WRITE_PATH", "send", 1);
+  ASSERT_TRUE(load("", c, error)) << error;
+  EXPECT_EQ(c.write_path, "send");
   setenv("SWITCHBOARD_WRITE_PATH", "uring", 1);
   Config wrong;
   EXPECT_FALSE(load("", wrong, error));
