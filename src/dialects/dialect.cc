@@ -18,4 +18,8 @@ auth::IdentityPtr identity_from_url_token(SessionContext& context, const protoco
   return verified == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity();
 }
 
+bool url_token_failed(const protocol::http::HttpRequest& request, const auth::Identity& identity) {
+  return identity.anonymous && !request.query_param("token").empty();
+}
+
 }  // namespace sb::dialects

@@ -79,6 +79,9 @@ struct HttpPeer {
 // without a token).
 auth::IdentityPtr identity_from_url_token(SessionContext& context, const protocol::http::HttpRequest& request,
                                           auth::JwtStatus* status = nullptr);
+// Whether the request carried a `token` query parameter that did not give `identity` (the
+// result of identity_from_url_token): the dialect tells the client in its own words.
+bool url_token_failed(const protocol::http::HttpRequest& request, const auth::Identity& identity);
 
 // A wire protocol spoken on an endpoint. One instance per dialect, shared by all loops.
 class Dialect {

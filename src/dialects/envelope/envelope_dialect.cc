@@ -13,8 +13,8 @@ void EnvelopeDialect::authenticate_upgrade(SessionContext& context, const protoc
 std::unique_ptr<protocol::websocket::WebSocketHandler> EnvelopeDialect::create_session(
     SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,
     std::string connection_id) {
-  bool url_token_failed = identity->anonymous && !upgrade_request.query_param("token").empty();
-  return std::make_unique<EnvelopeSession>(context, encoding_slot_, std::move(identity), url_token_failed,
+  bool failed = url_token_failed(upgrade_request, *identity);
+  return std::make_unique<EnvelopeSession>(context, encoding_slot_, std::move(identity), failed,
                                            std::move(connection_id));
 }
 

@@ -12,9 +12,8 @@ void TopicsDialect::authenticate_upgrade(SessionContext& context, const protocol
 std::unique_ptr<protocol::websocket::WebSocketHandler> TopicsDialect::create_session(
     SessionContext& context, const protocol::http::HttpRequest& upgrade_request, auth::IdentityPtr identity,
     std::string connection_id) {
-  bool url_token_failed = identity->anonymous && !upgrade_request.query_param("token").empty();
-  return std::make_unique<TopicsSession>(context, encoding_slot_, std::move(identity), url_token_failed,
-                                         std::move(connection_id));
+  bool failed = url_token_failed(upgrade_request, *identity);
+  return std::make_unique<TopicsSession>(context, encoding_slot_, std::move(identity), failed, std::move(connection_id));
 }
 
 }  // namespace sb::dialects::topics
