@@ -20,7 +20,9 @@ EnvelopeSession::EnvelopeSession(SessionContext& context, size_t encoding_slot, 
       encoding_slot_(static_cast<uint8_t>(encoding_slot)),
       url_token_failed_(url_token_failed) {}
 
-std::string EnvelopeSession::next_id() { return std::string(core_.connection_id()) + "-" + std::to_string(++message_counter_); }
+std::string EnvelopeSession::next_id() {
+  return std::string(core_.connection_id()) + "-" + std::to_string(++message_counter_);
+}
 
 void EnvelopeSession::send(std::string_view type, std::string_view payload, std::string_view correlation_id) {
   if (ws_ == nullptr) return;

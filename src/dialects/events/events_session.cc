@@ -47,7 +47,9 @@ EventsSession::EventsSession(SessionContext& context, const config::EventsConfig
       has_token_(has_token),
       version_supported_(version_supported) {}
 
-std::string EventsSession::next_id() { return std::string(core_.connection_id()) + "-" + std::to_string(++message_counter_); }
+std::string EventsSession::next_id() {
+  return std::string(core_.connection_id()) + "-" + std::to_string(++message_counter_);
+}
 
 void EventsSession::send(std::string_view type, std::string_view data, std::string_view correlation_id) {
   if (ws_ == nullptr) return;
