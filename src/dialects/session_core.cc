@@ -21,7 +21,7 @@ std::weak_ptr<bool> SessionCore::open_token() {
 }
 
 SessionCore::SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
-                         std::string_view dialect)
+                         const char* dialect)
     : context_(context), subscriber_(subscriber), identity_(auth::anonymous_identity()) {
   info_.connection_id = hub::ConnectionId(connection_id);
   info_.dialect = dialect;

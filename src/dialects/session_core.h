@@ -24,8 +24,9 @@ class SessionCore {
  public:
   enum class JoinResult { kJoined, kAlreadyJoined, kInvalid, kUnauthenticated, kForbidden, kFull, kTooMany };
 
+  // dialect: the dialect's name, a string literal (kept as a pointer, never copied).
   SessionCore(SessionContext& context, hub::Subscriber& subscriber, std::string connection_id,
-              std::string_view dialect);
+              const char* dialect);
 
   // Registers the connection with an identity (anonymous allowed). False when the user
   // already has max_per_user connections on this node (0 = no limit); nothing is registered
@@ -133,6 +134,9 @@ class SessionCore {
   void close();
 
   const auth::Identity& identity() const { return *identity_; }
+  // The loop's shared state, for the dialect session that owns this core (which keeps no
+  // copy of the reference: 8 bytes a connection).
+  SessionContext& context() const { return context_; }
   // Whether the identity came from a token that has expired by now (wall clock, ms), with
   // the same leeway the verification allowed.
   bool token_expired(uint64_t now_ms) const {
@@ -257,11 +261,11 @@ class SessionCore {
   hub::Subscriber& subscriber_;
   hub::ConnectionInfo info_;  // registered with context_.registry while open
   auth::IdentityPtr identity_;
+  std::unique_ptr<Occasional> occasional_;  // null until needed
+  Occasional& occasional();
   // Client-visible joins: the hub's trie holds them (a list here would cost each connection
   // its channels' names again); only their number is kept.
   uint32_t joined_count_ = 0;
-  std::unique_ptr<Occasional> occasional_;  // null until needed
-  Occasional& occasional();
   uint32_t tickets_ = 0;  // numbers follow() and capacity checks
   bool replaying_ = false;
   bool registered_ = false;

@@ -54,11 +54,7 @@ bool PatternTrie::add(Subscriber& subscriber, std::string_view pattern) {
   bool first = node->entries.empty();
   node->entries.push_back({&subscriber, static_cast<uint32_t>(subscriber.subscriptions_.size())});
   if (first && interest_) interest_(pattern, true);
-  auto& subs = subscriber.subscriptions_;
-  // A connection holds a handful of subscriptions for a long time: grow its list by one
-  // instead of doubling, so that idle connections carry no slack (subscribing is rare).
-  if (subs.size() == subs.capacity()) subs.reserve(subs.size() + 1);
-  subs.push_back({node, static_cast<uint32_t>(node->entries.size() - 1)});
+  subscriber.subscriptions_.push_back({node, static_cast<uint32_t>(node->entries.size() - 1)});
   return true;
 }
 
@@ -108,9 +104,8 @@ bool PatternTrie::remove(Subscriber& subscriber, std::string_view pattern) {
 
 void PatternTrie::remove_all(Subscriber& subscriber) {
   while (!subscriber.subscriptions_.empty()) {
-    detach(subscriber, static_cast<uint32_t>(subscriber.subscriptions_.size() - 1));
+    detach(subscriber, subscriber.subscriptions_.size() - 1);
   }
-  std::vector<Subscriber::Subscription>().swap(subscriber.subscriptions_);
 }
 
 bool PatternTrie::holds(const Subscriber& subscriber, std::string_view pattern) const {

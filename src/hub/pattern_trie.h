@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
+#include "hub/small_list.h"
 #include "hub/subscriber.h"
 #include "hub/topic.h"
 #include "hub/trie_children.h"
-#include "hub/trie_entries.h"
 
 namespace sb::hub {
 
@@ -18,12 +18,18 @@ namespace sb::hub {
 // subscriber (a user's personal channel, a document), so both the children's table and a
 // second entry are allocated only when needed: such a leaf costs its node (80 bytes with
 // the allocator's header) and a slot in its parent's table.
+// A subscriber of a node, and where the node sits in that subscriber's own list.
+struct TrieEntry {
+  Subscriber* subscriber;
+  uint32_t index_in_subscriber;
+};
+
 struct TrieNode {
-  using Entry = TrieEntries::Entry;
+  using Entry = TrieEntry;
   TrieNode* parent = nullptr;
   std::string key;
   TrieChildren children;
-  TrieEntries entries;
+  SmallList<TrieEntry, 1> entries;
   TrieNode* child(std::string_view k) const { return children.find(k); }
   // The full pattern this node stands for, rebuilt from the keys up to the root.
   std::string pattern() const;

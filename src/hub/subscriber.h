@@ -1,9 +1,9 @@
 #pragma once
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 #include "hub/publication.h"
+#include "hub/small_list.h"
 
 namespace sb::hub {
 
@@ -30,7 +30,8 @@ class Subscriber {
     TrieNode* node;
     uint32_t index_in_node;
   };
-  std::vector<Subscription> subscriptions_;
+  // Inline for the first two: most connections hold one or two channels for their life.
+  SmallList<Subscription, 2> subscriptions_;
   // Sequence of the last publication delivered: a publication matching several of this
   // subscriber's patterns is delivered once.
   uint64_t last_delivery_seq_ = 0;

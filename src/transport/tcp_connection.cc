@@ -22,11 +22,15 @@ static_assert(std::string_view(kPlainHttpOnTlsPort).size() -
               "Content-Length must match the body");
 // A buffer this large after a burst is released once drained, so idle sockets stay small.
 constexpr size_t kKeepCapacity = 16 * 1024;
+// The most a connection may queue (the send buffer counts in 32 bits).
+constexpr size_t kMaxBuffered = 1ULL << 31;
 }  // namespace
 
 TcpConnection::TcpConnection(EventLoop& loop, int fd, const sockaddr_storage& peer,
                              size_t max_buffered_bytes)
-    : loop_(loop), fd_(fd), max_buffered_(max_buffered_bytes) {
+    : loop_(loop),
+      fd_(fd),
+      max_buffered_(static_cast<uint32_t>(max_buffered_bytes < kMaxBuffered ? max_buffered_bytes : kMaxBuffered)) {
   if (peer.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&peer);
     std::memcpy(peer_addr_.data(), &in->sin_addr, 4);
@@ -77,7 +81,7 @@ SendStatus TcpConnection::send(const void* data, size_t length) {
     });
     return SendStatus::kDropped;
   }
-  out_.append(static_cast<const char*>(data), length);
+  out_.append(data, length);
   if (!in_dirty_list_) {
     in_dirty_list_ = true;
     loop_.mark_dirty(this);
@@ -87,7 +91,7 @@ SendStatus TcpConnection::send(const void* data, size_t length) {
 
 void TcpConnection::force_send(const void* data, size_t length) {
   if (fd_ < 0) return;
-  out_.append(static_cast<const char*>(data), length);
+  out_.append(data, length);
   if (!in_dirty_list_) {
     in_dirty_list_ = true;
     loop_.mark_dirty(this);
@@ -95,17 +99,17 @@ void TcpConnection::force_send(const void* data, size_t length) {
 }
 
 void TcpConnection::flush() {
-  if (batched_write_pending_) return;  // the batch's result moves out_offset_ first
+  if (batched_write_pending_) return;  // the batch's result consumes bytes first
   in_dirty_list_ = false;
   if (fd_ < 0) return;
   if (tls_ != nullptr) {
     flush_tls();
     return;
   }
-  while (out_offset_ < out_.size()) {
-    ssize_t n = ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_, MSG_NOSIGNAL);
+  while (!out_.drained()) {
+    ssize_t n = ::send(fd_, out_.pending_data(), out_.pending(), MSG_NOSIGNAL);
     if (n > 0) {
-      out_offset_ += static_cast<size_t>(n);
+      out_.consume(static_cast<size_t>(n));
       loop_.count_bytes_out(static_cast<uint64_t>(n));
       continue;
     }
@@ -121,11 +125,11 @@ bool TcpConnection::start_batched_write(PendingWrite& write) {
   // A connection listed twice, or flushed directly since it was listed, is not dirty now.
   if (!in_dirty_list_ || fd_ < 0) return false;
   in_dirty_list_ = false;
-  if (out_offset_ == out_.size()) {
+  if (out_.drained()) {
     after_write();
     return false;
   }
-  write = PendingWrite{fd_, out_.data() + out_offset_, out_.size() - out_offset_};
+  write = PendingWrite{fd_, out_.pending_data(), out_.pending()};
   batched_write_pending_ = true;
   return true;
 }
@@ -134,7 +138,7 @@ void TcpConnection::finish_batched_write(int result) {
   batched_write_pending_ = false;
   if (fd_ < 0) return;
   if (result > 0) {
-    out_offset_ += static_cast<size_t>(result);
+    out_.consume(static_cast<size_t>(result));
     loop_.count_bytes_out(static_cast<uint64_t>(result));
   } else if (result != -EAGAIN && result != -EINTR && result != 0) {
     close();
@@ -149,13 +153,13 @@ void TcpConnection::finish_batched_write(int result) {
 void TcpConnection::flush_tls() {
   if (tls_->handshaking()) return;  // written once the handshake completes
   tls_write_waits_for_read_ = false;
-  while (out_offset_ < out_.size()) {
+  while (!out_.drained()) {
     // One SSL_write takes the whole turn's buffer; a second runs only after a retried
     // write (which resends its earlier, shorter length) completed.
     size_t written = 0;
-    TlsStream::Status status = tls_->write(out_.data() + out_offset_, out_.size() - out_offset_, written);
+    TlsStream::Status status = tls_->write(out_.pending_data(), out_.pending(), written);
     if (status == TlsStream::Status::kOk) {
-      out_offset_ += written;
+      out_.consume(written);
       loop_.count_bytes_out(written);
       continue;
     }
@@ -170,20 +174,18 @@ void TcpConnection::flush_tls() {
 }
 
 void TcpConnection::after_write() {
-  if (out_offset_ == out_.size()) {
+  if (out_.drained()) {
     out_.clear();
-    out_offset_ = 0;
     // A connection written in consecutive turns (a busy subscriber) keeps its buffer for
     // the next one. One that was answered and went quiet gives it back now, when the next
     // allocation (often the next connection's) can reuse the bytes: given back later by
     // the sweep they would stay behind as holes in the heap, in the idle connection's RSS.
     uint32_t turn = loop_.turn();
-    if (out_.capacity() > kKeepCapacity || turn - last_drained_turn_ > 1) std::string().swap(out_);
+    if (out_.capacity() > kKeepCapacity || turn - last_drained_turn_ > 1) out_.release();
     last_drained_turn_ = turn;
     if (closing_) finish_close_after_flush();
-  } else if (out_offset_ > out_.size() / 2) {
-    out_.erase(0, out_offset_);
-    out_offset_ = 0;
+  } else if (out_.mostly_consumed()) {
+    out_.compact();
   }
   update_interest();
 }
@@ -191,7 +193,7 @@ void TcpConnection::after_write() {
 void TcpConnection::update_interest() {
   if (fd_ < 0) return;
   // A TLS write that waits for input must not ask for writability: it would spin.
-  bool want = (out_offset_ < out_.size() && !tls_write_waits_for_read_) || tls_wants_write_;
+  bool want = (!out_.drained() && !tls_write_waits_for_read_) || tls_wants_write_;
   if (want == want_write_) return;
   want_write_ = want;
   apply_interest();
@@ -250,7 +252,6 @@ int TcpConnection::leave_loop() {
   loop_.remove(fd_);
   fd_ = -1;
   out_.clear();
-  out_offset_ = 0;
   auto& registry = loop_.connections();
   registry[registry_index_] = registry.back();
   registry[registry_index_]->registry_index_ = registry_index_;
@@ -282,8 +283,7 @@ void TcpConnection::sweep(uint64_t now_ms) {
   // An idle connection gives its send buffer back; busy ones keep theirs between turns, so
   // the hot path never pays for the allocation.
   if (buffered_bytes() == 0 && out_.capacity() != 0 && !in_dirty_list_) {
-    std::string().swap(out_);
-    out_offset_ = 0;
+    out_.release();
   }
   if (tls_ != nullptr && buffered_bytes() == 0 && !in_dirty_list_) tls_->release_buffers();
 }

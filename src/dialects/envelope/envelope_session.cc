@@ -13,8 +13,7 @@ constexpr std::string_view kNotificationsAlias = "user:notifications";
 
 EnvelopeSession::EnvelopeSession(SessionContext& context, size_t encoding_slot, auth::IdentityPtr identity,
                                  bool url_token_failed, std::string connection_id)
-    : context_(context),
-      core_(context, *this, std::move(connection_id), "envelope"),
+    : core_(context, *this, std::move(connection_id), "envelope"),
       pending_identity_(std::move(identity)),
       rate_(context.limits.messages_per_second, 1000),
       encoding_slot_(static_cast<uint8_t>(encoding_slot)),
@@ -29,20 +28,20 @@ void EnvelopeSession::send(std::string_view type, std::string_view payload, std:
   std::string metadata;
   if (!correlation_id.empty()) json::ObjectWriter(metadata).string("correlationId", correlation_id).end();
   ws_->send_text(render(next_id(), type, payload, now_ms(), metadata));
-  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
 }
 
 void EnvelopeSession::send_error(std::string_view code, std::string_view message, std::string_view correlation_id,
                                  std::string_view details) {
   if (ws_ == nullptr) return;
-  context_.metrics.count_error(code == "RATE_LIMITED" ? 429 : code == "FORBIDDEN" ? 403 : code == "AUTH_FAILED" ? 401 : 400);
+  context().metrics.count_error(code == "RATE_LIMITED" ? 429 : code == "FORBIDDEN" ? 403 : code == "AUTH_FAILED" ? 401 : 400);
   ws_->send_text(render_error(next_id(), code, message, now_ms(), details, correlation_id));
-  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
 }
 
 void EnvelopeSession::on_open(ws::WebSocketConnection& ws) {
   ws_ = &ws;
-  if (context_.maintenance.load(std::memory_order_relaxed)) {
+  if (context().maintenance.load(std::memory_order_relaxed)) {
     send_error("MAINTENANCE", "the service is in maintenance; try again later");
     ws.close(ws::CloseCode::kTryAgainLater, "maintenance");
     return;
@@ -72,7 +71,7 @@ void EnvelopeSession::established() {
 
 void EnvelopeSession::authenticate(const std::string& token, const std::string& correlation_id) {
   auto identity = std::make_shared<auth::Identity>();
-  auth::JwtStatus status = context_.jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
+  auth::JwtStatus status = context().jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
   if (status != auth::JwtStatus::kOk) {
     send_error("AUTH_FAILED", auth::to_string(status), correlation_id);
     return;
@@ -89,10 +88,10 @@ void EnvelopeSession::authenticate(const std::string& token, const std::string& 
 }
 
 void EnvelopeSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string_view data) {
-  context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
   ClientMessage m = parse_client_message(data);
   uint64_t retry_after = 0;
-  if (!rate_.try_take(context_.loop.now_ms(), retry_after)) {
+  if (!rate_.try_take(context().loop.now_ms(), retry_after)) {
     std::string details;
     json::ObjectWriter(details).number("retryAfter", static_cast<int64_t>(retry_after)).end();
     send_error("RATE_LIMITED", "too many messages", m.id, details);
@@ -156,7 +155,7 @@ void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
       continue;
     }
     std::string reason, code = "SUBSCRIPTION_FAILED", details;
-    switch (core_.join(channel, context_.limits.max_subscriptions)) {
+    switch (core_.join(channel, context().limits.max_subscriptions)) {
       case SessionCore::JoinResult::kJoined:
       case SessionCore::JoinResult::kAlreadyJoined: {
         joined.push_back(channel);
@@ -170,7 +169,7 @@ void EnvelopeSession::handle_subscribe(const ClientMessage& m) {
       case SessionCore::JoinResult::kForbidden: {
         reason = "Insufficient permissions";
         code = "FORBIDDEN";
-        const auth::AccessRule& rule = context_.policy.subscribe_rule(channel);
+        const auth::AccessRule& rule = context().policy.subscribe_rule(channel);
         json::ObjectWriter d(details);
         d.string("channel", channel);
         if (!rule.permission.empty()) d.string("requiredPermission", rule.permission);

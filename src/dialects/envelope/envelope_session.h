@@ -44,9 +44,9 @@ class EnvelopeSession final : public protocol::websocket::WebSocketHandler, publ
   void send_error(std::string_view code, std::string_view message, std::string_view correlation_id = {},
                   std::string_view details = {});
   std::string next_id();
-  uint64_t now_ms() const { return context_.loop.wall_ms(); }
+  uint64_t now_ms() const { return context().loop.wall_ms(); }
+  SessionContext& context() const { return core_.context(); }
 
-  SessionContext& context_;
   SessionCore core_;
   auth::IdentityPtr pending_identity_;
   hub::RateLimiter rate_;

@@ -30,8 +30,7 @@ std::string personal_channel(const auth::Identity& identity) { return "user:" + 
 EventsSession::EventsSession(SessionContext& context, const config::EventsConfig& config, EventsServices services,
                              size_t encoding_slot, auth::IdentityPtr identity, auth::JwtStatus url_status,
                              bool has_token, bool version_supported, std::string client_id, std::string connection_id)
-    : context_(context),
-      config_(config),
+    : config_(config),
       services_(services),
       core_(context, *this, std::move(connection_id), "events"),
       pending_identity_(std::move(identity)),
@@ -54,13 +53,13 @@ std::string EventsSession::next_id() {
 void EventsSession::send(std::string_view type, std::string_view data, std::string_view correlation_id) {
   if (ws_ == nullptr) return;
   ws_->send_text(render(next_id(), type, data, now_ms(), core_.identity().user_id, correlation_id));
-  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
 }
 
 void EventsSession::send_error(std::string_view code, std::string_view message, std::string_view correlation_id,
                                bool retryable, uint64_t retry_after_ms, std::string_view details) {
   if (ws_ == nullptr) return;
-  context_.metrics.count_error(code == "RATE_LIMITED"        ? 429
+  context().metrics.count_error(code == "RATE_LIMITED"        ? 429
                                : code == "PERMISSION_DENIED" ? 403
                                : code == "RESOURCE_NOT_FOUND" ? 404
                                : code == "SERVER_ERROR"      ? 500
@@ -68,13 +67,13 @@ void EventsSession::send_error(std::string_view code, std::string_view message, 
                                                              : 400);
   ws_->send_text(render_error(next_id(), code, message, retryable, retry_after_ms, details, correlation_id, now_ms(),
                               core_.identity().user_id));
-  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool EventsSession::within_limit(hub::RateLimiter& limiter, uint32_t limit, uint32_t window_s,
                                  const std::string& correlation_id) {
   uint64_t retry_after_ms = 0;
-  if (limiter.try_take(context_.loop.now_ms(), retry_after_ms)) return true;
+  if (limiter.try_take(context().loop.now_ms(), retry_after_ms)) return true;
   std::string details;
   json::ObjectWriter(details).number("limit", limit).number("window", window_s)
       .number("retryAfter", static_cast<int64_t>((retry_after_ms + 999) / 1000)).end();
@@ -132,7 +131,7 @@ void EventsSession::on_open(ws::WebSocketConnection& ws) {
 }
 
 void EventsSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string_view text) {
-  context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
   if (core_.identity().anonymous) return;  // refused on open; the close is under way
   ClientMessage m = parse_client_message(text);
   // Heartbeats and cursors have their own allowance: the per-connection budget is for
@@ -203,7 +202,7 @@ void EventsSession::handle_ping(const ClientMessage& m) {
 
 void EventsSession::handle_token_refresh(const ClientMessage& m) {
   auto identity = std::make_shared<auth::Identity>();
-  auth::JwtStatus status = context_.jwt.verify(m.token, static_cast<int64_t>(now_ms() / 1000), *identity);
+  auth::JwtStatus status = context().jwt.verify(m.token, static_cast<int64_t>(now_ms() / 1000), *identity);
   if (status != auth::JwtStatus::kOk) {
     send_error("AUTH_FAILED", std::string("token refresh refused: ") + std::string(auth::to_string(status)),
                m.correlation_id);
@@ -253,7 +252,7 @@ void EventsSession::handle_join(const ClientMessage& m) {
     return;
   }
   if ((m.role == "presenter" || m.role == "host") &&
-      !context_.policy.roles().satisfies(core_.identity(), config_.meeting_host_role)) {
+      !context().policy.roles().satisfies(core_.identity(), config_.meeting_host_role)) {
     std::string details;
     json::ObjectWriter(details).string("requiredRole", config_.meeting_host_role).end();
     send_error("PERMISSION_DENIED", "joining as " + m.role + " needs the role " + config_.meeting_host_role,
@@ -287,7 +286,7 @@ void EventsSession::handle_join(const ClientMessage& m) {
   meetings_.push_back(m.meeting_id);
   const auth::Identity& who = core_.identity();
   features::meetings::Participant participant{who.user_id, who.name.empty() ? who.user_id : who.name, m.role};
-  services_.meetings.join(context_.shard_index, m.meeting_id, std::move(participant), m.correlation_id,
+  services_.meetings.join(context().shard_index, m.meeting_id, std::move(participant), m.correlation_id,
                           [weak = weak_self()](std::string agenda) {
                             auto self = weak.lock();
                             // The newcomer sees where the agenda stands.
@@ -299,7 +298,7 @@ SessionCore::JoinResult EventsSession::join_channel(const std::string& channel) 
   bool watched = core_.is_watched(channel);
   // Watched for presence until now: a member from here on, with one hub subscription.
   if (watched) core_.unwatch(channel);
-  SessionCore::JoinResult result = core_.join(channel, context_.limits.max_subscriptions);
+  SessionCore::JoinResult result = core_.join(channel, context().limits.max_subscriptions);
   bool member = result == SessionCore::JoinResult::kJoined || result == SessionCore::JoinResult::kAlreadyJoined;
   if (watched && !member) core_.watch(channel);  // refused: still a watcher
   return result;
@@ -316,7 +315,7 @@ void EventsSession::leave_meeting(const std::string& meeting_id, const std::stri
       if (self && *self) (*self)->send("meeting.participant.left", data, correlation_id);
     };
   }
-  services_.meetings.leave(context_.shard_index, meeting_id, core_.identity().user_id, correlation_id,
+  services_.meetings.leave(context().shard_index, meeting_id, core_.identity().user_id, correlation_id,
                            std::move(done));
 }
 
@@ -338,7 +337,7 @@ void EventsSession::handle_chat(const ClientMessage& m) {
     return;
   }
   if (!within_limit(chats_, config_.max_chat_per_minute, 60, m.correlation_id)) return;
-  services_.meetings.chat(context_.shard_index, m.meeting_id, core_.identity(), core_.connection_id(), m.text,
+  services_.meetings.chat(context().shard_index, m.meeting_id, core_.identity(), core_.connection_id(), m.text,
                           m.reply_to, m.correlation_id);
 }
 
@@ -351,7 +350,7 @@ void EventsSession::handle_vote(ClientMessage& m) {
   if (!within_limit(votes_, config_.max_votes_per_minute, 60, m.correlation_id)) return;
   auto voter = std::make_shared<const auth::Identity>(core_.identity());
   services_.decisions.cast(
-      context_.shard_index, std::move(voter), m.decision_id, choice, std::move(m.text),
+      context().shard_index, std::move(voter), m.decision_id, choice, std::move(m.text),
       [weak = weak_self(), id = m.decision_id, correlation = m.correlation_id](CastOutcome outcome) {
         auto self = weak.lock();
         if (!self || !*self) return;
@@ -392,7 +391,7 @@ void EventsSession::handle_presence_update(const ClientMessage& m) {
   }
   const auth::Identity& who = core_.identity();
   uint64_t now = now_ms();
-  context_.presence.set_status(who.user_id, m.status, m.activity == "null" ? std::string() : m.activity, now);
+  context().presence.set_status(who.user_id, m.status, m.activity == "null" ? std::string() : m.activity, now);
   auto data_for = [&](std::string_view room_id) {
     std::string data;
     json::ObjectWriter d(data);
@@ -404,7 +403,7 @@ void EventsSession::handle_presence_update(const ClientMessage& m) {
   };
   bool any = false;
   for (const auto& channel : core_.joined()) {
-    if (hub::has_wildcard(channel) || !context_.presence.tracks(channel)) continue;
+    if (hub::has_wildcard(channel) || !context().presence.tracks(channel)) continue;
     any = true;
     // The sender sees its own change too (echo): that is its confirmation.
     core_.publish_event(channel, "presence.changed", data_for(room_id_of(channel)), true);
@@ -418,16 +417,16 @@ void EventsSession::handle_presence_subscribe(const ClientMessage& m) {
     send_error("INVALID_MESSAGE", "invalid room id", m.correlation_id);
     return;
   }
-  if (!context_.presence.tracks(channel)) {
+  if (!context().presence.tracks(channel)) {
     send_error("RESOURCE_NOT_FOUND", "presence is not tracked in " + channel, m.correlation_id);
     return;
   }
-  if (context_.policy.can_subscribe(core_.identity(), channel) != auth::Decision::kAllow) {
+  if (context().policy.can_subscribe(core_.identity(), channel) != auth::Decision::kAllow) {
     send_error("PERMISSION_DENIED", "not allowed to see who is in " + channel, m.correlation_id);
     return;
   }
   if (!core_.is_joined(channel) && !core_.is_watched(channel)) {
-    if (core_.joined_count() + core_.watched_count() >= context_.limits.max_subscriptions) {
+    if (core_.joined_count() + core_.watched_count() >= context().limits.max_subscriptions) {
       send_error("INVALID_MESSAGE", "too many subscriptions on this connection", m.correlation_id);
       return;
     }
@@ -488,7 +487,7 @@ void EventsSession::deliver_stored_notifications() {
 }
 
 void EventsSession::send_decision_snapshot(const std::string& decision_id) {
-  services_.decisions.snapshot(context_.shard_index, decision_id,
+  services_.decisions.snapshot(context().shard_index, decision_id,
                                [weak = weak_self()](std::string type, std::string data) {
                                  auto self = weak.lock();
                                  if (self && *self && !type.empty()) (*self)->send(type, data);
@@ -589,7 +588,7 @@ void EventsSession::on_disconnected(ws::WebSocketConnection&, uint16_t) {
   *self_ = nullptr;
   if (!core_.identity().anonymous) {
     for (const auto& id : meetings_) {
-      services_.meetings.leave(context_.shard_index, id, core_.identity().user_id, {}, nullptr);
+      services_.meetings.leave(context().shard_index, id, core_.identity().user_id, {}, nullptr);
     }
   }
   meetings_.clear();

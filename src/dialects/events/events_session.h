@@ -68,11 +68,11 @@ class EventsSession final : public protocol::websocket::WebSocketHandler, public
   // Takes a token from limiter; when none is left answers RATE_LIMITED and returns false.
   bool within_limit(hub::RateLimiter& limiter, uint32_t limit, uint32_t window_s, const std::string& correlation_id);
   std::string next_id();
-  uint64_t now_ms() const { return context_.loop.wall_ms(); }
+  uint64_t now_ms() const { return context().loop.wall_ms(); }
+  SessionContext& context() const { return core_.context(); }
   // Answers of the feature modules come back through this; null once closed.
   std::weak_ptr<EventsSession*> weak_self() const { return self_; }
 
-  SessionContext& context_;
   const config::EventsConfig& config_;
   EventsServices services_;
   SessionCore core_;

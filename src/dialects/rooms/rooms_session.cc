@@ -9,8 +9,7 @@ namespace ws = protocol::websocket;
 
 RoomsSession::RoomsSession(SessionContext& context, const config::RoomsConfig& settings, size_t encoding_slot,
                            auth::IdentityPtr identity, std::string connection_id)
-    : context_(context),
-      settings_(settings),
+    : settings_(settings),
       core_(context, *this, std::move(connection_id), "rooms"),
       pending_identity_(std::move(identity)),
       rate_(settings.max_messages, settings.window_ms),
@@ -57,12 +56,12 @@ void RoomsSession::send_connected(const auth::Identity& identity) {
 void RoomsSession::send(const std::string& text) {
   if (ws_ == nullptr) return;
   ws_->send_text(text);
-  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
 }
 
 void RoomsSession::send_error(std::string_view code, std::string_view message, std::string_view id,
                               uint64_t retry_after) {
-  context_.metrics.count_error(retry_after != 0 ? 429 : 400);
+  context().metrics.count_error(retry_after != 0 ? 429 : 400);
   send(render_error(code, message, now_ms(), id, retry_after));
 }
 
@@ -73,10 +72,10 @@ std::string RoomsSession::room_payload(std::string_view room) const {
 }
 
 void RoomsSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string_view data) {
-  context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
   ClientMessage message = parse_client_message(data);
   uint64_t retry_after = 0;
-  if (!rate_.try_take(context_.loop.now_ms(), retry_after)) {
+  if (!rate_.try_take(context().loop.now_ms(), retry_after)) {
     send_error("RATE_LIMITED", "too many messages: at most " + std::to_string(settings_.max_messages) + " per " +
                                    std::to_string(settings_.window_ms / 1000) + " s",
                message.id, retry_after);

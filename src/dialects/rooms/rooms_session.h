@@ -37,9 +37,9 @@ class RoomsSession final : public protocol::websocket::WebSocketHandler, public 
   void send(const std::string& text);
   void send_error(std::string_view code, std::string_view message, std::string_view id, uint64_t retry_after = 0);
   std::string room_payload(std::string_view room) const;
-  uint64_t now_ms() const { return context_.loop.wall_ms(); }
+  uint64_t now_ms() const { return context().loop.wall_ms(); }
+  SessionContext& context() const { return core_.context(); }
 
-  SessionContext& context_;
   const config::RoomsConfig& settings_;
   SessionCore core_;
   auth::IdentityPtr pending_identity_;

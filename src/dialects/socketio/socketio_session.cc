@@ -16,8 +16,7 @@ namespace eio = protocol::engineio;
 namespace sio = protocol::socketio;
 
 SocketIoSession::SocketIoSession(SessionContext& context, const SessionServices& services, SessionOrigin origin)
-    : context_(context),
-      services_(services),
+    : services_(services),
       engine_(context.loop, services.settings, std::move(origin.sid), origin.transport, *this),
       self_(std::make_shared<SocketIoSession*>(this)),
       core_(context, *this, std::move(origin.connection_id), "socketio"),
@@ -33,7 +32,7 @@ SocketIoSession::~SocketIoSession() {
 }
 
 void SocketIoSession::on_engine_message(std::string_view data) {
-  context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
   if (binary_) {
     // Text where an attachment was due: the binary packet is abandoned.
     binary_.reset();
@@ -43,7 +42,7 @@ void SocketIoSession::on_engine_message(std::string_view data) {
 }
 
 void SocketIoSession::on_engine_binary(std::string_view bytes) {
-  context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
   if (!binary_) {
     send_message(render_error({}, {}, "INVALID_PACKET", "a binary message that no packet announced"));
     return;
@@ -124,7 +123,7 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
     return;
   }
   auto identity = std::make_shared<auth::Identity>();
-  auth::JwtStatus status = context_.jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
+  auth::JwtStatus status = context().jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
   if (status != auth::JwtStatus::kOk) {
     connect_error("/", std::string("Authentication failed: ") + std::string(auth::to_string(status)));
     return;
@@ -142,7 +141,7 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
   }
   for (const auto& channel : groups) {
     if (!hub::is_valid_channel(channel) ||
-        context_.policy.can_subscribe(*identity, channel) != auth::Decision::kAllow) {
+        context().policy.can_subscribe(*identity, channel) != auth::Decision::kAllow) {
       connect_error("/", "Not allowed to receive the updates of " + channel);
       return;
     }
@@ -174,7 +173,7 @@ void SocketIoSession::connect_groups(std::vector<std::string> groups, RecoveryAu
   for (const auto& channel : groups) core_.join(channel, 0);
   connected_ = true;
   bool offer = services_.settings.connection_state_recovery && !groups.empty();
-  for (const auto& channel : groups) offer = offer && context_.policy.retention(channel).keeps_history();
+  for (const auto& channel : groups) offer = offer && context().policy.retention(channel).keeps_history();
   if (!offer) {
     send_connect({});
     return;
@@ -279,13 +278,13 @@ void SocketIoSession::handle_event(const sio::Packet& packet, std::vector<std::s
 void SocketIoSession::handle_request(const sio::Packet& packet, std::vector<std::string>& attachments) {
   Request request = parse_request(packet.data);
   uint64_t retry_after = 0;
-  if (!rate_.try_take(context_.loop.now_ms(), retry_after)) {
-    context_.metrics.count_error(429);
+  if (!rate_.try_take(context().loop.now_ms(), retry_after)) {
+    context().metrics.count_error(429);
     answer(packet, render_error(request.request_id, request.action, "RATE_LIMITED", "too many messages", retry_after));
     return;
   }
   if (!request.ok) {
-    context_.metrics.count_error(400);
+    context().metrics.count_error(400);
     answer(packet, render_error(request.request_id, request.action, "INVALID_REQUEST", request.error));
     return;
   }
@@ -326,7 +325,7 @@ void SocketIoSession::forward(const sio::Packet& packet, Request& request, std::
                                         identity.user_id, identity.tenant(), session_param_, artifact_id_, token_,
                                         std::move(attachments)};
   std::weak_ptr<SocketIoSession*> weak = self_;
-  transport::EventLoop& loop = context_.loop;
+  transport::EventLoop& loop = context().loop;
   const features::actions::ActionForwarder& forwarder = services_.forwarder;
   bool queued = services_.action_pool.try_submit(
       [weak, &loop, &forwarder, call = std::move(call), has_id = packet.has_id, ack_id = packet.id] {
@@ -357,7 +356,7 @@ void SocketIoSession::deliver(const hub::Publication& publication) {
     // Closed on the next turn: closing leaves the hub, which must not change its
     // subscriptions while it hands this publication to the user's other connections.
     std::weak_ptr<SocketIoSession*> weak = self_;
-    context_.loop.post([weak] {
+    context().loop.post([weak] {
       auto self = weak.lock();
       if (self && *self != nullptr) (*self)->engine_.close();
     });
@@ -431,7 +430,7 @@ void SocketIoSession::on_engine_closed() {
   core_.close();
   if (!limiter_key_.empty()) {
     // The address may open another session at once, not only once this one is freed.
-    context_.limiter.release(limiter_key_);
+    context().limiter.release(limiter_key_);
     limiter_key_.clear();
   }
 }

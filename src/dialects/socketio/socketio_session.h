@@ -95,9 +95,9 @@ class SocketIoSession final : public EngineListener, public hub::Subscriber {
   void deliver_with_offset(const hub::Publication& publication);
   // Sends a `message` event, ending with the session's offset when it offers recovery.
   void send_message(std::string_view text);
-  uint64_t now_ms() const { return context_.loop.wall_ms(); }
+  uint64_t now_ms() const { return context().loop.wall_ms(); }
+  SessionContext& context() const { return core_.context(); }
 
-  SessionContext& context_;
   const SessionServices& services_;
   EngineSocket engine_;
   std::shared_ptr<SocketIoSession*> self_;  // async answers check it; null once closed

@@ -8,11 +8,10 @@ namespace ws = protocol::websocket;
 
 TopicsSession::TopicsSession(SessionContext& context, size_t encoding_slot, auth::IdentityPtr identity,
                              bool url_token_failed, std::string connection_id)
-    : context_(context),
+    : encoding_slot_(static_cast<uint8_t>(encoding_slot)),
+      url_token_failed_(url_token_failed),
       core_(context, *this, std::move(connection_id), "topics"),
-      rate_(context.limits.messages_per_second, 1000),
-      encoding_slot_(static_cast<uint8_t>(encoding_slot)),
-      url_token_failed_(url_token_failed) {
+      rate_(context.limits.messages_per_second, 1000) {
   core_.hold_identity(std::move(identity));
 }
 
@@ -23,7 +22,7 @@ void TopicsSession::on_open(ws::WebSocketConnection& ws) {
   // A token in the URL is answered as an `auth` message would be; without one the client
   // authenticates with that message.
   if (url_token_failed_) {
-    context_.metrics.count_error(401);
+    context().metrics.count_error(401);
     send(render_auth_error("Invalid token in the URL", now_ms()));
   } else if (!identity->anonymous) {
     send(render_auth_success(identity->user_id, now_ms()));
@@ -33,19 +32,19 @@ void TopicsSession::on_open(ws::WebSocketConnection& ws) {
 void TopicsSession::send(const std::string& text) {
   if (ws_ == nullptr) return;
   ws_->send_text(text);
-  context_.metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_out.fetch_add(1, std::memory_order_relaxed);
 }
 
 void TopicsSession::send_error(int code, std::string_view message, std::string_view field, std::string_view issue,
                                uint64_t retry_after_ms) {
-  context_.metrics.count_error(code);
+  context().metrics.count_error(code);
   send(render_error(code, message, field, issue, now_ms(), retry_after_ms));
 }
 
 void TopicsSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string_view data) {
-  context_.metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  context().metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
   uint64_t retry_after = 0;
-  if (!rate_.try_take(context_.loop.now_ms(), retry_after)) {
+  if (!rate_.try_take(context().loop.now_ms(), retry_after)) {
     // Not accepted: the client is told when to try again, nothing is published.
     send_error(429, "Too many messages", "type", "rate limit", retry_after);
     return;
@@ -82,9 +81,9 @@ void TopicsSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string
 
 void TopicsSession::handle_auth(const std::string& token) {
   auto identity = std::make_shared<auth::Identity>();
-  auth::JwtStatus status = context_.jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
+  auth::JwtStatus status = context().jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
   if (status != auth::JwtStatus::kOk) {
-    context_.metrics.count_error(401);
+    context().metrics.count_error(401);
     send(render_auth_error(auth::to_string(status), now_ms()));
     return;
   }
@@ -103,7 +102,7 @@ void TopicsSession::handle_subscribe(const std::string& topic, bool subscribe,
     send(render_subscription(false, topic, now_ms()));
     return;
   }
-  switch (core_.join(topic, context_.limits.max_subscriptions)) {
+  switch (core_.join(topic, context().limits.max_subscriptions)) {
     case SessionCore::JoinResult::kJoined:
     case SessionCore::JoinResult::kAlreadyJoined:
       // Confirmed once the stream position is known (a pattern: once the cluster hears it).
@@ -169,7 +168,7 @@ void TopicsSession::deliver(const hub::Publication& publication) {
 
 void TopicsSession::on_tick(ws::WebSocketConnection& ws, uint64_t) {
   if (core_.token_expired(now_ms())) {
-    context_.metrics.count_error(401);
+    context().metrics.count_error(401);
     send(render_auth_error("Token expired", now_ms()));
     ws.close(ws::CloseCode::kPolicyViolation, "token expired");
   }

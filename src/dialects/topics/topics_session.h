@@ -35,14 +35,15 @@ class TopicsSession final : public protocol::websocket::WebSocketHandler, public
   void send(const std::string& text);
   void send_error(int code, std::string_view message, std::string_view field = {}, std::string_view issue = {},
                   uint64_t retry_after_ms = 0);
-  uint64_t now_ms() const { return context_.loop.wall_ms(); }
+  uint64_t now_ms() const { return context().loop.wall_ms(); }
+  SessionContext& context() const { return core_.context(); }
 
-  SessionContext& context_;
+  // The two small fields first: they fit in the tail of the Subscriber base.
+  uint8_t encoding_slot_;
+  bool url_token_failed_;
   SessionCore core_;
   hub::RateLimiter rate_;  // messages per second from this client
   protocol::websocket::WebSocketConnection* ws_ = nullptr;
-  uint8_t encoding_slot_;
-  bool url_token_failed_;
 };
 
 }  // namespace sb::dialects::topics

@@ -79,8 +79,8 @@ class FrameReader {
   }
   size_t message_size() const { return carry_ ? carry_->message.size() : 0; }
   std::unique_ptr<Carry> carry_;
-  Utf8Validator utf8_;
   MessageInflater* inflater_ = nullptr;  // null: no extension negotiated
+  Utf8Validator utf8_;                   // after the pointers: its 3 bytes share a word with the flags
   uint8_t message_opcode_ = 0;
   bool in_message_ = false;
   bool message_compressed_ = false;

@@ -6,6 +6,12 @@
 
 namespace sb::protocol::websocket {
 
+namespace {
+// Milliseconds from `then` (the low 32 bits of a loop time) to now_ms: right across the
+// wrap of those bits, for spans under 49 days.
+uint32_t elapsed_ms(uint64_t now_ms, uint32_t then) { return static_cast<uint32_t>(now_ms) - then; }
+}  // namespace
+
 WebSocketConnection::WebSocketConnection(transport::TcpConnection& tcp,
                                          std::unique_ptr<WebSocketHandler> handler,
                                          const ConnectionOptions& options)
@@ -14,8 +20,8 @@ WebSocketConnection::WebSocketConnection(transport::TcpConnection& tcp,
       reader_(options.max_message_size),
       keep_alive_(options.keep_alive),
       metrics_(options.metrics),
-      last_heard_ms_(tcp.loop().now_ms()),
-      last_ping_ms_(tcp.loop().now_ms()) {
+      last_heard_ms_(static_cast<uint32_t>(tcp.loop().now_ms())),
+      last_ping_ms_(last_heard_ms_) {
   if (metrics_ != nullptr) metrics_->websockets_open.fetch_add(1, std::memory_order_relaxed);
   if (options.compression) {
     compression_ = std::make_unique<Compression>();
@@ -103,7 +109,7 @@ void WebSocketConnection::close(CloseCode code, std::string_view reason) {
 }
 
 void WebSocketConnection::on_data(uint8_t* data, size_t length) {
-  last_heard_ms_ = tcp_->loop().now_ms();
+  last_heard_ms_ = static_cast<uint32_t>(tcp_->loop().now_ms());
   ReadResult result = reader_.feed(data, length, *this);
   if (!result.ok) {
     if (metrics_ != nullptr) metrics_->count_error(static_cast<int>(result.code));
@@ -142,12 +148,12 @@ void WebSocketConnection::on_sweep(uint64_t now_ms) {
   if (tcp_ == nullptr) return;
   tcp_->sweep(now_ms);
   if (tcp_ == nullptr || close_sent_) return;
-  if (keep_alive_.timeout_ms != 0 && now_ms - last_heard_ms_ > keep_alive_.timeout_ms) {
+  if (keep_alive_.timeout_ms != 0 && elapsed_ms(now_ms, last_heard_ms_) > keep_alive_.timeout_ms) {
     close(CloseCode::kGoingAway, close_reason::kPingTimeout);
     return;
   }
-  if (keep_alive_.ping_interval_ms != 0 && now_ms - last_ping_ms_ >= keep_alive_.ping_interval_ms) {
-    last_ping_ms_ = now_ms;
+  if (keep_alive_.ping_interval_ms != 0 && elapsed_ms(now_ms, last_ping_ms_) >= keep_alive_.ping_interval_ms) {
+    last_ping_ms_ = static_cast<uint32_t>(now_ms);
     uint8_t frame[2] = {0x80 | static_cast<uint8_t>(Opcode::kPing), 0};
     tcp_->send(frame, sizeof frame);
   }

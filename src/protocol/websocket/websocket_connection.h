@@ -121,8 +121,10 @@ class WebSocketConnection final : public transport::ConnectionHandler, private F
   std::unique_ptr<Compression> compression_;  // null: no extension negotiated
   KeepAlive keep_alive_;
   observability::LoopMetrics* metrics_;
-  uint64_t last_heard_ms_;
-  uint64_t last_ping_ms_;
+  // The low 32 bits of the loop's milliseconds (4 bytes each instead of 8 on every
+  // connection); see elapsed_ms() in the .cc.
+  uint32_t last_heard_ms_;
+  uint32_t last_ping_ms_;
   uint16_t close_code_ = static_cast<uint16_t>(CloseCode::kAbnormal);
   bool close_sent_ = false;
 };

@@ -130,4 +130,26 @@ TEST(RateLimiter, AllowsTheBudgetThenSaysWhenToRetryAndRefills) {
   EXPECT_TRUE(unlimited.try_take(t, retry));
 }
 
+// The limiter keeps the low 32 bits of the clock: a refill across the wrap still counts
+// the real elapsed time, neither nothing nor 49 days.
+TEST(RateLimiter, RefillsAcrossTheWrapOfItsClock) {
+  RateLimiter limiter(2, 1000);
+  uint64_t retry = 0;
+  uint64_t t = (1ULL << 32) - 100;  // 100 ms before the low 32 bits wrap
+  EXPECT_TRUE(limiter.try_take(t, retry));
+  EXPECT_TRUE(limiter.try_take(t, retry));
+  EXPECT_FALSE(limiter.try_take(t + 200, retry));  // 200 ms bring back 0.4 of a token
+  EXPECT_TRUE(limiter.try_take(t + 600, retry));   // 600 ms bring back 1.2
+  EXPECT_FALSE(limiter.try_take(t + 600, retry));
+  EXPECT_LE(retry, 400u);
+}
+
+TEST(RateLimiter, TakesAHugeCapacityAsItsCeiling) {
+  RateLimiter limiter(4'294'967'295U, 1000);
+  uint64_t retry = 0;
+  for (uint32_t i = 0; i < 1000; ++i) ASSERT_TRUE(limiter.try_take(5'000, retry));
+  EXPECT_TRUE(limiter.is_full(6'000));
+  EXPECT_EQ(limiter.wait_ms(6'000), 0u);
+}
+
 }  // namespace sb::hub
