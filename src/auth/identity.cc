@@ -53,7 +53,7 @@ bool Identity::has_permission(const std::string& permission) const {
 }
 
 IdentityPtr anonymous_identity() {
-  static const IdentityPtr anonymous = std::make_shared<Identity>();
+  static const IdentityPtr anonymous = make_identity();
   return anonymous;
 }
 

@@ -2,7 +2,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "auth/identity_ptr.h"
 
 namespace sb::auth {
 
@@ -25,6 +28,13 @@ struct Identity {
   Identity& operator=(Identity&&) noexcept = default;
 
   bool anonymous = true;
+
+ private:
+  template <typename>
+  friend class BasicIdentityPtr;
+  RefCount refs_;  // BasicIdentityPtr's count: next to the flag, in bytes that were padding
+
+ public:
   std::string user_id;  // "sub"
   std::string name;     // "name"
   // Roles and permissions. Most users carry one of a few sets, so identities given equal
@@ -62,7 +72,13 @@ struct Identity {
   std::unique_ptr<Rare> rare_;
 };
 
-using IdentityPtr = std::shared_ptr<const Identity>;
+using IdentityPtr = BasicIdentityPtr<const Identity>;
+
+// A new identity, for filling in before it is shared as an IdentityPtr.
+template <typename... Args>
+BasicIdentityPtr<Identity> make_identity(Args&&... args) {
+  return BasicIdentityPtr<Identity>(new Identity(std::forward<Args>(args)...));
+}
 
 // The shared anonymous identity.
 IdentityPtr anonymous_identity();

@@ -98,7 +98,7 @@ SessionResolver::Result SessionResolver::resolve(const std::string& session_id, 
   const long status = answer.status;
   const std::string& body = answer.body;
   if (status == 200) {
-    auto identity = std::make_shared<Identity>();
+    auto identity = make_identity();
     if (parse_user(body, *identity)) {
       result.outcome = Outcome::kUser;
       result.identity = std::move(identity);

@@ -12,7 +12,7 @@ auth::IdentityPtr identity_from_url_token(SessionContext& context, const protoco
   if (status != nullptr) *status = auth::JwtStatus::kOk;
   std::string token = request.query_param("token");
   if (token.empty()) return auth::anonymous_identity();
-  auto identity = std::make_shared<auth::Identity>();
+  auto identity = auth::make_identity();
   auth::JwtStatus verified = context.jwt.verify(token, static_cast<int64_t>(context.loop.wall_ms() / 1000), *identity);
   if (status != nullptr) *status = verified;
   return verified == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity();

@@ -3,8 +3,10 @@
 namespace sb::hub {
 
 void PersonalChannels::add(Subscriber& subscriber, std::string_view user, bool authenticated) {
+  if (user.size() > kMaxChannelLength) user = {};  // no such channel: callers pass valid ones
   subscriber.personal_index_ = static_cast<uint32_t>(all_.size());
-  subscriber.personal_user_ = user;
+  subscriber.personal_user_ = user.data();
+  subscriber.personal_user_size_ = static_cast<uint16_t>(user.size());
   subscriber.authenticated_ = authenticated;
   all_.push_back(&subscriber);
   if (all_.size() == 1) interest("$all", {}, true);
@@ -23,7 +25,7 @@ void PersonalChannels::add(Subscriber& subscriber, std::string_view user, bool a
 
 void PersonalChannels::remove(Subscriber& subscriber) {
   if (subscriber.personal_index_ == UINT32_MAX) return;
-  std::string_view user = subscriber.personal_user_;
+  std::string_view user = subscriber.personal_user();
   if (!user.empty()) {
     Subscriber* head = users_.find(user);
     if (head == &subscriber) {
@@ -47,7 +49,8 @@ void PersonalChannels::remove(Subscriber& subscriber) {
   all_.pop_back();
   if (all_.empty()) interest("$all", {}, false);
   subscriber.personal_index_ = UINT32_MAX;
-  subscriber.personal_user_ = {};
+  subscriber.personal_user_ = nullptr;
+  subscriber.personal_user_size_ = 0;
   subscriber.next_of_user_ = nullptr;
   subscriber.authenticated_ = false;
 }

@@ -7,6 +7,7 @@
 
 #include "hub/pointer_table.h"
 #include "hub/subscriber.h"
+#include "hub/topic.h"
 
 namespace sb::hub {
 
@@ -20,7 +21,7 @@ class PersonalChannels {
  public:
   // Adds subscriber (not held yet) under `$all`; when authenticated, under `$authenticated`;
   // when user is not empty, under `user:<user>`. user must stay valid and unchanged until
-  // remove().
+  // remove(), and `user:<user>` be a valid channel (a longer user is taken as none).
   void add(Subscriber& subscriber, std::string_view user, bool authenticated);
   // Takes subscriber out of all three; nothing when it is not held.
   void remove(Subscriber& subscriber);
@@ -36,7 +37,7 @@ class PersonalChannels {
 
  private:
   struct UserOf {
-    std::string_view operator()(const Subscriber& s) const { return s.personal_user_; }
+    std::string_view operator()(const Subscriber& s) const { return s.personal_user(); }
   };
   void interest(std::string_view channel, std::string_view user, bool first);
   template <typename Visit>

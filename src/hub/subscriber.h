@@ -38,9 +38,13 @@ class Subscriber {
   // Held by PersonalChannels while this subscriber hears `$all` and, when the user is named,
   // `user:<id>` and `$authenticated`: the user (empty when anonymous), the same user's next
   // subscriber on this loop, and the place in the list of all.
-  std::string_view personal_user_;
+  // The user is a view kept as a pointer and a 16-bit size (a valid `user:<id>` channel is
+  // far shorter), 6 bytes less than a string_view on every connection.
+  std::string_view personal_user() const { return {personal_user_, personal_user_size_}; }
+  const char* personal_user_ = nullptr;
   Subscriber* next_of_user_ = nullptr;
   uint32_t personal_index_ = UINT32_MAX;  // UINT32_MAX: not held
+  uint16_t personal_user_size_ = 0;
   bool authenticated_ = false;
 };
 

@@ -70,7 +70,7 @@ void EnvelopeSession::established() {
 }
 
 void EnvelopeSession::authenticate(const std::string& token, const std::string& correlation_id) {
-  auto identity = std::make_shared<auth::Identity>();
+  auto identity = auth::make_identity();
   auth::JwtStatus status = context().jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
   if (status != auth::JwtStatus::kOk) {
     send_error("AUTH_FAILED", auth::to_string(status), correlation_id);

@@ -201,7 +201,7 @@ void EventsSession::handle_ping(const ClientMessage& m) {
 }
 
 void EventsSession::handle_token_refresh(const ClientMessage& m) {
-  auto identity = std::make_shared<auth::Identity>();
+  auto identity = auth::make_identity();
   auth::JwtStatus status = context().jwt.verify(m.token, static_cast<int64_t>(now_ms() / 1000), *identity);
   if (status != auth::JwtStatus::kOk) {
     send_error("AUTH_FAILED", std::string("token refresh refused: ") + std::string(auth::to_string(status)),
@@ -348,7 +348,7 @@ void EventsSession::handle_vote(ClientMessage& m) {
     return;
   }
   if (!within_limit(votes_, config_.max_votes_per_minute, 60, m.correlation_id)) return;
-  auto voter = std::make_shared<const auth::Identity>(core_.identity());
+  auto voter = auth::make_identity(core_.identity());
   services_.decisions.cast(
       context().shard_index, std::move(voter), m.decision_id, choice, std::move(m.text),
       [weak = weak_self(), id = m.decision_id, correlation = m.correlation_id](CastOutcome outcome) {

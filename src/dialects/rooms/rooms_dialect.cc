@@ -36,7 +36,7 @@ void RoomsDialect::authenticate_upgrade(SessionContext& context, const protocol:
     return;
   }
   if (std::count(session.begin(), session.end(), '.') == 2) {
-    auto identity = std::make_shared<auth::Identity>();
+    auto identity = auth::make_identity();
     auto status = context.jwt.verify(session, static_cast<int64_t>(context.loop.wall_ms() / 1000), *identity);
     // A cookie that does not verify is no one: never let it stand for someone else.
     done(UpgradeAuth{0, {}, status == auth::JwtStatus::kOk ? auth::IdentityPtr(identity) : auth::anonymous_identity(), {}});

@@ -122,7 +122,7 @@ void SocketIoSession::handle_connect(const sio::Packet& packet) {
     connect_error("/", "The sessionId query parameter is required");
     return;
   }
-  auto identity = std::make_shared<auth::Identity>();
+  auto identity = auth::make_identity();
   auth::JwtStatus status = context().jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
   if (status != auth::JwtStatus::kOk) {
     connect_error("/", std::string("Authentication failed: ") + std::string(auth::to_string(status)));

@@ -8,9 +8,9 @@ namespace ws = protocol::websocket;
 
 TopicsSession::TopicsSession(SessionContext& context, size_t encoding_slot, auth::IdentityPtr identity,
                              bool url_token_failed, std::string connection_id)
-    : encoding_slot_(static_cast<uint8_t>(encoding_slot)),
+    : core_(context, *this, std::move(connection_id), "topics"),
+      encoding_slot_(static_cast<uint8_t>(encoding_slot)),
       url_token_failed_(url_token_failed),
-      core_(context, *this, std::move(connection_id), "topics"),
       rate_(context.limits.messages_per_second, 1000) {
   core_.hold_identity(std::move(identity));
 }
@@ -80,7 +80,7 @@ void TopicsSession::on_message(ws::WebSocketConnection&, ws::Opcode, std::string
 }
 
 void TopicsSession::handle_auth(const std::string& token) {
-  auto identity = std::make_shared<auth::Identity>();
+  auto identity = auth::make_identity();
   auth::JwtStatus status = context().jwt.verify(token, static_cast<int64_t>(now_ms() / 1000), *identity);
   if (status != auth::JwtStatus::kOk) {
     context().metrics.count_error(401);

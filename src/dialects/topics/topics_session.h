@@ -38,10 +38,11 @@ class TopicsSession final : public protocol::websocket::WebSocketHandler, public
   uint64_t now_ms() const { return context().loop.wall_ms(); }
   SessionContext& context() const { return core_.context(); }
 
-  // The two small fields first: they fit in the tail of the Subscriber base.
+  // no_unique_address lets the next fields use the core's tail padding, as they would a
+  // base class's: the session stays within a 256-byte allocation.
+  [[no_unique_address]] SessionCore core_;
   uint8_t encoding_slot_;
   bool url_token_failed_;
-  SessionCore core_;
   hub::RateLimiter rate_;  // messages per second from this client
   protocol::websocket::WebSocketConnection* ws_ = nullptr;
 };

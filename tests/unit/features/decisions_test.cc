@@ -15,7 +15,7 @@ namespace sb::features::decisions {
 namespace {
 
 auth::IdentityPtr user(std::string id, std::vector<std::string> roles = {}) {
-  auto identity = std::make_shared<auth::Identity>();
+  auto identity = auth::make_identity();
   identity->anonymous = false;
   identity->user_id = std::move(id);
   identity->set_roles(std::move(roles));

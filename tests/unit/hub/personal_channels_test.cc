@@ -184,3 +184,23 @@ TEST(PersonalChannels, HubShardDeliversPersonalChannelsAndForgetsThemOnUnsubscri
 }
 
 }  // namespace sb::hub
+
+namespace sb::hub {
+
+// The user is kept with a 16-bit size: one too long for a `user:` channel is taken as none
+// rather than cut to another user's name.
+TEST(PersonalChannels, AUserTooLongForAChannelIsTakenAsNone) {
+  PersonalChannels channels;
+  Sink long_named, short_named;
+  const std::string long_user(65537, 'a');  // cut to 16 bits it would read "a"
+  const std::string short_user = "a";
+  channels.add(long_named, long_user, true);
+  channels.add(short_named, short_user, true);
+  EXPECT_EQ(hearers(channels, "user:" + short_user, 1), sorted({&short_named}));
+  EXPECT_EQ(hearers(channels, "$authenticated", 2), sorted({&long_named, &short_named}));
+  channels.remove(long_named);
+  channels.remove(short_named);
+  EXPECT_EQ(channels.size(), 0u);
+}
+
+}  // namespace sb::hub
