@@ -54,7 +54,11 @@ class SendBuffer {
  private:
   void grow(size_t needed) {
     if (needed > UINT32_MAX) std::abort();
-    size_t doubled = static_cast<size_t>(capacity_) * 2;
+    // A frame's header and its payload arrive as two appends: the first array has room
+    // for both of a typical message, so that it is one allocation, not a malloc and a
+    // realloc.
+    constexpr size_t kFirstCapacity = 256;
+    size_t doubled = capacity_ == 0 ? kFirstCapacity : static_cast<size_t>(capacity_) * 2;
     size_t capacity = needed > doubled ? needed : doubled;
     if (capacity > UINT32_MAX) capacity = UINT32_MAX;
     auto* bigger = static_cast<char*>(std::realloc(data_, capacity));

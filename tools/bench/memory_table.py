@@ -58,8 +58,11 @@ def main():
         # channel's subscriber list) is spread over them.
         part = None
         for frame in frames:
+            # The function's name only: parameter lists name types (an IdentityPtr passed
+            # along) that say nothing about who allocated.
+            function = frame.split("(", 1)[0]
             for name, marker in PARTS:
-                if re.search(marker, frame):
+                if re.search(marker, function):
                     part = name
                     break
             if part:

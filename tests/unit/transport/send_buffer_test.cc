@@ -39,6 +39,18 @@ TEST(SendBuffer, GrowsByDoublingAndKeepsTheBytes) {
   EXPECT_LT(buffer.capacity(), expected.size() * 2 + 16);
 }
 
+TEST(SendBuffer, AHeaderAndItsPayloadShareTheFirstArray) {
+  SendBuffer buffer;
+  buffer.append("\x81\x7e", 2);
+  size_t first = buffer.capacity();
+  const char* array = buffer.pending_data();
+  std::string payload(150, 'p');
+  buffer.append(payload.data(), payload.size());
+  EXPECT_EQ(buffer.capacity(), first);
+  EXPECT_EQ(buffer.pending_data(), array);
+  EXPECT_EQ(buffer.pending(), 152u);
+}
+
 TEST(SendBuffer, CompactsTheRestToTheFront) {
   SendBuffer buffer;
   buffer.append("abcdefgh", 8);
