@@ -2,6 +2,9 @@
 
 namespace sb::hub {
 
+// A subscriber keeps its user's size in 16 bits: any valid `user:` channel fits.
+static_assert(kMaxChannelLength <= UINT16_MAX);
+
 void PersonalChannels::add(Subscriber& subscriber, std::string_view user, bool authenticated) {
   if (user.size() > kMaxChannelLength) user = {};  // no such channel: callers pass valid ones
   subscriber.personal_index_ = static_cast<uint32_t>(all_.size());
