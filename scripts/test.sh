@@ -55,6 +55,8 @@ for threads in 1 2; do
   [ "$threads" = 1 ] && binary=build-sanitize/switchboard
   step "attack cases (isolation and hardening), $threads loop(s), $binary" \
     env SWITCHBOARD_BIN="$PWD/$binary" $PY tests/security/attack_cases.py --threads $threads
+  step "cost cases (bounded work and state), $threads loop(s), $binary" \
+    env SWITCHBOARD_BIN="$PWD/$binary" $PY tests/security/cost_cases.py --threads $threads
   step "jwks cases (key rotation from a provider), $threads loop(s), $binary" \
     env SWITCHBOARD_BIN="$PWD/$binary" $PY tests/security/jwks_cases.py --threads $threads
   step "python client (clients/python), $threads loop(s), $binary" \

@@ -10,6 +10,7 @@
 #include "hub/subscriber.h"
 #include "hub/topic.h"
 #include "hub/trie_children.h"
+#include "hub/visited_states.h"
 
 namespace sb::hub {
 
@@ -39,8 +40,15 @@ inline std::string_view TrieChildren::KeyOf::operator()(const TrieNode& node) co
 
 // Subscriptions of one loop, organised by pattern segments. A publication is matched by
 // walking the trie along its channel's segments, so the cost depends on the channel's
-// depth and the wildcards present, never on the number of patterns. Add and remove are
-// O(segments) with swap-removal on both sides.
+// depth and the wildcards present, never on the number of patterns that cannot match. Add
+// and remove are O(segments) with swap-removal on both sides.
+//
+// Cost bound of match(): a state is (trie node, number of segments consumed), and each is
+// expanded at most once, with at most three child look-ups and one step of "**" absorbing
+// a further segment. So a match makes at most node_count() x (segments + 1) expansions,
+// whatever the patterns: a state is reached along one path only until a second "**" lies
+// on it, and from there a per-match set of visited states drops the repeats. (Without
+// that set, a pattern of k "**" against n segments is tried in about C(n, k) ways.)
 class PatternTrie {
  public:
   PatternTrie();
@@ -63,6 +71,8 @@ class PatternTrie {
   size_t node_count() const { return node_count_; }
   // The sequence number the last match() marked its subscribers with.
   uint64_t delivery_seq() const { return delivery_seq_; }
+  // States the last match() expanded (at most node_count() x (segments + 1)).
+  uint64_t last_match_steps() const { return match_steps_; }
   // Called when a pattern gets its first subscriber (true) or loses its last (false).
   void on_interest(std::function<void(std::string_view pattern, bool first)> hook) { interest_ = std::move(hook); }
 
@@ -70,13 +80,19 @@ class PatternTrie {
   TrieNode* find(std::string_view pattern) const;
   void detach(Subscriber& subscriber, uint32_t subscription_index);
   void prune(TrieNode* node);
+  // node has matched segments [0, i); rests counts the "**" on its path (at most 2
+  // matters), and absorbing says node itself is a "**" that may take segment i too.
   template <typename Visit>
-  void walk(TrieNode* node, size_t i, Visit& visit);
+  void walk(TrieNode* node, size_t i, uint32_t rests, bool absorbing, Visit& visit);
+  template <typename Visit>
+  void visit_entries(TrieNode* node, Visit& visit);
 
   std::unique_ptr<TrieNode> root_;
   std::vector<Segment> segments_;  // scratch for match(), reused to avoid allocation
   std::string key_;                // scratch key
   uint64_t delivery_seq_ = 0;
+  uint64_t match_steps_ = 0;
+  VisitedStates visited_;          // scratch for match(), below a second "**"
   std::function<void(std::string_view, bool)> interest_;
   size_t node_count_ = 1;
 };
@@ -85,34 +101,48 @@ template <typename Visit>
 void PatternTrie::match(std::string_view channel, Visit&& visit) {
   split_segments(channel, segments_);
   ++delivery_seq_;
-  walk(root_.get(), 0, visit);
+  match_steps_ = 0;
+  visited_.clear();
+  walk(root_.get(), 0, 0, false, visit);
 }
 
 template <typename Visit>
-void PatternTrie::walk(TrieNode* node, size_t i, Visit& visit) {
-  if (i == segments_.size()) {
-    for (const auto& entry : node->entries) {
-      Subscriber& s = *entry.subscriber;
-      if (s.last_delivery_seq_ == delivery_seq_) continue;
-      s.last_delivery_seq_ = delivery_seq_;
-      visit(s);
-    }
+void PatternTrie::visit_entries(TrieNode* node, Visit& visit) {
+  for (const auto& entry : node->entries) {
+    Subscriber& s = *entry.subscriber;
+    if (s.last_delivery_seq_ == delivery_seq_) continue;
+    s.last_delivery_seq_ = delivery_seq_;
+    visit(s);
+  }
+}
+
+template <typename Visit>
+void PatternTrie::walk(TrieNode* node, size_t i, uint32_t rests, bool absorbing, Visit& visit) {
+  // With fewer than two "**" on the path, the segments each one took are fixed by i, so
+  // this state is reached once; beyond, it may be reached again and is expanded once.
+  if (rests >= 2 && !visited_.insert(node, static_cast<uint32_t>(i))) return;
+  ++match_steps_;
+  if (node->children.empty()) {
+    // A "**" leaf takes whatever is left; any other leaf matches at the end only.
+    if (absorbing || i == segments_.size()) visit_entries(node, visit);
     return;
   }
-  if (node->children.empty()) return;
+  if (i == segments_.size()) {
+    visit_entries(node, visit);
+    return;
+  }
+  if (absorbing) walk(node, i + 1, rests, true, visit);
   const Segment& segment = segments_[i];
   auto lookup = [&](std::string_view text) -> TrieNode* {
     key_.assign(1, segment.separator);
     key_.append(text);
     return node->child(key_);
   };
-  if (TrieNode* exact = lookup(segment.text)) walk(exact, i + 1, visit);
+  if (TrieNode* exact = lookup(segment.text)) walk(exact, i + 1, rests, false, visit);
   // Reserved channels ("$...") are reached by name only: a leading wildcard skips them.
   if (i == 0 && !segment.text.empty() && segment.text.front() == '$') return;
-  if (TrieNode* one = lookup("*")) walk(one, i + 1, visit);
-  if (TrieNode* rest = lookup("**")) {
-    for (size_t j = i + 1; j <= segments_.size(); ++j) walk(rest, j, visit);
-  }
+  if (TrieNode* one = lookup("*")) walk(one, i + 1, rests, false, visit);
+  if (TrieNode* rest = lookup("**")) walk(rest, i + 1, rests + 1, true, visit);
 }
 
 }  // namespace sb::hub

@@ -177,4 +177,57 @@ TEST(PatternTrie, ABusyChannelKeepsItsSubscribersThroughRemovals) {
   EXPECT_EQ(trie.node_count(), 1u);
 }
 
+// The attack of issue 30: eight "**" against a channel of a hundred segments used to try
+// every placement of every "**" (the walk pinned a core for minutes). Each state is now
+// expanded once, within the trie's stated bound.
+TEST(PatternTrie, ManyDeepWildcardsMatchInBoundedSteps) {
+  PatternTrie trie;
+  Sink s;
+  std::string pattern = "messages";
+  for (int k = 0; k < 8; ++k) pattern += ".**";
+  trie.add(s, pattern);
+  std::string channel = "messages";
+  for (int k = 0; k < 100; ++k) channel += ".a";
+  ASSERT_EQ(matches(trie, channel).size(), 1u);
+  EXPECT_LE(trie.last_match_steps(), trie.node_count() * 102);
+  std::string too_short = "messages.a.a.a.a.a.a.a";  // seven segments after: one per "**" is missing
+  EXPECT_TRUE(matches(trie, too_short).empty());
+  EXPECT_TRUE(matches(trie, too_short + ".a").size() == 1u);
+}
+
+// Random sets of wildcard-heavy patterns: the trie agrees with pattern_matches on every
+// pattern, delivers once per subscriber, and stays within node_count x (segments + 1).
+TEST(PatternTrie, RandomWildcardPatternsAgreeWithTheReferenceWithinTheBound) {
+  std::mt19937 random(30);
+  const char* pieces[] = {"a", "b", "*", "**"};
+  for (int round = 0; round < 300; ++round) {
+    PatternTrie trie;
+    std::vector<Sink> sinks(12);
+    std::vector<std::string> patterns;
+    for (auto& sink : sinks) {
+      std::string p;
+      int segments = 1 + static_cast<int>(random() % 7);
+      for (int k = 0; k < segments; ++k) {
+        if (k > 0) p += (random() % 4 == 0) ? ":" : ".";
+        p += pieces[random() % 4];
+      }
+      patterns.push_back(p);
+      trie.add(sink, p);
+    }
+    std::string channel;
+    int segments = 1 + static_cast<int>(random() % 24);
+    for (int k = 0; k < segments; ++k) {
+      if (k > 0) channel += (random() % 4 == 0) ? ":" : ".";
+      channel += (random() % 2) ? "a" : "b";
+    }
+    auto m = matches(trie, channel);
+    for (size_t k = 0; k < sinks.size(); ++k) {
+      bool expected = pattern_matches(patterns[k], channel);
+      bool got = std::find(m.begin(), m.end(), &sinks[k]) != m.end();
+      ASSERT_EQ(got, expected) << patterns[k] << " against " << channel;
+    }
+    ASSERT_LE(trie.last_match_steps(), trie.node_count() * (segments + 1)) << channel;
+  }
+}
+
 }  // namespace sb::hub

@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""The cost review (issue 30): attacks that tie a node's work or memory to what a client
+chooses, each tried as an attacker would with real clients against a real server. Every
+case failed before its fix; each names the attack it guards (C1..C7).
+Usage: /usr/bin/python3 cost_cases.py [--threads N]"""
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+
+import websockets
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+sys.path.insert(0, HERE)
+from attack_cases import acall, http_call, nothing_arrives, publish, recv_json, subscribe, topics_client  # noqa: E402
+from server import Server  # noqa: E402
+
+
+async def health_answers_within(server, seconds):
+    started = time.monotonic()
+    status, _, _ = await asyncio.wait_for(acall(server.port, "GET", "/health"), seconds)
+    return status == 200 and time.monotonic() - started < seconds
+
+
+# --- cases on the shared test server ------------------------------------------------------
+
+async def c1_deep_wildcards_match_in_bounded_time(server):
+    """C1: `messages.**` eight times against a channel of a hundred segments used to try
+    every placement of every `**`: the loop froze, /health never answered. Now the
+    publication arrives at once and the node stays responsive."""
+    ws = await topics_client(server, "wildcard-mallory")
+    pattern = "messages" + ".**" * 8
+    reply = await subscribe(ws, pattern)
+    assert reply["type"] == "subscribed", reply
+    channel = "messages" + ".a" * 100
+    started = time.monotonic()
+    for _ in range(3):
+        status, _, _ = await asyncio.to_thread(publish, server, {"channel": channel, "type": "x", "data": {}})
+        assert status == 200, status
+        got = await recv_json(ws, timeout=5)
+        assert got.get("topic") == channel or got.get("channel") == channel, got
+    assert time.monotonic() - started < 3, "three publications took %.1f s" % (time.monotonic() - started)
+    assert await health_answers_within(server, 2)
+    await ws.close()
+
+
+SHARED = [c1_deep_wildcards_match_in_bounded_time]
+OWN = []
+
+
+async def main(threads):
+    passed = failed = 0
+
+    async def run(fn, arg):
+        nonlocal passed, failed
+        try:
+            await asyncio.wait_for(fn(arg), 60)
+            passed += 1
+        except Exception as e:  # each failure is reported, the run goes on
+            failed += 1
+            print("FAIL %s: %s" % (fn.__name__, repr(e)[:500]))
+
+    with Server(threads=threads) as server:
+        for fn in SHARED:
+            await run(fn, server)
+    for fn in OWN:
+        await run(fn, threads)
+    print("cost cases (threads=%d): %d passed, %d failed" % (threads, passed, failed))
+    return failed
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    sys.exit(1 if asyncio.run(main(ap.parse_args().threads)) else 0)
