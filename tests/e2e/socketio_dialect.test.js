@@ -318,6 +318,23 @@ test('the seed\'s client code runs as written: polling, the upgrade, responses, 
   await logged(seed, 'Disconnected from WebSocket server');
 });
 
+// Cost review C5: '.' and '..' passed the old name check and libcurl collapsed them, so the
+// caller's token was POSTed to the backend's parent path.
+test('action names that are not one plain path segment are refused before anything reaches the backend', async () => {
+  const socket = connectWebSocket(token('kim', 'companyId=acme', 'sid=s-9'), 's-9');
+  await connected(socket);
+  const before = backendCalls.length;
+  for (const name of ['.', '..', '%2e%2e', '%2E.', 'a/b', '../admin', 'a..b']) {
+    const id = sendAction(socket, name, {});
+    const error = await nextMessage(socket, (m) => m.requestId === id);
+    assert.deepStrictEqual([error.type, error.error.code], ['ERROR', 'INVALID_REQUEST'], name);
+  }
+  const ok = sendAction(socket, 'someAction', {});
+  assert.strictEqual((await nextMessage(socket, (m) => m.requestId === ok)).type, 'RESPONSE');
+  assert.deepStrictEqual(backendCalls.slice(before).map((c) => c.path), ['/actions/someAction']);
+  socket.disconnect();
+});
+
 test('binary events: attachments reach actions and come back as BINARY_ACK or BINARY_EVENT', async () => {
   const bytes = Buffer.from([0, 1, 2, 253, 254, 255]);
   for (const transports of [['websocket'], ['polling']]) {

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "dialects/json_fields.h"
+#include "features/actions/action_registry.h"
 #include "json/json_writer.h"
 #include "protocol/engineio/engineio_packet.h"
 #include "protocol/socketio/socketio_packet.h"
@@ -32,6 +33,10 @@ Request from_object(simdjson::dom::object object) {
   Request r;
   if (object["action"].get_string().get(text) != simdjson::SUCCESS || text.empty()) {
     return refuse("action is required", request_id);
+  }
+  if (!features::actions::is_plain_action_name(text)) {
+    return refuse("action must be letters, digits, '_' and '-', with single dots between them, at most 128 bytes",
+                  request_id);
   }
   r.action = text;
   r.request_id = std::move(request_id);

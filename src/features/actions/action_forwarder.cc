@@ -27,16 +27,6 @@ Result failure(std::string code, std::string message) {
   return r;
 }
 
-bool valid_action_name(std::string_view action) {
-  if (action.empty() || action.size() > 128) return false;
-  for (char c : action) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-              c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Result ActionForwarder::interpret(long status, std::string_view body) {
@@ -61,8 +51,9 @@ Result ActionForwarder::interpret(long status, std::string_view body) {
 }
 
 Result ActionForwarder::call(const ForwardedCall& c) const {
-  // The action becomes a URL path segment: only plain names are sent.
-  if (!valid_action_name(c.action)) return failure("ACTION_NOT_FOUND", "no action named " + c.action.substr(0, 64));
+  // The action becomes one URL path segment: only plain names are sent (the dialects
+  // refuse others before they get here).
+  if (!is_plain_action_name(c.action)) return failure("INVALID_REQUEST", "not a plain action name");
   std::string body;
   std::string user;
   json::ObjectWriter u(user);
@@ -88,12 +79,19 @@ Result ActionForwarder::call(const ForwardedCall& c) const {
   }
   w.end();
 
-  std::string url = url_;
-  if (!url.empty() && url.back() != '/') url += '/';
-  url += c.action;
   std::string authorization = "Authorization: Bearer " + c.token;
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return failure("ACTION_FAILED", "cannot reach the actions backend");
+  // One escaped segment appended to the configured URL (a plain name escapes to itself).
+  std::string url = url_;
+  if (!url.empty() && url.back() != '/') url += '/';
+  char* segment = curl_easy_escape(curl, c.action.data(), static_cast<int>(c.action.size()));
+  if (segment == nullptr) {
+    curl_easy_cleanup(curl);
+    return failure("ACTION_FAILED", "cannot reach the actions backend");
+  }
+  url += segment;
+  curl_free(segment);
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   headers = curl_slist_append(headers, authorization.c_str());
   std::string answer;

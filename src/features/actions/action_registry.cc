@@ -4,6 +4,22 @@
 
 namespace sb::features::actions {
 
+bool is_plain_action_name(std::string_view action) {
+  if (action.empty() || action.size() > 128) return false;
+  bool after_dot = true;  // a name cannot start with a dot
+  for (char c : action) {
+    if (c == '.') {
+      if (after_dot) return false;
+      after_dot = true;
+      continue;
+    }
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!plain) return false;
+    after_dot = false;
+  }
+  return !after_dot;  // nor end with one
+}
+
 ActionRegistry::ActionRegistry() {
   handlers_["ping"] = [](std::string_view, const Caller& caller) {
     Result r;

@@ -12,6 +12,13 @@
 // socketio dialect; forwarding to an application backend joins it later).
 namespace sb::features::actions {
 
+// Whether `action` is a plain action name: 1 to 128 bytes of ASCII letters, digits, '_'
+// and '-', with single dots between such runs ("document.save"). A name is sent as one path
+// segment of the actions URL, so nothing that a URL could read as a separator, a dot
+// segment ("." or "..") or an escape ('%') is a name. Every dialect checks it before an
+// action runs or leaves for the backend.
+bool is_plain_action_name(std::string_view action);
+
 // Who calls an action, as the gateway verified it.
 struct Caller {
   const auth::Identity& identity;

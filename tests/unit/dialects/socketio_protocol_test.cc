@@ -55,4 +55,14 @@ TEST(SocketIoProtocol, AnswersBadRequestsAsTheReferenceServer) {
             R"({"code":0,"message":"Transport unknown"})");
 }
 
+TEST(SocketIoProtocol, RefusesActionNamesThatAreNotOnePlainSegment) {
+  for (const char* name : {"..", ".", "a/b", "%2e%2e"}) {
+    std::string event = std::string(R"(["message",{"type":"REQUEST","requestId":"1","action":")") + name + R"("}])";
+    auto r = parse_request(event);
+    EXPECT_FALSE(r.ok) << name;
+    EXPECT_NE(r.error.find("letters, digits"), std::string::npos) << name;
+    EXPECT_EQ(r.request_id, "1");
+  }
+}
+
 }  // namespace sb::dialects::socketio

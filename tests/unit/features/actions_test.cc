@@ -47,10 +47,26 @@ TEST(ActionForwarder, ReadsTheBackendsAnswer) {
 
 TEST(ActionForwarder, SendsOnlyPlainActionNamesAsPathSegments) {
   ActionForwarder forwarder("http://127.0.0.1:9/actions", 100);
-  ForwardedCall call;
-  call.action = "../admin";
-  Result r = forwarder.call(call);
-  EXPECT_EQ(r.error_code, "ACTION_NOT_FOUND");
+  for (const char* name : {"../admin", "..", ".", "a/b", "%2e%2e", "a..b"}) {
+    ForwardedCall call;
+    call.action = name;
+    Result r = forwarder.call(call);
+    EXPECT_EQ(r.error_code, "INVALID_REQUEST") << name;
+  }
+}
+
+// Issue 30: "." and ".." passed the old check and libcurl collapsed them, so the caller's
+// token went to the backend's parent path.
+TEST(ActionNames, ArePlainSegmentsOfADocumentedAlphabet) {
+  for (const char* name : {"ping", "someAction", "document.save", "a-b_c.d1", "A"}) {
+    EXPECT_TRUE(is_plain_action_name(name)) << name;
+  }
+  for (const char* name : {"", ".", "..", "...", ".a", "a.", "a..b", "a/b", "a%2Fb", "%2e", "a b", "a?b", "a#b",
+                           "\\x", "caf\xc3\xa9"}) {
+    EXPECT_FALSE(is_plain_action_name(name)) << name;
+  }
+  EXPECT_TRUE(is_plain_action_name(std::string(128, 'a')));
+  EXPECT_FALSE(is_plain_action_name(std::string(129, 'a')));
 }
 
 }  // namespace sb::features::actions
