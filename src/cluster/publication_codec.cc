@@ -34,6 +34,8 @@ std::string encode_publication(const hub::Publication& p) {
   uint8_t flags = (p.echo_to_sender ? kEchoToSender : 0) | (p.keep_in_history ? kKeepInHistory : 0);
   out += static_cast<char>(flags);
   put_varint(out, p.time_ms);
+  // Optional and last, so that a publication without one keeps the first format.
+  if (!p.sender_correlation_id.empty()) put_field(out, p.sender_correlation_id);
   return out;
 }
 
@@ -59,7 +61,8 @@ std::shared_ptr<hub::Publication> decode_message(std::string_view message) {
   if (body.empty()) return nullptr;
   auto flags = static_cast<uint8_t>(body.front());
   body.remove_prefix(1);
-  if (!get_varint(body, p->time_ms) || !body.empty()) return nullptr;
+  if (!get_varint(body, p->time_ms)) return nullptr;
+  if (!body.empty() && (!get_field(body, p->sender_correlation_id) || !body.empty())) return nullptr;
   if (p->channel.empty() || p->data.empty()) return nullptr;
   p->echo_to_sender = (flags & kEchoToSender) != 0;
   p->keep_in_history = (flags & kKeepInHistory) != 0;

@@ -12,7 +12,8 @@
 namespace sb::cluster {
 
 // The body of a publication: a version byte, then length-prefixed fields and the flags and
-// time. Offset and epoch are not in it (the prefix carries them).
+// time, then the sender's correlation id when there is one. Offset and epoch are not in it
+// (the prefix carries them).
 std::string encode_publication(const hub::Publication& publication);
 
 // Decodes "<offset> <epoch> <body>" as published in Redis (and kept in its history). Null

@@ -30,6 +30,9 @@ struct Publication : std::enable_shared_from_this<Publication> {
   std::string sender_user_id;        // empty for backend publications
   std::string sender_name;           // display name of the sender, when known
   std::string sender_connection_id;  // empty for backend publications
+  // The id the sender gave the request this publication answers (a client's own
+  // correlation id): dialects show it to the sending connection only, never to others.
+  std::string sender_correlation_id;
   bool echo_to_sender = true;  // false: the sender's own connection does not receive it
   bool keep_in_history = true; // false: never kept nor numbered (typing, cursors, presence)
   uint64_t offset = 0;         // position in the channel's stream; 0 when it keeps no history

@@ -467,6 +467,30 @@ test('sendAndWait: a retryable error is retried after its retryAfter; a non-retr
   await responder.close();
 });
 
+// Cost review C7: a pending request used to settle on any message carrying its correlation id,
+// whatever its type, so another participant's chat could resolve it.
+test('sendAndWait settles only on an answer of the expected type to its own request', async () => {
+  const responder = await startScriptedServer((conn) => {
+    conn.send({ id: 'r', type: 'connection.ready', data: { userId: 'u' }, metadata: {} });
+    conn.onMessage((m) => {
+      if (m.type !== 'decision.vote.cast') return;
+      const correlationId = m.metadata.correlationId;
+      // Someone else's message naming our request, then the real answer.
+      conn.send({ id: 'a', type: 'meeting.chat.message', metadata: { correlationId },
+        data: { meetingId: 'm', message: 'not an answer', correlationId } });
+      conn.send({ id: 'b', type: 'decision.vote.received', metadata: {}, data: { decisionId: 'd', correlationId } });
+      setTimeout(() => conn.send({ id: 'c', type: 'decision.vote.received', metadata: { correlationId },
+        data: { decisionId: 'd', status: 'recorded' } }), 100);
+    });
+  });
+  const client = new BoardroomWebSocket({ url: `ws://127.0.0.1:${responder.port}/ws`, token: 't' });
+  const answer = await client.sendAndWait('decision.vote.cast', { decisionId: 'd', vote: 'approve' });
+  assert.strictEqual(answer.type, 'decision.vote.received');
+  assert.strictEqual(answer.data.status, 'recorded');
+  client.close();
+  await responder.close();
+});
+
 test('the ESM build loads in Node and connects', async () => {
   const { BoardroomWebSocket: Esm } = await import(path.resolve(__dirname, '..', '..', 'clients', 'js', 'dist', 'esm', 'index.js'));
   const client = new Esm({ url: server.url(PATH), token: server.token('esm') });

@@ -147,6 +147,29 @@ test('meetings: joins and leaves with counts, chat with server ids, a dropped co
   close(ann, carl);
 });
 
+// Cost review C7: a chat or a join used to carry its sender's correlationId to everyone, so a
+// participant could answer another user's pending request with a message of their own.
+test('a correlationId comes back to its sender only: others see chats and joins without it', async () => {
+  const meeting = unique('meeting_');
+  const ann = await events(server, 'ann');
+  const mal = await events(server, 'mallory');
+  await ann.reply(ann.request('meeting.join', { meetingId: meeting, role: 'participant' }), 'meeting.participant.joined');
+  const joinId = mal.request('meeting.join', { meetingId: meeting, role: 'participant' });
+  const ownJoin = await mal.reply(joinId, 'meeting.participant.joined');
+  assert.strictEqual(ownJoin.metadata.correlationId, joinId);
+  const seenJoin = await ann.next((m) => m.type === 'meeting.participant.joined' && m.data.participant.userId === 'mallory');
+  assert.strictEqual(seenJoin.metadata.correlationId, undefined);
+  // Mallory names the id of a request Ann might have pending.
+  mal.ws.send(JSON.stringify({ id: 'x', type: 'meeting.chat.message', data: { meetingId: meeting, message: 'gotcha' },
+    metadata: { correlationId: 'ann-request-1' } }));
+  const seenChat = await ann.next((m) => m.type === 'meeting.chat.message');
+  assert.strictEqual(seenChat.metadata.correlationId, undefined);
+  assert.strictEqual(seenChat.data.correlationId, undefined);
+  const ownChat = await mal.next((m) => m.type === 'meeting.chat.message');
+  assert.strictEqual(ownChat.metadata.correlationId, 'ann-request-1');
+  close(ann, mal);
+});
+
 test('the agenda is pushed by the backend to the participants, and shown to latecomers', async () => {
   const meeting = unique('board_');
   const ann = await events(server, 'ann');

@@ -62,7 +62,29 @@ type Resolver<T> = { resolve: (value: T) => void; reject: (error: SwitchboardErr
 
 interface PendingRequest extends Resolver<Message> {
   timer: ReturnType<typeof setTimeout> | null;
+  /** The message types that answer it (empty: any type). */
+  answers: readonly string[];
 }
+
+/**
+ * What the server answers each request with. A request settles only on one of these (or an
+ * error) carrying its own correlation id, so no other message, whoever caused it, can
+ * resolve it.
+ */
+const ANSWERS: Readonly<Record<string, readonly string[]>> = {
+  'connection.heartbeat.ping': ['connection.heartbeat.pong'],
+  'connection.token.refresh': ['connection.token.refreshed'],
+  subscribe: ['subscription.update'],
+  unsubscribe: ['subscription.update'],
+  'meeting.join': ['meeting.participant.joined'],
+  'meeting.leave': ['meeting.participant.left'],
+  'meeting.chat.message': ['meeting.chat.message'],
+  'decision.vote.cast': ['decision.vote.received'],
+  'presence.update': ['presence.changed'],
+  'presence.subscribe': ['presence.list'],
+  'presence.unsubscribe': ['subscription.update'],
+  'notification.acknowledge': ['notification.acknowledged'],
+};
 
 interface ChannelState {
   position?: StreamPosition;
@@ -519,7 +541,7 @@ export class BoardroomWebSocket {
         () => this.rejectRequest(id, new SwitchboardError('TIMEOUT', `no answer to ${type} within ${timeout} ms`, { retryable: true })),
         timeout,
       );
-      this.requests.set(id, { resolve, reject, timer });
+      this.requests.set(id, { resolve, reject, timer, answers: ANSWERS[type] ?? [] });
     });
     try {
       this.transmit(id, type, data);
@@ -530,14 +552,17 @@ export class BoardroomWebSocket {
   }
 
   private settleRequest(message: Message): void {
-    const id = message.metadata.correlationId ?? (message.data && message.data.correlationId);
+    const error = message.type === 'error' || message.type === 'connection.error';
+    // An error names the request in its data too; any other answer only in its metadata.
+    const id = message.metadata?.correlationId ?? (error && message.data ? message.data.correlationId : undefined);
     if (typeof id !== 'string') return;
     const pending = this.requests.get(id);
     if (!pending) return;
-    if (message.type === 'error' || message.type === 'connection.error') {
+    if (error) {
       this.rejectRequest(id, errorFromServer(message.data));
       return;
     }
+    if (pending.answers.length > 0 && !pending.answers.includes(message.type)) return;
     this.requests.delete(id);
     this.sentRequests.delete(id);
     if (pending.timer) clearTimeout(pending.timer);

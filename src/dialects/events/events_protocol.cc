@@ -305,17 +305,20 @@ std::string relay_data(const hub::Publication& p) {
 
 }  // namespace
 
-void render_publication(const hub::Publication& p, std::string& out) {
+void render_publication(const hub::Publication& p, std::string& out, std::string_view correlation_id) {
   std::string server;
   json::ObjectWriter m(server);  // left open: members only
   m.string("timestamp", json::iso8601(p.time_ms));
   if (!p.sender_user_id.empty()) m.string("userId", p.sender_user_id);
+  if (!correlation_id.empty()) m.string("correlationId", correlation_id);
   m.string("version", kVersion).string("channel", p.channel);
   server.erase(0, 1);
-  // The stream position is the server's word: a backend's "offset" is dropped beside it.
-  std::string metadata = p.sender_user_id.empty()
-                             ? publication_metadata(p, server, {"timestamp", "version", "channel"}, true)
-                             : publication_metadata(p, server, {"timestamp", "version", "channel", "userId"}, true);
+  // The stream position is the server's word: a backend's "offset" is dropped beside it,
+  // and so is a backend's "correlationId" (only a request's sender is given one).
+  std::string metadata =
+      p.sender_user_id.empty()
+          ? publication_metadata(p, server, {"timestamp", "version", "channel", "correlationId"}, true)
+          : publication_metadata(p, server, {"timestamp", "version", "channel", "userId", "correlationId"}, true);
   bool relay = p.event_type == "presence.join" || p.event_type == "presence.leave" || p.event_type == "typing" ||
                p.event_type == "cursor";
   std::string data = relay ? relay_data(p) : std::string();

@@ -74,7 +74,7 @@ std::string render_error(std::string_view id, std::string_view code, std::string
 // with the seed's fields; UPPER_SNAKE types of other dialects' backends become dot
 // notation (MATTER_UPDATED -> matter.updated); a stored NOTIFICATION is notification.send.
 // metadata carries the channel and the sender as userId.
-void render_publication(const hub::Publication& publication, std::string& out);
+void render_publication(const hub::Publication& publication, std::string& out, std::string_view correlation_id = {});
 
 // The type a publication's event type is shown as.
 std::string events_type(std::string_view event_type);

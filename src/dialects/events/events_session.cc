@@ -286,7 +286,8 @@ void EventsSession::handle_join(const ClientMessage& m) {
   meetings_.push_back(m.meeting_id);
   const auth::Identity& who = core_.identity();
   features::meetings::Participant participant{who.user_id, who.name.empty() ? who.user_id : who.name, m.role};
-  services_.meetings.join(context().shard_index, m.meeting_id, std::move(participant), m.correlation_id,
+  services_.meetings.join(context().shard_index, m.meeting_id, std::move(participant),
+                          std::string(core_.connection_id()), m.correlation_id,
                           [weak = weak_self()](std::string agenda) {
                             auto self = weak.lock();
                             // The newcomer sees where the agenda stands.
@@ -315,8 +316,7 @@ void EventsSession::leave_meeting(const std::string& meeting_id, const std::stri
       if (self && *self) (*self)->send("meeting.participant.left", data, correlation_id);
     };
   }
-  services_.meetings.leave(context().shard_index, meeting_id, core_.identity().user_id, correlation_id,
-                           std::move(done));
+  services_.meetings.leave(context().shard_index, meeting_id, core_.identity().user_id, std::move(done));
 }
 
 void EventsSession::handle_leave(const ClientMessage& m) {
@@ -576,7 +576,17 @@ void EventsSession::deliver(const hub::Publication& publication) {
   if (core_.is_watched(publication.channel) && !is_presence_event(publication.event_type)) {
     return;  // a watched room: its presence only
   }
-  send_publication(*ws_, publication, encoding_slot_, render_publication);
+  // What answers this connection's own request carries its correlation id: rendered for it
+  // alone, while everyone else shares the frame without it.
+  if (!publication.sender_correlation_id.empty() && publication.sender_connection_id == core_.connection_id()) {
+    std::string text;
+    render_publication(publication, text, publication.sender_correlation_id);
+    ws_->send_text(text);
+    return;
+  }
+  send_publication(*ws_, publication, encoding_slot_, [](const hub::Publication& p, std::string& out) {
+    render_publication(p, out);
+  });
 }
 
 void EventsSession::on_tick(ws::WebSocketConnection&, uint64_t) {
@@ -588,7 +598,7 @@ void EventsSession::on_disconnected(ws::WebSocketConnection&, uint16_t) {
   *self_ = nullptr;
   if (!core_.identity().anonymous) {
     for (const auto& id : meetings_) {
-      services_.meetings.leave(context().shard_index, id, core_.identity().user_id, {}, nullptr);
+      services_.meetings.leave(context().shard_index, id, core_.identity().user_id, nullptr);
     }
   }
   meetings_.clear();

@@ -57,16 +57,16 @@ void MeetingService::publish(size_t origin, std::string channel, std::string typ
   p->sender_user_id = user_id;
   p->sender_name = user_name;
   p->sender_connection_id = connection_id;
-  // The request the event answers, so that its sender can match it.
-  if (!correlation_id.empty()) json::ObjectWriter(p->metadata).string("correlationId", correlation_id).end();
+  // The request the event answers, for its sender's connection alone to match it.
+  p->sender_correlation_id = correlation_id;
   p->time_ms = wall_ms(origin);
   p->published_mono_us = transport::EventLoop::monotonic_us();
   hub_.publish(p, origin);
 }
 
-void MeetingService::join(size_t from, std::string meeting_id, Participant who, std::string correlation_id,
-                          std::function<void(std::string)> done) {
-  in_order(meeting_id, [this, from, meeting_id, who = std::move(who), correlation_id,
+void MeetingService::join(size_t from, std::string meeting_id, Participant who, std::string connection_id,
+                          std::string correlation_id, std::function<void(std::string)> done) {
+  in_order(meeting_id, [this, from, meeting_id, who = std::move(who), connection_id, correlation_id,
                         done = std::move(done)](size_t origin) mutable {
     store::MeetingJoin joined = store_.join(meeting_id, who.user_id, who.name);
     if (joined.first) {
@@ -77,20 +77,20 @@ void MeetingService::join(size_t from, std::string meeting_id, Participant who, 
       json::ObjectWriter(data).string("meetingId", meeting_id).raw("participant", participant)
           .number("totalParticipants", static_cast<int64_t>(joined.total)).end();
       publish(origin, channel_of(meeting_id), "meeting.participant.joined", std::move(data), who.user_id, who.name,
-              {}, correlation_id);
+              connection_id, correlation_id);
     }
     reply(from, [done = std::move(done), agenda = std::move(joined.agenda)]() mutable { done(std::move(agenda)); });
   });
 }
 
-void MeetingService::leave(size_t from, std::string meeting_id, std::string user_id, std::string correlation_id,
+void MeetingService::leave(size_t from, std::string meeting_id, std::string user_id,
                            std::function<void(std::string)> done) {
-  in_order(meeting_id, [this, from, meeting_id, user_id, correlation_id, done = std::move(done)](size_t origin) mutable {
+  in_order(meeting_id, [this, from, meeting_id, user_id, done = std::move(done)](size_t origin) mutable {
     store::MeetingLeave left = store_.leave(meeting_id, user_id);
     if (!left.known) return;
     std::string data = left_data(meeting_id, user_id, left.name, wall_ms(origin), left.total);
     if (left.last) {
-      publish(origin, channel_of(meeting_id), "meeting.participant.left", data, user_id, left.name, {}, correlation_id);
+      publish(origin, channel_of(meeting_id), "meeting.participant.left", data, user_id, left.name, {}, {});
     }
     if (done) reply(from, [done = std::move(done), data = std::move(data)]() mutable { done(std::move(data)); });
   });

@@ -45,16 +45,16 @@ class MeetingService {
 
   // Adds one connection of a participant. The user's first connection publishes
   // meeting.participant.joined (totalParticipants counts users, not connections). done gets
-  // the meeting's current agenda data (empty when none), for the newcomer.
-  void join(size_t from, std::string meeting_id, Participant who, std::string correlation_id,
-            std::function<void(std::string agenda_data)> done);
+  // the meeting's current agenda data (empty when none), for the newcomer. The joined event
+  // names connection_id as its sender and carries correlation_id for that connection only.
+  void join(size_t from, std::string meeting_id, Participant who, std::string connection_id,
+            std::string correlation_id, std::function<void(std::string agenda_data)> done);
   // Removes one connection of a user (a leave or a dropped connection). When it was the
   // user's last, meeting.participant.left is published. done (may be empty) gets the left
-  // event's data for the leaving connection itself.
-  void leave(size_t from, std::string meeting_id, std::string user_id, std::string correlation_id,
-             std::function<void(std::string left_data)> done);
+  // event's data for the leaving connection itself (which answers its own request with it).
+  void leave(size_t from, std::string meeting_id, std::string user_id, std::function<void(std::string left_data)> done);
   // Publishes a chat message from `who` with a server-assigned messageId, returned.
-  // reply_to_json: a JSON string or null.
+  // reply_to_json: a JSON string or null. correlation_id goes to connection_id only.
   std::string chat(size_t from, std::string_view meeting_id, const auth::Identity& who,
                    std::string_view connection_id, std::string_view text, std::string_view reply_to_json,
                    std::string_view correlation_id);

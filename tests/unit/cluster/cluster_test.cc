@@ -44,6 +44,26 @@ TEST(PublicationCodec, RoundTripsEveryFieldWithThePositionFromThePrefix) {
   EXPECT_TRUE(plain->epoch.empty());
 }
 
+// The sender's correlation id crosses the cluster to the node holding the sender's
+// connection; a publication without one keeps the first format byte for byte.
+TEST(PublicationCodec, CarriesTheSendersCorrelationIdOnlyWhenThereIsOne) {
+  hub::Publication p;
+  p.channel = "meeting:1";
+  p.data = "{}";
+  p.sender_connection_id = "c-1";
+  std::string without = encode_publication(p);
+  p.sender_correlation_id = "req-7";
+  std::string with = encode_publication(p);
+  EXPECT_EQ(with.substr(0, without.size()), without);
+  auto q = decode_message(std::string(kUnnumberedPrefix) + with);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(q->sender_correlation_id, "req-7");
+  auto r = decode_message(std::string(kUnnumberedPrefix) + without);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->sender_correlation_id.empty());
+  EXPECT_FALSE(decode_message(std::string(kUnnumberedPrefix) + with + "x"));
+}
+
 TEST(PublicationCodec, RefusesWhatIsNotOurs) {
   hub::Publication p;
   p.channel = "c";
