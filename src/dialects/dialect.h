@@ -30,6 +30,9 @@ struct SessionLimits {
   uint32_t messages_per_second = 100;   // messages a client may send per second (topics, envelope)
   uint32_t cursor_max_per_second = 20;  // cursor updates delivered per connection and channel
   uint32_t typing_timeout_ms = 5000;    // a typing indicator without news ends by itself
+  // The largest message a client may send (server.max_message_size): a WebSocket message,
+  // or a Socket.IO packet and its attachments together.
+  size_t max_message_size = 1024 * 1024;
 };
 
 // What a dialect session may use: everything belongs to the loop the connection lives on

@@ -62,7 +62,7 @@ Worker::Worker(Server& server, size_t index) : server_(server), index_(index), l
       loop_, server_.hub(), index_, server_.jwt(), server_.policy(), metrics_, server_.occupancy(),
       server_.registry(), server_.presence(),
       dialects::SessionLimits{1000, server_.config().max_messages_per_second, server_.config().cursor_max_per_second,
-                              server_.config().typing_timeout_ms},
+                              server_.config().typing_timeout_ms, server_.config().max_message_size},
       server_.work_pool(), server_.notifications(), server_.maintenance(), server_.limiter()});
   loop_.on_wake([&shard] { shard.drain_inbox(); });
   loop_.on_before_sleep([&shard] { shard.drain_inbox(); });

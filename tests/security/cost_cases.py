@@ -47,7 +47,73 @@ async def c1_deep_wildcards_match_in_bounded_time(server):
     await ws.close()
 
 
-SHARED = [c1_deep_wildcards_match_in_bounded_time]
+async def socketio_open(server, user=None):
+    """A raw Engine.IO WebSocket (Python websockets), CONNECTed as user when given."""
+    ws = await websockets.connect(server.url("/socket.io/?EIO=4&transport=websocket&sessionId=s"), max_size=None)
+    opened = await asyncio.wait_for(ws.recv(), 5)
+    assert opened.startswith("0{"), opened
+    if user:
+        await ws.send("40" + json.dumps({"token": server.token(user, "--claim", "companyId=acme")}))
+        while True:
+            reply = await asyncio.wait_for(ws.recv(), 5)
+            if reply.startswith("40"):
+                break
+    return ws
+
+
+async def closes_after(ws, predicate, seconds=5):
+    """Reads until the server closes; asserts some message satisfied predicate on the way."""
+    seen = False
+    try:
+        while True:
+            m = await asyncio.wait_for(ws.recv(), seconds)
+            seen = seen or predicate(m)
+    except websockets.ConnectionClosed:
+        pass
+    assert seen, "no matching message before the close"
+
+
+async def c4_socketio_keeps_nothing_before_connect(server):
+    """C4: before CONNECT, a binary packet's header and nine 1 MB attachments were all kept
+    (20 such sessions held 196 MB with no token). Now the first binary data before CONNECT
+    ends the session with CONNECT_ERROR."""
+    for order in ("header first", "binary first"):
+        ws = await socketio_open(server)
+        if order == "header first":
+            await ws.send('4510-["message",' + ",".join(['{"_placeholder":true,"num":%d}' % i for i in range(10)]) + "]")
+        try:
+            for _ in range(9):
+                await ws.send(os.urandom(1024 * 1024))
+        except websockets.ConnectionClosed:
+            pass
+        await closes_after(ws, lambda m: isinstance(m, str) and m.startswith("44") and "before CONNECT" in m)
+
+
+async def c4_socketio_attachments_count_against_the_message_size(server):
+    """C4: a connected client's packet and its attachments together stay within the 1 MiB
+    message limit: the second 600 KB attachment ends the session with MESSAGE_TOO_LARGE."""
+    ws = await socketio_open(server, "sio-mallory")
+    await ws.send('452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]')
+    try:
+        for _ in range(2):
+            await ws.send(os.urandom(600 * 1024))
+    except websockets.ConnectionClosed:
+        pass
+    await closes_after(ws, lambda m: isinstance(m, str) and "MESSAGE_TOO_LARGE" in m)
+    # Within the limit, a binary echo still comes back.
+    ws = await socketio_open(server, "sio-alice")
+    await ws.send('451-["message",{"type":"REQUEST","requestId":"r1","action":"echo","data":{"f":{"_placeholder":true,"num":0}}}]')
+    await ws.send(os.urandom(500 * 1024))
+    while True:
+        m = await asyncio.wait_for(ws.recv(), 5)
+        if isinstance(m, bytes):
+            assert len(m) == 500 * 1024
+            break
+    await ws.close()
+
+
+SHARED = [c1_deep_wildcards_match_in_bounded_time, c4_socketio_keeps_nothing_before_connect,
+          c4_socketio_attachments_count_against_the_message_size]
 OWN = []
 
 

@@ -43,8 +43,20 @@ void SocketIoSession::on_engine_message(std::string_view data) {
 
 void SocketIoSession::on_engine_binary(std::string_view bytes) {
   context().metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  if (!connected_) {
+    // Nothing is kept for a client that has not signed in.
+    refuse_packet("INVALID_PACKET", "binary data before CONNECT");
+    return;
+  }
   if (!binary_) {
     send_message(render_error({}, {}, "INVALID_PACKET", "a binary message that no packet announced"));
+    return;
+  }
+  binary_->bytes += bytes.size();
+  if (binary_->bytes > context().limits.max_message_size) {
+    binary_.reset();
+    refuse_packet("MESSAGE_TOO_LARGE", "a packet and its attachments may hold at most " +
+                                           std::to_string(context().limits.max_message_size) + " bytes");
     return;
   }
   binary_->attachments.emplace_back(bytes);
@@ -70,10 +82,16 @@ void SocketIoSession::handle_socket_packet(std::string_view text, std::vector<st
   }
   bool binary = packet.type == sio::PacketType::kBinaryEvent || packet.type == sio::PacketType::kBinaryAck;
   if (binary && attachments.size() < packet.attachments) {
-    // The header of a binary packet: its attachments follow as binary messages.
+    if (!connected_) {
+      refuse_packet("INVALID_PACKET", "binary data before CONNECT");
+      return;
+    }
+    // The header of a binary packet: its attachments follow as binary messages, and count
+    // with it against the message size limit.
     binary_ = std::make_unique<BinaryPacket>();
     binary_->text = text;
     binary_->expected = packet.attachments;
+    binary_->bytes = text.size();
     return;
   }
   switch (packet.type) {
@@ -92,6 +110,16 @@ void SocketIoSession::handle_socket_packet(std::string_view text, std::vector<st
     case sio::PacketType::kConnectError:
       return;  // the server asks no acks; CONNECT_ERROR is the server's to send
   }
+}
+
+void SocketIoSession::refuse_packet(std::string_view code, std::string_view why) {
+  context().metrics.count_error(code == "MESSAGE_TOO_LARGE" ? 413 : 400);
+  if (connected_) {
+    send_message(render_error({}, {}, code, why));
+  } else {
+    connect_error("/", why);
+  }
+  engine_.close();
 }
 
 void SocketIoSession::connect_error(std::string_view nsp, std::string_view message) {

@@ -67,7 +67,12 @@ class SocketIoSession final : public EngineListener, public hub::Subscriber {
     std::string text;                       // the packet's text, parsed again once complete
     std::vector<std::string> attachments;
     uint32_t expected = 0;
+    size_t bytes = 0;                       // text and attachments so far
   };
+
+  // Ends the session over a packet that cannot be taken: CONNECT_ERROR before the client
+  // connected, an ERROR message after, then the close.
+  void refuse_packet(std::string_view code, std::string_view why);
 
   void handle_socket_packet(std::string_view text, std::vector<std::string> attachments);
   void handle_connect(const protocol::socketio::Packet& packet);
