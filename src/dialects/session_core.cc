@@ -85,11 +85,20 @@ bool SessionCore::set_identity(auth::IdentityPtr identity, uint32_t max_per_user
   } else {
     unsubscribe_implicit();
     identity_ = std::move(identity);
-    // The same user with a new token: what the new claims no longer allow is left.
+    // The same user with a new token: what the new claims no longer allow is left, joined
+    // or only watched.
     for (const auto& channel : joined()) {
       if (context_.policy.can_subscribe(*identity_, channel) == auth::Decision::kAllow) continue;
       leave(channel);
       left.push_back(channel);
+    }
+    if (std::vector<std::string>* list = watched()) {
+      std::vector<std::string> watched_before = *list;
+      for (const auto& channel : watched_before) {
+        if (context_.policy.can_subscribe(*identity_, channel) == auth::Decision::kAllow) continue;
+        unwatch(channel);
+        left.push_back(channel);
+      }
     }
   }
   subscribe_implicit();

@@ -40,11 +40,19 @@ class SessionCore {
   // the session's own slot until open(held_identity()) registers it.
   void hold_identity(auth::IdentityPtr identity) { identity_ = std::move(identity); }
   const auth::IdentityPtr& held_identity() const { return identity_; }
-  // Replaces the identity (an `auth` message). False when the new user is at its
-  // connection limit (nothing changes then). Every joined channel is checked against the new
-  // identity: a different user leaves all of them, the same user those it may no longer
-  // subscribe to (a token with fewer permissions). What was left is appended to `left`, for
-  // the dialect to tell the client in its own words.
+  // Replaces the identity (an `auth` message, a token refresh). False when the new user is
+  // at its connection limit (nothing changes then). Everything derived from the identity is
+  // derived again:
+  // - joined and watched channels (presence watchers): a different user leaves all of
+  //   them, the same user those it may no longer subscribe to (a token with fewer
+  //   permissions); presence in a channel ends with its join;
+  // - the implicit channels: the personal channel and the role channels;
+  // - the registry's per-user connection count (the limit is the new user's);
+  // - stored notifications, handed out again to a different user.
+  // What was left is appended to `left`, for the dialect to tell the client in its own
+  // words and to end what it keeps per channel (the events dialect's meetings). Nothing
+  // else is kept per identity: decision eligibility, channel publish rights and the action
+  // backend's checks are asked at each use; rate limits are per connection.
   // within_limit: as for open().
   bool set_identity(auth::IdentityPtr identity, uint32_t max_per_user, std::vector<std::string>& left,
                     LimitVerdict within_limit = {});

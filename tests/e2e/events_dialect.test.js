@@ -170,6 +170,27 @@ test('a correlationId comes back to its sender only: others see chats and joins 
   close(ann, mal);
 });
 
+// Cost review C6: a presence watcher kept hearing a room after refreshing to a token without
+// the permission to read it; only joined channels were checked again.
+test('a token refresh without the permission ends presence watching too, and says so', async () => {
+  const room = `matter:${unique('')}`;
+  const watcher = await events(server, 'w_watch', '--permission', 'matter:read');
+  const control = await events(server, 'w_control', '--permission', 'matter:read');
+  for (const c of [watcher, control]) await c.reply(c.request('presence.subscribe', { roomId: room }), 'presence.list');
+  const id = watcher.request('connection.token.refresh', { token: server.token('w_watch') });
+  await watcher.reply(id, 'connection.token.refreshed');
+  const update = await watcher.reply(id, 'subscription.update');
+  assert.deepStrictEqual(update.data.unsubscribed, [room]);
+  assert.strictEqual(update.data.failed[room], 'Permission revoked');
+  const member = await events(server, 'w_member', '--permission', 'matter:read');
+  await subscribe(member, [room]);
+  member.request('presence.update', { status: 'busy' });
+  // A watcher that kept its permission hears the changes; the one without hears nothing.
+  await control.next((m) => m.type === 'presence.changed' && m.data.userId === 'w_member' && m.data.status === 'busy');
+  assert.ok(await watcher.none((m) => m.type === 'presence.changed', 300), 'the watcher heard the room');
+  close(watcher, control, member);
+});
+
 test('the agenda is pushed by the backend to the participants, and shown to latecomers', async () => {
   const meeting = unique('board_');
   const ann = await events(server, 'ann');
