@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cluster/covering_glob.h"
 #include "cluster/publication_codec.h"
 #include "cluster/redis_client.h"
 #include "cluster/wire_fields.h"
@@ -66,28 +67,6 @@ size_t RedisBroker::shard_of(std::string_view channel, size_t shard_count) {
     hash *= 1099511628211ull;
   }
   return shard_count == 0 ? 0 : static_cast<size_t>(hash % shard_count);
-}
-
-std::string RedisBroker::glob_of(std::string_view prefix, std::string_view pattern) {
-  std::string out;
-  auto literal = [&out](std::string_view text) {
-    for (char c : text) {
-      if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
-      out += c;
-    }
-  };
-  literal(prefix);
-  std::vector<hub::Segment> segments;
-  hub::split_segments(pattern, segments);
-  for (const auto& s : segments) {
-    if (s.separator != 0) out += s.separator;
-    if (s.text == "*" || s.text == "**") {
-      out += '*';
-    } else {
-      literal(s.text);
-    }
-  }
-  return out;
 }
 
 std::unique_ptr<RedisBroker> RedisBroker::start(hub::Hub& hub, Settings settings, std::string& error) {
@@ -453,7 +432,7 @@ void RedisBroker::release_glob_waiters(const std::string& glob, bool force) {
 
 void RedisBroker::await_pattern(std::string_view pattern, size_t origin, std::function<void()> done) {
   // After the watch() that subscribed it: both are posted in order from the hub.
-  loop_.post([this, glob = glob_of(settings_.prefix, pattern), origin, done = std::move(done)]() mutable {
+  loop_.post([this, glob = covering_glob(settings_.prefix, pattern), origin, done = std::move(done)]() mutable {
     glob_waiters_[glob].push_back(GlobWaiter{origin, std::move(done)});
     // Not watched (left meanwhile): answered at once, as it is once confirmed.
     release_glob_waiters(glob, !globs_.contains(glob));
@@ -466,7 +445,7 @@ void RedisBroker::add_watch(const std::string& pattern) {
     subscribe_exact(pattern);
     return;
   }
-  std::string glob = glob_of(settings_.prefix, pattern);
+  std::string glob = covering_glob(settings_.prefix, pattern);
   patterns_[pattern] = glob;
   if (++globs_[glob] == 1) {
     for (size_t shard = 0; shard < shards_.size(); ++shard) psubscribe(shard, glob);
@@ -513,15 +492,20 @@ void RedisBroker::on_push(size_t shard, redisReply* reply) {
     if (!full.starts_with(prefix)) return;
     std::string channel(full.substr(prefix.size()));
     // Exactly once per node: a channel also subscribed exactly comes through that
-    // subscription; among the patterns that match it, only the smallest glob delivers.
+    // subscription; among the node's globs that match it (at most kGlobLiteralSegments + 1,
+    // whatever the patterns), only the shortest that this link has confirmed delivers (Redis
+    // answers a PSUBSCRIBE before it sends anything through it, so a glob still pending here
+    // has not sent this publication). The hub's trie decides who gets it.
     if (exact_.contains(channel)) return;
-    const std::string* canonical = nullptr;
-    for (const auto& [pattern, pattern_glob] : patterns_) {
-      if (hub::pattern_matches(pattern, channel) && (canonical == nullptr || pattern_glob < *canonical)) {
-        canonical = &pattern_glob;
-      }
-    }
-    if (canonical == nullptr || *canonical != glob) return;
+    const auto& pending = shards_[shard].pending_globs;
+    bool canonical = false;
+    for_each_covering_glob(prefix, channel, [&](std::string_view candidate) {
+      std::string held(candidate);
+      if (!globs_.contains(held) || pending.contains(held)) return false;
+      canonical = candidate == glob;
+      return true;
+    });
+    if (!canonical) return;
     deliver(reply_text(reply->element[3]));
   } else if (kind == "psubscribe") {
     std::string glob(reply_text(reply->element[1]));

@@ -25,8 +25,9 @@ namespace sb::cluster {
 // node (this one included) delivers each publication of a channel in the order Redis saw
 // them. A channel that keeps history is published by a Lua script that numbers it, appends
 // it to the channel's list and publishes it in one atomic step. The node subscribes in Redis
-// to exactly the channels its clients hold (patterns through a covering PSUBSCRIBE glob,
-// the hub's trie deciding exactly). Channels are sharded over the Redis instances by a
+// to exactly the channels its clients hold (patterns through covering PSUBSCRIBE globs
+// shared by every pattern with the same leading segments, covering_glob.h, the hub's trie
+// deciding exactly). Channels are sharded over the Redis instances by a
 // stable hash of their name. All Redis traffic runs on the broker's own loop thread.
 class RedisBroker final : public hub::Broker {
  public:
@@ -72,9 +73,6 @@ class RedisBroker final : public hub::Broker {
 
   // Which of n instances holds a channel (a stable FNV-1a hash, the same on every node).
   static size_t shard_of(std::string_view channel, size_t shard_count);
-  // The Redis glob that covers a pattern ("*" and "**" segments become "*", glob
-  // characters of literal segments are escaped), after the prefix.
-  static std::string glob_of(std::string_view prefix, std::string_view pattern);
 
  private:
   struct PendingRead {

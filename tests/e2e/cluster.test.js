@@ -90,6 +90,36 @@ test('patterns across nodes: one delivery per node even when patterns and exact 
   for (const x of [c, w]) x.ws.close();
 });
 
+// Cost review C2: every client pattern was its own PSUBSCRIBE, so Redis sent a node one copy
+// of a publication per pattern and the node compared each with every pattern it held (20
+// publications delayed another user's message by 24 s). Patterns now share covering globs.
+test('hundreds of overlapping patterns cost a node a few Redis subscriptions and one delivery each', async () => {
+  const { execFileSync } = require('child_process');
+  const numpat = () => Number(execFileSync('redis-cli', ['-p', String(redis.port), 'PUBSUB', 'NUMPAT'], { encoding: 'utf8' }));
+  const before = numpat();
+  const c = await topics(nodes[1], 'overlap-mallory');
+  const tokens = ['a', '*', '**'];
+  for (let i = 0; i < 300; i++) {
+    const rest = [];
+    for (let k = 0, n = i; k < 6; k++, n = Math.floor(n / 3)) rest.push(tokens[n % 3]);
+    const answer = await subscribe(c, `messages.c2.${rest.join('.')}`);
+    assert.strictEqual(answer.type, 'subscribed');
+  }
+  assert.ok(numpat() - before <= 4, `${numpat() - before} Redis patterns for 300 client patterns`);
+  const bystander = await topics(nodes[1], 'overlap-bystander');
+  await subscribe(bystander, 'plain.c2');
+  const w = await topics(nodes[0], 'overlap-writer');
+  for (let i = 0; i < 20; i++) w.send({ type: 'message', topic: 'messages.c2.a.a.a.a.a.a', data: i });
+  const sent = Date.now();
+  w.send({ type: 'message', topic: 'plain.c2', data: 'unrelated' });
+  assert.strictEqual((await bystander.next((m) => m.type === 'message')).data, 'unrelated');
+  assert.ok(Date.now() - sent < 2000, `the unrelated message took ${Date.now() - sent} ms`);
+  const got = await collect(c, 20);
+  assert.deepStrictEqual(got.map((m) => m.data), [...Array(20).keys()]);
+  assert.ok(await c.none((m) => m.type === 'message', 300));
+  for (const x of [c, bystander, w]) x.ws.close();
+});
+
 test('"subscribed" means Redis confirmed it: a node with a slow link to Redis misses nothing published right after', async () => {
   // Everything the slow node sends Redis (its SUBSCRIBE and PSUBSCRIBE too) takes 400 ms.
   const link = await startLink(redis.port, { delayMs: 400 });

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
+#include "cluster/covering_glob.h"
 #include "cluster/presence_record.h"
 #include "cluster/publication_codec.h"
 #include "cluster/redis_broker.h"
@@ -102,11 +106,41 @@ TEST(RedisEndpoint, ParsesCredentialsDatabaseAndLists) {
   EXPECT_NE(error.find("redis://h:x"), std::string::npos);  // the error names the URL
 }
 
-TEST(RedisBroker, GlobsCoverPatternsAndEscapeLiterals) {
-  EXPECT_EQ(RedisBroker::glob_of("sb:", "messages.*"), "sb:messages.*");
-  EXPECT_EQ(RedisBroker::glob_of("sb:", "a.**"), "sb:a.*");
-  EXPECT_EQ(RedisBroker::glob_of("sb:", "team:*:doc"), "sb:team:*:doc");
-  EXPECT_EQ(RedisBroker::glob_of("p[1]:", "x?y.*"), "p\\[1\\]:x\\?y.*");
+TEST(CoveringGlob, SharesOneGlobPerLeadingLiteralSegments) {
+  EXPECT_EQ(covering_glob("sb:", "messages.*"), "sb:messages.*");
+  EXPECT_EQ(covering_glob("sb:", "a.**"), "sb:a.*");
+  EXPECT_EQ(covering_glob("sb:", "team:*:doc"), "sb:team:*");
+  EXPECT_EQ(covering_glob("sb:", "*.news"), "sb:*");
+  EXPECT_EQ(covering_glob("sb:", "a.b.c.d.*"), "sb:a.b.c.*");
+  EXPECT_EQ(covering_glob("sb:", "a.b.c.*"), "sb:a.b.c.*");
+  EXPECT_EQ(covering_glob("p[1]:", "x?y.*"), "p\\[1\\]:x\\?y.*");
+  // Many patterns over one channel share their globs.
+  EXPECT_EQ(covering_glob("sb:", "messages.**.a"), covering_glob("sb:", "messages.*.**"));
+}
+
+// Issue 30: a node holding 1,000 patterns that all match one channel used to get 1,000
+// copies of each publication from Redis and compare each with every pattern. The globs that
+// can match a channel are at most kGlobLiteralSegments + 1, whatever the patterns.
+TEST(CoveringGlob, AtMostAFewGlobsCoverAnyChannel) {
+  std::string channel = "messages";
+  for (int i = 0; i < 100; ++i) channel += ".a";
+  std::set<std::string> globs;
+  for (int i = 0; i < 1000; ++i) {
+    std::string p = "messages";
+    for (int k = 0; k < 1 + i % 50; ++k) p += (i >> (k % 10)) & 1 ? ".a" : ".*";
+    p += ".**";
+    ASSERT_TRUE(hub::pattern_matches(p, channel)) << p;
+    globs.insert(covering_glob("sb:", p));
+  }
+  std::vector<std::string> candidates;
+  for_each_covering_glob("sb:", channel, [&](std::string_view g) {
+    candidates.emplace_back(g);
+    return false;
+  });
+  EXPECT_LE(candidates.size(), kGlobLiteralSegments + 1);
+  for (const auto& g : globs) EXPECT_NE(std::find(candidates.begin(), candidates.end(), g), candidates.end()) << g;
+  EXPECT_EQ(candidates.front(), "sb:*");
+  EXPECT_EQ(candidates[1], "sb:messages.*");
 }
 
 TEST(RedisBroker, ShardsAreStableAndSpread) {
