@@ -35,15 +35,22 @@ redis.call('EXPIRE', KEYS[2], ARGV[5])
 redis.call('PUBLISH', ARGV[1], message)
 return {offset, epoch})";
 
-// The stream's position and everything its history list holds, starting the stream (a new
-// epoch) when it does not exist. KEYS: history list, stream meta. ARGV: epoch, meta ttl s.
-constexpr std::string_view kReadScript = R"(local epoch = redis.call('HGET', KEYS[2], 'epoch')
+// The stream's position and everything its history list holds, and the instance's origin
+// (a random id kept in one key per instance, made when absent: a flush or a restart
+// without persistence gives a new one). A channel that never published has no stream: an
+// empty epoch, and no key is made for it. KEYS: history list, stream meta, origin.
+// ARGV: an origin for an instance without one, meta ttl s.
+constexpr std::string_view kReadScript = R"(local origin = redis.call('GET', KEYS[3])
+if not origin then
+  origin = ARGV[1]
+  redis.call('SET', KEYS[3], origin)
+end
+local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then
-  epoch = ARGV[1]
-  redis.call('HSET', KEYS[2], 'epoch', epoch, 'offset', 0)
+  return {'0', '', {}, origin}
 end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
-return {redis.call('HGET', KEYS[2], 'offset'), epoch, redis.call('LRANGE', KEYS[1], 0, -1)})";
+return {redis.call('HGET', KEYS[2], 'offset'), epoch, redis.call('LRANGE', KEYS[1], 0, -1), origin})";
 
 const RedisScript& publish_script() {
   static const RedisScript script(kPublishScript);
@@ -315,14 +322,16 @@ void RedisBroker::do_read(PendingRead read) {
     return;
   }
   auto shared = std::make_shared<PendingRead>(std::move(read));
-  read_stream(shared->channel, shared->after, shared->limit,
-              [this, shared](hub::HistoryResult result) { answer(*shared, std::move(result)); });
+  read_stream(shared->channel, shared->after, shared->limit, [this, shared](hub::HistoryResult result) {
+    result.scope.horizon_s = settings_.retention(shared->channel).ttl_s;
+    answer(*shared, std::move(result));
+  });
 }
 
 void RedisBroker::read_stream(const std::string& channel, uint64_t after, size_t limit,
                               std::function<void(hub::HistoryResult)> done) {
   size_t shard = shard_of(channel, shards_.size());
-  std::vector<std::string> keys = {key("h:", channel), key("m:", channel)};
+  std::vector<std::string> keys = {key("h:", channel), key("m:", channel), key("origin", "")};
   std::vector<std::string> args = {hub::new_epoch(), std::to_string(settings_.meta_ttl_s)};
   if (!shards_[shard].command || !shards_[shard].command->ready()) {
     hub::HistoryResult failed;
@@ -335,7 +344,7 @@ void RedisBroker::read_stream(const std::string& channel, uint64_t after, size_t
   shards_[shard].command->eval(read_script(), std::move(keys), std::move(args), [this, after, limit, done](redisReply* reply) {
     hub::HistoryResult result;
     result.keeps_history = true;
-    if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+    if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 ||
         reply->element[2]->type != REDIS_REPLY_ARRAY) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       result.ok = false;
@@ -346,6 +355,9 @@ void RedisBroker::read_stream(const std::string& channel, uint64_t after, size_t
     wire::parse_decimal(reply_text(reply->element[0]), result.top.offset);
     result.top.epoch = reply_text(reply->element[1]);
     uint64_t now = wall_ms();
+    result.scope.origin = reply_text(reply->element[3]);
+    result.scope.now_s = now / 1000;
+    if (result.top.epoch.empty()) result.top.epoch = hub::unstarted_epoch(result.scope.origin, now / 1000);
     const redisReply* entries = reply->element[2];
     for (size_t i = 0; i < entries->elements; ++i) {
       std::string_view entry = reply_text(entries->element[i]);

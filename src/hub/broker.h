@@ -27,14 +27,29 @@ struct StreamPosition {
   std::string epoch;
 };
 
+// A channel whose stream has not started (nothing published since the broker's origin
+// began, or its stream was forgotten) keeps no record: a read answers offset 0 and an
+// unstarted epoch, "u-<origin>-<second>" (where and when it was read, second in hex). The
+// origin is the broker's: a process for the memory broker, a Redis data set for a cluster
+// (a restart or a flush gives a new one). Real epochs never hold a '-'.
+std::string unstarted_epoch(std::string_view origin, uint64_t now_s);
+
+// What a read tells about the broker, to judge an unstarted position (can_recover).
+struct UnstartedScope {
+  std::string origin;      // the broker's origin now
+  uint64_t now_s = 0;      // its wall clock, seconds
+  uint32_t horizon_s = 0;  // the channel's history TTL: no stream is forgotten sooner after it started
+};
+
 // What a history read found.
 struct HistoryResult {
   bool ok = true;             // false: the broker could not answer (error says why)
   std::string error;
   bool keeps_history = false; // the channel's rule keeps history
-  StreamPosition top;         // the latest offset and the stream's epoch
+  StreamPosition top;         // the latest offset and the stream's epoch (unstarted: 0, see above)
   uint64_t first_offset = 0;  // offset of the oldest publication still kept (0: none kept)
   std::vector<PublicationPtr> publications;  // after the asked offset, oldest first
+  UnstartedScope scope;
 };
 using HistoryDone = std::function<void(HistoryResult)>;
 // Whether the broker accepted a publication (for a cluster: Redis holds it), and the
@@ -43,7 +58,10 @@ using PublishDone = std::function<void(bool accepted, StreamPosition position)>;
 
 // Whether a client that last saw `since` can be brought up to date from `history` (read
 // with since.offset): same epoch, not beyond the stream, and nothing between since and the
-// first kept publication was dropped.
+// first kept publication was dropped. From an unstarted position: the broker's origin is
+// the same, too little time passed for a stream to have started and been forgotten since
+// (less than the history TTL, with a margin for clocks), and the stream, if it started
+// meanwhile, still holds its first publication.
 bool can_recover(const StreamPosition& since, const HistoryResult& history);
 
 // Where publications leave and enter this node. The memory broker keeps everything on the
@@ -74,6 +92,10 @@ class Broker {
   // Whether the broker wants to hear which channels and patterns this node's subscribers
   // hold (a cluster broker subscribes to exactly those); the memory broker does not.
   virtual bool wants_interest() const { return false; }
+  // Whether it wants to hear of this one (every one when wants_interest(); the memory
+  // broker: channels that keep history, whose records it frees once nobody follows them).
+  // The same answer for a pattern every time it is asked.
+  virtual bool wants_interest_in(std::string_view /*pattern*/) const { return wants_interest(); }
   // The node's first subscriber of a channel or pattern arrived / its last one left. Called
   // in order, from any loop thread, with the hub's interest lock held.
   virtual void watch(std::string_view /*pattern*/) {}

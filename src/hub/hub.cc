@@ -9,7 +9,7 @@ namespace sb::hub {
 
 HubShard::HubShard(std::function<void()> wake, Hub& hub) : hub_(hub), wake_(std::move(wake)) {
   auto interest = [this](std::string_view pattern, bool first) {
-    if (hub_.broker().wants_interest()) hub_.interest_changed(pattern, first ? 1 : -1);
+    if (hub_.broker().wants_interest_in(pattern)) hub_.interest_changed(pattern, first ? 1 : -1);
   };
   trie_.on_interest(interest);
   personal_.on_interest(interest);
@@ -120,6 +120,11 @@ void Hub::interest_changed(std::string_view pattern, int delta) {
     interest_.erase(it);
     broker_->unwatch(pattern);
   }
+}
+
+bool Hub::has_interest(std::string_view pattern) {
+  std::lock_guard lock(interest_mutex_);
+  return interest_.contains(std::string(pattern));
 }
 
 void Hub::publish(std::shared_ptr<Publication> publication, size_t origin, PublishDone done) {

@@ -130,6 +130,9 @@ class Hub {
   // A shard's first subscriber of `pattern` arrived (+1) or its last left (-1): the node's
   // count across shards tells the broker when the node starts or stops needing it.
   void interest_changed(std::string_view pattern, int delta);
+  // Whether some subscriber on this node holds `pattern`, among those the broker wants to
+  // hear of (Broker::wants_interest_in). Thread-safe.
+  bool has_interest(std::string_view pattern);
 
  private:
   std::vector<std::unique_ptr<HubShard>> shards_;

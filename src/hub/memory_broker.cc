@@ -5,6 +5,7 @@
 #include <random>
 
 #include "hub/hub.h"
+#include "hub/topic.h"
 
 namespace sb::hub {
 
@@ -13,13 +14,6 @@ namespace {
 // enough not to hold up publishers.
 constexpr uint64_t kMaintainIntervalMs = 10'000;
 }  // namespace
-
-bool can_recover(const StreamPosition& since, const HistoryResult& history) {
-  if (!history.ok || !history.keeps_history) return false;
-  if (since.epoch != history.top.epoch || since.offset > history.top.offset) return false;
-  if (since.offset == history.top.offset) return true;
-  return history.first_offset != 0 && history.first_offset <= since.offset + 1;
-}
 
 std::string new_epoch() {
   thread_local std::mt19937 generator{std::random_device{}()};
@@ -85,12 +79,21 @@ void MemoryBroker::append_and_fan_out(const std::shared_ptr<Publication>& public
 void MemoryBroker::read_history(std::string_view channel, uint64_t after_offset, size_t limit, size_t /*origin*/,
                                 HistoryDone done) {
   HistoryResult result;
-  if (retention_) result.keeps_history = retention_(channel).keeps_history();
+  Retention rule = retention_ ? retention_(channel) : Retention{};
+  result.keeps_history = rule.keeps_history();
   if (result.keeps_history) {
     uint64_t now = clock_ms_();
+    result.scope = {origin_, now / 1000, rule.ttl_s};
     Bucket& b = bucket(channel);
     std::lock_guard lock(b.mutex);
-    Stream& stream = stream_locked(b, channel, now);
+    auto it = b.streams.find(channel);
+    if (it == b.streams.end()) {
+      // Never published (or forgotten): an unstarted position, and no record for it.
+      result.top = {0, unstarted_epoch(origin_, now / 1000)};
+      done(std::move(result));
+      return;
+    }
+    Stream& stream = it->second;
     drop_expired(stream, now);
     stream.touched_ms = now;  // a stream someone follows keeps its epoch
     result.top = {stream.top, stream.epoch};
@@ -114,10 +117,17 @@ void MemoryBroker::maintain(uint64_t now_ms) {
     for (auto it = b.streams.begin(); it != b.streams.end();) {
       Stream& stream = it->second;
       drop_expired(stream, now_ms);
-      bool forgotten = stream.entries.empty() && stream.touched_ms + meta_ttl_ms_ <= now_ms;
-      it = forgotten ? b.streams.erase(it) : std::next(it);
+      it = stream.entries.empty() && forgettable(it->first, stream, now_ms) ? b.streams.erase(it) : std::next(it);
     }
   }
+}
+
+bool MemoryBroker::forgettable(const std::string& channel, const Stream& stream, uint64_t now_ms) const {
+  return stream.touched_ms + meta_ttl_ms_ <= now_ms || !hub_.has_interest(channel);
+}
+
+bool MemoryBroker::wants_interest_in(std::string_view pattern) const {
+  return retention_ && !has_wildcard(pattern) && retention_(pattern).keeps_history();
 }
 
 size_t MemoryBroker::stream_count() {

@@ -137,8 +137,9 @@ std::unique_ptr<Server> Server::create(config::Config config, std::string& error
                                                   ? c.pubsub_redis_url : std::string("(with credentials)")},
                                 {"prefix", c.pubsub_redis_prefix}});
   } else {
-    server->hub_.set_broker(
-        std::make_unique<hub::MemoryBroker>(server->hub_, retention, uint64_t{c.history_meta_ttl_s} * 1000));
+    auto broker = std::make_unique<hub::MemoryBroker>(server->hub_, retention, uint64_t{c.history_meta_ttl_s} * 1000);
+    server->memory_broker_ = broker.get();
+    server->hub_.set_broker(std::move(broker));
   }
   for (const auto& room : c.rooms.rooms) {
     if (room.max_connections != 0) server->occupancy_.set_capacity(room.name, room.max_connections);
@@ -364,6 +365,9 @@ std::string Server::render_metrics() const {
   extras.extra_gauges.emplace_back("switchboard_subscriptions", hub_.total_subscriptions());
   extras.extra_counters.emplace_back("switchboard_publications_total", hub_.total_publications());
   extras.extra_counters.emplace_back("switchboard_deliveries_total", hub_.total_deliveries());
+  // Channels whose stream this node keeps (history and position): a record per channel
+  // that published, freed once its history expired and nobody here follows it.
+  if (memory_broker_ != nullptr) extras.extra_gauges.emplace_back("switchboard_history_streams", memory_broker_->stream_count());
   if (cluster_broker_ != nullptr) {
     extras.extra_counters.emplace_back("switchboard_broker_errors_total", cluster_broker_->errors());
     extras.extra_counters.emplace_back("switchboard_broker_reconnects_total", cluster_broker_->reconnects());

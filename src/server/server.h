@@ -15,6 +15,7 @@
 #include "hub/channel_occupancy.h"
 #include "hub/connection_registry.h"
 #include "hub/hub.h"
+#include "hub/memory_broker.h"
 #include "hub/presence.h"
 #include "store/notification_store.h"
 #include "store/decision_store.h"
@@ -101,6 +102,7 @@ class Server {
   auth::ChannelPolicy policy_;
   hub::Hub hub_;
   cluster::RedisBroker* cluster_broker_ = nullptr;  // owned by hub_ when clustered
+  hub::MemoryBroker* memory_broker_ = nullptr;      // owned by hub_ on a single node
   std::atomic<bool> workers_ready_{false};          // workers_ is complete (the broker reads totals)
   hub::ConnectionLimiter limiter_;
   transport::DescriptorReserve descriptor_reserve_;  // shared by every loop's listeners

@@ -95,7 +95,7 @@ for (const [variant, transports] of [['WebSocket', ['websocket']], ['polling', [
     // Updates on both channels before the drop: each event ends with the session's offset.
     for (let i = 0; i < 4; ++i) await post(i % 2 === 1);
     await until(() => socket.updates.length === 4, 'the first updates');
-    assert.ok(socket.offsets.every((o) => typeof o === 'string' && /^\d+:[0-9a-f]+,\d+:[0-9a-f]+$/.test(o)),
+    assert.ok(socket.offsets.every((o) => typeof o === 'string' && /^\d+:[0-9a-z-]+,\d+:[0-9a-z-]+$/.test(o)),
       JSON.stringify(socket.offsets));
     // The transport drops (the client's own reconnection brings it back); updates go on
     // meanwhile on both channels, some before and some after the reconnection.
@@ -196,7 +196,7 @@ test('pids and offsets that are not the server\'s get a fresh session, never a c
   const company = 'rec-raw';
   const tok = token(server, 'rob', company);
   const first = await rawConnect({ token: tok });
-  assert.match(first.answer.pid, /^[A-Za-z0-9_-]{16}\.\d+:[0-9a-f]+$/);
+  assert.match(first.answer.pid, /^[A-Za-z0-9_-]{16}\.\d+:[0-9a-z-]+$/);
   await postUpdate(server, { companyId: company, action: 'step', data: { n: 1 } });
   const event = JSON.parse((await first.next('42')).slice(2));
   assert.strictEqual(event[0], 'message');

@@ -122,20 +122,82 @@ TEST(MemoryBroker, RecoveryNeedsTheSameEpochAndNothingDroppedInBetween) {
   EXPECT_FALSE(can_recover({0, ""}, f.read("plain")));
 }
 
-TEST(MemoryBroker, ForgetsIdleStreamsAfterTheMetaTtlWithANewEpochAfterwards) {
+TEST(MemoryBroker, ForgetsAStreamWithoutPublicationsOrSubscribersAtTheNextUpkeep) {
   Fixture f;
-  f.hub.add_shard([] {});
+  HubShard& s0 = f.hub.add_shard([] {});
+  Sink follower;
+  s0.subscribe(follower, "feed.kept");
+  f.hub.publish(make("feed.kept", "1"), 0);
+  f.hub.publish(make("feed.gone", "1"), 0);
+  std::string epoch = f.read("feed.gone").top.epoch;
+  f.now += 5'000;
+  f.broker->maintain(f.now);
+  EXPECT_EQ(f.broker->stream_count(), 2u);  // publications still kept
+  f.now += 10'000;  // the next upkeep (every 10 s)
+  f.broker->maintain(f.now);
+  // feed.gone: expired and unfollowed; feed.kept: a subscriber holds its position.
+  EXPECT_EQ(f.broker->stream_count(), 1u);
+  HistoryResult h = f.read("feed.gone");
+  EXPECT_EQ(h.top.offset, 0u);
+  EXPECT_NE(h.top.epoch, epoch);
+  EXPECT_EQ(f.read("feed.kept").top.offset, 1u);
+  s0.unsubscribe(follower, "feed.kept");
+  f.now += 11'000;
+  f.broker->maintain(f.now);
+  EXPECT_EQ(f.broker->stream_count(), 0u);
+}
+
+TEST(MemoryBroker, ForgetsAFollowedStreamWithoutPublicationsAfterTheMetaTtl) {
+  Fixture f;
+  HubShard& s0 = f.hub.add_shard([] {});
+  Sink follower;
+  s0.subscribe(follower, "feed.x");
   f.hub.publish(make("feed.x", "1"), 0);
-  std::string epoch = f.read("feed.x").top.epoch;
   f.now += 30'000;
   f.broker->maintain(f.now);
-  EXPECT_EQ(f.broker->stream_count(), 1u);  // expired publications, position still known
+  EXPECT_EQ(f.broker->stream_count(), 1u);
   f.now += 60'000;
   f.broker->maintain(f.now);
   EXPECT_EQ(f.broker->stream_count(), 0u);
-  HistoryResult h = f.read("feed.x");
-  EXPECT_EQ(h.top.offset, 0u);
-  EXPECT_NE(h.top.epoch, epoch);
+}
+
+// Issue 30: every read of a position used to create a record kept for the meta TTL (about
+// 840 bytes per channel that never published).
+TEST(MemoryBroker, ReadingAChannelThatNeverPublishedKeepsNothing) {
+  Fixture f;
+  f.hub.add_shard([] {});
+  for (int i = 0; i < 1000; ++i) {
+    HistoryResult h = f.read("feed.r" + std::to_string(i));
+    ASSERT_TRUE(h.keeps_history);
+    EXPECT_EQ(h.top.offset, 0u);
+    EXPECT_TRUE(h.top.epoch.starts_with("u-"));
+  }
+  EXPECT_EQ(f.broker->stream_count(), 0u);
+}
+
+TEST(MemoryBroker, AnUnstartedPositionRecoversWhatFollowedWithinTheHistoryTtl) {
+  Fixture f;
+  f.hub.add_shard([] {});
+  StreamPosition seen = f.read("feed.u").top;
+  EXPECT_TRUE(can_recover(seen, f.read("feed.u")));  // nothing happened
+  f.hub.publish(make("feed.u", "1"), 0);
+  f.hub.publish(make("feed.u", "2"), 0);
+  HistoryResult h = f.read("feed.u", 0);
+  EXPECT_TRUE(can_recover(seen, h));
+  EXPECT_EQ(h.publications.size(), 2u);
+  // The first publication dropped (three are kept): what came first is lost.
+  for (int i = 3; i <= 4; ++i) f.hub.publish(make("feed.u", std::to_string(i)), 0);
+  EXPECT_FALSE(can_recover(seen, f.read("feed.u", 0)));
+  // Too late to know that no stream came and went unseen; another process; not unstarted.
+  StreamPosition quiet = f.read("feed.q").top;
+  EXPECT_TRUE(can_recover(quiet, f.read("feed.q")));
+  f.now += 9'000;
+  EXPECT_FALSE(can_recover(quiet, f.read("feed.q")));  // 10 s later, with the clock margin, is past the TTL
+  Fixture other;
+  other.hub.add_shard([] {});
+  EXPECT_FALSE(can_recover(quiet, other.read("feed.q")));
+  EXPECT_FALSE(can_recover({0, "u--5"}, f.read("feed.q")));
+  EXPECT_FALSE(can_recover({0, ""}, f.read("plain")));
 }
 
 TEST(MemoryBroker, ConcurrentPublishersGiveEveryLoopTheSameOffsetOrder) {
