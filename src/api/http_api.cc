@@ -19,6 +19,9 @@ namespace http = protocol::http;
 
 namespace {
 
+constexpr size_t kMaxEmailBytes = 254;
+constexpr size_t kMaxPasswordBytes = 1024;
+
 std::string_view bearer_token(const http::HttpRequest& request) {
   std::string_view value = request.header("Authorization");
   if (value.size() > 7 && http::iequals(value.substr(0, 7), "bearer ")) return value.substr(7);
@@ -446,6 +449,13 @@ void HttpApi::login(const http::HttpRequest& request, transport::EventLoop& loop
   if (body["email"].get_string().get(email) != simdjson::SUCCESS ||
       body["password"].get_string().get(password) != simdjson::SUCCESS) {
     respond(http::json_error(400, "email and password are required"));
+    return;
+  }
+  // An account name keys the login limiter's state: bounded like an e-mail address (RFC
+  // 5321), and a password like any a person types.
+  if (email.size() > kMaxEmailBytes || password.size() > kMaxPasswordBytes) {
+    respond(http::json_error(400, "email is at most " + std::to_string(kMaxEmailBytes) + " bytes and password at most " +
+                                      std::to_string(kMaxPasswordBytes)));
     return;
   }
   uint64_t retry_after_ms = 0;

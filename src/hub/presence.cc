@@ -18,13 +18,13 @@ bool PresenceTracker::join(std::string_view channel, const PresenceMember& who, 
 }
 
 bool PresenceTracker::join_locked(std::string_view channel, const PresenceMember& who, uint64_t now_ms) {
-  auto& users = channels_[std::string(channel)];
-  auto [it, inserted] = users.try_emplace(who.user_id, who);
+  auto c = channels_.try_emplace(std::string(channel)).first;
+  auto [it, inserted] = c->second.try_emplace(who.user_id, who);
   PresenceMember& m = it->second;
   if (inserted) {
     m.connections = 0;
     m.joined_at_ms = now_ms;
-    ++users_[who.user_id].channels;
+    users_[who.user_id].channels.push_back(&c->first);
   }
   ++m.connections;
   m.last_seen_ms = now_ms;
@@ -47,7 +47,10 @@ bool PresenceTracker::leave_locked(std::string_view channel, std::string_view us
   if (after != nullptr) *after = snapshot(u->second);
   if (u->second.connections > 0) return false;
   auto state = users_.find(u->first);
-  if (state != users_.end() && --state->second.channels == 0) users_.erase(state);
+  if (state != users_.end()) {
+    std::erase(state->second.channels, &c->first);
+    if (state->second.channels.empty()) users_.erase(state);
+  }
   c->second.erase(u);
   if (c->second.empty()) channels_.erase(c);
   return true;
@@ -86,9 +89,12 @@ PresenceMember PresenceTracker::snapshot(const PresenceMember& member) const {
 }
 
 void PresenceTracker::report_user(std::string_view user_id) {
-  for (const auto& [channel, users] : channels_) {
-    auto u = users.find(std::string(user_id));
-    if (u != users.end()) cluster_->update(channel, snapshot(u->second), Broker::kNoOrigin, {});
+  auto state = users_.find(std::string(user_id));
+  if (state == users_.end()) return;
+  for (const std::string* channel : state->second.channels) {
+    const auto& users = channels_.find(*channel)->second;
+    auto u = users.find(state->first);
+    if (u != users.end()) cluster_->update(*channel, snapshot(u->second), Broker::kNoOrigin, {});
   }
 }
 

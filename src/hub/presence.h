@@ -86,7 +86,9 @@ class PresenceTracker {
   // channel -> user id -> member
   std::unordered_map<std::string, std::unordered_map<std::string, PresenceMember>> channels_;
   struct UserState {
-    uint32_t channels = 0;  // channels the user is present in
+    // The channels the user is present in (keys of channels_, stable while present), so
+    // that a status change reports those, not a scan of every channel of the node.
+    std::vector<const std::string*> channels;
     std::string status;
     std::string activity;
     uint64_t updated_ms = 0;

@@ -103,4 +103,32 @@ TEST(PresenceTracker, WithAClusterTheClusterDecidesEventsAndListsAndHearsEveryCh
   EXPECT_EQ(seen[0].user_id, "zed");
 }
 
+// A status change reports the user's own channels only: it used to scan every presence
+// channel of the node, so one user's status updates cost as much as the node held.
+TEST(PresenceTracker, AStatusChangeReportsTheUsersChannelsOnly) {
+  PresenceTracker p;
+  p.set_patterns({"matter:*"});
+  RecordingCluster cluster;
+  p.set_cluster(&cluster);
+  PresenceMember bob{"bob", "", "", 0, 0, 0, {}, {}, 0};
+  PresenceMember alice{"alice", "", "", 0, 0, 0, {}, {}, 0};
+  for (int i = 0; i < 1000; ++i) p.join("matter:" + std::to_string(i), bob, 1, 0, [](bool) {});
+  p.join("matter:7", alice, 1, 0, [](bool) {});
+  p.join("matter:9", alice, 1, 0, [](bool) {});
+  for (int i = 0; i < 500; ++i) p.leave("matter:" + std::to_string(i * 2), "bob", 2, 0, [](bool) {});
+  cluster.reports.clear();
+  p.set_status("alice", "busy", "", 3);
+  ASSERT_EQ(cluster.reports.size(), 2u);
+  EXPECT_EQ(cluster.reports[0].channel, "matter:7");
+  EXPECT_EQ(cluster.reports[1].channel, "matter:9");
+  cluster.reports.clear();
+  p.set_status("bob", "away", "", 4);
+  EXPECT_EQ(cluster.reports.size(), 500u);  // the odd ones he is still in
+  p.leave("matter:7", "alice", 5, 0, [](bool) {});
+  cluster.reports.clear();
+  p.set_status("alice", "away", "", 6);
+  ASSERT_EQ(cluster.reports.size(), 1u);
+  EXPECT_EQ(cluster.reports[0].channel, "matter:9");
+}
+
 }  // namespace sb::hub
