@@ -5,9 +5,11 @@ case failed before its fix; each names the attack it guards (C1..C7).
 Usage: /usr/bin/python3 cost_cases.py [--threads N]"""
 import argparse
 import asyncio
+import http.server
 import json
 import os
 import sys
+import threading
 import time
 
 import websockets
@@ -153,9 +155,161 @@ async def c3_positions_of_channels_that_never_published_keep_nothing(threads):
         await ws.close()
 
 
+def busy_config(extra=()):
+    """The test configuration with the per-connection message rate out of the way (these
+    cases send thousands of subscribes), plus (old, new) replacements."""
+    return server_config_with(replacements=[("max_messages_per_second = 1000", "max_messages_per_second = 100000"),
+                                            *extra])
+
+
+async def events_client(server, user, *extra):
+    ws = await websockets.connect(server.url("/events/ws") + "?token=" + server.token(user, *extra), max_size=None)
+    while json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] != "connection.ready":
+        pass
+    return ws
+
+
+async def events_reply(ws, correlation_id, seconds=5):
+    while True:
+        m = json.loads(await asyncio.wait_for(ws.recv(), seconds))
+        if (m.get("metadata") or {}).get("correlationId") == correlation_id:
+            return m
+
+
+async def c8_subscriptions_and_watchers_per_connection(threads):
+    """Cost table: a connection holds at most 1,000 subscriptions, presence watchers counted
+    with them; the next one is refused in the dialect's words and nothing is kept for it."""
+    with Server(threads=threads, config=busy_config()) as server:
+        ws = await topics_client(server, "many-subs")
+        for i in range(1000):
+            await ws.send(json.dumps({"type": "subscribe", "topic": "messages.many.%d" % i}))
+        for _ in range(1000):
+            assert (await recv_json(ws))["type"] == "subscribed"
+        await ws.send(json.dumps({"type": "subscribe", "topic": "messages.many.one-more"}))
+        refused = await recv_json(ws)
+        assert refused["type"] == "error" and refused["code"] == 429, refused
+        assert metric(server, "switchboard_subscriptions") >= 1000
+        await ws.close()
+        ev = await events_client(server, "many-watch")
+        channels = ["messages.w.%d" % i for i in range(999)]
+        for k in range(0, 999, 100):  # at most 100 channels per subscribe
+            await ev.send(json.dumps({"id": "s", "type": "subscribe", "data": {"channels": channels[k:k + 100]},
+                                      "metadata": {"correlationId": "s%d" % k}}))
+            update = await events_reply(ev, "s%d" % k)
+            assert len(update["data"].get("subscribed", [])) == len(channels[k:k + 100]), update
+        for n, room in enumerate(("document:w1", "document:w2")):
+            await ev.send(json.dumps({"id": "p", "type": "presence.subscribe", "data": {"roomId": room},
+                                      "metadata": {"correlationId": "p%d" % n}}))
+        assert (await events_reply(ev, "p0"))["type"] == "presence.list"
+        over = await events_reply(ev, "p1")
+        assert over["type"] == "error" and over["data"]["code"] == "INVALID_MESSAGE", over
+        await ev.close()
+
+
+async def c9_names_and_ids_have_a_length(server):
+    """Cost table: channel names and patterns are at most 256 bytes, ids at most 128 and a
+    correlationId is cut to 128, in every dialect's words."""
+    ws = await topics_client(server, "long-names")
+    for topic in ("messages." + "a" * 248, "messages." + "a" * 246 + ".*"):  # 257 bytes each
+        reply = await subscribe(ws, topic)
+        assert reply["type"] == "error" and reply["code"] == 400, reply
+    await ws.send(json.dumps({"type": "message", "topic": "messages." + "a" * 248, "data": {}}))
+    reply = await recv_json(ws)
+    assert reply["type"] == "error" and reply["code"] == 400, reply
+    await ws.close()
+    ev = await events_client(server, "long-ids")
+    await ev.send(json.dumps({"id": "j", "type": "meeting.join", "data": {"meetingId": "m" * 129},
+                              "metadata": {"correlationId": "j"}}))
+    reply = await events_reply(ev, "j")
+    assert reply["type"] == "error" and reply["data"]["code"] == "INVALID_MESSAGE", reply
+    await ev.send(json.dumps({"id": "a", "type": "notification.acknowledge", "data": {"notificationId": "n" * 129},
+                              "metadata": {"correlationId": "a"}}))
+    reply = await events_reply(ev, "a")
+    assert reply["type"] == "error" and reply["data"]["code"] == "INVALID_MESSAGE", reply
+    long_id = "c" * 300
+    await ev.send(json.dumps({"id": "x", "type": "connection.heartbeat.ping", "data": {}, "metadata": {"correlationId": long_id}}))
+    pong = await events_reply(ev, long_id[:128])
+    assert pong["type"] == "connection.heartbeat.pong", pong
+    await ev.close()
+
+
+async def c10_events_text_fields_have_a_size(server):
+    """Cost table: a chat message is at most 4,000 bytes and a presence activity 2,048:
+    INVALID_MESSAGE beyond, before anything is published or kept."""
+    ev = await events_client(server, "long-text")
+    await ev.send(json.dumps({"id": "c", "type": "meeting.chat.message", "data": {"meetingId": "m1", "message": "x" * 4001},
+                              "metadata": {"correlationId": "c"}}))
+    reply = await events_reply(ev, "c")
+    assert reply["type"] == "error" and reply["data"]["code"] == "INVALID_MESSAGE", reply
+    await ev.send(json.dumps({"id": "p", "type": "presence.update",
+                              "data": {"status": "busy", "activity": {"note": "x" * 2100}},
+                              "metadata": {"correlationId": "p"}}))
+    reply = await events_reply(ev, "p")
+    assert reply["type"] == "error" and reply["data"]["code"] == "INVALID_MESSAGE", reply
+    await ev.close()
+
+
+async def c11_login_names_have_a_length(server):
+    """Cost table: an e-mail keys the login limiter's state: over 254 bytes (or a password
+    over 1,024) it is a 400, and the account's attempts are not charged."""
+    status, _, body = await acall(server.port, "POST", "/api/auth/login",
+                                  {"email": "a" * 250 + "@x.io", "password": "p"})
+    assert status == 400, (status, body)
+    status, _, body = await acall(server.port, "POST", "/api/auth/login",
+                                  {"email": "user@example.com", "password": "p" * 1025})
+    assert status == 400, (status, body)
+
+
+class SlowBackend(http.server.BaseHTTPRequestHandler):
+    """An actions backend that takes two seconds per call."""
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        time.sleep(2)
+        body = b"{}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+async def c12_socketio_actions_in_flight_per_connection(threads):
+    """Cost table: at most 16 forwarded actions of one connection wait for the backend; the
+    next are RATE_LIMITED at once and never reach it."""
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowBackend)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    env = {"SWITCHBOARD_ACTIONS_URL": "http://127.0.0.1:%d/actions" % backend.server_port,
+           "SWITCHBOARD_ACTION_TIMEOUT_MS": "5000"}
+    try:
+        with Server(threads=threads, env=env) as server:
+            ws = await socketio_open(server, "in-flight")
+            for i in range(18):
+                await ws.send('42["message",' + json.dumps(json.dumps(
+                    {"type": "REQUEST", "requestId": "r%d" % i, "action": "slowThing"})) + "]")
+            answers = {}
+            while len(answers) < 18:
+                m = await asyncio.wait_for(ws.recv(), 10)
+                if m == "2":
+                    await ws.send("3")  # the Engine.IO heartbeat
+                elif isinstance(m, str) and m.startswith("42"):
+                    body = json.loads(json.loads(m[2:])[1])
+                    answers[body["requestId"]] = body
+            limited = [a for a in answers.values() if a["type"] == "ERROR" and a["error"]["code"] == "RATE_LIMITED"]
+            answered = [a for a in answers.values() if a["type"] == "RESPONSE"]
+            assert len(limited) == 2 and len(answered) == 16, answers
+            await ws.close()
+    finally:
+        backend.shutdown()
+
+
 SHARED = [c1_deep_wildcards_match_in_bounded_time, c4_socketio_keeps_nothing_before_connect,
-          c4_socketio_attachments_count_against_the_message_size]
-OWN = [c3_positions_of_channels_that_never_published_keep_nothing]
+          c4_socketio_attachments_count_against_the_message_size, c9_names_and_ids_have_a_length,
+          c10_events_text_fields_have_a_size, c11_login_names_have_a_length]
+OWN = [c3_positions_of_channels_that_never_published_keep_nothing, c8_subscriptions_and_watchers_per_connection,
+       c12_socketio_actions_in_flight_per_connection]
 
 
 async def main(threads):
