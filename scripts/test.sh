@@ -2,7 +2,7 @@
 # Builds everything and runs every test: unit tests (Release and ASan+UBSan), the RFC 6455
 # conformance cases (also over TLS), the permessage-deflate and TLS cases, the HTTP API
 # and limits cases, the end-to-end seed clients, the attack
-# cases of the isolation review, with one and with two event loops (and the frame suite and
+# cases of the isolation review and of the cost review, with one and with two event loops (and the frame suite and
 # the end-to-end clients again on the send() write path), and each libFuzzer
 # target briefly (the channel policy's properties among them).
 # FUZZ_SECONDS (default 20) sets the time per fuzz target.
