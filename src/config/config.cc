@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/channels_section.h"
 #include "config/embedded_default.h"
 #include "hub/topic.h"
 
@@ -23,16 +24,6 @@ std::vector<std::string> string_list(const toml::node_view<const toml::node>& no
     }
   }
   return out;
-}
-
-auth::AccessRule access_rule(const toml::node_view<const toml::node>& node) {
-  auth::AccessRule rule;
-  if (!node) return rule;
-  rule.allow = node["allow"].value_or(true);
-  rule.anonymous = node["anonymous"].value_or(false);
-  rule.role = node["role"].value_or(std::string());
-  rule.permission = node["permission"].value_or(std::string());
-  return rule;
 }
 
 bool read_file(const std::string& path, std::string& out) {
@@ -226,39 +217,11 @@ bool parse_toml(std::string_view text, std::string_view source_name, Config& con
   config.log_format = root["log"]["format"].value_or(config.log_format);
   if (root["roles"]["hierarchy"]) config.role_hierarchy = string_list(root["roles"]["hierarchy"]);
 
-  const auto channels = root["channels"];
-  if (channels["default"]) {
-    config.default_subscribe = access_rule(channels["default"]["subscribe"]);
-    config.default_publish = access_rule(channels["default"]["publish"]);
-  }
-  if (const toml::array* rules = channels["rules"].as_array()) {
-    config.channel_rules.clear();
-    for (const auto& item : *rules) {
-      const toml::table* t = item.as_table();
-      if (t == nullptr) continue;
-      auth::ChannelRule rule;
-      rule.pattern = (*t)["pattern"].value_or(std::string());
-      if (rule.pattern.empty()) {
-        error = std::string(source_name) + ": each [[channels.rules]] needs a pattern";
-        return false;
-      }
-      std::string why;
-      if (!auth::ChannelPolicy::validate_rule_pattern(rule.pattern, why)) {
-        error = std::string(source_name) + ": " + why;
-        return false;
-      }
-      rule.subscribe = access_rule(toml::node_view<const toml::node>((*t)["subscribe"]));
-      rule.publish = access_rule(toml::node_view<const toml::node>((*t)["publish"]));
-      auto rule_view = toml::node_view<const toml::node>(*t);
-      read_u32(rule_view, "history_size", rule.history.size);
-      read_u32(rule_view, "history_ttl", rule.history.ttl_s);
-      if ((rule.history.size == 0) != (rule.history.ttl_s == 0) || rule.history.size > kMaxHistorySize) {
-        error = std::string(source_name) + ": channel rule \"" + rule.pattern +
-                "\" needs both history_size (1.." + std::to_string(kMaxHistorySize) + ") and history_ttl (seconds)";
-        return false;
-      }
-      config.channel_rules.push_back(std::move(rule));
-    }
+  std::vector<std::string> errors;
+  read_channels_section(root, source_name, config, errors);
+  if (!errors.empty()) {
+    for (const auto& e : errors) error += (error.empty() ? "" : "\n") + e;
+    return false;
   }
   if (const toml::array* users = root["users"].as_array()) {
     config.users.clear();

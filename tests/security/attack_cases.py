@@ -381,6 +381,27 @@ async def d3_rooms_example_config_is_safe(threads):
         await admin.close()
 
 
+async def o1_a_typo_in_an_access_rule_is_refused_at_start(threads):
+    """O1 (issue 31): `subscribe = { rol = "admin" }` was read as {} and let every signed-in
+    user subscribe. The server now refuses to start: exit 2, the file, the line, the key and
+    the near miss, and nothing listens."""
+    import subprocess
+    rule = 'pattern = "admin.**"\nsubscribe = { role = "admin" }'
+    path = config_with()
+    text = open(path).read()
+    assert rule in text
+    with open(path, "w") as f:
+        f.write(text.replace(rule, rule.replace("role", "rol", 1)))
+    line = text[:text.index(rule)].count("\n") + 2
+    binary = os.environ.get("SWITCHBOARD_BIN", os.path.join(ROOT, "build", "switchboard"))
+    done = await asyncio.to_thread(subprocess.run, [binary, "serve", "--config", path, "--port", "0", "--threads",
+                                                     str(threads)], capture_output=True, text=True, timeout=20)
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])
+    expected = '%s:%d: unknown key "rol" in subscribe of [[channels.rules]] "admin.**"; did you mean "role"?' % (path, line)
+    assert expected in done.stderr, done.stderr[-500:]
+    assert "server.listening" not in done.stderr
+
+
 async def d5_a_waiting_request_does_not_buffer_what_follows(threads):
     """D5: one unauthenticated socket sends an upgrade whose session look-up is slow, then
     streams data. The server must stop reading (backpressure), not buffer it all."""
@@ -543,7 +564,8 @@ SHARED = [d1_ids_with_separators_own_their_channels, d4_client_metadata_never_sp
           d13_rooms_message_to_a_pattern_is_invalid, d14_paths_and_utf8, d15_cookie_upgrades_only_from_the_same_site,
           d8_messages_api_applies_the_publish_policy, expect_continue_and_deep_bodies]
 OWN = [topics_messages_are_rate_limited, d3_rooms_example_config_is_safe, d5_a_waiting_request_does_not_buffer_what_follows,
-       d6_login_attempts_are_limited, d7_connection_limits_answer_at_once, d10_slow_requests_meet_deadlines]
+       d6_login_attempts_are_limited, d7_connection_limits_answer_at_once, d10_slow_requests_meet_deadlines,
+       o1_a_typo_in_an_access_rule_is_refused_at_start]
 
 
 async def main(threads):

@@ -160,4 +160,44 @@ TEST(Config, ReportsSyntaxErrorsWithTheLine) {
   EXPECT_FALSE(parse_toml("[jwt]\nalgorithm = \"none\"\n", "j.toml", c, error));
 }
 
+// Issue 31: `subscribe = {rol="x"}` (a typo of role) was read as {}: every signed-in user
+// could subscribe. The channel policy is now read strictly, every mistake reported at once.
+TEST(Config, AChannelPolicyWithAnUnknownKeyOrAWrongTypeIsRefused) {
+  Config c;
+  std::string error;
+  const char* text =
+      "[channels.default]\n"
+      "subscribe = { rol = \"admin\" }\n"
+      "publish = \"admin\"\n"
+      "[[channels.rules]]\n"
+      "pattern = \"matter:*\"\n"
+      "subscribe = { permission = 5 }\n"
+      "publsh = {}\n"
+      "history_size = -5\n"
+      "history_ttl = 300\n";
+  EXPECT_FALSE(parse_toml(text, "p.toml", c, error));
+  EXPECT_NE(error.find("p.toml:2: unknown key \"rol\" in subscribe of [channels.default]; did you mean \"role\"?"),
+            std::string::npos) << error;
+  EXPECT_NE(error.find("p.toml:3: publish of [channels.default] must be a table"), std::string::npos) << error;
+  EXPECT_NE(error.find("p.toml:6: permission in subscribe of [[channels.rules]] \"matter:*\" must be a string"),
+            std::string::npos) << error;
+  EXPECT_NE(error.find("p.toml:7: unknown key \"publsh\""), std::string::npos) << error;
+  EXPECT_NE(error.find("did you mean \"publish\"?"), std::string::npos) << error;
+  EXPECT_NE(error.find("p.toml:8: history_size"), std::string::npos) << error;
+  EXPECT_FALSE(parse_toml("[channels]\ndefualt = 1\n", "q.toml", c, error));
+  EXPECT_NE(error.find("did you mean \"default\""), std::string::npos) << error;
+  EXPECT_FALSE(parse_toml("[[channels.rules]]\npattern = \"a.*\"\nsubscribe = { allow = \"no\" }\n", "r.toml", c, error));
+  EXPECT_NE(error.find("allow in subscribe of [[channels.rules]] \"a.*\" must be true or false"), std::string::npos)
+      << error;
+  // What is right still reads as before.
+  EXPECT_TRUE(parse_toml("[channels.default]\nsubscribe = { anonymous = true }\npublish = { allow = false }\n"
+                         "[[channels.rules]]\npattern = \"a.*\"\nsubscribe = { role = \"admin\", permission = \"p\" }\n",
+                         "ok.toml", c, error)) << error;
+  EXPECT_TRUE(c.default_subscribe.anonymous);
+  EXPECT_FALSE(c.default_publish.allow);
+  ASSERT_EQ(c.channel_rules.size(), 1u);
+  EXPECT_EQ(c.channel_rules[0].subscribe.role, "admin");
+  EXPECT_EQ(c.channel_rules[0].subscribe.permission, "p");
+}
+
 }  // namespace sb::config
