@@ -26,27 +26,8 @@ cmake --build --preset release --target switchboard switchboard-bench >/dev/null
 TOKEN=$(JWT_SECRET=$SECRET ./build/switchboard token --user bench --ttl 86400)
 BENCH="taskset -c 1 ./build/switchboard-bench --token $TOKEN"
 
-start_node() {  # $1 = port, $2 = CPU; sets NODE_PID
-  PUBSUB_ADAPTER=redis PUBSUB_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
-    JWT_SECRET=$SECRET WEBSOCKET_MAX_CONNECTIONS_PER_IP=0 SWITCHBOARD_MAX_ACCEPTS_PER_IP=0 \
-    SWITCHBOARD_MAX_MESSAGES_PER_SECOND=0 LOG_LEVEL=warn SWITCHBOARD_DB=$(mktemp -d)/bench.db \
-    taskset -c "$2" "$SERVER_BIN" serve --threads 1 --port "$1" 2>/dev/null &
-  NODE_PID=$!
-  for _ in $(seq 50); do
-    (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "node on $1 did not start" >&2
-  return 1
-}
-
-cpu_seconds() {  # utime + stime of a process, in seconds
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
-}
-
-redis_out() {
-  redis-cli -p "$REDIS_PORT" info stats | tr -d '\r' | awk -F: '/^total_net_output_bytes/ { print $2 }'
-}
+# start_node, cpu_seconds, redis_bytes.
+source scripts/bench_cluster.sh
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  server: $SERVER_BIN"
@@ -69,10 +50,11 @@ for held in 0 "$PATTERNS"; do
       [ "$ready" = ready ] || { echo "the holder did not get its patterns" >&2; exit 1; }
     fi
     cpu_before=$(cpu_seconds $NODE_B)
-    out_before=$(redis_out)
+    read -r _ out_before <<<"$(redis_bytes)"
     result=$($BENCH --port 3202 --publish-port 3201 -n 1000 -p 1 -r $rate -d "$STEP_SECONDS" --payload 64 | tail -2 | tr '\n' ' ')
     cpu=$(awk -v a="$(cpu_seconds $NODE_B)" -v b="$cpu_before" 'BEGIN { printf "%.2f", a - b }')
-    echo "fanout rate=$rate/s: $result nodeB_cpu_s=$cpu redis_out_bytes=$(($(redis_out) - out_before))"
+    read -r _ out_after <<<"$(redis_bytes)"
+    echo "fanout rate=$rate/s: $result nodeB_cpu_s=$cpu redis_out_bytes=$((out_after - out_before))"
     [ -n "$HOLDER" ] && kill $HOLDER 2>/dev/null && wait $HOLDER 2>/dev/null || true
     kill $NODE_A $NODE_B 2>/dev/null || true
     wait $NODE_A $NODE_B 2>/dev/null || true

@@ -3,7 +3,6 @@
 real clients (Python websockets, raw sockets, urllib) against a real server. Every case
 failed on the server before the fixes; each names the defect it guards (D1..D15).
 Usage: /usr/bin/python3 attack_cases.py [--threads N]"""
-import argparse
 import asyncio
 import base64
 import hashlib
@@ -24,6 +23,7 @@ import websockets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from runner import main_with_threads, run_shared_and_own  # noqa: E402
 from server import CONFIG, ROOT, Server  # noqa: E402
 
 SECRET = "test-secret"
@@ -569,27 +569,8 @@ OWN = [topics_messages_are_rate_limited, d3_rooms_example_config_is_safe, d5_a_w
 
 
 async def main(threads):
-    passed = failed = 0
-
-    async def run(fn, arg):
-        nonlocal passed, failed
-        try:
-            await asyncio.wait_for(fn(arg), 60)
-            passed += 1
-        except Exception as e:  # each failure is reported, the run goes on
-            failed += 1
-            print("FAIL %s: %s" % (fn.__name__, repr(e)[:500]))
-
-    with Server(threads=threads) as server:
-        for fn in SHARED:
-            await run(fn, server)
-    for fn in OWN:
-        await run(fn, threads)
-    print("attack cases (threads=%d): %d passed, %d failed" % (threads, passed, failed))
-    return failed
+    return await run_shared_and_own("attack cases", threads, Server(threads=threads), SHARED, OWN) == 0
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=1)
-    sys.exit(1 if asyncio.run(main(ap.parse_args().threads)) else 0)
+    main_with_threads(main)

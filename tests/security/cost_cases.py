@@ -3,7 +3,6 @@
 chooses, each tried as an attacker would with real clients against a real server. Every
 case failed before its fix; each names the attack it guards (C1..C7).
 Usage: /usr/bin/python3 cost_cases.py [--threads N]"""
-import argparse
 import asyncio
 import http.server
 import json
@@ -17,7 +16,8 @@ import websockets
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
-from attack_cases import acall, http_call, nothing_arrives, publish, recv_json, subscribe, topics_client  # noqa: E402
+from attack_cases import acall, http_call, publish, recv_json, subscribe, topics_client  # noqa: E402
+from runner import main_with_threads, run_shared_and_own  # noqa: E402
 from server import Server, config_with as server_config_with  # noqa: E402
 
 
@@ -313,27 +313,8 @@ OWN = [c3_positions_of_channels_that_never_published_keep_nothing, c8_subscripti
 
 
 async def main(threads):
-    passed = failed = 0
-
-    async def run(fn, arg):
-        nonlocal passed, failed
-        try:
-            await asyncio.wait_for(fn(arg), 60)
-            passed += 1
-        except Exception as e:  # each failure is reported, the run goes on
-            failed += 1
-            print("FAIL %s: %s" % (fn.__name__, repr(e)[:500]))
-
-    with Server(threads=threads) as server:
-        for fn in SHARED:
-            await run(fn, server)
-    for fn in OWN:
-        await run(fn, threads)
-    print("cost cases (threads=%d): %d passed, %d failed" % (threads, passed, failed))
-    return failed
+    return await run_shared_and_own("cost cases", threads, Server(threads=threads), SHARED, OWN) == 0
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=1)
-    sys.exit(1 if asyncio.run(main(ap.parse_args().threads)) else 0)
+    main_with_threads(main)

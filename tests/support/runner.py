@@ -38,6 +38,30 @@ async def run_and_stop(title, server, subject=None, timeout=30):
     return failed == 0
 
 
+async def run_shared_and_own(title, threads, server, shared, own, timeout=60):
+    """Runs each of `shared` against `server` (a started Server), then each of `own` with the
+    loop count (they start servers of their own); prints one line per failure and
+    '<title> (threads=N): N passed, N failed'. Returns the number of failures."""
+    passed = failed = 0
+
+    async def run(fn, arg):
+        nonlocal passed, failed
+        try:
+            await asyncio.wait_for(fn(arg), timeout)
+            passed += 1
+        except Exception as e:  # each failure is reported, the run goes on
+            failed += 1
+            print("FAIL %s: %s" % (fn.__name__, repr(e)[:500]))
+
+    with server:
+        for fn in shared:
+            await run(fn, server)
+    for fn in own:
+        await run(fn, threads)
+    print("%s (threads=%d): %d passed, %d failed" % (title, threads, passed, failed))
+    return failed
+
+
 def main_with_threads(main):
     """Runs main(threads) from the command line's --threads N (default 1); exits 1 on failure."""
     ap = argparse.ArgumentParser()

@@ -66,4 +66,7 @@ if __name__ == "__main__":
     ap.add_argument("--publish-port", type=int, required=True)
     ap.add_argument("--patterns", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=20)
-    asyncio.run(main(ap.parse_args()))
+    try:
+        asyncio.run(main(ap.parse_args()))
+    except websockets.ConnectionClosed:
+        pass  # the nodes stopped at the end of the step
